@@ -1,0 +1,79 @@
+# vmtune. `make` builds ./vmtune; `make test` builds and runs every test.
+#   make DEVELOPER=1                   adds -Werror and stricter warnings
+#   make SANITIZE=address,undefined    builds with sanitizers
+#   make CFLAGS=...                    adds to the project's flags
+PKG_CONFIG ?= pkg-config
+PKGS := yaml-0.1 jansson gsl sqlite3
+
+# Messages are cut to ERR_LEN on purpose (err.h): no truncation warnings.
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wno-missing-field-initializers \
+	-Wno-format-truncation
+ifeq ($(DEVELOPER),1)
+WARNINGS += -Werror -Wstrict-prototypes -Wold-style-definition -Wvla
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+ALL_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE $(WARNINGS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS :=
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS += $(CFLAGS)
+ALL_LDFLAGS += $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+B := build
+LIB_SRC := tuner/strbuf.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
+	tuner/target-exec.c tuner/trial.c tuner/runview.c \
+	search/strategy.c search/random.c search/grid.c \
+	results/store.c results/stats.c results/score.c
+CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
+	tuner/cmd_best.c tuner/cmd_export.c
+GEN_SRC := $(B)/default-job.c
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/default-job.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+all: vmtune
+
+vmtune: $(LIB_OBJ) $(CMD_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Rebuild everything when the flags change (git's GIT-CFLAGS trick).
+$(B)/.flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+
+$(B)/%.o: %.c $(B)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The default job, embedded as a C string.
+$(B)/default-job.c: jobs/default.yaml scripts/embed.sh
+	@mkdir -p $(B)
+	sh scripts/embed.sh default_job_yaml < $< > $@
+
+$(B)/default-job.o: $(B)/default-job.c $(B)/.flags
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/unit.h $(B)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(TEST_LIBS) $(LIBS)
+
+unit: $(UNIT_BIN)
+
+test: vmtune $(UNIT_BIN)
+	bash tests/run.sh $(UNIT_BIN)
+
+clean:
+	rm -rf $(B) vmtune
+
+.PHONY: all test unit clean FORCE
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

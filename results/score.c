@@ -1,0 +1,103 @@
+#include "score.h"
+#include "stats.h"
+#include "../tuner/err.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void objective_release(struct objective *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->t[i].metric);
+	free(o->t);
+	o->t = NULL;
+	o->n = 0;
+}
+
+/* Median of the samples of `metric` in `repeat` (any repeat when < 0). */
+static double metric_median(const struct sample *s, size_t n, const char *metric, int repeat)
+{
+	double *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t k = 0;
+	if (!v)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].metric, metric) && (repeat < 0 || s[i].repeat == repeat))
+			v[k++] = s[i].value;
+	double m = stats_median(v, k);
+	free(v);
+	return m;
+}
+
+int score_baseline(const struct objective *o, const struct sample *s, size_t n,
+		   double *base, char *err)
+{
+	for (size_t t = 0; t < o->n; t++) {
+		base[t] = metric_median(s, n, o->t[t].metric, -1);
+		if (isnan(base[t]))
+			return seterr(err, "baseline has no metric '%s'", o->t[t].metric), -1;
+		if (!(base[t] > 0))
+			return seterr(err, "baseline metric '%s' is %g, not positive",
+				      o->t[t].metric, base[t]), -1;
+	}
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+int score_repeats(const struct objective *o, const double *base, const struct sample *s,
+		  size_t n, double **scores, size_t *nrep, char *err)
+{
+	int *reps = malloc((n ? n : 1) * sizeof(*reps));
+	size_t nr = 0;
+	if (!reps)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		reps[nr++] = s[i].repeat;
+	qsort(reps, nr, sizeof(*reps), cmp_int);
+	size_t u = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (!u || reps[u - 1] != reps[i])
+			reps[u++] = reps[i];
+
+	double *sc = malloc((u ? u : 1) * sizeof(*sc));
+	double wsum = 0;
+	if (!sc)
+		abort();
+	for (size_t t = 0; t < o->n; t++)
+		wsum += o->t[t].weight;
+	for (size_t r = 0; r < u; r++) {
+		double acc = 0;
+		for (size_t t = 0; t < o->n; t++) {
+			double v = metric_median(s, n, o->t[t].metric, reps[r]);
+			if (isnan(v)) {
+				seterr(err, "repeat %d has no metric '%s'", reps[r], o->t[t].metric);
+				goto fail;
+			}
+			if (!(v > 0)) {
+				seterr(err, "metric '%s' is %g, not positive", o->t[t].metric, v);
+				goto fail;
+			}
+			double ratio = o->t[t].better == BETTER_LOWER ? base[t] / v : v / base[t];
+			acc += o->t[t].weight * log(ratio);
+		}
+		sc[r] = exp(acc / wsum);
+	}
+	if (!u) {
+		seterr(err, "no measurements");
+		goto fail;
+	}
+	free(reps);
+	*scores = sc;
+	*nrep = u;
+	return 0;
+fail:
+	free(reps);
+	free(sc);
+	return -1;
+}

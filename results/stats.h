@@ -1,0 +1,21 @@
+#ifndef STATS_H
+#define STATS_H
+/*
+ * Robust statistics over small samples of measurements (GSL underneath).
+ * Inputs are never modified; NaN is returned for an empty sample.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+double stats_median(const double *x, size_t n);
+/* Median absolute deviation (unscaled). */
+double stats_mad(const double *x, size_t n);
+/*
+ * Percentile bootstrap confidence interval of the median at the given level
+ * (0.95), from `resamples` resamples drawn with a generator seeded by seed,
+ * so the same data give the same interval. Returns -1 when n < 2.
+ */
+int stats_bootstrap_median_ci(const double *x, size_t n, double level, unsigned resamples,
+			      uint64_t seed, double *lo, double *hi);
+
+#endif

@@ -1,0 +1,748 @@
+#include "store.h"
+#include "../tuner/err.h"
+#include "../tuner/strbuf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	/* hot-path statements, prepared once */
+	sqlite3_stmt *ins_measure, *ins_applied, *transition;
+	/* strings of the last store_run_get() */
+	sqlite3_stmt *run_get;
+};
+
+/*
+ * Migrations: migrations[i] takes the schema from version i to i + 1. Never
+ * edit one that has shipped; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  job_path TEXT NOT NULL,"
+	"  job_dir TEXT NOT NULL,"
+	"  job_text TEXT NOT NULL,"
+	"  strategy TEXT NOT NULL,"
+	"  seed INTEGER NOT NULL,"
+	"  budget_trials INTEGER NOT NULL DEFAULT 0,"
+	"  budget_seconds REAL NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL,"
+	"  accel TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  created_at REAL NOT NULL,"
+	"  updated_at REAL NOT NULL,"
+	"  elapsed REAL NOT NULL DEFAULT 0);"
+	"CREATE TABLE trials ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  seq INTEGER NOT NULL,"
+	"  origin TEXT NOT NULL CHECK (origin IN ('baseline','strategy','retry')),"
+	"  retry_of INTEGER REFERENCES trials(id),"
+	"  config TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('proposed','running','done','failed','timeout')),"
+	"  reason TEXT,"
+	"  stderr_tail TEXT,"
+	"  host TEXT,"
+	"  proposed_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL);"
+	"CREATE INDEX trials_run ON trials(run_id, id);"
+	"CREATE TABLE measurements ("
+	"  id INTEGER PRIMARY KEY,"
+	"  trial_id INTEGER NOT NULL REFERENCES trials(id),"
+	"  repeat INTEGER NOT NULL,"
+	"  rep INTEGER NOT NULL DEFAULT 0,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  unit TEXT,"
+	"  better TEXT CHECK (better IN ('higher','lower') OR better IS NULL),"
+	"  at REAL NOT NULL);"
+	"CREATE INDEX measurements_trial ON measurements(trial_id);"
+	"CREATE TABLE applied ("
+	"  id INTEGER PRIMARY KEY,"
+	"  trial_id INTEGER NOT NULL REFERENCES trials(id),"
+	"  repeat INTEGER NOT NULL,"
+	"  knob TEXT NOT NULL,"
+	"  value TEXT NOT NULL);"
+	"CREATE INDEX applied_trial ON applied(trial_id);"
+	"CREATE TABLE host_journal ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  knob TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  original TEXT NOT NULL,"
+	"  saved_at REAL NOT NULL,"
+	"  restored_at REAL);",
+};
+
+static const char *const status_names[] = {
+	[TS_PROPOSED] = "proposed", [TS_RUNNING] = "running", [TS_DONE] = "done",
+	[TS_FAILED] = "failed", [TS_TIMEOUT] = "timeout",
+};
+
+static const char *const origin_names[] = {
+	[ORIGIN_BASELINE] = "baseline", [ORIGIN_STRATEGY] = "strategy", [ORIGIN_RETRY] = "retry",
+};
+
+const char *trial_status_name(enum trial_status s)
+{
+	return status_names[s];
+}
+
+int trial_status_parse(const char *s, enum trial_status *out)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(*status_names); i++)
+		if (s && !strcmp(s, status_names[i])) {
+			*out = (enum trial_status)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *trial_origin_name(enum trial_origin o)
+{
+	return origin_names[o];
+}
+
+static enum trial_origin origin_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(origin_names) / sizeof(*origin_names); i++)
+		if (s && !strcmp(s, origin_names[i]))
+			return (enum trial_origin)i;
+	return ORIGIN_STRATEGY;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int sqlerr(struct store *st, char *err, const char *what)
+{
+	seterr(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static int prepare(struct store *st, sqlite3_stmt **s, const char *sql, char *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return sqlerr(st, err, "cannot prepare statement");
+	return 0;
+}
+
+/* Runs a statement that returns no rows, then finalizes it. */
+static int exec_done(struct store *st, sqlite3_stmt *s, char *err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlerr(st, err, what);
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static int user_version(struct store *st, int *v, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "PRAGMA user_version", err))
+		return -1;
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return sqlerr(st, err, "cannot read schema version");
+	}
+	*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int migrate(struct store *st, int from, char *err)
+{
+	int n = (int)(sizeof(migrations) / sizeof(*migrations));
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sqlerr(st, err, "cannot start migration");
+	for (int v = from; v < n; v++) {
+		if (sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	}
+	struct strbuf sql = STRBUF_INIT;
+	/* PRAGMA takes no bound parameters; n is our own constant. */
+	strbuf_addf(&sql, "PRAGMA user_version = %d", n);
+	int rc = sqlite3_exec(st->db, sql.buf, NULL, NULL, NULL);
+	strbuf_release(&sql);
+	if (rc != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sqlerr(st, err, "migration failed");
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int prepare_hot(struct store *st, char *err)
+{
+	if (prepare(st, &st->ins_measure,
+		    "INSERT INTO measurements (trial_id, repeat, rep, metric, value, unit, better, at)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err))
+		return -1;
+	if (prepare(st, &st->ins_applied,
+		    "INSERT INTO applied (trial_id, repeat, knob, value) VALUES (?, ?, ?, ?)", err))
+		return -1;
+	return prepare(st, &st->transition,
+		       "UPDATE trials SET status = ?1, reason = ?2, stderr_tail = ?3,"
+		       " started_at = CASE WHEN ?1 = 'running' THEN ?4 ELSE started_at END,"
+		       " ended_at = CASE WHEN ?1 = 'running' THEN NULL ELSE ?4 END,"
+		       " host = coalesce(?7, host)"
+		       " WHERE id = ?5 AND status = ?6", err);
+}
+
+int store_open(struct store **out, const char *path, enum store_mode mode, char *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int flags = mode == STORE_READONLY ? SQLITE_OPEN_READONLY
+					   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int version;
+
+	st->path = xstrdup(path);
+	*out = NULL;
+	if (mode == STORE_READONLY && access(path, F_OK)) {
+		seterr(err, "%s: no such database", path);
+		goto fail;
+	}
+	if (access(path, F_OK) == 0 && access(path, R_OK)) {
+		seterr(err, "%s: cannot read database: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		seterr(err, "%s: cannot open database: %s", path,
+		       st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 0);
+	if (mode != STORE_READONLY && sqlite3_db_readonly(st->db, "main") == 1) {
+		seterr(err, "%s: database is read-only", path);
+		goto fail;
+	}
+	/* Reading the version is the first access: it also detects a non-database. */
+	if (user_version(st, &version, err))
+		goto fail;
+	if (version > STORE_SCHEMA_VERSION) {
+		seterr(err, "%s: schema version %d is newer than this vmtune understands (%d)",
+		       path, version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (mode == STORE_READONLY) {
+		if (version < STORE_SCHEMA_VERSION) {
+			seterr(err, "%s: %s", path, version ? "schema is older than this vmtune; "
+			       "run a search on it to upgrade it" : "not a vmtune database");
+			goto fail;
+		}
+	} else {
+		/* A new file becomes a database here, not before the checks above. */
+		if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+			sqlerr(st, err, "cannot enable WAL");
+			goto fail;
+		}
+		if (version < STORE_SCHEMA_VERSION && migrate(st, version, err))
+			goto fail;
+	}
+	sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (prepare_hot(st, err))
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->ins_measure);
+	sqlite3_finalize(st->ins_applied);
+	sqlite3_finalize(st->transition);
+	sqlite3_finalize(st->run_get);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, char *err)
+{
+	sqlite3_stmt *s;
+	double t = now();
+	if (prepare(st, &s,
+		    "INSERT INTO runs (name, job_path, job_dir, job_text, strategy, seed,"
+		    " budget_trials, budget_seconds, status, accel, host, created_at, updated_at)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)", err))
+		return -1;
+	bind_text(s, 1, ri->name);
+	bind_text(s, 2, ri->job_path);
+	bind_text(s, 3, ri->job_dir);
+	bind_text(s, 4, ri->job_text);
+	bind_text(s, 5, ri->strategy);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)ri->seed);
+	sqlite3_bind_int64(s, 7, ri->budget_trials);
+	sqlite3_bind_double(s, 8, ri->budget_seconds);
+	bind_text(s, 9, ri->accel);
+	bind_text(s, 10, ri->host);
+	sqlite3_bind_double(s, 11, t);
+	sqlite3_bind_double(s, 12, t);
+	if (exec_done(st, s, err, "cannot create run"))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+#define RUN_COLUMNS \
+	"r.id, r.name, r.job_path, r.job_dir, r.job_text, r.strategy, r.seed," \
+	" r.budget_trials, r.budget_seconds, r.status, r.accel, r.host, r.created_at," \
+	" r.updated_at, r.elapsed," \
+	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'done')," \
+	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
+	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
+	"    AND (t.reason IS NULL OR t.reason != 'interrupted'))," \
+	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id)"
+
+static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
+{
+	ri->id = sqlite3_column_int64(s, 0);
+	ri->name = col_text(s, 1);
+	ri->job_path = col_text(s, 2);
+	ri->job_dir = col_text(s, 3);
+	ri->job_text = col_text(s, 4);
+	ri->strategy = col_text(s, 5);
+	ri->seed = (uint64_t)sqlite3_column_int64(s, 6);
+	ri->budget_trials = sqlite3_column_int64(s, 7);
+	ri->budget_seconds = sqlite3_column_double(s, 8);
+	ri->status = col_text(s, 9);
+	ri->accel = col_text(s, 10);
+	ri->host = col_text(s, 11);
+	ri->created_at = sqlite3_column_double(s, 12);
+	ri->updated_at = sqlite3_column_double(s, 13);
+	ri->elapsed = sqlite3_column_double(s, 14);
+	ri->n_done = sqlite3_column_int64(s, 15);
+	ri->n_failed = sqlite3_column_int64(s, 16);
+	ri->n_completed = sqlite3_column_int64(s, 17);
+	ri->n_trials = sqlite3_column_int64(s, 18);
+}
+
+int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err)
+{
+	sqlite3_finalize(st->run_get);
+	st->run_get = NULL;
+	if (prepare(st, &st->run_get, "SELECT " RUN_COLUMNS " FROM runs r WHERE r.id = ?", err))
+		return -1;
+	sqlite3_bind_int64(st->run_get, 1, id);
+	int rc = sqlite3_step(st->run_get);
+	if (rc == SQLITE_DONE)
+		return seterr(err, "%s: no run %lld", st->path, (long long)id), -1;
+	if (rc != SQLITE_ROW)
+		return sqlerr(st, err, "cannot read run");
+	run_from_row(st->run_get, ri);
+	return 0;
+}
+
+int store_run_set_status(struct store *st, int64_t id, const char *status, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "UPDATE runs SET status = ?, updated_at = ? WHERE id = ?", err))
+		return -1;
+	bind_text(s, 1, status);
+	sqlite3_bind_double(s, 2, now());
+	sqlite3_bind_int64(s, 3, id);
+	return exec_done(st, s, err, "cannot update run");
+}
+
+int store_run_add_elapsed(struct store *st, int64_t id, double seconds, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "UPDATE runs SET elapsed = elapsed + ?, updated_at = ? WHERE id = ?",
+		    err))
+		return -1;
+	sqlite3_bind_double(s, 1, seconds);
+	sqlite3_bind_double(s, 2, now());
+	sqlite3_bind_int64(s, 3, id);
+	return exec_done(st, s, err, "cannot update run");
+}
+
+int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void *), void *ud,
+		       char *err)
+{
+	sqlite3_stmt *s;
+	struct run_info ri;
+	int rc, ret = 0;
+	if (prepare(st, &s, "SELECT " RUN_COLUMNS " FROM runs r ORDER BY r.id", err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		run_from_row(s, &ri);
+		if ((ret = fn(&ri, ud)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sqlerr(st, err, "cannot list runs");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_trial_insert(struct store *st, int64_t run, int64_t seq, enum trial_origin origin,
+		       int64_t retry_of, const char *config, int64_t *id, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s,
+		    "INSERT INTO trials (run_id, seq, origin, retry_of, config, status, proposed_at)"
+		    " VALUES (?, ?, ?, ?, ?, 'proposed', ?)", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, seq);
+	bind_text(s, 3, origin_names[origin]);
+	if (retry_of)
+		sqlite3_bind_int64(s, 4, retry_of);
+	else
+		sqlite3_bind_null(s, 4);
+	bind_text(s, 5, config);
+	sqlite3_bind_double(s, 6, now());
+	if (exec_done(st, s, err, "cannot store trial"))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static int transition_allowed(enum trial_status from, enum trial_status to)
+{
+	switch (from) {
+	case TS_PROPOSED:
+		return to == TS_RUNNING || to == TS_FAILED;
+	case TS_RUNNING:
+		return to == TS_DONE || to == TS_FAILED || to == TS_TIMEOUT;
+	default:
+		return 0;
+	}
+}
+
+static int transition(struct store *st, int64_t id, enum trial_status from,
+		      enum trial_status to, const char *reason, const char *stderr_tail,
+		      const char *host, char *err)
+{
+	sqlite3_stmt *s = st->transition;
+	if (!transition_allowed(from, to))
+		return seterr(err, "trial %lld: no move from %s to %s", (long long)id,
+			      status_names[from], status_names[to]), -1;
+	sqlite3_reset(s);
+	bind_text(s, 1, status_names[to]);
+	bind_text(s, 2, reason);
+	bind_text(s, 3, stderr_tail);
+	sqlite3_bind_double(s, 4, now());
+	sqlite3_bind_int64(s, 5, id);
+	bind_text(s, 6, status_names[from]);
+	bind_text(s, 7, host);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return sqlerr(st, err, "cannot update trial");
+	if (sqlite3_changes(st->db) != 1)
+		return seterr(err, "trial %lld is not %s", (long long)id, status_names[from]), -1;
+	return 0;
+}
+
+int store_trial_start(struct store *st, int64_t id, const char *host, char *err)
+{
+	return transition(st, id, TS_PROPOSED, TS_RUNNING, NULL, NULL, host, err);
+}
+
+int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
+			   enum trial_status to, const char *reason, const char *stderr_tail,
+			   char *err)
+{
+	return transition(st, id, from, to, reason, stderr_tail, NULL, err);
+}
+
+int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s,
+		    "UPDATE trials SET status = 'failed', reason = 'interrupted', ended_at = ?"
+		    " WHERE run_id = ? AND status = 'running'", err))
+		return -1;
+	sqlite3_bind_double(s, 1, now());
+	sqlite3_bind_int64(s, 2, run);
+	if (exec_done(st, s, err, "cannot mark interrupted trials"))
+		return -1;
+	if (count)
+		*count = sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_trials_foreach(struct store *st, int64_t run,
+			 int (*fn)(const struct trial_row *, void *), void *ud, char *err)
+{
+	sqlite3_stmt *s;
+	struct trial_row t;
+	int rc, ret = 0;
+	if (prepare(st, &s,
+		    "SELECT id, run_id, seq, origin, coalesce(retry_of, 0), config, status, reason,"
+		    " stderr_tail, host, proposed_at, coalesce(started_at, 0), coalesce(ended_at, 0)"
+		    " FROM trials WHERE run_id = ? ORDER BY id", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t.id = sqlite3_column_int64(s, 0);
+		t.run_id = sqlite3_column_int64(s, 1);
+		t.seq = sqlite3_column_int64(s, 2);
+		t.origin = origin_parse(col_text(s, 3));
+		t.retry_of = sqlite3_column_int64(s, 4);
+		t.config = col_text(s, 5);
+		if (trial_status_parse(col_text(s, 6), &t.status))
+			t.status = TS_FAILED;
+		t.reason = col_text(s, 7);
+		t.stderr_tail = col_text(s, 8);
+		t.host = col_text(s, 9);
+		t.proposed_at = sqlite3_column_double(s, 10);
+		t.started_at = sqlite3_column_double(s, 11);
+		t.ended_at = sqlite3_column_double(s, 12);
+		if ((ret = fn(&t, ud)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sqlerr(st, err, "cannot list trials");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "SELECT id FROM trials WHERE retry_of = ? ORDER BY id LIMIT 1", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, trial);
+	int rc = sqlite3_step(s);
+	*retry_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlerr(st, err, "cannot read trial");
+	return 0;
+}
+
+int store_measurement(struct store *st, int64_t trial, int repeat, const struct metric *m,
+		      char *err)
+{
+	sqlite3_stmt *s = st->ins_measure;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, trial);
+	sqlite3_bind_int(s, 2, repeat);
+	sqlite3_bind_int(s, 3, m->rep);
+	bind_text(s, 4, m->name);
+	sqlite3_bind_double(s, 5, m->value);
+	bind_text(s, 6, m->unit);
+	bind_text(s, 7, m->better == BETTER_UNKNOWN ? NULL : better_name(m->better));
+	sqlite3_bind_double(s, 8, now());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return sqlerr(st, err, "cannot store measurement");
+	return 0;
+}
+
+int store_applied(struct store *st, int64_t trial, int repeat, const char *knob,
+		  const char *value, char *err)
+{
+	sqlite3_stmt *s = st->ins_applied;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, trial);
+	sqlite3_bind_int(s, 2, repeat);
+	bind_text(s, 3, knob);
+	bind_text(s, 4, value);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return sqlerr(st, err, "cannot store applied value");
+	return 0;
+}
+
+int store_applied_foreach(struct store *st, int64_t trial,
+			  int (*fn)(int repeat, const char *knob, const char *value, void *),
+			  void *ud, char *err)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	if (prepare(st, &s, "SELECT repeat, knob, value FROM applied WHERE trial_id = ? ORDER BY id",
+		    err))
+		return -1;
+	sqlite3_bind_int64(s, 1, trial);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = fn(sqlite3_column_int(s, 0), col_text(s, 1), col_text(s, 2), ud)))
+			break;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sqlerr(st, err, "cannot read applied values");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_measurements_foreach(struct store *st, int64_t trial,
+			       int (*fn)(const struct measurement_row *, void *), void *ud,
+			       char *err)
+{
+	sqlite3_stmt *s;
+	struct measurement_row m;
+	int rc, ret = 0;
+	if (prepare(st, &s, "SELECT repeat, rep, metric, unit, better, value, at FROM measurements"
+		    " WHERE trial_id = ? ORDER BY id", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, trial);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *b = col_text(s, 4);
+		m.repeat = sqlite3_column_int(s, 0);
+		m.rep = sqlite3_column_int(s, 1);
+		m.metric = col_text(s, 2);
+		m.unit = col_text(s, 3);
+		m.better = !b ? BETTER_UNKNOWN : !strcmp(b, "higher") ? BETTER_HIGHER : BETTER_LOWER;
+		m.value = sqlite3_column_double(s, 5);
+		m.at = sqlite3_column_double(s, 6);
+		if ((ret = fn(&m, ud)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sqlerr(st, err, "cannot read measurements");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_trial_samples(struct store *st, int64_t trial, struct sample **out, size_t *n,
+			char *err)
+{
+	sqlite3_stmt *s;
+	size_t len = 0, cap = 16;
+	struct sample *v = xmalloc(cap * sizeof(*v));
+	int rc;
+	if (prepare(st, &s, "SELECT metric, repeat, value FROM measurements WHERE trial_id = ?"
+		    " ORDER BY id", err)) {
+		free(v);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, trial);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap)
+			v = xrealloc(v, (cap *= 2) * sizeof(*v));
+		v[len].metric = xstrdup(col_text(s, 0));
+		v[len].repeat = sqlite3_column_int(s, 1);
+		v[len].value = sqlite3_column_double(s, 2);
+		len++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		store_samples_free(v, len);
+		return sqlerr(st, err, "cannot read measurements");
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void store_samples_free(struct sample *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)s[i].metric);
+	free(s);
+}
+
+int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, char *err)
+{
+	sqlite3_stmt *s;
+	size_t len = 0;
+	char **v = NULL;
+	int rc;
+	if (prepare(st, &s, "SELECT DISTINCT m.metric FROM measurements m"
+		    " JOIN trials t ON t.id = m.trial_id WHERE t.run_id = ? ORDER BY m.metric", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (len + 1) * sizeof(*v));
+		v[len++] = xstrdup(col_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	*names = v;
+	*n = len;
+	if (rc != SQLITE_DONE)
+		return sqlerr(st, err, "cannot read metric names");
+	return 0;
+}
+
+int store_journal_record(struct store *st, int64_t run, const char *knob, const char *path,
+			 const char *original, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s,
+		    "INSERT INTO host_journal (run_id, knob, path, original, saved_at)"
+		    " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM host_journal"
+		    "  WHERE path = ?3 AND restored_at IS NULL)", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	bind_text(s, 2, knob);
+	bind_text(s, 3, path);
+	bind_text(s, 4, original);
+	sqlite3_bind_double(s, 5, now());
+	return exec_done(st, s, err, "cannot journal host knob");
+}
+
+int store_journal_foreach_pending(struct store *st,
+				  int (*fn)(const struct journal_entry *, void *), void *ud,
+				  char *err)
+{
+	sqlite3_stmt *s;
+	struct journal_entry e;
+	int rc, ret = 0;
+	if (prepare(st, &s, "SELECT id, coalesce(run_id, 0), knob, path, original FROM host_journal"
+		    " WHERE restored_at IS NULL ORDER BY id DESC", err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(s, 0);
+		e.run_id = sqlite3_column_int64(s, 1);
+		e.knob = col_text(s, 2);
+		e.path = col_text(s, 3);
+		e.original = col_text(s, 4);
+		if ((ret = fn(&e, ud)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sqlerr(st, err, "cannot read host journal");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_journal_mark_restored(struct store *st, int64_t id, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "UPDATE host_journal SET restored_at = ? WHERE id = ?", err))
+		return -1;
+	sqlite3_bind_double(s, 1, now());
+	sqlite3_bind_int64(s, 2, id);
+	return exec_done(st, s, err, "cannot update host journal");
+}

@@ -1,0 +1,136 @@
+#ifndef STORE_H
+#define STORE_H
+/*
+ * The SQLite store: one file per project, WAL mode, schema versioned with
+ * PRAGMA user_version and upgraded by migrations on open. This is the only
+ * module that knows SQL; every statement binds its parameters.
+ *
+ * Durability: every call that writes commits before it returns, so a
+ * process killed at any moment loses at most the call in flight.
+ *
+ * Trial states only move forward (store_trial_transition() refuses any
+ * other move):
+ *
+ *     proposed -> running -> done | failed | timeout
+ *     proposed -> failed            (could not even be started)
+ *
+ * Errors: functions return 0 or -1 with a message in err (err.h). Strings in
+ * rows handed to callbacks live only during the callback.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include "metric.h"
+#include "score.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+enum store_mode {
+	STORE_CREATE,	/* read-write; the file is created if missing */
+	STORE_READONLY,	/* the file must exist; nothing is ever written */
+};
+
+enum trial_status { TS_PROPOSED, TS_RUNNING, TS_DONE, TS_FAILED, TS_TIMEOUT };
+
+enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY };
+
+const char *trial_status_name(enum trial_status s);
+int trial_status_parse(const char *s, enum trial_status *out);
+const char *trial_origin_name(enum trial_origin o);
+
+struct run_info {
+	int64_t id;
+	const char *name;
+	const char *job_path;	/* as given on the command line, for display */
+	const char *job_dir;	/* absolute: the exec target's working directory */
+	const char *job_text;	/* the whole job file: resume needs nothing else */
+	const char *strategy;
+	uint64_t seed;
+	int64_t budget_trials;	/* 0: none */
+	double budget_seconds;	/* 0: none */
+	const char *status;	/* running, finished, interrupted, failed */
+	const char *accel;	/* how the measurements were taken: exec, kvm, tcg */
+	const char *host;
+	double created_at, updated_at, elapsed;
+	/* counts, filled by store_run_get() and store_runs_foreach() */
+	int64_t n_done, n_failed, n_completed, n_trials;
+};
+
+struct trial_row {
+	int64_t id, run_id, seq, retry_of;
+	enum trial_origin origin;
+	const char *config;
+	enum trial_status status;
+	const char *reason;	/* NULL unless failed or timeout */
+	const char *stderr_tail;
+	const char *host;
+	double proposed_at, started_at, ended_at;	/* 0 when not reached */
+};
+
+int store_open(struct store **out, const char *path, enum store_mode mode, char *err);
+void store_close(struct store *st);
+const char *store_path(const struct store *st);
+
+int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, char *err);
+/* The strings in *ri stay valid until the next store_run_get() or store_close(). */
+int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err);
+int store_run_set_status(struct store *st, int64_t id, const char *status, char *err);
+int store_run_add_elapsed(struct store *st, int64_t id, double seconds, char *err);
+int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void *), void *ud,
+		       char *err);
+
+int store_trial_insert(struct store *st, int64_t run, int64_t seq, enum trial_origin origin,
+		       int64_t retry_of, const char *config, int64_t *id, char *err);
+/* proposed -> running, on the given host. */
+int store_trial_start(struct store *st, int64_t id, const char *host, char *err);
+int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
+			   enum trial_status to, const char *reason, const char *stderr_tail,
+			   char *err);
+/* Marks every running trial of the run failed with reason "interrupted". */
+int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err);
+int store_trials_foreach(struct store *st, int64_t run,
+			 int (*fn)(const struct trial_row *, void *), void *ud, char *err);
+int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, char *err);
+
+int store_measurement(struct store *st, int64_t trial, int repeat, const struct metric *m,
+		      char *err);
+int store_applied(struct store *st, int64_t trial, int repeat, const char *knob,
+		  const char *value, char *err);
+int store_applied_foreach(struct store *st, int64_t trial,
+			  int (*fn)(int repeat, const char *knob, const char *value, void *),
+			  void *ud, char *err);
+
+struct measurement_row {
+	int repeat, rep;
+	const char *metric, *unit;	/* unit may be NULL */
+	enum better better;
+	double value, at;
+};
+int store_measurements_foreach(struct store *st, int64_t trial,
+			       int (*fn)(const struct measurement_row *, void *), void *ud,
+			       char *err);
+
+/* All samples of a trial; free with store_samples_free(). */
+int store_trial_samples(struct store *st, int64_t trial, struct sample **out, size_t *n,
+			char *err);
+void store_samples_free(struct sample *s, size_t n);
+/* Distinct metric names measured in a run, sorted; free each and the array. */
+int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, char *err);
+
+/*
+ * Host-knob journal: the first original value of a knob is kept until it is
+ * restored; recording a knob that is already pending is a no-op.
+ */
+struct journal_entry {
+	int64_t id, run_id;
+	const char *knob, *path, *original;
+};
+int store_journal_record(struct store *st, int64_t run, const char *knob, const char *path,
+			 const char *original, char *err);
+int store_journal_foreach_pending(struct store *st,
+				  int (*fn)(const struct journal_entry *, void *), void *ud,
+				  char *err);
+int store_journal_mark_restored(struct store *st, int64_t id, char *err);
+
+#endif

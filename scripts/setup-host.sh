@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what vmtune needs to build, test and run on Debian 12, as root.
+# Idempotent: run it as often as you like.
+set -eu
+
+PACKAGES="
+	build-essential pkg-config
+	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev
+	sqlite3 gawk xz-utils gzip util-linux procps
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup-host.sh: run as root (it installs Debian packages)" >&2
+	exit 2
+fi
+
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+echo "setup-host.sh: packages ready"

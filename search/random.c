@@ -1,0 +1,83 @@
+/*
+ * random: each parameter drawn uniformly from its domain (a continuous float
+ * uniformly from [min, max)), never the same configuration twice. The
+ * generator is GSL's MT19937 seeded with the job's seed, so one seed gives
+ * one sequence on every machine.
+ */
+#include "strategy.h"
+#include "../tuner/err.h"
+
+#include <stdlib.h>
+#include <gsl/gsl_rng.h>
+
+/* Draws before concluding that what remains of the space is out of reach. */
+#define MAX_DRAWS 100000
+
+struct strategy {
+	const struct space *sp;
+	gsl_rng *rng;
+	struct seen *seen;
+	uint64_t size;
+};
+
+static int random_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
+{
+	struct strategy *s = calloc(1, sizeof(*s));
+	(void)err;
+	if (!s || !(s->rng = gsl_rng_alloc(gsl_rng_mt19937)))
+		abort();
+	gsl_rng_set(s->rng, (unsigned long)seed);
+	s->sp = sp;
+	s->seen = seen_new(sp);
+	s->size = space_size(sp);
+	*out = s;
+	return 0;
+}
+
+static union pval draw(gsl_rng *r, const struct param *p)
+{
+	uint64_t levels = param_levels(p);
+	if (levels)
+		return param_level(p, gsl_rng_uniform_int(r, (unsigned long)levels));
+	union pval v;
+	v.f = p->min + gsl_rng_uniform(r) * (p->max - p->min);
+	return v;
+}
+
+static int random_propose(struct strategy *s, union pval *cfg, char *err)
+{
+	(void)err;
+	if (s->size && seen_count(s->seen) >= s->size)
+		return 1;
+	for (int k = 0; k < MAX_DRAWS; k++) {
+		for (size_t i = 0; i < s->sp->n; i++)
+			cfg[i] = draw(s->rng, &s->sp->p[i]);
+		if (!seen_add(s->seen, cfg))
+			return 0;
+	}
+	return 1;
+}
+
+static void random_observe(struct strategy *s, const union pval *cfg, int ok, double score)
+{
+	(void)ok, (void)score;
+	seen_add(s->seen, cfg);
+}
+
+static void random_free(struct strategy *s)
+{
+	if (!s)
+		return;
+	gsl_rng_free(s->rng);
+	seen_free(s->seen);
+	free(s);
+}
+
+const struct strategy_ops strategy_random = {
+	.name = "random",
+	.help = "uniform random configurations, none twice",
+	.init = random_init,
+	.propose = random_propose,
+	.observe = random_observe,
+	.free = random_free,
+};

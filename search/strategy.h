@@ -1,0 +1,48 @@
+#ifndef STRATEGY_H
+#define STRATEGY_H
+/*
+ * The contract of a search strategy. The trial loop calls, strictly in turn,
+ * propose() then observe() for the same configuration, starting with
+ * observe() of the baseline (the job's defaults). A strategy's proposals
+ * depend only on its seed and on what it observed, so replaying the stored
+ * history through the same calls rebuilds its state exactly (resume).
+ *
+ * propose() returns 0 with *cfg filled, 1 when the space holds nothing more
+ * to propose, -1 on error (message in err). Strategies never print.
+ * Registered in strategies[] in strategy.c.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include "../tuner/space.h"
+
+struct strategy;
+
+struct strategy_ops {
+	const char *name;
+	const char *help;
+	int (*init)(struct strategy **s, const struct space *sp, uint64_t seed, char *err);
+	int (*propose)(struct strategy *s, union pval *cfg, char *err);
+	/* ok == 0: the trial failed and score is NaN; a NaN score can also mean "no baseline". */
+	void (*observe)(struct strategy *s, const union pval *cfg, int ok, double score);
+	void (*free)(struct strategy *s);
+};
+
+const struct strategy_ops *strategy_find(const char *name);
+const struct strategy_ops *const *strategy_list(void);
+
+/*
+ * A set of configurations, kept by strategies that must not propose the same
+ * one twice. Configurations are compared by value.
+ */
+struct seen;
+struct seen *seen_new(const struct space *sp);
+/* Returns 1 when cfg was already in the set, 0 when it was added now. */
+int seen_add(struct seen *s, const union pval *cfg);
+int seen_has(const struct seen *s, const union pval *cfg);
+size_t seen_count(const struct seen *s);
+void seen_free(struct seen *s);
+
+/* Product of the parameters' level counts; 0 when continuous or above 2^62. */
+uint64_t space_size(const struct space *sp);
+
+#endif

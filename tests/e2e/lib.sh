@@ -1,0 +1,42 @@
+# Helpers of the end-to-end tests (git t/ style, TAP output).
+#   . tests/e2e/lib.sh
+#   expect "what it does" some_command args...   # ok if the command succeeds
+#   finish                                        # exits non-zero if any failed
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMTUNE=$ROOT/vmtune
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+_n=0 _failed=0
+
+expect() {
+	local what=$1; shift
+	_n=$((_n + 1))
+	local out
+	if out=$("$@" 2>&1); then
+		echo "ok $_n - $what"
+	else
+		echo "not ok $_n - $what"
+		printf '%s\n' "$out" | sed 's/^/#   /' | tail -n 25
+		_failed=$((_failed + 1))
+	fi
+}
+
+finish() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+}
+
+# sql DB QUERY: one value per line
+sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# fails with its arguments as the message
+die() { echo "$*" >&2; return 1; }
+
+# exits_with CODE CMD...: runs CMD, checks the exit code, keeps stderr in $T/err
+exits_with() {
+	local want=$1 rc=0; shift
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq "$want" ] || { cat "$T/err" >&2; die "exit $rc, wanted $want: $*"; }
+}

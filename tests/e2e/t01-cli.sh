@@ -1,0 +1,31 @@
+#!/bin/bash
+# The command line: help, usage errors and exit codes.
+. "$(dirname "$0")/lib.sh"
+
+help_lists_commands() {
+	"$VMTUNE" help > out &&
+	for c in search runs trials best export help; do grep -q "^  $c " out || die "no $c"; done
+}
+expect "vmtune help lists every command" help_lists_commands
+
+every_command_has_help() {
+	for c in search runs trials best export help; do
+		"$VMTUNE" "$c" --help | grep -q "^usage: vmtune $c" || die "$c --help"
+		"$VMTUNE" help "$c" | grep -q "^usage: vmtune $c" || die "help $c"
+	done
+}
+expect "--help and help COMMAND on every command" every_command_has_help
+
+expect "no command is a usage error (2)" exits_with 2 "$VMTUNE"
+expect "an unknown command exits 2" exits_with 2 "$VMTUNE" frobnicate
+expect "an unknown option exits 2" exits_with 2 "$VMTUNE" search --bogus
+expect "a bad --trials exits 2" exits_with 2 "$VMTUNE" search --trials -3
+expect "a bad --time exits 2" exits_with 2 "$VMTUNE" search --time soon
+expect "--resume with a job file exits 2" exits_with 2 "$VMTUNE" search --resume 1 job.yaml
+expect "trials without a run exits 2" exits_with 2 "$VMTUNE" trials
+expect "a run that is not a number exits 2" exits_with 2 "$VMTUNE" best one
+expect "export without a format exits 2" exits_with 2 "$VMTUNE" export 1
+expect "runs on a missing database exits 2" exits_with 2 "$VMTUNE" runs --db missing.db
+no_db_created() { [ ! -e missing.db ]; }
+expect "reading commands never create a database" no_db_created
+finish

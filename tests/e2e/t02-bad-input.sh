@@ -1,0 +1,79 @@
+#!/bin/bash
+# Bad job files and bad databases: exit 2, one line naming the place, and no
+# database created or changed.
+. "$(dirname "$0")/lib.sh"
+JOBS=$ROOT/tests/jobs
+
+# A database with one finished run, to check that bad input leaves it alone.
+"$VMTUNE" search "$JOBS/good/tiny.yaml" --db good.db --trials 2 --quiet >/dev/null 2>&1
+sum_good() { sha256sum good.db good.db-wal 2>/dev/null | sha256sum; }
+before=$(sum_good)
+
+bad_job() {	# FILE: the expected text is on its first line
+	local f=$1 want place
+	want=$(sed -n '1s/^# expect: //p' "$f")
+	exits_with 2 "$VMTUNE" search "$f" --db new.db || return 1
+	[ "$(wc -l < "$T/err")" -eq 1 ] || die "more than one line: $(cat "$T/err")"
+	place='[0-9]+:[0-9]+: '
+	case $f in */empty.yaml) place='' ;; esac
+	grep -qE "^vmtune: $f:$place" "$T/err" || die "no place in: $(cat "$T/err")"
+	grep -qF -- "$want" "$T/err" || die "wanted '$want' in: $(cat "$T/err")"
+	[ ! -e new.db ] || die "new.db was created"
+	exits_with 2 "$VMTUNE" search "$f" --db good.db || return 1
+	[ "$(sum_good)" = "$before" ] || die "good.db changed"
+}
+
+n=0
+for f in "$JOBS"/bad/*.yaml; do
+	expect "bad job $(basename "$f"): exit 2, one line with file:line:col" bad_job "$f"
+	n=$((n + 1))
+done
+at_least_15() { [ "$n" -ge 15 ]; }
+expect "at least 15 malformed job files ($n)" at_least_15
+
+missing_job() {
+	exits_with 2 "$VMTUNE" search nope.yaml --db new.db &&
+	grep -qx "vmtune: nope.yaml: cannot read job file: No such file or directory" "$T/err" &&
+	[ ! -e new.db ]
+}
+expect "a missing job file exits 2 and creates nothing" missing_job
+
+# Bad databases with a good job.
+bad_db() {	# DB EXPECTED-TEXT [RUNNER...]
+	local db=$1 want=$2 sum; shift 2
+	sum=$(sha256sum "$db" 2>/dev/null)
+	exits_with 2 "$@" "$VMTUNE" search "$JOBS/good/tiny.yaml" --db "$db" --trials 1 || return 1
+	[ "$(wc -l < "$T/err")" -eq 1 ] || die "more than one line: $(cat "$T/err")"
+	grep -qF -- "$db" "$T/err" || die "db not named: $(cat "$T/err")"
+	grep -qF -- "$want" "$T/err" || die "wanted '$want' in: $(cat "$T/err")"
+	[ "$(sha256sum "$db" 2>/dev/null)" = "$sum" ] || die "$db changed"
+}
+
+printf 'SQLite format 2, but not really a database at all. %.0s' $(seq 1 40) > garbage.db
+expect "a file that is not a database exits 2" bad_db garbage.db "file is not a database"
+
+cp good.db newer.db
+sqlite3 newer.db "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE; PRAGMA user_version=7;" >/dev/null
+expect "a database with a newer schema exits 2, unchanged" bad_db newer.db "schema version 7 is newer"
+
+mkdir dir.db
+expect "a directory as database exits 2" bad_db dir.db "cannot"
+
+# Permissions bind root only through another user: run as nobody when root.
+as_nobody() {
+	if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; else "$@"; fi
+}
+chmod 755 "$T"
+cp good.db ro.db
+sqlite3 ro.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+rm -f ro.db-wal ro.db-shm
+chmod 444 ro.db
+expect "a read-only database exits 2, unchanged" bad_db ro.db "read-only" as_nobody
+
+cp ro.db unreadable.db
+chmod 000 unreadable.db
+expect "an unreadable database exits 2" bad_db unreadable.db "Permission denied" as_nobody
+
+still_good() { [ "$(sum_good)" = "$before" ] && "$VMTUNE" trials 1 --db good.db >/dev/null; }
+expect "the good database is intact and readable" still_good
+finish

@@ -1,0 +1,190 @@
+#include "unit.h"
+#include "../../results/store.h"
+#include "../../tuner/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+static char dir[] = "/tmp/vmtune-store-XXXXXX";
+static char path[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	static int made;
+	if (!made && !mkdtemp(dir))
+		return -1;
+	made = 1;
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	unlink(path);
+	return 0;
+}
+
+static int64_t new_run(struct store *st)
+{
+	struct run_info ri = { .name = "t", .job_path = "t.yaml", .job_dir = "/", .job_text = "x",
+			       .strategy = "random", .seed = 1, .budget_trials = 5,
+			       .accel = "exec", .host = "h" };
+	int64_t id;
+	char err[ERR_LEN];
+	assert_int_equal(store_run_create(st, &ri, &id, err), 0);
+	return id;
+}
+
+static void readonly_does_not_create(void **state)
+{
+	(void)state;
+	struct store *st;
+	char err[ERR_LEN];
+	assert_int_equal(store_open(&st, path, STORE_READONLY, err), -1);
+	assert_non_null(strstr(err, "no such database"));
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void schema_and_reopen(void **state)
+{
+	(void)state;
+	struct store *st;
+	char err[ERR_LEN];
+	struct run_info ri;
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
+	int64_t run = new_run(st);
+	store_close(st);
+	assert_int_equal(store_open(&st, path, STORE_READONLY, err), 0);
+	assert_int_equal(store_run_get(st, run, &ri, err), 0);
+	assert_string_equal(ri.status, "running");
+	assert_int_equal(ri.budget_trials, 5);
+	assert_int_equal(store_run_get(st, run + 1, &ri, err), -1);
+	store_close(st);
+}
+
+static void newer_schema_refused(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	struct store *st;
+	char err[ERR_LEN];
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), -1);
+	assert_non_null(strstr(err, "schema version 99 is newer"));
+}
+
+static void not_a_database(void **state)
+{
+	(void)state;
+	FILE *f = fopen(path, "w");
+	fputs("this is not sqlite, just text that is long enough to have a header\n", f);
+	fclose(f);
+	struct store *st;
+	char err[ERR_LEN];
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), -1);
+	assert_non_null(strstr(err, path));
+}
+
+static void transitions(void **state)
+{
+	(void)state;
+	struct store *st;
+	char err[ERR_LEN];
+	int64_t t1, t2, t3;
+	int n;
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
+	int64_t run = new_run(st);
+	assert_int_equal(store_trial_insert(st, run, 1, ORIGIN_BASELINE, 0, "{}", &t1, err), 0);
+	/* proposed cannot jump to done */
+	assert_int_equal(store_trial_transition(st, t1, TS_PROPOSED, TS_DONE, NULL, NULL, err), -1);
+	assert_int_equal(store_trial_start(st, t1, "h", err), 0);
+	/* a second start finds it no longer proposed */
+	assert_int_equal(store_trial_start(st, t1, "h", err), -1);
+	assert_string_equal(err, "trial 1 is not proposed");
+	struct metric m = { .name = "x", .value = 2.5, .unit = "s", .better = BETTER_LOWER };
+	assert_int_equal(store_measurement(st, t1, 1, &m, err), 0);
+	m.value = 3.5;
+	assert_int_equal(store_measurement(st, t1, 2, &m, err), 0);
+	assert_int_equal(store_trial_transition(st, t1, TS_RUNNING, TS_DONE, NULL, NULL, err), 0);
+	/* done is final */
+	assert_int_equal(store_trial_transition(st, t1, TS_DONE, TS_FAILED, "x", NULL, err), -1);
+
+	assert_int_equal(store_trial_insert(st, run, 2, ORIGIN_STRATEGY, 0, "{}", &t2, err), 0);
+	assert_int_equal(store_trial_start(st, t2, "h", err), 0);
+	assert_int_equal(store_trials_interrupt(st, run, &n, err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_trial_insert(st, run, 3, ORIGIN_RETRY, t2, "{}", &t3, err), 0);
+	int64_t r;
+	assert_int_equal(store_trial_get_retry(st, t2, &r, err), 0);
+	assert_int_equal(r, t3);
+
+	struct sample *s;
+	size_t ns;
+	assert_int_equal(store_trial_samples(st, t1, &s, &ns, err), 0);
+	assert_int_equal(ns, 2);
+	assert_string_equal(s[1].metric, "x");
+	assert_int_equal(s[1].repeat, 2);
+	assert_true(s[1].value == 3.5);
+	store_samples_free(s, ns);
+
+	struct run_info ri;
+	assert_int_equal(store_run_get(st, run, &ri, err), 0);
+	assert_int_equal(ri.n_done, 1);
+	assert_int_equal(ri.n_failed, 1);
+	assert_int_equal(ri.n_completed, 1);	/* the interrupted one does not count */
+	assert_int_equal(ri.n_trials, 3);
+	store_close(st);
+}
+
+static struct journal_entry seen;
+
+static int count(const struct journal_entry *e, void *ud)
+{
+	(void)ud;
+	seen.id = e->id;
+	seen.run_id++;	/* used as a counter here */
+	assert_string_equal(e->original, "madvise");
+	return 0;
+}
+
+static void journal(void **state)
+{
+	(void)state;
+	struct store *st;
+	char err[ERR_LEN];
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
+	int64_t run = new_run(st);
+	assert_int_equal(store_journal_record(st, run, "host.thp", "/sys/thp", "madvise", err), 0);
+	/* the first original value wins until restored */
+	assert_int_equal(store_journal_record(st, run, "host.thp", "/sys/thp", "never", err), 0);
+	assert_int_equal(store_journal_foreach_pending(st, count, NULL, err), 0);
+	assert_int_equal(seen.run_id, 1);
+	assert_int_equal(store_journal_mark_restored(st, seen.id, err), 0);
+	seen.run_id = 0;
+	assert_int_equal(store_journal_foreach_pending(st, count, NULL, err), 0);
+	assert_int_equal(seen.run_id, 0);
+	store_close(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(readonly_does_not_create, setup),
+		cmocka_unit_test_setup(schema_and_reopen, setup),
+		cmocka_unit_test_setup(newer_schema_refused, setup),
+		cmocka_unit_test_setup(not_a_database, setup),
+		cmocka_unit_test_setup(transitions, setup),
+		cmocka_unit_test_setup(journal, setup),
+	};
+	int rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "%s/t.db", dir);
+	unlink(cmd);
+	strcat(cmd, "-wal");
+	unlink(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/t.db-shm", dir);
+	unlink(cmd);
+	rmdir(dir);
+	return rc;
+}

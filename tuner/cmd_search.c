@@ -1,0 +1,289 @@
+/*
+ * vmtune search: start a search from a job file (or the embedded default),
+ * or resume a stored one.
+ */
+#include "vmtune.h"
+#include "err.h"
+#include "job.h"
+#include "trial.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+extern const char default_job_yaml[];
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+struct progress_out {
+	int tty;
+	int noted;
+	int quiet;
+};
+
+static void on_progress(void *ud, const struct progress *p)
+{
+	struct progress_out *po = ud;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (po->quiet)
+		return;
+	if (p->note && !po->noted) {
+		fprintf(stderr, "%svmtune: %s\n", po->tty ? "\r\033[K" : "", p->note);
+		po->noted = 1;
+	}
+	if (p->budget)
+		strbuf_addf(&sb, "trial %lld/%lld", (long long)p->completed, (long long)p->budget);
+	else
+		strbuf_addf(&sb, "trial %lld", (long long)p->completed);
+	if (!po->tty) {
+		strbuf_addf(&sb, " #%lld %s", (long long)p->trial_id, trial_status_name(p->status));
+		if (p->reason)
+			strbuf_addf(&sb, " (%s)", p->reason);
+		strbuf_addstr(&sb, " score ");
+		format_score(p->score, &sb);
+	}
+	strbuf_addstr(&sb, "  best ");
+	format_score(p->best, &sb);
+	if (!isnan(p->best))
+		strbuf_addf(&sb, " (#%lld)", (long long)p->best_trial);
+	strbuf_addstr(&sb, "  elapsed ");
+	format_duration(p->elapsed, &sb);
+	if (p->eta >= 0) {
+		strbuf_addstr(&sb, "  eta ");
+		format_duration(p->eta, &sb);
+	}
+	if (po->tty)
+		fprintf(stderr, "\r\033[K%s", sb.buf);
+	else
+		fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+static uint64_t fresh_seed(void)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return seed & 0x7fffffffffffffffULL;	/* stored as a signed SQLite integer */
+}
+
+/*
+ * The embedded default job is jobs/default.yaml: its relative paths start in
+ * jobs/ next to the executable, as they would for the file itself.
+ */
+static char *default_job_dir(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p = realpath("/proc/self/exe", NULL);
+	char *slash = p ? strrchr(p, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	strbuf_addf(&sb, "%s/jobs", p ? p : ".");
+	free(p);
+	return strbuf_detach(&sb);
+}
+
+static int summarize(struct store *st, int64_t run, const char *db)
+{
+	struct run_info ri;
+	char err[ERR_LEN];
+	if (store_run_get(st, run, &ri, err))
+		return fail(EXIT_RUNTIME, "%s", err);
+	printf("run %lld (%s, %s): %lld completed, %lld done, %lld failed\n", (long long)run,
+	       ri.name, ri.accel, (long long)ri.n_completed, (long long)ri.n_done,
+	       (long long)ri.n_failed);
+	printf("see 'vmtune best %lld --db %s'\n", (long long)run, db);
+	return EXIT_OK;
+}
+
+static const struct option long_opts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "trials", required_argument, NULL, 'n' },
+	{ "time", required_argument, NULL, 't' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "resume", required_argument, NULL, 'r' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int search_main(int argc, char **argv)
+{
+	const struct cmd *c = &cmd_search;
+	const char *db = DEFAULT_DB;
+	int64_t trials = 0, seed = -1, resume = 0;
+	double seconds = 0;
+	struct progress_out po = { .tty = isatty(2) };
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hq", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'n':
+			if (parse_i64(optarg, 1, 100000000, &trials))
+				return usage_error(c, "--trials wants a positive number, got '%s'", optarg);
+			break;
+		case 't':
+			if (duration_parse(optarg, &seconds) || seconds <= 0)
+				return usage_error(c, "--time wants a duration such as 90s, 15m or 8h, "
+						   "got '%s'", optarg);
+			break;
+		case 's':
+			if (parse_i64(optarg, 0, INT64_MAX, &seed))
+				return usage_error(c, "--seed wants a number, got '%s'", optarg);
+			break;
+		case 'r':
+			if (parse_run_id(c, optarg, &resume))
+				return EXIT_USAGE;
+			break;
+		case 'q':
+			po.quiet = 1;
+			break;
+		case 'h':
+			print_usage(c, stdout);
+			return EXIT_OK;
+		case ':':
+			return usage_error(c, "'%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind > 1)
+		return usage_error(c, "one job file at most");
+	if (resume && (argc - optind || trials || seconds || seed >= 0))
+		return usage_error(c, "--resume takes the run's own job, budget and seed");
+
+	struct job job;
+	char err[ERR_LEN];
+	struct store *st = NULL;
+	struct search s = { 0 };
+	int ret = EXIT_RUNTIME;
+
+	if (resume) {
+		struct run_info ri;
+		if (access(db, F_OK))
+			return fail(EXIT_USAGE, "%s: no such database", db);
+		if (store_open(&st, db, STORE_CREATE, err))
+			return fail(EXIT_USAGE, "%s", err);
+		if (store_run_get(st, resume, &ri, err)) {
+			store_close(st);
+			return fail(EXIT_USAGE, "%s", err);
+		}
+		s.budget_trials = ri.budget_trials;
+		s.budget_seconds = ri.budget_seconds;
+		s.seed = ri.seed;
+		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err)) {
+			store_close(st);
+			return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)resume, err);
+		}
+	} else {
+		int rc;
+		if (optind < argc) {
+			rc = job_load_file(&job, argv[optind], err);
+		} else {
+			char *dir = default_job_dir();
+			rc = job_load_text(&job, default_job_yaml, "<default job>", dir, err);
+			free(dir);
+		}
+		if (rc)
+			return fail(EXIT_USAGE, "%s", err);
+		s.budget_trials = trials ? trials : job.budget_trials;
+		s.budget_seconds = seconds ? seconds : job.budget_seconds;
+		if (seconds && !trials)
+			s.budget_trials = 0;	/* --time alone: run until the time is spent */
+		s.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
+		if (store_open(&st, db, STORE_CREATE, err)) {
+			job_release(&job);
+			return fail(EXIT_USAGE, "%s", err);
+		}
+	}
+
+	s.st = st;
+	s.job = &job;
+	s.run_id = resume;
+	s.stop = &stop_requested;
+	s.progress = on_progress;
+	s.progress_ud = &po;
+	install_signals();
+	if (resume ? search_resume(&s, err) : search_begin(&s, err)) {
+		fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	if (!resume && !po.quiet)
+		fprintf(stderr, "vmtune: run %lld in %s (seed %llu)\n", (long long)s.run_id, db,
+			(unsigned long long)s.seed);
+	enum search_end end;
+	int rc = search_loop(&s, &end, err);
+	if (po.tty && !po.quiet)
+		fputc('\n', stderr);
+	if (rc) {
+		fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	if (end == SEARCH_INTERRUPTED) {
+		fail(EXIT_RUNTIME, "interrupted; resume with 'vmtune search --resume %lld --db %s'",
+		     (long long)s.run_id, db);
+		goto out;
+	}
+	if (end == SEARCH_EXHAUSTED && !po.quiet)
+		fprintf(stderr, "vmtune: the strategy has no configuration left to propose\n");
+	ret = summarize(st, s.run_id, db);
+out:
+	search_release(&s);
+	store_close(st);
+	job_release(&job);
+	return ret;
+}
+
+const struct cmd cmd_search = {
+	.name = "search",
+	.fn = search_main,
+	.summary = "search a job's space for the best configuration",
+	.usage =
+	"vmtune search [JOB] [--db FILE] [--trials N] [--time DURATION] [--seed N] [--quiet]\n"
+	"   or: vmtune search --resume RUN [--db FILE]\n"
+	"\n"
+	"Runs the job file JOB (YAML; without one, the embedded default job), the\n"
+	"baseline (the job's defaults) first, storing every trial and measurement in\n"
+	"the database as it arrives. Progress goes to stderr.\n"
+	"\n"
+	"  --db FILE         the SQLite database (default vmtune.db, created if missing)\n"
+	"  --trials N        stop after N completed trials (overrides the job's budget)\n"
+	"  --time DURATION   stop starting trials after DURATION (90s, 15m, 8h)\n"
+	"  --seed N          the strategy's seed (default: the job's, else a fresh one)\n"
+	"  --resume RUN      continue run RUN: keeps its completed trials, re-runs the\n"
+	"                    interrupted one, stops at the run's budget\n"
+	"  --quiet           no progress output\n"
+	"\n"
+	"strategies: random, grid. targets: exec.\n"
+	"SIGINT or SIGTERM stops after marking the running trial interrupted (exit 3).",
+};

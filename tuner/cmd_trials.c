@@ -1,0 +1,55 @@
+/* vmtune trials RUN: one line per trial of a run. */
+#include "vmtune.h"
+#include "err.h"
+#include "runview.h"
+
+static int trials_main(int argc, char **argv)
+{
+	const char *db;
+	int64_t run;
+	char err[ERR_LEN];
+	struct runview rv;
+	int rc = parse_report_args(&cmd_trials, argc, argv, &db, &run, NULL);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	struct store *st = open_store_ro(db);
+	if (!st)
+		return EXIT_USAGE;
+	if (runview_load(&rv, st, run, err)) {
+		runview_release(&rv);
+		store_close(st);
+		return fail(EXIT_USAGE, "%s", err);
+	}
+	printf("run %lld (%s): measured by %s\n", (long long)run, rv.name, rv.accel);
+	printf("%-6s %-4s %-8s %-8s %-9s %-8s %s\n", "trial", "seq", "origin", "status", "score",
+	       "seconds", "configuration / reason");
+	for (size_t i = 0; i < rv.n; i++) {
+		const struct tview *t = &rv.t[i];
+		struct strbuf sb = STRBUF_INIT, secs = STRBUF_INIT;
+		format_score(t->score, &sb);
+		if (t->ended_at && t->started_at)
+			strbuf_addf(&secs, "%.3f", t->ended_at - t->started_at);
+		else
+			strbuf_addstr(&secs, "-");
+		printf("%-6lld %-4lld %-8s %-8s %-9s %-8s %s%s%s%s\n", (long long)t->id,
+		       (long long)t->seq, trial_origin_name(t->origin), trial_status_name(t->status),
+		       sb.buf, secs.buf, t->config, t->reason ? "  (" : "",
+		       t->reason ? t->reason : "", t->reason ? ")" : "");
+		strbuf_release(&sb);
+		strbuf_release(&secs);
+	}
+	runview_release(&rv);
+	store_close(st);
+	return EXIT_OK;
+}
+
+const struct cmd cmd_trials = {
+	.name = "trials",
+	.fn = trials_main,
+	.summary = "list the trials of a run",
+	.usage = "vmtune trials RUN [--db FILE]\n"
+		 "\n"
+		 "One line per trial: id, order, origin (baseline, strategy, retry), status,\n"
+		 "score against the baseline (higher is better; - when none), duration, and\n"
+		 "the configuration or why the trial failed.",
+};

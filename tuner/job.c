@@ -1,0 +1,661 @@
+#include "job.h"
+#include "err.h"
+#include "../search/strategy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+struct ctx {
+	const char *path;
+	yaml_document_t doc;
+	struct job *job;
+	char *err;
+};
+
+/* Sets "path:line:col: message" and returns -1. */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	if (n)
+		strbuf_addf(&sb, "%s:%zu:%zu: ", c->path, n->start_mark.line + 1,
+			    n->start_mark.column + 1);
+	else
+		strbuf_addf(&sb, "%s: ", c->path);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	seterr(c->err, "%s", sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
+static yaml_node_t *node(struct ctx *c, int id)
+{
+	return yaml_document_get_node(&c->doc, id);
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static int is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	const char *s = (const char *)n->data.scalar.value;
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null");
+}
+
+static int want_scalar(struct ctx *c, yaml_node_t *n, const char *what, const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(c, n, "expected %s, got %s", what, is_null(n) ? "nothing" : kind_name(n));
+	*out = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+static int want_string(struct ctx *c, yaml_node_t *n, const char *what, char **out)
+{
+	const char *s;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	free(*out);
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int want_double(struct ctx *c, yaml_node_t *n, const char *what, double *out)
+{
+	const char *s;
+	char *end;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*out))
+		return fail(c, n, "expected %s, got '%s'", what, s);
+	return 0;
+}
+
+static int want_int(struct ctx *c, yaml_node_t *n, const char *what, long long lo, long long hi,
+		    long long *out)
+{
+	const char *s;
+	char *end;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (end == s || *end || errno)
+		return fail(c, n, "expected %s, got '%s'", what, s);
+	if (*out < lo || *out > hi)
+		return fail(c, n, "expected %s between %lld and %lld, got %lld", what, lo, hi, *out);
+	return 0;
+}
+
+static int want_duration(struct ctx *c, yaml_node_t *n, const char *what, double *out)
+{
+	const char *s;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	if (duration_parse(s, out) || *out <= 0)
+		return fail(c, n, "expected %s such as 90s, 15m or 8h, got '%s'", what, s);
+	return 0;
+}
+
+/*
+ * Walks a mapping, calling fn for each pair after checking that the key is a
+ * scalar, known (listed in keys) and not a duplicate.
+ */
+typedef int (*pair_fn)(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud);
+
+static int walk_mapping(struct ctx *c, yaml_node_t *n, const char *what,
+			const char *const *keys, pair_fn fn, void *ud)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, "expected %s (a mapping), got %s", what, kind_name(n));
+	yaml_node_pair_t *start = n->data.mapping.pairs.start, *top = n->data.mapping.pairs.top;
+	for (yaml_node_pair_t *p = start; p < top; p++) {
+		yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+		const char *key;
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, "expected a key in %s, got %s", what, kind_name(k));
+		key = (const char *)k->data.scalar.value;
+		for (yaml_node_pair_t *q = start; q < p; q++)
+			if (!strcmp(key, (const char *)node(c, q->key)->data.scalar.value))
+				return fail(c, k, "duplicate key '%s' in %s", key, what);
+		if (keys) {
+			size_t i;
+			for (i = 0; keys[i]; i++)
+				if (!strcmp(keys[i], key))
+					break;
+			if (!keys[i]) {
+				struct strbuf sb = STRBUF_INIT;
+				for (i = 0; keys[i]; i++)
+					strbuf_addf(&sb, "%s%s", i ? ", " : "", keys[i]);
+				int r = fail(c, k, "unknown key '%s' in %s (expected one of: %s)",
+					     key, what, sb.buf);
+				strbuf_release(&sb);
+				return r;
+			}
+		}
+		if (fn(c, key, k, v, ud))
+			return -1;
+	}
+	return 0;
+}
+
+static yaml_node_t *lookup(struct ctx *c, yaml_node_t *map, const char *key)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
+		if (!strcmp((const char *)node(c, p->key)->data.scalar.value, key))
+			return node(c, p->value);
+	return NULL;
+}
+
+/* ---- parameters ------------------------------------------------------- */
+
+static const char *const param_keys[] = { "type", "min", "max", "step", "values", "default", NULL };
+
+static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *mn = lookup(c, spec, "min"), *mx = lookup(c, spec, "max");
+	yaml_node_t *st = lookup(c, spec, "step");
+	if (!mn || !mx)
+		return fail(c, spec, "%s parameter '%s' needs min and max",
+			    param_type_name(p->type), p->name);
+	if (p->type == P_INT) {
+		long long a, b, s = 1;
+		if (want_int(c, mn, "an integer min", LLONG_MIN / 4, LLONG_MAX / 4, &a) ||
+		    want_int(c, mx, "an integer max", LLONG_MIN / 4, LLONG_MAX / 4, &b) ||
+		    (st && want_int(c, st, "an integer step", 1, LLONG_MAX / 4, &s)))
+			return -1;
+		p->min = (double)a, p->max = (double)b, p->step = (double)s;
+	} else {
+		if (want_double(c, mn, "a number min", &p->min) ||
+		    want_double(c, mx, "a number max", &p->max) ||
+		    (st && want_double(c, st, "a number step", &p->step)))
+			return -1;
+		if (st && !(p->step > 0))
+			return fail(c, st, "expected a step above 0");
+	}
+	if (!(p->min < p->max))
+		return fail(c, mx, "empty domain: max must be above min (%g)", p->min);
+	if (st && p->type == P_FLOAT && param_levels(p) < 2)
+		return fail(c, st, "step %g leaves one value in [%g, %g]", p->step, p->min, p->max);
+	return 0;
+}
+
+static int param_values(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *vals = lookup(c, spec, "values");
+	if (!vals)
+		return fail(c, spec, "categorical parameter '%s' needs values", p->name);
+	if (vals->type != YAML_SEQUENCE_NODE)
+		return fail(c, vals, "expected a list of values, got %s", kind_name(vals));
+	size_t n = (size_t)(vals->data.sequence.items.top - vals->data.sequence.items.start);
+	if (n == 0)
+		return fail(c, vals, "empty domain: values lists nothing");
+	p->values = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *v = node(c, vals->data.sequence.items.start[i]);
+		if (want_string(c, v, "a value (a scalar)", &p->values[i]))
+			return -1;
+		p->nvalues = i + 1;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(p->values[k], p->values[i]))
+				return fail(c, v, "duplicate value '%s'", p->values[i]);
+	}
+	return 0;
+}
+
+static int param_default(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *d = lookup(c, spec, "default");
+	char msg[ERR_LEN];
+	const char *s;
+	if (!d)
+		return fail(c, spec, "parameter '%s' needs a default", p->name);
+	if (want_scalar(c, d, "a default value", &s))
+		return -1;
+	if (pval_parse(p, s, &p->def, msg))
+		return fail(c, d, "bad default: %s", msg);
+	return 0;
+}
+
+/* Keys that make no sense for a type are errors, not silently ignored. */
+static int param_extra_keys(struct ctx *c, yaml_node_t *spec, const struct param *p)
+{
+	static const char *const numeric_only[] = { "min", "max", "step", NULL };
+	for (size_t i = 0; numeric_only[i]; i++) {
+		yaml_node_t *n = lookup(c, spec, numeric_only[i]);
+		if (n && (p->type == P_CAT || p->type == P_BOOL))
+			return fail(c, n, "'%s' is not a key of a %s parameter", numeric_only[i],
+				    param_type_name(p->type));
+	}
+	yaml_node_t *v = lookup(c, spec, "values");
+	if (v && p->type != P_CAT)
+		return fail(c, v, "'values' is not a key of a %s parameter", param_type_name(p->type));
+	return 0;
+}
+
+static int no_op(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	(void)c, (void)key, (void)k, (void)v, (void)ud;
+	return 0;
+}
+
+static int parse_param(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *spec, void *ud)
+{
+	struct param p = { 0 };
+	const char *type;
+	(void)ud;
+	if (param_name_valid(key))
+		return fail(c, k, "bad parameter name '%s' (letters, digits, '_', '.', '-'; "
+			    "starting with a letter)", key);
+	if (walk_mapping(c, spec, "a parameter", param_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *t = lookup(c, spec, "type");
+	if (!t)
+		return fail(c, spec, "parameter '%s' needs a type (int, float, categorical, bool)", key);
+	if (want_scalar(c, t, "a type", &type))
+		return -1;
+	if (param_type_parse(type, &p.type))
+		return fail(c, t, "unknown type '%s' (expected int, float, categorical or bool)", type);
+	p.name = xstrdup(key);
+	/* Added first so that space_release() frees whatever was filled in. */
+	space_add(&c->job->space, &p);
+	struct param *q = &c->job->space.p[c->job->space.n - 1];
+	if (param_extra_keys(c, spec, q))
+		return -1;
+	if ((q->type == P_INT || q->type == P_FLOAT) && param_bounds(c, spec, q))
+		return -1;
+	if (q->type == P_CAT && param_values(c, spec, q))
+		return -1;
+	return param_default(c, spec, q);
+}
+
+/* ---- objective -------------------------------------------------------- */
+
+static const char *const objective_keys[] = { "metric", "goal", "metrics", NULL };
+static const char *const term_keys[] = { "metric", "better", "weight", NULL };
+
+static int add_term(struct ctx *c, yaml_node_t *at, const char *metric, enum better b, double w)
+{
+	struct objective *o = &c->job->obj;
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->t[i].metric, metric))
+			return fail(c, at, "metric '%s' appears twice in the objective", metric);
+	o->t = xrealloc(o->t, (o->n + 1) * sizeof(*o->t));
+	o->t[o->n].metric = xstrdup(metric);
+	o->t[o->n].better = b;
+	o->t[o->n].weight = w;
+	o->n++;
+	return 0;
+}
+
+static int parse_term(struct ctx *c, yaml_node_t *n)
+{
+	const char *metric, *better;
+	double w = 1;
+	enum better b;
+	if (walk_mapping(c, n, "an objective metric", term_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *m = lookup(c, n, "metric"), *bt = lookup(c, n, "better");
+	yaml_node_t *wt = lookup(c, n, "weight");
+	if (!m || !bt)
+		return fail(c, n, "an objective metric needs metric and better");
+	if (want_scalar(c, m, "a metric name", &metric) ||
+	    want_scalar(c, bt, "higher or lower", &better))
+		return -1;
+	if (!strcmp(better, "higher"))
+		b = BETTER_HIGHER;
+	else if (!strcmp(better, "lower"))
+		b = BETTER_LOWER;
+	else
+		return fail(c, bt, "expected higher or lower, got '%s'", better);
+	if (wt && want_double(c, wt, "a weight", &w))
+		return -1;
+	if (!(w > 0))
+		return fail(c, wt, "expected a weight above 0, got %g", w);
+	return add_term(c, m, metric, b, w);
+}
+
+static int parse_objective(struct ctx *c, yaml_node_t *n)
+{
+	if (walk_mapping(c, n, "the objective", objective_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *m = lookup(c, n, "metric"), *g = lookup(c, n, "goal");
+	yaml_node_t *ms = lookup(c, n, "metrics");
+	if (ms && (m || g))
+		return fail(c, ms, "give either metrics or metric and goal, not both");
+	if (ms) {
+		if (ms->type != YAML_SEQUENCE_NODE)
+			return fail(c, ms, "expected a list of metrics, got %s", kind_name(ms));
+		if (ms->data.sequence.items.top == ms->data.sequence.items.start)
+			return fail(c, ms, "the objective lists no metric");
+		for (yaml_node_item_t *i = ms->data.sequence.items.start;
+		     i < ms->data.sequence.items.top; i++)
+			if (parse_term(c, node(c, *i)))
+				return -1;
+		return 0;
+	}
+	const char *metric, *goal;
+	if (!m || !g)
+		return fail(c, n, "the objective needs metric and goal (or a list of metrics)");
+	if (want_scalar(c, m, "a metric name", &metric) ||
+	    want_scalar(c, g, "minimize or maximize", &goal))
+		return -1;
+	if (strcmp(goal, "minimize") && strcmp(goal, "maximize"))
+		return fail(c, g, "expected minimize or maximize, got '%s'", goal);
+	return add_term(c, m, metric, !strcmp(goal, "minimize") ? BETTER_LOWER : BETTER_HIGHER, 1);
+}
+
+/* ---- target ----------------------------------------------------------- */
+
+static int parse_setting(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	struct job *job = c->job;
+	(void)ud;
+	if (!strcmp(key, "kind"))
+		return 0;
+	if (!strcmp(key, "timeout"))
+		return want_duration(c, v, "a per-trial timeout", &job->trial_timeout);
+	const char *const *keys = job->target->keys;
+	size_t i;
+	for (i = 0; keys[i]; i++)
+		if (!strcmp(keys[i], key))
+			break;
+	if (!keys[i])
+		return fail(c, k, "unknown key '%s' for target kind '%s'", key, job->target->name);
+	job->tset = xrealloc(job->tset, (job->ntset + 1) * sizeof(*job->tset));
+	struct target_setting *s = &job->tset[job->ntset++];
+	memset(s, 0, sizeof(*s));
+	s->key = xstrdup(key);
+	s->line = (int)k->start_mark.line + 1;
+	s->col = (int)k->start_mark.column + 1;
+	if (v->type == YAML_SEQUENCE_NODE) {
+		s->is_list = 1;
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++) {
+			s->vals = xrealloc(s->vals, (s->nvals + 1) * sizeof(char *));
+			s->vals[s->nvals] = NULL;
+			if (want_string(c, node(c, *it), "a scalar", &s->vals[s->nvals]))
+				return -1;
+			s->nvals++;
+		}
+		return 0;
+	}
+	s->vals = xcalloc(1, sizeof(char *));
+	if (want_string(c, v, "a scalar or a list of scalars", &s->vals[0]))
+		return -1;
+	s->nvals = 1;
+	return 0;
+}
+
+static int parse_target(struct ctx *c, yaml_node_t *n)
+{
+	const char *kind;
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, "expected the target (a mapping), got %s", kind_name(n));
+	if (walk_mapping(c, n, "the target", NULL, no_op, NULL))
+		return -1;
+	yaml_node_t *k = lookup(c, n, "kind");
+	if (!k)
+		return fail(c, n, "the target needs a kind");
+	if (want_scalar(c, k, "a target kind", &kind))
+		return -1;
+	if (!(c->job->target = target_find(kind)))
+		return fail(c, k, "unknown target kind '%s'", kind);
+	if (walk_mapping(c, n, "the target", NULL, parse_setting, NULL))
+		return -1;
+	size_t bad = 0;
+	char msg[ERR_LEN] = "";
+	if (c->job->target->check(c->job->tset, c->job->ntset, &bad, msg)) {
+		if (bad < c->job->ntset) {
+			const struct target_setting *s = &c->job->tset[bad];
+			seterr(c->err, "%s:%d:%d: %s", c->path, s->line, s->col, msg);
+			return -1;
+		}
+		return fail(c, n, "%s", msg);
+	}
+	return 0;
+}
+
+/* ---- top level -------------------------------------------------------- */
+
+static const char *const top_keys[] = {
+	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed", NULL
+};
+static const char *const budget_keys[] = { "trials", "time", NULL };
+
+static int parse_budget(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	long long n;
+	(void)k, (void)ud;
+	if (!strcmp(key, "time"))
+		return want_duration(c, v, "a time budget", &c->job->budget_seconds);
+	if (want_int(c, v, "a number of trials", 1, 100000000, &n))
+		return -1;
+	c->job->budget_trials = n;
+	return 0;
+}
+
+static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	struct job *job = c->job;
+	long long n;
+	(void)k, (void)ud;
+	if (!strcmp(key, "name"))
+		return want_string(c, v, "a name", &job->name);
+	if (!strcmp(key, "target"))
+		return parse_target(c, v);
+	if (!strcmp(key, "parameters")) {
+		if (v->type == YAML_MAPPING_NODE &&
+		    v->data.mapping.pairs.top == v->data.mapping.pairs.start)
+			return fail(c, v, "parameters lists nothing");
+		return walk_mapping(c, v, "parameters", NULL, parse_param, NULL);
+	}
+	if (!strcmp(key, "objective"))
+		return parse_objective(c, v);
+	if (!strcmp(key, "strategy")) {
+		if (want_string(c, v, "a strategy name", &job->strategy))
+			return -1;
+		if (!strategy_find(job->strategy))
+			return fail(c, v, "unknown strategy '%s' (see 'vmtune help search')",
+				    job->strategy);
+		return 0;
+	}
+	if (!strcmp(key, "budget")) {
+		job->budget_trials = 0;
+		if (walk_mapping(c, v, "the budget", budget_keys, parse_budget, NULL))
+			return -1;
+		if (!job->budget_trials && !job->budget_seconds)
+			return fail(c, v, "the budget needs trials or time");
+		return 0;
+	}
+	if (!strcmp(key, "repeats")) {
+		if (want_int(c, v, "a number of repeats", 1, 1000, &n))
+			return -1;
+		job->repeats = (int)n;
+		return 0;
+	}
+	/* seed */
+	if (want_int(c, v, "a seed", 0, LLONG_MAX, &n))
+		return -1;
+	job->seed = (uint64_t)n;
+	job->has_seed = 1;
+	return 0;
+}
+
+static int parse_document(struct ctx *c, yaml_node_t *root)
+{
+	if (!root || is_null(root))
+		return fail(c, NULL, "empty job file");
+	if (walk_mapping(c, root, "the job", top_keys, parse_top, NULL))
+		return -1;
+	static const char *const required[] = { "target", "parameters", "objective" };
+	for (size_t i = 0; i < 3; i++)
+		if (!lookup(c, root, required[i]))
+			return fail(c, root, "the job needs '%s'", required[i]);
+	return 0;
+}
+
+static char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	size_t n = strlen(b);
+	const char *dot = strrchr(b, '.');
+	if (dot && dot != b)
+		n = (size_t)(dot - b);
+	return xstrndup(b, n);
+}
+
+static void job_defaults(struct job *job)
+{
+	memset(job, 0, sizeof(*job));
+	space_init(&job->space);
+	job->trial_timeout = JOB_DEFAULT_TIMEOUT;
+	job->budget_trials = JOB_DEFAULT_TRIALS;
+	job->repeats = 1;
+	job->strategy = xstrdup("random");
+}
+
+int job_load_text(struct job *job, const char *text, const char *path, const char *dir,
+		  char *err)
+{
+	struct ctx c = { .path = path, .job = job, .err = err };
+	yaml_parser_t parser;
+	int ret = -1;
+
+	job_defaults(job);
+	job->path = xstrdup(path);
+	job->dir = xstrdup(dir);
+	job->text = xstrdup(text);
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)job->text, strlen(job->text));
+	if (!yaml_parser_load(&parser, &c.doc)) {
+		seterr(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", path,
+		       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+		       parser.problem ? parser.problem : "unknown",
+		       parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		goto done;
+	}
+	yaml_parser_delete(&parser);
+	ret = parse_document(&c, yaml_document_get_root_node(&c.doc));
+	yaml_document_delete(&c.doc);
+	if (!ret && !job->name)
+		job->name = base_name(path);
+done:
+	if (ret)
+		job_release(job);
+	return ret;
+}
+
+int job_load_file(struct job *job, const char *path, char *err)
+{
+	FILE *f = fopen(path, "rb");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[8192], *dir, *abs;
+	size_t n;
+	int ret;
+
+	if (!f)
+		return seterr(err, "%s: cannot read job file: %s", path, strerror(errno)), -1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	if (ferror(f)) {
+		seterr(err, "%s: cannot read job file: %s", path, strerror(errno));
+		fclose(f);
+		strbuf_release(&sb);
+		return -1;
+	}
+	fclose(f);
+	if (memchr(sb.buf, '\0', sb.len)) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: not a text file", path), -1;
+	}
+	abs = realpath(path, NULL);
+	if (!abs) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: %s", path, strerror(errno)), -1;
+	}
+	dir = strrchr(abs, '/');
+	if (dir == abs)
+		dir[1] = '\0';
+	else
+		*dir = '\0';
+	ret = job_load_text(job, sb.buf, path, abs, err);
+	free(abs);
+	strbuf_release(&sb);
+	return ret;
+}
+
+void job_release(struct job *job)
+{
+	free(job->path);
+	free(job->dir);
+	free(job->text);
+	free(job->name);
+	free(job->strategy);
+	space_release(&job->space);
+	objective_release(&job->obj);
+	for (size_t i = 0; i < job->ntset; i++) {
+		free(job->tset[i].key);
+		for (size_t k = 0; k < job->tset[i].nvals; k++)
+			free(job->tset[i].vals[k]);
+		free(job->tset[i].vals);
+	}
+	free(job->tset);
+	memset(job, 0, sizeof(*job));
+}
+
+int duration_parse(const char *s, double *seconds)
+{
+	double total = 0;
+	int any = 0;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || v < 0 || !isfinite(v))
+			return -1;
+		s = end;
+		double unit;
+		if (!strncmp(s, "ms", 2))
+			unit = 0.001, s += 2;
+		else if (*s == 's')
+			unit = 1, s++;
+		else if (*s == 'm')
+			unit = 60, s++;
+		else if (*s == 'h')
+			unit = 3600, s++;
+		else if (*s == 'd')
+			unit = 86400, s++;
+		else if (!*s && !any)
+			unit = 1;
+		else
+			return -1;
+		total += v * unit;
+		any = 1;
+	}
+	if (!any)
+		return -1;
+	*seconds = total;
+	return 0;
+}

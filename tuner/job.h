@@ -1,0 +1,66 @@
+#ifndef JOB_H
+#define JOB_H
+/*
+ * The job file (YAML) turned into a struct job, fully validated: a job that
+ * loads is one that can run. Every error names file:line:column and what was
+ * expected; unknown keys are errors.
+ *
+ *   name: compress-demo            # optional: the file's base name
+ *   target:                        # required
+ *     kind: exec
+ *     command: [./workload.sh, --fast]
+ *     timeout: 2m                  # per trial; default 10m
+ *   parameters:                    # required, in search order
+ *     level: {type: int, min: 1, max: 9, step: 1, default: 6}
+ *     ratio: {type: float, min: 0, max: 1, step: 0.1, default: 0.5}
+ *     tool:  {type: categorical, values: [gzip, xz], default: gzip}
+ *     fast:  {type: bool, default: false}
+ *   objective:                     # required: one of the two forms
+ *     metric: x264.time
+ *     goal: minimize
+ *   # objective:
+ *   #   metrics:
+ *   #     - {metric: compress.mbps, better: higher, weight: 1}
+ *   strategy: random               # default random
+ *   budget: {trials: 50, time: 8h} # default 20 trials
+ *   repeats: 1                     # default 1
+ *   seed: 42                       # default: chosen at start and stored
+ */
+#include <stdint.h>
+#include "space.h"
+#include "target.h"
+#include "../results/score.h"
+
+struct job {
+	char *path;		/* as shown in messages */
+	char *dir;		/* absolute directory the job's relative paths start from */
+	char *text;		/* the YAML source */
+	char *name;
+	struct space space;
+	struct objective obj;
+	const struct target_ops *target;
+	struct target_setting *tset;
+	size_t ntset;
+	double trial_timeout;
+	char *strategy;
+	int64_t budget_trials;
+	double budget_seconds;
+	int repeats;
+	uint64_t seed;
+	int has_seed;
+};
+
+#define JOB_DEFAULT_TRIALS 20
+#define JOB_DEFAULT_TIMEOUT 600.0
+
+/* Reads and validates path; -1 with "path:line:col: message" in err. */
+int job_load_file(struct job *job, const char *path, char *err);
+/* Same from text; path is only used in messages, dir for relative paths. */
+int job_load_text(struct job *job, const char *text, const char *path, const char *dir,
+		  char *err);
+void job_release(struct job *job);
+
+/* "90s", "15m", "8h", "2d", "1h30m", "1.5h", "250ms" or plain seconds. */
+int duration_parse(const char *s, double *seconds);
+
+#endif

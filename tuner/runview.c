@@ -1,0 +1,119 @@
+#include "runview.h"
+#include "err.h"
+#include "trial.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int collect(const struct trial_row *r, void *ud)
+{
+	struct runview *rv = ud;
+	rv->t = xrealloc(rv->t, (rv->n + 1) * sizeof(*rv->t));
+	rv->t[rv->n++] = (struct tview){
+		.id = r->id, .seq = r->seq, .retry_of = r->retry_of, .origin = r->origin,
+		.status = r->status, .config = xstrdup(r->config),
+		.reason = dup_or_null(r->reason), .stderr_tail = dup_or_null(r->stderr_tail),
+		.host = dup_or_null(r->host), .proposed_at = r->proposed_at,
+		.started_at = r->started_at, .ended_at = r->ended_at, .score = NAN,
+	};
+	return 0;
+}
+
+/* A trial measures the baseline when it is the baseline or a retry of one. */
+static int is_baseline(const struct runview *rv, const struct tview *t)
+{
+	if (t->origin == ORIGIN_BASELINE)
+		return 1;
+	if (t->origin != ORIGIN_RETRY)
+		return 0;
+	for (size_t i = 0; i < rv->n; i++)
+		if (rv->t[i].id == t->retry_of)
+			return is_baseline(rv, &rv->t[i]);
+	return 0;
+}
+
+int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
+{
+	struct run_info ri;
+	memset(rv, 0, sizeof(*rv));
+	if (store_run_get(st, run, &ri, err))
+		return -1;
+	rv->id = ri.id;
+	rv->name = xstrdup(ri.name);
+	rv->accel = xstrdup(ri.accel);
+	rv->status = xstrdup(ri.status);
+	rv->strategy = xstrdup(ri.strategy);
+	rv->host = xstrdup(ri.host);
+	rv->job_path = xstrdup(ri.job_path);
+	rv->seed = ri.seed;
+	rv->budget_trials = ri.budget_trials;
+	rv->budget_seconds = ri.budget_seconds;
+	rv->n_completed = ri.n_completed;
+	rv->n_done = ri.n_done;
+	rv->n_failed = ri.n_failed;
+	rv->elapsed = ri.elapsed;
+	rv->created_at = ri.created_at;
+	if (job_load_text(&rv->job, ri.job_text, ri.job_path, ri.job_dir, err))
+		return -1;
+	if (store_trials_foreach(st, run, collect, rv, err))
+		return -1;
+	rv->base = xcalloc(rv->job.obj.n ? rv->job.obj.n : 1, sizeof(double));
+	for (size_t i = 0; i < rv->n && !rv->have_base; i++) {
+		struct tview *t = &rv->t[i];
+		struct sample *smp;
+		size_t n;
+		if (t->status != TS_DONE || !is_baseline(rv, t))
+			continue;
+		if (store_trial_samples(st, t->id, &smp, &n, err))
+			return -1;
+		rv->have_base = score_baseline(&rv->job.obj, smp, n, rv->base, NULL) == 0;
+		rv->baseline_trial = t->id;
+		store_samples_free(smp, n);
+	}
+	for (size_t i = 0; rv->have_base && i < rv->n; i++) {
+		struct tview *t = &rv->t[i];
+		if (t->status != TS_DONE)
+			continue;
+		if (trial_score(st, &rv->job.obj, rv->base, t->id, &t->score, &t->rep_scores,
+				&t->nrep, NULL))
+			t->score = NAN;
+	}
+	return 0;
+}
+
+void runview_release(struct runview *rv)
+{
+	free(rv->name);
+	free(rv->accel);
+	free(rv->status);
+	free(rv->strategy);
+	free(rv->host);
+	free(rv->job_path);
+	if (rv->job.path)
+		job_release(&rv->job);
+	for (size_t i = 0; i < rv->n; i++) {
+		free(rv->t[i].config);
+		free(rv->t[i].reason);
+		free(rv->t[i].stderr_tail);
+		free(rv->t[i].host);
+		free(rv->t[i].rep_scores);
+	}
+	free(rv->t);
+	free(rv->base);
+	memset(rv, 0, sizeof(*rv));
+}
+
+const struct tview *runview_best(const struct runview *rv)
+{
+	const struct tview *best = NULL;
+	for (size_t i = 0; i < rv->n; i++)
+		if (!isnan(rv->t[i].score) && (!best || rv->t[i].score > best->score))
+			best = &rv->t[i];
+	return best;
+}

@@ -1,0 +1,42 @@
+#ifndef RUNVIEW_H
+#define RUNVIEW_H
+/*
+ * A stored run as the reporting commands see it: its job (re-read from the
+ * stored text), its trials, and each trial's score computed from the stored
+ * measurements against the baseline's (DESIGN.md: scores are never stored).
+ */
+#include <stdint.h>
+#include "job.h"
+#include "../results/store.h"
+
+struct tview {
+	int64_t id, seq, retry_of;
+	enum trial_origin origin;
+	enum trial_status status;
+	char *config, *reason, *stderr_tail, *host;
+	double proposed_at, started_at, ended_at;
+	double score;		/* NaN: not done, or no baseline */
+	double *rep_scores;	/* one per repeat */
+	size_t nrep;
+};
+
+struct runview {
+	int64_t id;
+	char *name, *accel, *status, *strategy, *host, *job_path;
+	uint64_t seed;
+	int64_t budget_trials, n_completed, n_done, n_failed;
+	double budget_seconds, elapsed, created_at;
+	struct job job;
+	double *base;
+	int have_base;
+	int64_t baseline_trial;
+	struct tview *t;
+	size_t n;
+};
+
+int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
+void runview_release(struct runview *rv);
+/* The done trial with the highest score, or NULL. */
+const struct tview *runview_best(const struct runview *rv);
+
+#endif

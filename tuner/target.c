@@ -1,0 +1,36 @@
+#include "target.h"
+
+#include <string.h>
+
+extern const struct target_ops target_exec;
+
+static const struct target_ops *const targets[] = {
+	&target_exec,
+	NULL,
+};
+
+const struct target_ops *target_find(const char *name)
+{
+	for (size_t i = 0; targets[i]; i++)
+		if (!strcmp(targets[i]->name, name))
+			return targets[i];
+	return NULL;
+}
+
+const struct target_ops *const *target_list(void)
+{
+	return targets;
+}
+
+void trial_result_init(struct trial_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	strbuf_init(&res->reason);
+	strbuf_init(&res->stderr_tail);
+}
+
+void trial_result_release(struct trial_result *res)
+{
+	strbuf_release(&res->reason);
+	strbuf_release(&res->stderr_tail);
+}

@@ -1,0 +1,84 @@
+#ifndef TARGET_H
+#define TARGET_H
+/*
+ * The contract every target implements (fio ioengine_ops style): a name, the
+ * settings it accepts in the job's `target:` mapping, a pure check of those
+ * settings, and open/run/close.
+ *
+ * run() measures one repeat of one trial. Results go to the sink as they
+ * arrive (the caller stores and commits each one); the outcome and, for a
+ * failure, a one-line reason and the last lines of the target's stderr go
+ * to *res. run() returns -1 only when the sink failed (the store is
+ * broken): the caller then stops the search. A failing trial is not an
+ * error of run(): it returns 0 with res->outcome saying so.
+ *
+ * Targets never print. Registered in targets[] in target.c.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "space.h"
+#include "strbuf.h"
+#include "../results/metric.h"
+
+struct target_setting {
+	char *key;
+	char **vals;		/* a scalar is one value with is_list == 0 */
+	size_t nvals;
+	int is_list;
+	int line, col;		/* where the key stands in the job file */
+};
+
+struct trial_request {
+	int64_t trial_id;
+	int repeat;			/* 1-based */
+	const struct space *space;
+	const union pval *config;
+	const char *config_json;
+	double timeout;			/* seconds; 0 means none */
+	volatile sig_atomic_t *stop;	/* becomes non-zero: abandon the trial */
+};
+
+struct trial_sink {
+	void *ud;
+	int (*metric)(void *ud, const struct metric *m);
+	int (*applied)(void *ud, const char *knob, const char *value);
+	void (*ignored)(void *ud, const char *line);
+};
+
+enum trial_outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_TIMEOUT, OUTCOME_INTERRUPTED };
+
+struct trial_result {
+	enum trial_outcome outcome;
+	struct strbuf reason;
+	struct strbuf stderr_tail;
+	unsigned nmetrics;
+	unsigned nignored;
+};
+
+struct target;
+
+struct target_ops {
+	const char *name;
+	const char *help;
+	const char *const *keys;	/* settings accepted besides kind and timeout */
+	/* Validates settings; on error *bad is the index of the setting at fault. */
+	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
+	/* workdir: where relative paths in the settings are resolved. */
+	int (*open)(struct target **t, const struct target_setting *s, size_t n,
+		    const char *workdir, char *err);
+	int (*run)(struct target *t, const struct trial_request *rq,
+		   const struct trial_sink *sink, struct trial_result *res);
+	/* How measurements are taken, stored with the run: "exec", "kvm", "tcg". */
+	const char *(*accel)(struct target *t);
+	void (*close)(struct target *t);
+};
+
+const struct target_ops *target_find(const char *name);
+/* NULL-terminated list, for help texts. */
+const struct target_ops *const *target_list(void);
+
+void trial_result_init(struct trial_result *res);
+void trial_result_release(struct trial_result *res);
+
+#endif
