@@ -67,6 +67,10 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/unit.h $(B)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(TEST_LIBS) $(LIBS)
 
+# Reference of scripts/bench-overhead.sh.
+$(B)/spawn-loop: scripts/spawn-loop.c $(B)/.flags
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
 unit: $(UNIT_BIN)
 
 test: vmtune $(UNIT_BIN)

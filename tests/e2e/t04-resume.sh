@@ -1,0 +1,110 @@
+#!/bin/bash
+# Interruptions: kill -9 at random moments and SIGINT/SIGTERM, then resume.
+# The x264 table of ../shared/datasets is the workload (nearest measured
+# configuration, lower is better).
+. "$(dirname "$0")/lib.sh"
+TABLE=${VMTUNE_DATASETS:-$ROOT/../shared/datasets}/X264_AllMeasurements.csv
+
+have_table() { [ -r "$TABLE" ] || die "dataset table not found: $TABLE (set VMTUNE_DATASETS)"; }
+expect "the x264 table is there" have_table
+
+sh "$ROOT/tests/make-table-job.sh" "$TABLE" x264.time 50 7 > x264.yaml
+export LOOKUP_DELAY=0.04
+
+reference() {
+	LOOKUP_DELAY= "$VMTUNE" search x264.yaml --db ref.db --quiet >/dev/null 2>&1 &&
+	[ "$(sql ref.db "select count(*) from trials where status='done'")" -eq 50 ]
+}
+expect "an uninterrupted search completes 50 trials" reference
+
+# Starts (or resumes) a search in the background and kills it with -9 once
+# it has completed a random number of trials, plus a random few milliseconds.
+kill_at_random() {
+	local pid at
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	at=$(( (RANDOM % 8) + 2 ))
+	for _ in $(seq 1 400); do
+		n=$(sql killed.db "select count(*) from trials where status in ('done','failed')" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge "$at" ] && break
+		sleep 0.02
+	done
+	sleep "0.0$((RANDOM % 5))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	sql killed.db "select id from trials where status='done' order by id" > done.last
+	return 0
+}
+
+killed_three_times() {
+	kill_at_random "$VMTUNE" search x264.yaml --db killed.db || return 1
+	cp done.last done.1
+	for k in 2 3 4; do
+		kill_at_random "$VMTUNE" search --resume 1 --db killed.db
+		cp done.last "done.$k"
+		# nothing that was done before a kill is lost after it
+		comm -23 "done.$((k - 1))" "done.$k" | grep -q . && die "trials lost after kill $k"
+	done
+	exits_with 0 "$VMTUNE" search --resume 1 --db killed.db || return 1
+	sql killed.db "select id from trials where status='done' order by id" > done.end
+	comm -23 done.4 done.end | grep -q . && die "trials lost at the end"
+	return 0
+}
+expect "killed with -9 three times at random moments, resumed each time" killed_three_times
+
+exactly_fifty() {
+	local completed running
+	completed=$(sql killed.db "select count(*) from trials where status in ('done','failed','timeout') and coalesce(reason,'') != 'interrupted'")
+	running=$(sql killed.db "select count(*) from trials where status in ('running','proposed')")
+	[ "$completed" -eq 50 ] || die "$completed completed trials"
+	[ "$running" -eq 0 ] || die "$running trials left running or proposed"
+	[ "$(sql killed.db "select status from runs")" = finished ] || die "run not finished"
+}
+expect "it ends with exactly 50 completed trials and none left running" exactly_fifty
+
+interrupted_were_retried() {
+	local interrupted retried
+	interrupted=$(sql killed.db "select count(*) from trials where reason='interrupted'")
+	retried=$(sql killed.db "select count(*) from trials where origin='retry' and retry_of in (select id from trials where reason='interrupted')")
+	[ "$interrupted" -eq "$retried" ] || die "$interrupted interrupted, $retried retried"
+}
+expect "every interrupted trial was re-run" interrupted_were_retried
+
+same_as_uninterrupted() {
+	# the completed configurations, in order, are those of the uninterrupted run
+	local q="select config from trials where status='done' order by seq"
+	[ "$(sql killed.db "$q")" = "$(sql ref.db "$q")" ] || die "different configurations"
+	# the same winner and score (trial ids differ: retries take ids too)
+	"$VMTUNE" best 1 --db killed.db | sed '1d; s/^trial [0-9]*: //; s/, trial [0-9]*)/)/' > b1
+	"$VMTUNE" best 1 --db ref.db | sed '1d; s/^trial [0-9]*: //; s/, trial [0-9]*)/)/' > b2
+	cmp -s b1 b2 || die "different best: $(diff b1 b2)"
+}
+expect "the resumed search proposed what an uninterrupted one did" same_as_uninterrupted
+
+resume_finished() {
+	exits_with 0 "$VMTUNE" search --resume 1 --db killed.db &&
+	[ "$(sql killed.db "select count(*) from trials where status='done'")" -eq 50 ]
+}
+expect "resuming a finished run runs nothing more" resume_finished
+
+stop_with() {	# SIGNAL
+	local sig=$1 db=$1.db pid rc=0
+	"$VMTUNE" search x264.yaml --db "$db" --trials 20 > "$sig.out" 2> "$sig.err" &
+	pid=$!
+	for _ in $(seq 1 200); do
+		[ "$(sql "$db" "select count(*) from trials where status='running'" 2>/dev/null)" = 1 ] &&
+		[ "$(sql "$db" "select count(*) from trials where status='done'" 2>/dev/null)" -ge 3 ] && break
+		sleep 0.01
+	done
+	kill -"$sig" "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 3 ] || die "exit $rc after SIG$sig"
+	grep -q "interrupted; resume with 'vmtune search --resume 1 --db $db'" "$sig.err" || die "no resume hint"
+	[ "$(sql "$db" "select status from runs")" = interrupted ] || die "run not interrupted"
+	[ "$(sql "$db" "select count(*) from trials where status='running'")" -eq 0 ] || die "a trial still running"
+	exits_with 0 "$VMTUNE" search --resume 1 --db "$db" || return 1
+	[ "$(sql "$db" "select count(*) from trials where status='done'")" -eq 20 ]
+}
+expect "SIGINT stops cleanly, marks the trial interrupted, resume completes" stop_with INT
+expect "SIGTERM stops cleanly, marks the trial interrupted, resume completes" stop_with TERM
+finish

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Writes a job file searching a dataset table through tests/x264-lookup.sh:
+# one bool parameter per option column, defaults from the first row.
+#   make-table-job.sh TABLE.csv METRIC TRIALS SEED > job.yaml
+set -eu
+table=$1 metric=$2 trials=$3 seed=$4
+here=$(cd "$(dirname "$0")" && pwd)
+cat <<YAML
+name: $(basename "$table" .csv)
+target:
+  kind: exec
+  command: [sh, $here/x264-lookup.sh, $table, $metric]
+  timeout: 30s
+parameters:
+YAML
+awk -F, 'NR == 1 { for (i = 1; i < NF; i++) { n = $i; sub(/^\$/, "", n); name[i] = n } }
+NR == 2 { for (i = 1; i < NF; i++) printf "  %s: {type: bool, default: %s}\n", name[i], ($i + 0 ? "true" : "false"); exit }' "$table"
+cat <<YAML
+objective: {metric: $metric, goal: minimize}
+strategy: random
+budget: {trials: $trials}
+seed: $seed
+YAML
