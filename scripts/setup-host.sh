@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 	build-essential pkg-config
 	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev
-	sqlite3 gawk xz-utils gzip util-linux procps
+	sqlite3 jq gawk xz-utils gzip util-linux procps
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -94,17 +94,10 @@ expect "export csv: a header and one row per trial" export_csv
 
 export_json() {
 	"$VMTUNE" export 1 --db g.db --format json > e.json &&
-	python3 - e.json <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["run"]["name"] == "quad" and d["run"]["baseline_trial"] == 1
-assert len(d["trials"]) == 20
-done = [t for t in d["trials"] if t["status"] == "done"]
-assert all(len(t["measurements"]) == 1 for t in done)
-best = max(done, key=lambda t: t["score"])
-assert best["config"] == {"x": 3, "fast": False} and abs(best["score"] - 10) < 1e-9
-assert any(t.get("reason") == "timed out after 1s" for t in d["trials"])
-PY
+	jq -e '.run.name == "quad" and .run.baseline_trial == 1 and (.trials | length) == 20' e.json >/dev/null || die "run"
+	jq -e '[.trials[] | select(.status == "done") | (.measurements | length) == 1] | all' e.json >/dev/null || die "measurements"
+	jq -e '[.trials[] | select(.status == "done")] | max_by(.score) | .config == {"x": 3, "fast": false} and (.score - 10 | fabs) < 1e-9' e.json >/dev/null || die "best"
+	jq -e 'any(.trials[]; .reason == "timed out after 1s")' e.json >/dev/null || die "timeout reason"
 }
 expect "export json: run, trials, measurements" export_json
 
