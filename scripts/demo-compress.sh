@@ -7,10 +7,11 @@ tool=${VMTUNE_P_TOOL:?} level=${VMTUNE_P_LEVEL:?}
 case $tool in gzip|xz) ;; *) echo "unknown tool '$tool'" >&2; exit 2;; esac
 case $level in [1-9]) ;; *) echo "bad level '$level'" >&2; exit 2;; esac
 
-corpus=${TMPDIR:-/tmp}/vmtune-demo-corpus
+lines=150000
+corpus=${TMPDIR:-/tmp}/vmtune-demo-corpus-$lines
 if [ ! -s "$corpus" ]; then
 	# Text with some structure: numbers, words and repeats, about 2.5 MiB.
-	seq 1 150000 | awk '{ printf "%d %s %x\n", $1, ($1 % 7 ? "row" : "seventh"), $1 * 2654435761 % 65536 }' \
+	seq 1 $lines | awk '{ printf "%d %s %x\n", $1, ($1 % 7 ? "row" : "seventh"), $1 * 2654435761 % 65536 }' \
 		> "$corpus.$$" && mv "$corpus.$$" "$corpus"
 fi
 size=$(wc -c < "$corpus")
