@@ -15,8 +15,7 @@ void objective_release(struct objective *o)
 	o->n = 0;
 }
 
-/* Median of the samples of `metric` in `repeat` (any repeat when < 0). */
-static double metric_median(const struct sample *s, size_t n, const char *metric, int repeat)
+double sample_median(const struct sample *s, size_t n, const char *metric, int repeat)
 {
 	double *v = malloc((n ? n : 1) * sizeof(*v));
 	size_t k = 0;
@@ -34,7 +33,7 @@ int score_baseline(const struct objective *o, const struct sample *s, size_t n,
 		   double *base, char *err)
 {
 	for (size_t t = 0; t < o->n; t++) {
-		base[t] = metric_median(s, n, o->t[t].metric, -1);
+		base[t] = sample_median(s, n, o->t[t].metric, -1);
 		if (isnan(base[t]))
 			return seterr(err, "baseline has no metric '%s'", o->t[t].metric), -1;
 		if (!(base[t] > 0))
@@ -74,7 +73,7 @@ int score_repeats(const struct objective *o, const double *base, const struct sa
 	for (size_t r = 0; r < u; r++) {
 		double acc = 0;
 		for (size_t t = 0; t < o->n; t++) {
-			double v = metric_median(s, n, o->t[t].metric, reps[r]);
+			double v = sample_median(s, n, o->t[t].metric, reps[r]);
 			if (isnan(v)) {
 				seterr(err, "repeat %d has no metric '%s'", reps[r], o->t[t].metric);
 				goto fail;

@@ -32,6 +32,9 @@ struct sample {
 
 void objective_release(struct objective *o);
 
+/* Median of the samples of `metric` in `repeat` (in any repeat when < 0); NaN if none. */
+double sample_median(const struct sample *s, size_t n, const char *metric, int repeat);
+
 /* Fills base[o->n]; -1 when a metric is missing or not positive. */
 int score_baseline(const struct objective *o, const struct sample *s, size_t n,
 		   double *base, char *err);

@@ -8,35 +8,27 @@ passed=0 failed=0 failures=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-count() {	# name: counts ok / not ok lines of $log
-	local p f
+# run NAME CMD...: runs a test program, counts its passes and failures; a
+# program that fails without naming a failed test counts as one failure.
+run() {
+	local name=$1 rc=0 p f
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1 || rc=$?
+	cat "$log"
 	p=$(grep -cE '^(ok [0-9]+|\[       OK \])' "$log")
 	f=$(grep -cE '^(not ok [0-9]+|\[  FAILED  \] [a-z_])' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "$name: exited $rc"
+		f=1
+	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	[ "$f" -eq 0 ] || failures+=("$1")
+	[ "$f" -eq 0 ] || failures+=("$name")
 }
 
-for bin in "$@"; do
-	echo "== $bin"
-	"$bin" >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	count "$bin"
-	if [ $rc -ne 0 ] && ! grep -qE '^\[  FAILED  \] [a-z_]' "$log"; then
-		echo "$bin: exited $rc"; failed=$((failed + 1)); failures+=("$bin")
-	fi
-done
-for t in tests/e2e/t*.sh; do
-	echo "== $t"
-	bash "$t" >"$log" 2>&1
-	rc=$?
-	cat "$log"
-	count "$t"
-	if [ $rc -ne 0 ] && ! grep -qE '^not ok' "$log"; then
-		echo "$t: exited $rc"; failed=$((failed + 1)); failures+=("$t")
-	fi
-done
+for bin in "$@"; do run "$bin" "$bin"; done
+for t in tests/e2e/t*.sh; do run "$t" bash "$t"; done
 [ ${#failures[@]} -eq 0 ] || printf 'failed in: %s\n' "${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -10,18 +10,6 @@
 
 #define BOOTSTRAP_RESAMPLES 2000
 
-static double metric_median(const struct sample *s, size_t n, const char *metric)
-{
-	double *v = xmalloc((n ? n : 1) * sizeof(double));
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s[i].metric, metric))
-			v[k++] = s[i].value;
-	double m = stats_median(v, k);
-	free(v);
-	return m;
-}
-
 static int print_metrics(struct store *st, const struct runview *rv, const struct tview *t,
 			 char *err)
 {
@@ -33,7 +21,7 @@ static int print_metrics(struct store *st, const struct runview *rv, const struc
 	       (long long)rv->baseline_trial);
 	for (size_t i = 0; i < rv->job.obj.n; i++) {
 		const struct objective_term *o = &rv->job.obj.t[i];
-		double v = metric_median(smp, n, o->metric);
+		double v = sample_median(smp, n, o->metric, -1);
 		printf("  %-24s %14.6g  baseline %14.6g  %+7.2f%%  (%s is better, weight %g)\n",
 		       o->metric, v, rv->base[i], 100 * (v / rv->base[i] - 1), better_name(o->better),
 		       o->weight);

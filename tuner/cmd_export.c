@@ -2,7 +2,6 @@
 #include "vmtune.h"
 #include "err.h"
 #include "runview.h"
-#include "../results/stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -68,14 +67,8 @@ static int export_csv(struct store *st, const struct runview *rv, char *err)
 			strbuf_release(&sb);
 		}
 		for (size_t m = 0; m < nm; m++) {
-			double *v = xmalloc((n ? n : 1) * sizeof(double));
-			size_t c = 0;
-			for (size_t i = 0; i < n; i++)
-				if (!strcmp(smp[i].metric, metrics[m]))
-					v[c++] = smp[i].value;
 			putchar(',');
-			csv_number(stats_median(v, c));
-			free(v);
+			csv_number(sample_median(smp, n, metrics[m], -1));
 		}
 		putchar('\n');
 		store_samples_free(smp, n);
