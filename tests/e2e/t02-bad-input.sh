@@ -38,11 +38,14 @@ missing_job() {
 }
 expect "a missing job file exits 2 and creates nothing" missing_job
 
-# Bad databases with a good job.
+# Bad databases with a good job. The program and the job are copied here so
+# that another user can reach them wherever the checkout is.
+chmod 755 "$T"
+cp "$VMTUNE" "$JOBS/good/tiny.yaml" "$T/"
 bad_db() {	# DB EXPECTED-TEXT [RUNNER...]
 	local db=$1 want=$2 sum; shift 2
 	sum=$(sha256sum "$db" 2>/dev/null)
-	exits_with 2 "$@" "$VMTUNE" search "$JOBS/good/tiny.yaml" --db "$db" --trials 1 || return 1
+	exits_with 2 "$@" "$T/vmtune" search "$T/tiny.yaml" --db "$db" --trials 1 || return 1
 	[ "$(wc -l < "$T/err")" -eq 1 ] || die "more than one line: $(cat "$T/err")"
 	grep -qF -- "$db" "$T/err" || die "db not named: $(cat "$T/err")"
 	grep -qF -- "$want" "$T/err" || die "wanted '$want' in: $(cat "$T/err")"
@@ -63,7 +66,6 @@ expect "a directory as database exits 2" bad_db dir.db "cannot"
 as_nobody() {
 	if [ "$(id -u)" -eq 0 ]; then setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; else "$@"; fi
 }
-chmod 755 "$T"
 cp good.db ro.db
 sqlite3 ro.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 rm -f ro.db-wal ro.db-shm
