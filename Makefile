@@ -33,7 +33,7 @@ LIB_SRC := tuner/strbuf.c tuner/space.c tuner/job.c tuner/metricline.c tuner/tar
 	search/strategy.c search/random.c search/grid.c \
 	results/store.c results/stats.c results/score.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
-	tuner/cmd_best.c tuner/cmd_export.c
+	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c
 GEN_SRC := $(B)/default-job.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -41,7 +41,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/default-job.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: vmtune
+all: vmtune vmbench
 
 vmtune: $(LIB_OBJ) $(CMD_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -71,13 +71,25 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/unit.h $(B)/.flags
 $(B)/spawn-loop: scripts/spawn-loop.c $(B)/.flags
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
+# The microbenchmarks: one static program for the guest's initramfs.
+BENCH_SRC := benchmarks/bench.c benchmarks/cpu.c benchmarks/membw.c benchmarks/memlat.c \
+	benchmarks/tlb.c benchmarks/io.c benchmarks/pingpong.c
+BENCH_OBJ := $(BENCH_SRC:%.c=$(B)/%.o)
+URING_LIBS := $(shell $(PKG_CONFIG) --libs --static liburing 2>/dev/null || echo -luring)
+
+# Sanitizers have no static runtime: a sanitized vmbench is linked dynamically.
+BENCH_STATIC := $(if $(SANITIZE),,-static)
+
+vmbench: $(BENCH_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
+
 unit: $(UNIT_BIN)
 
-test: vmtune $(UNIT_BIN)
+test: vmtune vmbench $(UNIT_BIN)
 	bash tests/run.sh $(UNIT_BIN)
 
 clean:
-	rm -rf $(B) vmtune
+	rm -rf $(B) vmtune vmbench
 
 .PHONY: all test unit clean FORCE
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -5,6 +5,7 @@
  *
  *   {"metric":"membw.triad","value":11873.2,"unit":"MB/s","better":"higher","rep":1}
  *   {"applied":"swappiness","value":10}
+ *   {"note":"no hugetlbfs pages: ...","bench":"tlb"}   (what could not be measured)
  *
  * Anything else is ML_OTHER: logged by the caller and ignored, never guessed.
  * A line that is a metric object with a bad field (value not a finite
@@ -13,12 +14,13 @@
 #include "../results/metric.h"
 #include "strbuf.h"
 
-enum ml_kind { ML_OTHER, ML_METRIC, ML_APPLIED };
+enum ml_kind { ML_OTHER, ML_METRIC, ML_APPLIED, ML_NOTE };
 
 struct metricline {
 	enum ml_kind kind;
 	struct metric m;		/* ML_METRIC: strings point into the line's JSON */
 	const char *knob;		/* ML_APPLIED */
+	const char *note;		/* ML_NOTE */
 	struct strbuf applied_value;	/* ML_APPLIED: the value as text */
 	void *json;			/* owned; metricline_release() frees it */
 };

@@ -223,6 +223,7 @@ static void handle_line(struct run_state *rs, const char *line)
 		if (rs->sink->applied(rs->sink->ud, ml.knob, ml.applied_value.buf))
 			rs->sink_failed = 1;
 		break;
+	case ML_NOTE:
 	case ML_OTHER:
 		rs->res->nignored++;
 		if (rs->sink->ignored)

@@ -23,7 +23,8 @@ struct cmd {
 	const char *usage;	/* first line: synopsis; then the options */
 };
 
-extern const struct cmd cmd_search, cmd_runs, cmd_trials, cmd_best, cmd_export, cmd_help;
+extern const struct cmd cmd_search, cmd_runs, cmd_trials, cmd_best, cmd_export, cmd_bench,
+	cmd_help;
 
 const struct cmd *const *cmd_list(void);
 const struct cmd *cmd_find(const char *name);

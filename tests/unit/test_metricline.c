@@ -35,6 +35,16 @@ static void applied(void **state)
 	metricline_release(&ml);
 }
 
+static void note(void **state)
+{
+	(void)state;
+	struct metricline ml;
+	assert_int_equal(metricline_parse("{\"note\":\"no hugetlbfs pages\",\"bench\":\"tlb\"}", &ml),
+			 ML_NOTE);
+	assert_string_equal(ml.note, "no hugetlbfs pages");
+	metricline_release(&ml);
+}
+
 static void not_metric_lines(void **state)
 {
 	(void)state;
@@ -57,6 +67,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(metric),
 		cmocka_unit_test(applied),
+		cmocka_unit_test(note),
 		cmocka_unit_test(not_metric_lines),
 	};
 	return cmocka_run_group_tests_name("metricline", tests, NULL, NULL);
