@@ -412,9 +412,11 @@ int bench_io(struct bench_ctx *b, int argc, char **argv)
 	}
 	if (!ndev)
 		return bench_fail(b, 2, "which file or device? (vmbench io PATH...)");
-	for (int i = 0; i < ndev; i++)
-		if (prepare(b, &dev[i], size, size_given))
-			return 1;
+	for (int i = 0; i < ndev; i++) {
+		int rc = prepare(b, &dev[i], size, size_given);
+		if (rc)
+			return rc;
+	}
 	int use_uring = io_uring_queue_init(MAX_QD, &probe, 0) == 0;
 	if (use_uring)
 		io_uring_queue_exit(&probe);

@@ -100,5 +100,12 @@ int bench_memlat(struct bench_ctx *b, int argc, char **argv)
 		bench_metric(b, name, bench_median(v, REPS), "ns", "lower", 0);
 	}
 	bench_unmap(buf, (size_t)max);
+	struct cache_info ci;
+	char l1[32], l2[32], llc[32];
+	bench_caches(&ci);
+	bench_size_name(ci.l1d, l1, sizeof(l1));
+	bench_size_name(ci.l2, l2, sizeof(l2));
+	bench_size_name(ci.llc, llc, sizeof(llc));
+	bench_note(b, "caches: L1d %s, L2 %s, LLC %s (from %s)", l1, l2, llc, ci.source);
 	return 0;
 }
