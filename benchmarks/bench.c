@@ -138,7 +138,8 @@ struct thread_arg {
 static void *thread_main(void *p)
 {
 	struct thread_arg *t = p;
-	bench_pin(t->cpu);
+	if (t->cpu >= 0)
+		bench_pin(t->cpu);
 	bench_barrier();
 	t->fn(t->i, t->arg);
 	return NULL;
@@ -153,7 +154,8 @@ int bench_parallel(const struct bench_ctx *b, int n, void (*fn)(int i, void *arg
 		return -1;
 	pthread_barrier_init(&barrier, NULL, (unsigned)n);
 	for (int i = 0; i < n; i++) {
-		ta[i] = (struct thread_arg){ .i = i, .cpu = b->cpu[i % b->ncpu], .fn = fn, .arg = arg };
+		ta[i] = (struct thread_arg){ .i = i, .cpu = b->unpinned ? -1 : b->cpu[i % b->ncpu],
+					     .fn = fn, .arg = arg };
 		if (pthread_create(&tid[i], NULL, thread_main, &ta[i])) {
 			ret = -1;
 			break;
@@ -175,9 +177,16 @@ int bench_parallel(const struct bench_ctx *b, int n, void (*fn)(int i, void *arg
 
 void *bench_map(size_t bytes, int huge)
 {
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
+	/* 2 MiB aligned, so that huge pages (or their absence) cover all of it */
+	size_t align = 2UL << 20, len = bytes + align;
+	char *raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
 		return NULL;
+	char *p = (char *)(((unsigned long)raw + align - 1) & ~(align - 1));
+	if (p > raw)
+		munmap(raw, (size_t)(p - raw));
+	if (raw + len > p + bytes)
+		munmap(p + bytes, (size_t)(raw + len - (p + bytes)));
 	if (huge > 0)
 		madvise(p, bytes, MADV_HUGEPAGE);
 	else if (huge < 0)

@@ -26,6 +26,7 @@ struct bench_ctx {
 	int cpu[CPU_SETSIZE];	/* their numbers */
 	int threads;		/* --threads, default ncpu */
 	double budget;		/* seconds this benchmark may measure for */
+	int unpinned;		/* bench_parallel() leaves placement to the scheduler */
 };
 
 #define QUICK_SECONDS 2.0
@@ -46,14 +47,15 @@ int bench_pin(int cpu);
 
 /*
  * Runs fn(i, arg) on n threads, thread i pinned to the i-th allowed CPU
- * (round robin when n > ncpu), all released together by a barrier. Returns
+ * (round robin when n > ncpu) unless b->unpinned, all released together by
+ * a barrier. Returns
  * -1 when a thread cannot be started.
  */
 int bench_parallel(const struct bench_ctx *b, int n, void (*fn)(int i, void *arg), void *arg);
 /* Waits at the barrier of bench_parallel(): every thread of the run. */
 void bench_barrier(void);
 
-/* Anonymous memory, page aligned; huge: 0 none, 1 madvise THP, -1 forbid THP. NULL on failure. */
+/* Anonymous memory, 2 MiB aligned; huge: 0 none, 1 madvise THP, -1 forbid THP. NULL on failure. */
 void *bench_map(size_t bytes, int huge);
 void bench_unmap(void *p, size_t bytes);
 /* Bytes of /proc/meminfo MemAvailable, or -1. */

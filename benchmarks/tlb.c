@@ -21,7 +21,7 @@
 #define REPS 5
 #define QUICK_SIZE (256LL << 20)
 #define FULL_SIZE (1LL << 30)
-#define HUGE_2M (2UL << 20)
+#define HUGE_2M (2UL << 20)	/* bench_map() aligns to it */
 
 static void *volatile sink;
 
@@ -104,20 +104,6 @@ static long long thp_kb(const void *addr)
 	return kb;
 }
 
-static char *map_aligned(size_t size, int flags_extra)
-{
-	size_t len = size + HUGE_2M;
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | flags_extra, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	char *a = (char *)(((unsigned long)p + HUGE_2M - 1) & ~(HUGE_2M - 1));
-	if (a > p)
-		munmap(p, (size_t)(a - p));
-	munmap(a + size, (size_t)(p + len - (a + size)));
-	return a;
-}
-
 static int thp_mode(char *out, size_t len)
 {
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -153,10 +139,9 @@ int bench_tlb(struct bench_ctx *b, int argc, char **argv)
 	bench_pin(b->cpu[0]);
 
 	/* 4 KiB pages */
-	char *buf = map_aligned((size_t)size, 0);
+	char *buf = bench_map((size_t)size, -1);
 	if (!buf)
 		return bench_fail(b, 1, "cannot map %lld MiB", size >> 20);
-	madvise(buf, (size_t)size, MADV_NOHUGEPAGE);
 	if (link_blocks(buf, nblocks, 42))
 		return bench_fail(b, 1, "out of memory");
 	bench_metric(b, "tlb.4k", walk(buf, nblocks, slice), "ns", "lower", 0);
@@ -166,10 +151,9 @@ int bench_tlb(struct bench_ctx *b, int argc, char **argv)
 	if (thp_mode(mode, sizeof(mode)) || strstr(mode, "[never]")) {
 		bench_note(b, "no transparent huge pages (enabled: %s)",
 			   strtok(mode, "\n") ? mode : "absent");
-	} else if (!(buf = map_aligned((size_t)size, 0))) {
+	} else if (!(buf = bench_map((size_t)size, 1))) {
 		return bench_fail(b, 1, "cannot map %lld MiB", size >> 20);
 	} else {
-		madvise(buf, (size_t)size, MADV_HUGEPAGE);
 		if (link_blocks(buf, nblocks, 42))
 			return bench_fail(b, 1, "out of memory");
 		long long kb = thp_kb(buf);

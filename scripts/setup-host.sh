@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="
 	build-essential pkg-config
-	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev
+	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev liburing-dev
 	sqlite3 jq gawk xz-utils gzip util-linux procps
 "
 
