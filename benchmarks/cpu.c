@@ -5,9 +5,10 @@
  *   cpu.fp      blocked 96x96 double matrix multiply, flop/s
  *   cpu.branch  data-dependent branches over random bytes (a jump table the
  *               predictor cannot learn), elements/s
- * Each figure is the median of its repetitions; each repetition runs a fixed
- * amount of work calibrated to a time slice, so quick mode is bounded by
- * time, not by work.
+ * Each figure is the best of its repetitions (as STREAM reports: whatever
+ * else runs on the machine can only slow a repetition down), with the
+ * median as .median; each repetition runs a fixed amount of work calibrated
+ * to a time slice, so quick mode is bounded by time, not by work.
  */
 #include "bench.h"
 
@@ -174,7 +175,10 @@ int bench_cpu(struct bench_ctx *b, int argc, char **argv)
 			for (int r = 0; r < reps; r++)
 				v[r] = measure(b, &works[k], n, threads);
 			snprintf(name, sizeof(name), "cpu.%s.%s", works[k].name, mode ? "nt" : "1t");
-			bench_metric(b, name, bench_median(v, (size_t)reps), works[k].unit, "higher", 0);
+			double med = bench_median(v, (size_t)reps);	/* sorts v */
+			bench_metric(b, name, v[reps - 1], works[k].unit, "higher", 0);
+			snprintf(name, sizeof(name), "cpu.%s.%s.median", works[k].name, mode ? "nt" : "1t");
+			bench_metric(b, name, med, works[k].unit, "higher", 0);
 		}
 	}
 	if (b->threads > 1)
