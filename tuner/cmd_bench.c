@@ -30,18 +30,6 @@ struct table {
 	struct strbuf notes;
 };
 
-static char *vmbench_path(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *exe = realpath("/proc/self/exe", NULL);
-	char *slash = exe ? strrchr(exe, '/') : NULL;
-	if (slash)
-		*slash = '\0';
-	strbuf_addf(&sb, "%s/vmbench", exe ? exe : ".");
-	free(exe);
-	return strbuf_detach(&sb);
-}
-
 static void take_line(const char *bench, const char *line, int json, struct table *t)
 {
 	struct metricline ml;
@@ -176,7 +164,7 @@ static int bench_main(int argc, char **argv)
 			sel[nsel++] = all_benches[i];
 	}
 
-	char *vmbench = vmbench_path();
+	char *vmbench = beside_executable("vmbench");
 	if (access(vmbench, X_OK)) {
 		int r = fail(EXIT_RUNTIME, "%s: %s (build it with make)", vmbench, strerror(errno));
 		free(vmbench);

@@ -92,22 +92,6 @@ static uint64_t fresh_seed(void)
 	return seed & 0x7fffffffffffffffULL;	/* stored as a signed SQLite integer */
 }
 
-/*
- * The embedded default job is jobs/default.yaml: its relative paths start in
- * jobs/ next to the executable, as they would for the file itself.
- */
-static char *default_job_dir(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *p = realpath("/proc/self/exe", NULL);
-	char *slash = p ? strrchr(p, '/') : NULL;
-	if (slash)
-		*slash = '\0';
-	strbuf_addf(&sb, "%s/jobs", p ? p : ".");
-	free(p);
-	return strbuf_detach(&sb);
-}
-
 static int summarize(struct store *st, int64_t run, const char *db)
 {
 	struct run_info ri;
@@ -210,7 +194,8 @@ static int search_main(int argc, char **argv)
 		if (optind < argc) {
 			rc = job_load_file(&job, argv[optind], err);
 		} else {
-			char *dir = default_job_dir();
+			/* the embedded jobs/default.yaml: paths start where the file's would */
+			char *dir = beside_executable("jobs");
 			rc = job_load_text(&job, default_job_yaml, "<default job>", dir, err);
 			free(dir);
 		}
