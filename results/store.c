@@ -82,6 +82,9 @@ static const char *const migrations[] = {
 	"  original TEXT NOT NULL,"
 	"  saved_at REAL NOT NULL,"
 	"  restored_at REAL);",
+	/* 1 -> 2: who drives a run, so that two processes never do */
+	"ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
+	"ALTER TABLE runs ADD COLUMN owner_host TEXT;",
 };
 
 static const char *const status_names[] = {
@@ -331,7 +334,7 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 #define RUN_COLUMNS \
 	"r.id, r.name, r.job_path, r.job_dir, r.job_text, r.strategy, r.seed," \
 	" r.budget_trials, r.budget_seconds, r.status, r.accel, r.host, r.created_at," \
-	" r.updated_at, r.elapsed," \
+	" r.updated_at, r.elapsed, coalesce(r.owner_pid, 0), coalesce(r.owner_host, '')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'done')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
@@ -355,10 +358,12 @@ static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 	ri->created_at = sqlite3_column_double(s, 12);
 	ri->updated_at = sqlite3_column_double(s, 13);
 	ri->elapsed = sqlite3_column_double(s, 14);
-	ri->n_done = sqlite3_column_int64(s, 15);
-	ri->n_failed = sqlite3_column_int64(s, 16);
-	ri->n_completed = sqlite3_column_int64(s, 17);
-	ri->n_trials = sqlite3_column_int64(s, 18);
+	ri->owner_pid = sqlite3_column_int64(s, 15);
+	ri->owner_host = col_text(s, 16);
+	ri->n_done = sqlite3_column_int64(s, 17);
+	ri->n_failed = sqlite3_column_int64(s, 18);
+	ri->n_completed = sqlite3_column_int64(s, 19);
+	ri->n_trials = sqlite3_column_int64(s, 20);
 }
 
 int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err)
@@ -386,6 +391,47 @@ int store_run_set_status(struct store *st, int64_t id, const char *status, char 
 	sqlite3_bind_double(s, 2, now());
 	sqlite3_bind_int64(s, 3, id);
 	return exec_done(st, s, err, "cannot update run");
+}
+
+int store_run_claim(struct store *st, int64_t id, int64_t pid, const char *host,
+		    int (*alive)(int64_t pid, const char *host, void *ud), void *ud,
+		    int64_t *busy_pid, char *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	*busy_pid = 0;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sqlerr(st, err, "cannot lock run");
+	if (pid && prepare(st, &s, "SELECT coalesce(owner_pid, 0), owner_host FROM runs WHERE id = ?",
+			   err) == 0) {
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t owner = sqlite3_column_int64(s, 0);
+			const char *ohost = col_text(s, 1);
+			if (owner && owner != pid && alive(owner, ohost ? ohost : "", ud))
+				*busy_pid = owner;
+		}
+		sqlite3_finalize(s);
+	}
+	if (*busy_pid) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return seterr(err, "run %lld is being run by process %lld", (long long)id,
+			      (long long)*busy_pid), -1;
+	}
+	if (prepare(st, &s, "UPDATE runs SET owner_pid = ?, owner_host = ? WHERE id = ?", err)) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (pid)
+		sqlite3_bind_int64(s, 1, pid);
+	else
+		sqlite3_bind_null(s, 1);
+	bind_text(s, 2, pid ? host : NULL);
+	sqlite3_bind_int64(s, 3, id);
+	rc = exec_done(st, s, err, "cannot claim run");
+	if (sqlite3_exec(st->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) != SQLITE_OK && !rc)
+		return sqlerr(st, err, "cannot claim run");
+	return rc;
 }
 
 int store_run_add_elapsed(struct store *st, int64_t id, double seconds, char *err)

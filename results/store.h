@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -53,6 +53,8 @@ struct run_info {
 	const char *accel;	/* how the measurements were taken: exec, kvm, tcg */
 	const char *host;
 	double created_at, updated_at, elapsed;
+	int64_t owner_pid;	/* the process driving the run, 0 when none */
+	const char *owner_host;	/* where that process runs */
 	/* counts, filled by store_run_get() and store_runs_foreach() */
 	int64_t n_done, n_failed, n_completed, n_trials;
 };
@@ -76,6 +78,14 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 /* The strings in *ri stay valid until the next store_run_get() or store_close(). */
 int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err);
 int store_run_set_status(struct store *st, int64_t id, const char *status, char *err);
+/*
+ * Makes pid on host the run's owner, in one transaction with the check:
+ * when another owner is recorded and alive(owner pid, owner host, ud) says
+ * it still runs, fails with *busy_pid set. pid 0 releases the run.
+ */
+int store_run_claim(struct store *st, int64_t id, int64_t pid, const char *host,
+		    int (*alive)(int64_t pid, const char *host, void *ud), void *ud,
+		    int64_t *busy_pid, char *err);
 int store_run_add_elapsed(struct store *st, int64_t id, double seconds, char *err);
 int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void *), void *ud,
 		       char *err);

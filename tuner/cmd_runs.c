@@ -1,7 +1,9 @@
 /* vmtune runs: one line per stored run. */
 #include "vmtune.h"
 #include "err.h"
+#include "trial.h"
 
+#include <string.h>
 #include <time.h>
 
 static int print_run(const struct run_info *ri, void *ud)
@@ -15,8 +17,11 @@ static int print_run(const struct run_info *ri, void *ud)
 		strbuf_addf(&sb, "%lld/%lld", (long long)ri->n_completed, (long long)ri->budget_trials);
 	else
 		strbuf_addf(&sb, "%lld", (long long)ri->n_completed);
+	/* a run left "running" by a process that is gone died: it waits for --resume */
+	const char *status = !strcmp(ri->status, "running") &&
+			     !run_owner_alive(ri->owner_pid, ri->owner_host, NULL) ? "dead" : ri->status;
 	printf("%-5lld %-16s %-20s %-11s %-9s %-6s %5lld %6lld  %s\n", (long long)ri->id, when,
-	       ri->name, ri->status, sb.buf, ri->accel, (long long)ri->n_done,
+	       ri->name, status, sb.buf, ri->accel, (long long)ri->n_done,
 	       (long long)ri->n_failed, ri->strategy);
 	strbuf_release(&sb);
 	return 0;
@@ -46,5 +51,7 @@ const struct cmd cmd_runs = {
 	.usage = "vmtune runs [--db FILE]\n"
 		 "\n"
 		 "One line per run: number, start, job name, status, completed trials (of the\n"
-		 "budget), how measurements were taken (accel), done and failed trials, strategy.",
+		 "budget), how measurements were taken (accel), done and failed trials, strategy.\n"
+		 "Status: running, finished, interrupted, failed, or dead (its process died:\n"
+		 "'vmtune search --resume RUN' goes on).",
 };

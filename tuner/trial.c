@@ -2,7 +2,10 @@
 #include "err.h"
 #include "../results/stats.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +36,30 @@ int trial_score(struct store *st, const struct objective *o, const double *base,
 	else
 		free(sc);
 	return 0;
+}
+
+int run_owner_alive(int64_t pid, const char *host, void *ud)
+{
+	char me[256] = "", path[64], comm[64] = "";
+	FILE *f;
+	(void)ud;
+	if (gethostname(me, sizeof(me) - 1) || strcmp(me, host))
+		return 0;
+	if (kill((pid_t)pid, 0) && errno != EPERM)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%lld/comm", (long long)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "vmtune", 6);
+}
+
+static int claim(struct search *s, int64_t pid, char *err)
+{
+	int64_t busy;
+	return store_run_claim(s->st, s->run_id, pid, s->host, run_owner_alive, NULL, &busy, err);
 }
 
 /* ---- the sink: results are stored as they arrive ----------------------- */
@@ -267,7 +294,7 @@ int search_begin(struct search *s, char *err)
 	};
 	int rc = store_run_create(s->st, &ri, &s->run_id, err);
 	free(accel);
-	if (rc)
+	if (rc || claim(s, getpid(), err))
 		return -1;
 	union pval *def = config_defaults(&job->space);
 	int64_t id;
@@ -358,6 +385,11 @@ int search_resume(struct search *s, char *err)
 	if (store_run_get(s->st, s->run_id, &ri, err))
 		goto out;
 	s->elapsed_before = ri.elapsed;
+	/* first: a run some live process drives is not touched at all */
+	if (gethostname(s->host, sizeof(s->host) - 1))
+		strcpy(s->host, "localhost");
+	if (claim(s, getpid(), err))
+		goto out;
 	if (store_trials_interrupt(s->st, s->run_id, &interrupted, err) ||
 	    store_trials_foreach(s->st, s->run_id, collect, &r, err) ||
 	    store_run_set_status(s->st, s->run_id, "running", err))
@@ -462,7 +494,8 @@ int search_loop(struct search *s, enum search_end *end, char *err)
 	free(cfg);
 	const char *status = ret ? "failed" : *end == SEARCH_INTERRUPTED ? "interrupted" : "finished";
 	char msg[ERR_LEN];
-	if (store_run_set_status(s->st, s->run_id, status, ret ? msg : err) && !ret)
+	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
+	     claim(s, 0, ret ? msg : err)) && !ret)
 		ret = -1;
 	return ret;
 }

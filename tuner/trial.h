@@ -76,6 +76,12 @@ int search_resume(struct search *s, char *err);
 int search_loop(struct search *s, enum search_end *end, char *err);
 void search_release(struct search *s);
 
+/*
+ * Is process pid on host a vmtune still running? A run's owner on another
+ * host counts as gone: the database is a local file.
+ */
+int run_owner_alive(int64_t pid, const char *host, void *ud);
+
 /* Score of one stored trial against baseline values (median over repeats). */
 int trial_score(struct store *st, const struct objective *o, const double *base, int64_t trial,
 		double *score, double **per_repeat, size_t *nrep, char *err);

@@ -76,6 +76,25 @@ cp ro.db unreadable.db
 chmod 000 unreadable.db
 expect "an unreadable database exits 2" bad_db unreadable.db "Permission denied" as_nobody
 
+# A database of schema version 1 (made by vmtune before owners were recorded).
+old_schema_read() {
+	cp "$ROOT/tests/fixtures/schema-v1.db" old.db
+	local sum
+	sum=$(sha256sum old.db)
+	exits_with 2 "$VMTUNE" trials 1 --db old.db &&
+	grep -q "schema is older than this vmtune; run a search on it to upgrade it" "$T/err" &&
+	[ "$(sha256sum old.db)" = "$sum" ]
+}
+expect "reading an older schema says how to upgrade and changes nothing" old_schema_read
+old_schema_upgrade() {
+	exits_with 0 "$VMTUNE" search "$JOBS/good/tiny.yaml" --db old.db --trials 1 &&
+	[ "$(sql old.db "pragma user_version")" -eq 2 ] &&
+	[ "$(sql old.db "select count(*) from trials where run_id = 1 and status = 'done'")" -eq 3 ] &&
+	exits_with 0 "$VMTUNE" trials 1 --db old.db &&
+	[ "$("$VMTUNE" runs --db old.db | grep -c finished)" -eq 2 ]
+}
+expect "a search upgrades an older schema and keeps its runs" old_schema_upgrade
+
 still_good() { [ "$(sum_good)" = "$before" ] && "$VMTUNE" trials 1 --db good.db >/dev/null; }
 expect "the good database is intact and readable" still_good
 finish
