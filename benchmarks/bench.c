@@ -382,6 +382,22 @@ void bench_size_name(long long bytes, char *out, size_t len)
 		snprintf(out, len, "%lldB", bytes);
 }
 
+uint32_t *bench_random_cycle(size_t n, uint64_t seed)
+{
+	uint32_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		idx[i] = (uint32_t)i;
+	for (size_t i = n - 1; i > 0 && n; i--) {
+		size_t j = bench_rand(&seed) % i;	/* j < i: one cycle, never a shorter loop */
+		uint32_t t = idx[i];
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+	return idx;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -80,6 +80,12 @@ int bench_tlb(struct bench_ctx *b, int argc, char **argv);
 int bench_io(struct bench_ctx *b, int argc, char **argv);
 int bench_pingpong(struct bench_ctx *b, int argc, char **argv);
 
+/*
+ * 0..n-1 in the order of one random cycle through all of them (Sattolo's
+ * algorithm), malloc'd; NULL when out of memory. Pointer chases walk it.
+ */
+uint32_t *bench_random_cycle(size_t n, uint64_t seed);
+
 /* Sorting helpers for medians and percentiles of timings. */
 void bench_sort(double *x, size_t n);
 double bench_median(double *x, size_t n);		/* sorts x */

@@ -23,17 +23,9 @@ static void *volatile sink;
 /* Links the first n lines of buf into one random cycle. */
 static int link_cycle(char *buf, size_t n, uint64_t seed)
 {
-	uint32_t *idx = malloc(n * sizeof(*idx));
+	uint32_t *idx = bench_random_cycle(n, seed);
 	if (!idx)
 		return -1;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = (uint32_t)i;
-	for (size_t i = n - 1; i > 0; i--) {	/* Sattolo: one cycle through all */
-		size_t j = bench_rand(&seed) % i;
-		uint32_t t = idx[i];
-		idx[i] = idx[j];
-		idx[j] = t;
-	}
 	for (size_t i = 0; i < n; i++)
 		*(void **)(buf + (size_t)idx[i] * LINE) = buf + (size_t)idx[(i + 1) % n] * LINE;
 	free(idx);

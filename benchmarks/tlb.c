@@ -39,17 +39,9 @@ static size_t line_of(size_t block)
 /* Links one line of every 4 KiB block of buf into a random cycle. */
 static int link_blocks(char *buf, size_t nblocks, uint64_t seed)
 {
-	uint32_t *idx = malloc(nblocks * sizeof(*idx));
+	uint32_t *idx = bench_random_cycle(nblocks, seed);
 	if (!idx)
 		return -1;
-	for (size_t i = 0; i < nblocks; i++)
-		idx[i] = (uint32_t)i;
-	for (size_t i = nblocks - 1; i > 0; i--) {
-		size_t j = bench_rand(&seed) % i;
-		uint32_t t = idx[i];
-		idx[i] = idx[j];
-		idx[j] = t;
-	}
 	for (size_t i = 0; i < nblocks; i++) {
 		size_t from = idx[i], to = idx[(i + 1) % nblocks];
 		*(void **)(buf + from * BLOCK + line_of(from)) = buf + to * BLOCK + line_of(to);
