@@ -41,7 +41,8 @@ LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/default-job.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-all: vmtune vmbench
+# The guest appliance needs the static agent: sanitized builds leave it out.
+all: vmtune vmbench agent $(if $(SANITIZE),,guest)
 
 vmtune: $(LIB_OBJ) $(CMD_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -83,13 +84,22 @@ BENCH_STATIC := $(if $(SANITIZE),,-static)
 vmbench: $(BENCH_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
 
+# The guest's /init: static, like vmbench.
+agent: $(B)/benchmarks/agent.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -o $@ $^
+
+# The guest appliance: Debian's cloud kernel and an initramfs of agent,
+# vmbench, busybox and mkfs (scripts/build-guest.sh; rebuilt when an input changes).
+guest: agent vmbench
+	sh scripts/build-guest.sh
+
 unit: $(UNIT_BIN)
 
-test: vmtune vmbench $(UNIT_BIN)
+test: all $(UNIT_BIN)
 	bash tests/run.sh $(UNIT_BIN)
 
 clean:
-	rm -rf $(B) vmtune vmbench
+	rm -rf $(B) vmtune vmbench agent
 
-.PHONY: all test unit clean FORCE
+.PHONY: all test unit clean guest FORCE
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

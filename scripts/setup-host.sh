@@ -5,8 +5,10 @@ set -eu
 
 PACKAGES="
 	build-essential pkg-config
-	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev liburing-dev
+	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev
 	sqlite3 jq gawk xz-utils gzip util-linux procps
+	liburing-dev
+	cpio kmod e2fsprogs xfsprogs qemu-system-x86
 "
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -14,14 +16,15 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 2
 fi
 
+# Always refresh the lists: the guest build downloads the current cloud kernel.
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi

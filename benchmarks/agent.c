@@ -1,0 +1,405 @@
+/*
+ * The guest's /init (DESIGN.md, Guest plan). Mounts proc, sys and dev,
+ * loads the modules listed in /lib/modules/load.list, reads the vmtune.*
+ * words of /proc/cmdline, applies every guest knob and reads each back
+ * (an {"applied":...} line; a knob that did not take is an error), makes the
+ * chosen filesystem on the data disks, runs the plan's benchmarks
+ * (/bin/vmbench, quick mode when asked) and sends every line to the
+ * virtio-serial port org.vmtune.results, then powers off.
+ *
+ * Any failure: an {"error":...} line, then power off. It never waits
+ * forever: vmtune.timeout (seconds, default 600) bounds the whole plan.
+ *
+ * Kernel words: vmtune.bench=cpu,membw,... vmtune.quick=1 vmtune.timeout=S
+ *   vmtune.swappiness=N vmtune.thp=always|madvise|never vmtune.hugepages=N
+ *   vmtune.dirty_ratio=N vmtune.iosched=none|mq-deadline|kyber|bfq
+ *   vmtune.readahead_kb=N vmtune.fs=ext4|xfs|raw
+ *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PORT_NAME "org.vmtune.results"
+#define MAX_WORDS 64
+#define MAX_DISKS 16
+
+static int port = -1;	/* the results channel; -1 until found */
+
+/* ---- output ------------------------------------------------------------ */
+
+static void emit(const char *line)
+{
+	size_t n = strlen(line);
+	if (port >= 0) {
+		(void)!write(port, line, n);
+		(void)!write(port, "\n", 1);
+	}
+	/* the serial console keeps a copy for diagnosis */
+	fprintf(stderr, "vmtune-agent: %s\n", line);
+}
+
+static void json_escape(char *out, size_t len, const char *s)
+{
+	size_t k = 0;
+	for (; *s && k + 7 < len; s++) {
+		if (*s == '"' || *s == '\\')
+			out[k++] = '\\', out[k++] = *s;
+		else if ((unsigned char)*s < 0x20)
+			k += (size_t)snprintf(out + k, len - k, "\\u%04x", *s);
+		else
+			out[k++] = *s;
+	}
+	out[k] = '\0';
+}
+
+static void power_off(void)
+{
+	sync();
+	reboot(RB_POWER_OFF);
+	_exit(1);	/* only reached when not pid 1 (tests) */
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void fail(const char *fmt, ...)
+{
+	char msg[512], esc[1100], line[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_escape(esc, sizeof(esc), msg);
+	snprintf(line, sizeof(line), "{\"error\":\"%s\"}", esc);
+	emit(line);
+	power_off();
+	for (;;)
+		pause();
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail("agent timed out");
+}
+
+/* ---- small file helpers -------------------------------------------------- */
+
+static int write_file(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, value, strlen(value));
+	int e = errno;
+	close(fd);
+	errno = e;
+	return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* "always [madvise] never" -> "madvise"; anything else unchanged */
+static void selected(char *s)
+{
+	char *a = strchr(s, '['), *b = a ? strchr(a, ']') : NULL;
+	if (a && b) {
+		memmove(s, a + 1, (size_t)(b - a - 1));
+		s[b - a - 1] = '\0';
+	}
+}
+
+/* ---- boot ------------------------------------------------------------------ */
+
+static void mount_basics(void)
+{
+	mkdir("/proc", 0755);
+	mkdir("/sys", 0755);
+	mkdir("/dev", 0755);
+	mkdir("/tmp", 01777);
+	mkdir("/mnt", 0755);
+	if (mount("proc", "/proc", "proc", 0, NULL) && errno != EBUSY)
+		fail("mount /proc: %s", strerror(errno));
+	if (mount("sysfs", "/sys", "sysfs", 0, NULL) && errno != EBUSY)
+		fail("mount /sys: %s", strerror(errno));
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) && errno != EBUSY)
+		fail("mount /dev: %s", strerror(errno));
+	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+	mkdir("/dev/hugepages", 0755);
+	mount("hugetlbfs", "/dev/hugepages", "hugetlbfs", 0, NULL);
+}
+
+static void load_modules(void)
+{
+	FILE *f = fopen("/lib/modules/load.list", "r");
+	char name[256], path[300];
+	if (!f)
+		return;
+	while (fscanf(f, "%255s", name) == 1) {
+		snprintf(path, sizeof(path), "/lib/modules/%s", name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("module %s: %s", name, strerror(errno));
+		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
+			fail("loading module %s: %s", name, strerror(errno));
+		close(fd);
+	}
+	fclose(f);
+}
+
+/* The results port appears once virtio_console has probed: /dev/vportNpM. */
+static void open_port(void)
+{
+	for (int tries = 0; tries < 200 && port < 0; tries++) {
+		DIR *d = opendir("/sys/class/virtio-ports");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char path[300], name[128], dev[300];
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
+			if (read_file(path, name, sizeof(name)) || strcmp(name, PORT_NAME))
+				continue;
+			snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
+			port = open(dev, O_WRONLY | O_CLOEXEC);
+		}
+		if (d)
+			closedir(d);
+		if (port < 0)
+			usleep(10000);
+	}
+	if (port < 0)
+		fail("no virtio-serial port named %s", PORT_NAME);
+}
+
+/* ---- the plan ---------------------------------------------------------------- */
+
+struct plan {
+	char *word[MAX_WORDS][2];	/* key (after "vmtune."), value */
+	int n;
+};
+
+static void read_plan(struct plan *p)
+{
+	static char cmdline[4096];
+	char *save, *w;
+	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)))
+		fail("cannot read /proc/cmdline");
+	for (w = strtok_r(cmdline, " ", &save); w && p->n < MAX_WORDS; w = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(w, '=');
+		if (strncmp(w, "vmtune.", 7) || !eq)
+			continue;
+		*eq = '\0';
+		p->word[p->n][0] = w + 7;
+		p->word[p->n][1] = eq + 1;
+		p->n++;
+	}
+}
+
+static const char *get(const struct plan *p, const char *key)
+{
+	for (int i = 0; i < p->n; i++)
+		if (!strcmp(p->word[i][0], key))
+			return p->word[i][1];
+	return NULL;
+}
+
+static void applied(const char *knob, const char *value)
+{
+	char esc[300], line[400];
+	json_escape(esc, sizeof(esc), value);
+	snprintf(line, sizeof(line), "{\"applied\":\"%s\",\"value\":\"%s\"}", knob, esc);
+	emit(line);
+}
+
+/* Writes value to path, reads it back, reports it; a knob that did not take fails. */
+static void set_knob(const char *knob, const char *path, const char *value)
+{
+	char back[256];
+	if (write_file(path, value))
+		fail("%s: cannot write '%s' to %s: %s", knob, value, path, strerror(errno));
+	if (read_file(path, back, sizeof(back)))
+		fail("%s: cannot read %s back", knob, path);
+	selected(back);
+	applied(knob, back);
+	if (strcmp(back, value))
+		fail("%s: asked for '%s', the kernel has '%s'", knob, value, back);
+}
+
+static int disks(char names[MAX_DISKS][32])
+{
+	DIR *d = opendir("/sys/block");
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)) && n < MAX_DISKS)
+		if (!strncmp(e->d_name, "vd", 2) || !strncmp(e->d_name, "sd", 2))
+			snprintf(names[n++], 32, "%s", e->d_name);
+	if (d)
+		closedir(d);
+	/* stable order: vda before vdb */
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				char t[32];
+				memcpy(t, names[i], 32);
+				memcpy(names[i], names[j], 32);
+				memcpy(names[j], t, 32);
+			}
+	return n;
+}
+
+/* Runs argv, forwarding its stdout lines; fails when it fails. */
+static void run(char *const argv[])
+{
+	int fd[2], status;
+	if (pipe2(fd, O_CLOEXEC))
+		fail("pipe: %s", strerror(errno));
+	pid_t pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(fd[1], 1);
+		execv(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fd[1]);
+	FILE *f = fdopen(fd[0], "r");
+	char line[4096];
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '{')
+			emit(line);
+	}
+	if (f)
+		fclose(f);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("%s %s failed (status %d)", argv[0], argv[1] ? argv[1] : "", status);
+}
+
+static void prepare_disks(const char *fs, char paths[MAX_DISKS][64], int *npaths)
+{
+	char names[MAX_DISKS][32];
+	int n = disks(names);
+	*npaths = 0;
+	for (int i = 0; i < n; i++) {
+		char dev[48];
+		snprintf(dev, sizeof(dev), "/dev/%s", names[i]);
+		if (!fs || !strcmp(fs, "raw")) {
+			snprintf(paths[(*npaths)++], 64, "%s", dev);
+			continue;
+		}
+		char mnt[48];
+		snprintf(mnt, sizeof(mnt), "/mnt/%s", names[i]);
+		mkdir(mnt, 0755);
+		if (!strcmp(fs, "ext4")) {
+			char *argv[] = { "/sbin/mkfs.ext4", "-q", "-F", dev, NULL };
+			run(argv);
+		} else if (!strcmp(fs, "xfs")) {
+			char *argv[] = { "/sbin/mkfs.xfs", "-q", "-f", dev, NULL };
+			run(argv);
+		} else {
+			fail("fs: unknown filesystem '%s'", fs);
+		}
+		if (mount(dev, mnt, fs, 0, NULL))
+			fail("mount %s on %s: %s", dev, mnt, strerror(errno));
+		snprintf(paths[(*npaths)++], 64, "%s/io.dat", mnt);
+	}
+	applied("fs", fs ? fs : "raw");
+}
+
+static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndisks)
+{
+	const char *v;
+	char path[128];
+	if ((v = get(p, "swappiness")))
+		set_knob("swappiness", "/proc/sys/vm/swappiness", v);
+	if ((v = get(p, "thp")))
+		set_knob("thp", "/sys/kernel/mm/transparent_hugepage/enabled", v);
+	if ((v = get(p, "hugepages")))
+		set_knob("hugepages", "/proc/sys/vm/nr_hugepages", v);
+	if ((v = get(p, "dirty_ratio")))
+		set_knob("dirty_ratio", "/proc/sys/vm/dirty_ratio", v);
+	for (int i = 0; i < ndisks; i++) {
+		if ((v = get(p, "iosched"))) {
+			snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", disk[i]);
+			set_knob("iosched", path, v);
+		}
+		if ((v = get(p, "readahead_kb"))) {
+			snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk[i]);
+			set_knob("readahead_kb", path, v);
+		}
+	}
+}
+
+int main(void)
+{
+	struct plan p = { 0 };
+	char disk[MAX_DISKS][32], paths[MAX_DISKS][64];
+	int ndisks, npaths;
+	const char *v;
+
+	mount_basics();
+	signal(SIGALRM, on_alarm);
+	alarm(600);
+	load_modules();
+	open_port();
+	emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
+	read_plan(&p);
+	if ((v = get(&p, "timeout")) && atoi(v) > 0)
+		alarm((unsigned)atoi(v));
+	if (get(&p, "test_hang"))
+		for (;;)
+			pause();	/* the host's watchdog must end this */
+	ndisks = disks(disk);
+	apply_knobs(&p, disk, ndisks);
+	prepare_disks(get(&p, "fs"), paths, &npaths);
+
+	static char benches[512];
+	snprintf(benches, sizeof(benches), "%s", (v = get(&p, "bench")) ? v : "cpu,membw,memlat,tlb,pingpong");
+	int quick = (v = get(&p, "quick")) && strcmp(v, "0");
+	char *save;
+	for (char *b = strtok_r(benches, ",", &save); b; b = strtok_r(NULL, ",", &save)) {
+		char *argv[8 + MAX_DISKS];
+		int n = 0;
+		argv[n++] = "/bin/vmbench";
+		argv[n++] = b;
+		argv[n++] = "--json";
+		if (quick)
+			argv[n++] = "--quick";
+		if (!strcmp(b, "io")) {
+			if (!npaths)
+				fail("io: no data disk");
+			for (int i = 0; i < npaths; i++)
+				argv[n++] = paths[i];
+		}
+		argv[n] = NULL;
+		run(argv);
+	}
+	emit("{\"done\":true}");
+	power_off();
+	return 0;
+}

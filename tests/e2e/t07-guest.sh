@@ -1,0 +1,78 @@
+#!/bin/bash
+# The guest appliance booted with QEMU directly under TCG (the libvirt
+# target will do the same through libvirt): the agent applies and reports
+# knobs, makes filesystems, runs benchmarks, reports errors, never hangs.
+. "$(dirname "$0")/lib.sh"
+G=$ROOT/build/guest
+
+built() {
+	make -s -C "$ROOT" guest >/dev/null || return 1
+	[ -s "$G/vmlinuz" ] && [ -s "$G/initrd.img" ] &&
+	grep -q "^kernel .*-cloud-amd64$" "$G/manifest" &&
+	(cd "$G" && awk '$1 == "sha256" && ($2 == "vmlinuz" || $2 == "initrd.img") { print $3 "  " $2 }' manifest |
+		sha256sum -c --quiet)
+}
+expect "the appliance builds, its manifest matches its parts" built
+up_to_date() { make -s -C "$ROOT" guest | grep -q "up to date"; }
+expect "a second build with no changed input rebuilds nothing" up_to_date
+
+# boot NAME "KERNEL WORDS" [DISKS]: boots with DISKS raw data disks of 256 MiB,
+# results in NAME.jsonl, console in NAME.console
+boot() {
+	local name=$1 words=$2 ndisks=${3:-0} drives=() i
+	for i in $(seq 1 "$ndisks"); do
+		truncate -s 256M "$name.d$i.raw"
+		drives+=(-drive "file=$name.d$i.raw,format=raw,if=virtio,cache=none")
+	done
+	: > "$name.jsonl"
+	timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -m 1024 -smp 2 -nographic -no-reboot \
+		-kernel "$G/vmlinuz" -initrd "$G/initrd.img" -append "console=ttyS0 quiet $words" \
+		-device virtio-serial-pci -chardev "file,id=res,path=$name.jsonl" \
+		-device virtserialport,chardev=res,name=org.vmtune.results "${drives[@]}" \
+		> "$name.console" 2>&1 || die "qemu: exit $? (console: $(tail -3 "$name.console"))"
+	rm -f "$name".d*.raw
+}
+
+applied() { jq -r -s --arg k "$2" '.[] | select(.applied == $k) | .value' "$1.jsonl"; }
+
+full_plan() {
+	boot plan "vmtune.bench=pingpong,io vmtune.quick=1 vmtune.swappiness=10 vmtune.thp=never \
+vmtune.dirty_ratio=15 vmtune.iosched=mq-deadline vmtune.readahead_kb=256 vmtune.fs=ext4" 2 || return 1
+	[ "$(applied plan swappiness)" = 10 ] && [ "$(applied plan thp)" = never ] &&
+	[ "$(applied plan dirty_ratio)" = 15 ] && [ "$(applied plan fs)" = ext4 ] &&
+	[ "$(applied plan iosched | sort -u)" = mq-deadline ] &&
+	[ "$(applied plan iosched | wc -l)" -eq 2 ] &&
+	[ "$(applied plan readahead_kb | sort -u)" = 256 ] || die "applied: $(cat plan.jsonl)"
+	jq -e -s 'any(.[]; .metric == "pingpong.rtt") and any(.[]; .metric == "io.randread.qd32")
+		and any(.[]; .note // "" | test("2 paths")) and (.[-1] == {"done": true})' plan.jsonl >/dev/null ||
+		die "results: $(cat plan.jsonl)"
+	grep -q "reboot: Power down" plan.console || die "no power off"
+}
+expect "a plan: knobs applied and read back, ext4 on two disks, benchmarks, done, power off" full_plan
+
+xfs_and_raw() {
+	boot xfs "vmtune.bench=io vmtune.quick=1 vmtune.fs=xfs vmtune.hugepages=16" 1 &&
+	[ "$(applied xfs fs)" = xfs ] && [ "$(applied xfs hugepages)" = 16 ] &&
+	jq -e -s '.[-1] == {"done": true}' xfs.jsonl >/dev/null || die "xfs: $(cat xfs.jsonl)"
+	boot raw "vmtune.bench=io vmtune.quick=1 vmtune.fs=raw" 1 &&
+	[ "$(applied raw fs)" = raw ] &&
+	jq -e -s 'any(.[]; .metric == "io.seqwrite") and .[-1] == {"done": true}' raw.jsonl >/dev/null ||
+		die "raw: $(cat raw.jsonl)"
+}
+expect "xfs and raw data disks; huge pages reserved in the guest" xfs_and_raw
+
+knob_refused() {
+	boot bad "vmtune.bench=pingpong vmtune.iosched=fastest" 1 &&
+	jq -e -s '.[-1].error | test("iosched: cannot write .fastest.")' bad.jsonl >/dev/null &&
+	! jq -e -s 'any(.[]; has("metric"))' bad.jsonl >/dev/null && grep -q "reboot: Power down" bad.console
+}
+expect "a knob that does not take: an error line, no figure, power off" knob_refused
+
+hang_bounded() {
+	local t0=$SECONDS
+	boot hang "vmtune.test_hang=1 vmtune.timeout=3" &&
+	jq -e -s '.[-1] == {"error": "agent timed out"}' hang.jsonl >/dev/null &&
+	[ $((SECONDS - t0)) -lt 60 ]
+}
+expect "a hanging plan is ended by the agent's own deadline" hang_bounded
+finish
