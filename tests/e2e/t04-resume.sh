@@ -91,19 +91,20 @@ expect "resuming a finished run runs nothing more" resume_finished
 
 one_owner() {
 	local pid rc=0
-	"$VMTUNE" search x264.yaml --db owner.db --trials 20 >/dev/null 2>&1 &
+	# slow trials (0.2 s): the first process must still be running while we poke at it
+	LOOKUP_DELAY=0.2 "$VMTUNE" search x264.yaml --db owner.db --trials 20 >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 1 200); do
 		[ "$(sql owner.db "select count(*) from trials where status='done'" 2>/dev/null)" -ge 2 ] && break
 		sleep 0.01
 	done
 	exits_with 3 "$VMTUNE" search --resume 1 --db owner.db || rc=1
-	grep -q "run 1 is being run by process $pid" "$T/err" || rc=1
-	"$VMTUNE" runs --db owner.db | grep -qE "^1 .* running " || rc=1
+	grep -q "run 1 is being run by process $pid" "$T/err" || { echo "no owner named: $(cat "$T/err")"; rc=1; }
+	"$VMTUNE" runs --db owner.db | grep -qE "^1 .* running " || { echo "not shown running"; rc=1; }
 	kill -9 "$pid"; wait "$pid" 2>/dev/null
 	"$VMTUNE" runs --db owner.db | grep -qE "^1 .* dead " || die "not shown dead"
 	exits_with 0 "$VMTUNE" search --resume 1 --db owner.db || rc=1
-	[ "$(sql owner.db "select count(*) from trials where status='done'")" -eq 20 ] || rc=1
+	[ "$(sql owner.db "select count(*) from trials where status='done'")" -eq 20 ] || { echo "not 20 done"; rc=1; }
 	[ "$(sql owner.db "select coalesce(owner_pid, 0) from runs")" -eq 0 ] || die "owner kept"
 	return $rc
 }
