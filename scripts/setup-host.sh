@@ -5,10 +5,11 @@ set -eu
 
 PACKAGES="
 	build-essential pkg-config
-	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev
+	libyaml-dev libjansson-dev libgsl-dev libsqlite3-dev libcmocka-dev libxml2-dev
 	sqlite3 jq gawk xz-utils gzip util-linux procps
 	liburing-dev
 	cpio kmod e2fsprogs xfsprogs qemu-system-x86
+	libvirt-clients
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,76 @@
+#ifndef DOMXML_H
+#define DOMXML_H
+/*
+ * A test VM's libvirt domain XML, built with libxml2 (never printf) from a
+ * struct dom_spec, and the spec from a trial's configuration.
+ *
+ * The knobs (DESIGN.md, knob catalogue) a configuration may carry, with
+ * what they become:
+ *   vm.vcpus        <vcpu>                      vm.pinning  <vcpupin> per vCPU
+ *   vm.emulatorpin  <emulatorpin>               vm.hugepages <memoryBacking>
+ *   vm.cpu_model    <cpu mode=...>              vm.machine  <type machine=...>
+ *   vm.vcpusched    <vcpusched>                 vm.balloon  <memballoon>
+ *   disk.bus/cache/io/format/count/iothreads    <disk>, <driver>, <iothreads>
+ *   guest.*         vmtune.* words of the kernel command line
+ * Knobs a configuration leaves out take the catalogue's defaults.
+ */
+#include <stddef.h>
+#include "space.h"
+#include "strbuf.h"
+
+struct dom_disk {
+	const char *path;
+	const char *format;	/* raw, qcow2 */
+	const char *bus;	/* virtio-blk, virtio-scsi, sata */
+	const char *cache;	/* none, writeback, writethrough, directsync, unsafe */
+	const char *io;		/* native, threads, io_uring */
+	int iothread;		/* 1.. or 0 for none */
+};
+
+struct dom_spec {
+	const char *name;
+	const char *type;	/* kvm, qemu */
+	const char *machine;	/* pc, q35 */
+	unsigned memory_mib, vcpus, iothreads;
+	char **vcpupin;		/* vcpus cpusets, or NULL */
+	char *emulatorpin;	/* cpuset, or NULL */
+	const char *vcpusched;	/* NULL, fifo, rr */
+	const char *hugepages;	/* NULL, 2M, 1G */
+	const char *cpu_mode;	/* NULL (hypervisor default), host-passthrough, maximum */
+	int balloon;
+	const char *kernel, *initrd;
+	char *cmdline;
+	const char *results_path, *console_path;
+	struct dom_disk *disks;
+	size_t ndisks;
+};
+
+/* The host's CPUs in topology order: pu[i] on core[i] of package[i]. */
+struct host_cpus {
+	int n;
+	const int *pu, *core, *package;
+};
+
+/* What the trial's VM is made of besides its configuration. */
+struct vm_env {
+	const char *name, *type, *kernel, *initrd, *results_path, *console_path;
+	unsigned memory_mib;
+	const struct host_cpus *cpus;
+	char **disk_paths;	/* one per data disk, disk.count of them */
+	const char *guest_words;	/* extra vmtune.* words: the benchmark plan */
+};
+
+/* Number of data disks the configuration asks for (disk.count, default 1). */
+int domspec_disk_count(const struct space *sp, const union pval *cfg);
+/*
+ * Fills *s from a configuration; -1 with a message when the configuration
+ * cannot be met on this host (a pinning layout needing more CPUs, ...).
+ * Free with domspec_release().
+ */
+int domspec_from_config(struct dom_spec *s, const struct space *sp, const union pval *cfg,
+			const struct vm_env *env, char *err);
+void domspec_release(struct dom_spec *s);
+
+int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err);
+
+#endif
