@@ -3,7 +3,7 @@
 #   make SANITIZE=address,undefined    builds with sanitizers
 #   make CFLAGS=...                    adds to the project's flags
 PKG_CONFIG ?= pkg-config
-PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0
+PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt hwloc
 
 # Messages are cut to ERR_LEN on purpose (err.h): no truncation warnings.
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wno-missing-field-initializers \
@@ -29,7 +29,8 @@ LIBS := $(PKG_LIBS) -lm
 
 B := build
 LIB_SRC := tuner/strbuf.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
-	tuner/target-exec.c tuner/trial.c tuner/runview.c tuner/domxml.c \
+	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
+	tuner/domxml.c \
 	search/strategy.c search/random.c search/grid.c \
 	results/store.c results/stats.c results/score.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \

@@ -85,6 +85,9 @@ static const char *const migrations[] = {
 	/* 1 -> 2: who drives a run, so that two processes never do */
 	"ALTER TABLE runs ADD COLUMN owner_pid INTEGER;"
 	"ALTER TABLE runs ADD COLUMN owner_host TEXT;",
+	/* 2 -> 3: what a VM target started, and where its console went */
+	"ALTER TABLE trials ADD COLUMN domain_xml TEXT;"
+	"ALTER TABLE trials ADD COLUMN console_path TEXT;",
 };
 
 static const char *const status_names[] = {
@@ -533,6 +536,18 @@ int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
 			   char *err)
 {
 	return transition(st, id, from, to, reason, stderr_tail, NULL, err);
+}
+
+int store_trial_artifacts(struct store *st, int64_t id, const char *domain_xml,
+			  const char *console_path, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "UPDATE trials SET domain_xml = ?, console_path = ? WHERE id = ?", err))
+		return -1;
+	bind_text(s, 1, domain_xml);
+	bind_text(s, 2, console_path);
+	sqlite3_bind_int64(s, 3, id);
+	return exec_done(st, s, err, "cannot store the trial's domain");
 }
 
 int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err)

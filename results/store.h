@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -97,6 +97,9 @@ int store_trial_start(struct store *st, int64_t id, const char *host, char *err)
 int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
 			   enum trial_status to, const char *reason, const char *stderr_tail,
 			   char *err);
+/* What a VM target leaves with a trial: its domain XML and console log path. */
+int store_trial_artifacts(struct store *st, int64_t id, const char *domain_xml,
+			  const char *console_path, char *err);
 /* Marks every running trial of the run failed with reason "interrupted". */
 int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err);
 int store_trials_foreach(struct store *st, int64_t run,

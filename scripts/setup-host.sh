@@ -9,7 +9,7 @@ PACKAGES="
 	sqlite3 jq gawk xz-utils gzip util-linux procps
 	liburing-dev
 	cpio kmod e2fsprogs xfsprogs qemu-system-x86
-	libvirt-clients
+	libvirt-clients libvirt-daemon-system libvirt-dev qemu-utils libhwloc-dev
 "
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -30,3 +30,31 @@ if [ -n "$missing" ]; then
 	apt-get install -y -q --no-install-recommends $missing
 fi
 echo "setup-host.sh: packages ready"
+
+# QEMU runs as libvirt-qemu, not root: as root, libvirt 9.0 re-probes QEMU for
+# about 80 s on every domain start where /dev/kvm cannot run a guest.
+conf=/etc/libvirt/qemu.conf
+for key in user group; do
+	if ! grep -q "^$key = \"libvirt-qemu\"" "$conf"; then
+		sed -i "/^#\?$key = /d" "$conf"
+		echo "$key = \"libvirt-qemu\"" >> "$conf"
+	fi
+done
+
+# Huge pages for domains that ask for them.
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || mount -t hugetlbfs hugetlbfs /dev/hugepages
+
+# The daemons, where no service manager starts them.
+if [ -d /run/systemd/system ]; then
+	systemctl start virtlogd libvirtd
+else
+	pgrep -x virtlogd >/dev/null || virtlogd -d
+	pgrep -x libvirtd >/dev/null || libvirtd -d
+fi
+for _ in $(seq 1 50); do
+	virsh -c qemu:///system version >/dev/null 2>&1 && break
+	sleep 0.2
+done
+virsh -c qemu:///system version >/dev/null 2>&1 || { echo "setup-host.sh: libvirtd does not answer" >&2; exit 1; }
+echo "setup-host.sh: libvirt ready"

@@ -3,9 +3,11 @@
 #include <string.h>
 
 extern const struct target_ops target_exec;
+extern const struct target_ops target_libvirt;
 
 static const struct target_ops *const targets[] = {
 	&target_exec,
+	&target_libvirt,
 	NULL,
 };
 
@@ -27,10 +29,14 @@ void trial_result_init(struct trial_result *res)
 	memset(res, 0, sizeof(*res));
 	strbuf_init(&res->reason);
 	strbuf_init(&res->stderr_tail);
+	strbuf_init(&res->domain_xml);
+	strbuf_init(&res->console_path);
 }
 
 void trial_result_release(struct trial_result *res)
 {
 	strbuf_release(&res->reason);
 	strbuf_release(&res->stderr_tail);
+	strbuf_release(&res->domain_xml);
+	strbuf_release(&res->console_path);
 }

@@ -54,6 +54,8 @@ struct trial_result {
 	struct strbuf stderr_tail;
 	unsigned nmetrics;
 	unsigned nignored;
+	struct strbuf domain_xml;	/* targets that build a VM: what they started */
+	struct strbuf console_path;	/* where the VM's serial console was kept */
 };
 
 struct target;

@@ -199,6 +199,11 @@ static int run_trial(struct search *s, int64_t id, const union pval *cfg, int is
 			ret = -1;
 			goto out;
 		}
+		if (res.domain_xml.len &&
+		    store_trial_artifacts(s->st, id, res.domain_xml.buf, res.console_path.buf, err)) {
+			ret = -1;
+			goto out;
+		}
 		if (res.outcome != OUTCOME_DONE)
 			break;
 	}

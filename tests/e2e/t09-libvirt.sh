@@ -1,0 +1,60 @@
+#!/bin/bash
+# A real search of the test VM through libvirt under TCG (issue 4's smoke
+# test): 4 configurations, each booting the appliance; checked from the store.
+. "$(dirname "$0")/lib.sh"
+mkdir -p /var/tmp/vmtune-tests
+VIRSH=(virsh -q -c qemu:///system)
+
+libvirt_up() { "${VIRSH[@]}" version >/dev/null 2>&1 || die "libvirtd does not answer (scripts/setup-host.sh starts it)"; }
+expect "libvirtd answers" libvirt_up
+expect "the appliance is built" make -s -C "$ROOT" guest
+
+search() {
+	exits_with 0 "$VMTUNE" search "$ROOT/tests/jobs/vm/tcg.yaml" --db vm.db &&
+	[ "$(sql vm.db "select count(*) from trials where status = 'done'")" -eq 4 ] &&
+	[ "$(sql vm.db "select count(distinct config) from trials")" -eq 4 ] &&
+	[ "$(sql vm.db "select accel from runs")" = tcg ] || die "$(cat "$T/err")"
+}
+expect "4 trials with different configurations, each booting the appliance under TCG" search
+
+applied_equals_config() {
+	local bad
+	bad=$(sql vm.db "select t.id from trials t join applied a on a.trial_id = t.id
+		where a.knob = 'guest.swappiness' and a.value != json_extract(t.config, '$.\"guest.swappiness\"')")
+	[ -z "$bad" ] || die "trials $bad: applied swappiness differs"
+	[ "$(sql vm.db "select count(*) from applied where knob = 'guest.swappiness'")" -eq 4 ]
+}
+expect "each trial's applied guest values equal its configuration" applied_equals_config
+
+xml_carries_config() {
+	local id cfg xml
+	while IFS='|' read -r id cfg; do
+		xml=$(sql vm.db "select domain_xml from trials where id = $id")
+		case $cfg in
+		*'"vm.pinning":"compact"'*) grep -q '<vcpupin vcpu="1"' <<<"$xml" || die "trial $id: no pins" ;;
+		*) ! grep -q '<vcpupin' <<<"$xml" || die "trial $id: pins without pinning" ;;
+		esac
+		case $cfg in
+		*'"disk.cache":"directsync"'*) grep -q 'cache="directsync"' <<<"$xml" || die "trial $id: cache" ;;
+		*) grep -q 'cache="none"' <<<"$xml" || die "trial $id: cache" ;;
+		esac
+		grep -q "vmtune.swappiness=$(jq '."guest.swappiness"' <<<"$cfg") " <<<"$xml" || die "trial $id: cmdline"
+		printf '%s\n' "$xml" > "dom.$id.xml"
+		virt-xml-validate "dom.$id.xml" domain >/dev/null || die "trial $id: invalid XML"
+	done < <(sql vm.db "select id, config from trials")
+}
+expect "each stored domain XML carries its pins, disk cache and guest knobs, and validates" xml_carries_config
+
+overheads_stored() {
+	[ "$(sql vm.db "select count(*) from measurements where metric in ('vm.define_start', 'vm.first_line')")" -eq 8 ] &&
+	[ -s "$(sql vm.db "select console_path from trials limit 1")" ]
+}
+expect "define+start and first-line times stored, console kept per trial" overheads_stored
+
+nothing_left() {
+	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
+	! ls /var/tmp/vmtune-tests/*.img /var/tmp/vmtune-tests/*/*.img >/dev/null 2>&1 || die "data disks left"
+}
+expect "no domain and no data disk left behind" nothing_left
+rm -rf /var/tmp/vmtune-tests
+finish

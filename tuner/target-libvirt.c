@@ -1,0 +1,540 @@
+/*
+ * libvirt target: each repeat of a trial boots the guest appliance
+ * (scripts/build-guest.sh) in a transient domain built from the trial's
+ * configuration (domxml.c), reads the agent's lines from the results
+ * channel as they arrive, and destroys the domain when it is done, when the
+ * trial's time is up (timeout) or when the search is stopped. Data disks are
+ * made per trial over the storage paths and removed after it; the serial
+ * console is kept per trial, its path stored with the trial.
+ *
+ * Settings:
+ *   uri: qemu:///system      storage: [/var/tmp/vmtune]   memory: 1024 (MiB)
+ *   benchmarks: [cpu, membw, memlat, tlb, io, pingpong]   quick: true
+ *   guest: <folder of vmlinuz and initrd.img>  (default build/guest beside vmtune)
+ *   accel: auto | kvm | qemu   (auto: kvm when a probe boot shows it works)
+ *   disk_size: 256 (MiB per data disk)
+ * Overheads are stored as metrics: vm.define_start (s), vm.first_line (s).
+ */
+#include "target.h"
+#include "err.h"
+#include "domxml.h"
+#include "metricline.h"
+#include "topology.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+extern char **environ;
+
+#define MAX_STORAGE 16
+#define PROBE_SECONDS 20.0
+
+struct target {
+	virConnectPtr conn;
+	char *uri, *guest_dir, *benchmarks, *accel;
+	char *storage[MAX_STORAGE];
+	size_t nstorage;
+	char *workdir;		/* storage[0]/vmtune-PID: kernel, initrd, trial files */
+	char *kernel, *initrd;
+	unsigned memory_mib, disk_mib;
+	int quick;
+	struct topology topo;
+};
+
+static const char *const libvirt_keys[] = {
+	"uri", "storage", "memory", "benchmarks", "quick", "guest", "accel", "disk_size", NULL
+};
+
+static const struct target_setting *setting(const struct target_setting *s, size_t n,
+					    const char *key, size_t *at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].key, key)) {
+			if (at)
+				*at = i;
+			return &s[i];
+		}
+	return NULL;
+}
+
+static int check_number(const struct target_setting *s, long lo, long hi, long *out, char *err)
+{
+	char *end;
+	long v = s->nvals == 1 ? strtol(s->vals[0], &end, 10) : 0;
+	if (s->nvals != 1 || *end || v < lo || v > hi)
+		return seterr(err, "expected %s from %ld to %ld", s->key, lo, hi), -1;
+	if (out)
+		*out = v;
+	return 0;
+}
+
+static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, char *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		*bad = i;
+		const char *k = s[i].key, *v = s[i].nvals ? s[i].vals[0] : "";
+		if (!strcmp(k, "memory") && check_number(&s[i], 128, 1 << 20, NULL, err))
+			return -1;
+		if (!strcmp(k, "disk_size") && check_number(&s[i], 16, 1 << 24, NULL, err))
+			return -1;
+		if (!strcmp(k, "quick") && (s[i].nvals != 1 || (strcmp(v, "true") && strcmp(v, "false"))))
+			return seterr(err, "expected quick: true or false"), -1;
+		if (!strcmp(k, "accel") && (s[i].nvals != 1 || (strcmp(v, "auto") && strcmp(v, "kvm") &&
+								 strcmp(v, "qemu"))))
+			return seterr(err, "expected accel: auto, kvm or qemu"), -1;
+		if (!strcmp(k, "storage")) {
+			if (!s[i].nvals || s[i].nvals > MAX_STORAGE)
+				return seterr(err, "expected 1 to %d storage paths", MAX_STORAGE), -1;
+			for (size_t j = 0; j < s[i].nvals; j++) {
+				struct stat st;
+				if (stat(s[i].vals[j], &st) || !S_ISDIR(st.st_mode))
+					return seterr(err, "storage path '%s' is not a folder", s[i].vals[j]), -1;
+			}
+		}
+	}
+	*bad = n;
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Lets QEMU, running as libvirt-qemu, write what it must. */
+static void hand_to_qemu(const char *path)
+{
+	struct passwd *pw = getpwnam("libvirt-qemu");
+	if (pw && !getuid())
+		(void)!chown(path, pw->pw_uid, pw->pw_gid);
+}
+
+static int copy_file(const char *from, const char *to, char *err)
+{
+	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+	char buf[65536];
+	size_t n;
+	if (!in || !out) {
+		seterr(err, "cannot copy %s to %s: %s", from, to, strerror(errno));
+		if (in)
+			fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	fclose(in);
+	if (fclose(out))
+		return seterr(err, "cannot write %s: %s", to, strerror(errno)), -1;
+	chmod(to, 0644);
+	return 0;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s/%s", a, b);
+	return strbuf_detach(&sb);
+}
+
+static void quiet_errors(void *ud, virErrorPtr e)
+{
+	(void)ud, (void)e;	/* libvirt's messages reach the user through err */
+}
+
+static const char *last_error(void)
+{
+	virErrorPtr e = virGetLastError();
+	return e && e->message ? e->message : "unknown libvirt error";
+}
+
+static int run_plan(struct target *t, const char *name, const char *type, const char *words,
+		    double timeout, const struct space *sp, const union pval *cfg,
+		    const struct trial_request *rq, const struct trial_sink *sink,
+		    struct trial_result *res);
+
+/* Boots the appliance under KVM with an empty plan: kvm only if it finishes. */
+static const char *probe_accel(struct target *t)
+{
+	struct space sp;
+	struct trial_result res;
+	struct trial_sink sink = { 0 };
+	space_init(&sp);
+	trial_result_init(&res);
+	run_plan(t, "vmtune-probe", "kvm", "vmtune.bench=", PROBE_SECONDS, &sp, NULL, NULL, &sink,
+		 &res);
+	const char *accel = res.outcome == OUTCOME_DONE ? "kvm" : "qemu";
+	trial_result_release(&res);
+	return accel;
+}
+
+static int libvirt_open(struct target **out, const struct target_setting *s, size_t n,
+			const char *workdir, char *err)
+{
+	struct target *t = xcalloc(1, sizeof(*t));
+	const struct target_setting *x;
+	struct strbuf sb = STRBUF_INIT;
+	char *exe, *slash;
+	(void)workdir;
+
+	t->uri = xstrdup((x = setting(s, n, "uri", NULL)) ? x->vals[0] : "qemu:///system");
+	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : 1024;
+	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : 256;
+	t->quick = !(x = setting(s, n, "quick", NULL)) || !strcmp(x->vals[0], "true");
+	t->accel = xstrdup((x = setting(s, n, "accel", NULL)) ? x->vals[0] : "auto");
+	if ((x = setting(s, n, "benchmarks", NULL))) {
+		for (size_t i = 0; i < x->nvals; i++)
+			strbuf_addf(&sb, "%s%s", i ? "," : "", x->vals[i]);
+		t->benchmarks = strbuf_detach(&sb);
+	} else {
+		t->benchmarks = xstrdup("cpu,membw,memlat,tlb,io,pingpong");
+	}
+	if ((x = setting(s, n, "storage", NULL)))
+		for (size_t i = 0; i < x->nvals; i++)
+			t->storage[t->nstorage++] = xstrdup(x->vals[i]);
+	else
+		t->storage[t->nstorage++] = xstrdup("/var/tmp/vmtune");
+	if ((x = setting(s, n, "guest", NULL))) {
+		t->guest_dir = xstrdup(x->vals[0]);
+	} else {
+		exe = realpath("/proc/self/exe", NULL);
+		slash = exe ? strrchr(exe, '/') : NULL;
+		if (slash)
+			*slash = '\0';
+		strbuf_addf(&sb, "%s/build/guest", exe ? exe : ".");
+		free(exe);
+		t->guest_dir = strbuf_detach(&sb);
+	}
+	*out = t;	/* from here on, close() cleans up whatever was made */
+
+	mkdir(t->storage[0], 0755);
+	strbuf_addf(&sb, "%s/vmtune-%d", t->storage[0], (int)getpid());
+	t->workdir = strbuf_detach(&sb);
+	if (mkdir(t->workdir, 0755) && errno != EEXIST)
+		return seterr(err, "cannot make %s: %s", t->workdir, strerror(errno)), -1;
+	hand_to_qemu(t->workdir);
+	/* the appliance is copied where QEMU can read it, whatever the checkout's folders allow */
+	char *k = path_join(t->guest_dir, "vmlinuz"), *i = path_join(t->guest_dir, "initrd.img");
+	t->kernel = path_join(t->workdir, "vmlinuz");
+	t->initrd = path_join(t->workdir, "initrd.img");
+	int rc = copy_file(k, t->kernel, err) || copy_file(i, t->initrd, err);
+	free(k);
+	free(i);
+	if (rc) {
+		seterr(err, "no guest appliance in %s (make guest)", t->guest_dir);
+		return -1;
+	}
+	if (topology_load(&t->topo, err))
+		return -1;
+	virSetErrorFunc(NULL, quiet_errors);
+	if (!(t->conn = virConnectOpen(t->uri)))
+		return seterr(err, "cannot connect to %s: %s", t->uri, last_error()), -1;
+	if (!strcmp(t->accel, "auto")) {
+		free(t->accel);
+		t->accel = xstrdup(probe_accel(t));
+	}
+	return 0;
+}
+
+static void libvirt_close(struct target *t)
+{
+	if (!t)
+		return;
+	if (t->conn)
+		virConnectClose(t->conn);
+	if (t->kernel)
+		unlink(t->kernel);
+	if (t->initrd)
+		unlink(t->initrd);
+	if (t->workdir)
+		rmdir(t->workdir);	/* only when no console log is kept in it */
+	topology_release(&t->topo);
+	for (size_t i = 0; i < t->nstorage; i++)
+		free(t->storage[i]);
+	free(t->uri);
+	free(t->guest_dir);
+	free(t->benchmarks);
+	free(t->accel);
+	free(t->workdir);
+	free(t->kernel);
+	free(t->initrd);
+	free(t);
+}
+
+static const char *libvirt_accel(struct target *t)
+{
+	return !strcmp(t->accel, "kvm") ? "kvm" : "tcg";
+}
+
+/* ---- data disks --------------------------------------------------------------- */
+
+static int make_disk(const char *path, const char *format, unsigned mib, char *err)
+{
+	if (!strcmp(format, "raw")) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || ftruncate(fd, (off_t)mib << 20) || close(fd))
+			return seterr(err, "cannot make disk %s: %s", path, strerror(errno)), -1;
+		hand_to_qemu(path);
+		return 0;
+	}
+	char size[32];
+	snprintf(size, sizeof(size), "%uM", mib);
+	char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-o",
+			 !strcmp(format, "qcow2-prealloc") ? "preallocation=metadata" : "preallocation=off",
+			 (char *)path, size, NULL };
+	pid_t pid;
+	int status;
+	if (posix_spawnp(&pid, "qemu-img", NULL, NULL, argv, environ) ||
+	    waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return seterr(err, "qemu-img could not make %s", path), -1;
+	hand_to_qemu(path);
+	return 0;
+}
+
+static const char *disk_format(const struct space *sp, const union pval *cfg)
+{
+	size_t i;
+	const struct param *p = sp ? space_find(sp, "disk.format", &i) : NULL;
+	return p && p->type == P_CAT ? p->values[cfg[i].c] : "raw";
+}
+
+/* ---- one boot ------------------------------------------------------------------ */
+
+struct reader {
+	int fd;
+	struct strbuf partial;
+	int done, error, first;
+	struct strbuf error_msg;
+};
+
+static void take_lines(struct reader *r, const struct trial_sink *sink, struct trial_result *res)
+{
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+		strbuf_add(&r->partial, buf, (size_t)n);
+		r->first = 1;
+	}
+	char *line = r->partial.buf, *nl;
+	while ((nl = strchr(line, '\n'))) {
+		*nl = '\0';
+		struct metricline ml;
+		switch (metricline_parse(line, &ml)) {
+		case ML_METRIC:
+			if (sink->metric && sink->metric(sink->ud, &ml.m))
+				r->error = 2;
+			res->nmetrics++;
+			break;
+		case ML_APPLIED: {
+			char knob[128];
+			snprintf(knob, sizeof(knob), "guest.%s", ml.knob);
+			if (sink->applied && sink->applied(sink->ud, knob, ml.applied_value.buf))
+				r->error = 2;
+			break;
+		}
+		default:
+			if (strstr(line, "\"done\":true"))
+				r->done = 1;
+			else if (!strncmp(line, "{\"error\":", 9) && !r->error) {
+				r->error = 1;
+				strbuf_addstr(&r->error_msg, line);
+			} else
+				res->nignored++;
+			break;
+		}
+		metricline_release(&ml);
+		line = nl + 1;
+	}
+	size_t left = strlen(line);
+	memmove(r->partial.buf, line, left + 1);
+	r->partial.len = left;
+}
+
+static int run_plan(struct target *t, const char *name, const char *type, const char *words,
+		    double timeout, const struct space *sp, const union pval *cfg,
+		    const struct trial_request *rq, const struct trial_sink *sink,
+		    struct trial_result *res)
+{
+	char err[ERR_LEN];
+	struct strbuf base = STRBUF_INIT, results = STRBUF_INIT, console = STRBUF_INIT;
+	struct dom_spec spec;
+	struct reader r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT };
+	struct space empty;
+	union pval none;
+	int ndisks = sp && sp->n ? domspec_disk_count(sp, cfg) : 0;
+	char **disks = xcalloc((size_t)ndisks + 1, sizeof(char *));
+	virDomainPtr dom = NULL;
+	int sink_failed = 0;
+
+	res->outcome = OUTCOME_FAILED;
+	strbuf_addf(&base, "%s/%s", t->workdir, name);
+	strbuf_addf(&results, "%s.results", base.buf);
+	strbuf_addf(&console, "%s.console", base.buf);
+	unlink(results.buf);
+	unlink(console.buf);
+	for (int d = 0; d < ndisks; d++) {
+		struct strbuf p = STRBUF_INIT;
+		strbuf_addf(&p, "%s/%s-d%d.img", t->storage[(size_t)d % t->nstorage], name, d);
+		disks[d] = strbuf_detach(&p);
+		if (make_disk(disks[d], disk_format(sp, cfg), t->disk_mib, err)) {
+			strbuf_addstr(&res->reason, err);
+			goto out;
+		}
+	}
+	struct vm_env env = {
+		.name = name, .type = type, .kernel = t->kernel, .initrd = t->initrd,
+		.results_path = results.buf, .console_path = console.buf, .memory_mib = t->memory_mib,
+		.cpus = &t->topo.cpus, .disk_paths = disks, .guest_words = words,
+	};
+	if (!sp) {
+		space_init(&empty);
+		sp = &empty;
+		cfg = &none;
+	}
+	if (domspec_from_config(&spec, sp, cfg, &env, err)) {
+		strbuf_addstr(&res->reason, err);
+		goto out;
+	}
+	int rc = domxml_build(&spec, &res->domain_xml, err);
+	domspec_release(&spec);
+	if (rc) {
+		strbuf_addstr(&res->reason, err);
+		goto out;
+	}
+	strbuf_addstr(&res->console_path, console.buf);
+
+	double t0 = mono();
+	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, 0);
+	double started = mono();
+	if (!dom) {
+		strbuf_addf(&res->reason, "libvirt: %s", last_error());
+		goto out;
+	}
+	struct metric m = { .name = "vm.define_start", .value = started - t0, .unit = "s",
+			    .better = BETTER_LOWER };
+	if (rq && sink->metric && sink->metric(sink->ud, &m))
+		sink_failed = 1;
+	for (int i = 0; i < 200 && r.fd < 0; i++) {	/* QEMU creates the file as it starts */
+		r.fd = open(results.buf, O_RDONLY | O_CLOEXEC);
+		if (r.fd < 0)
+			usleep(10000);
+	}
+	int running = 1, killed = 0;
+	double first_at = 0;
+	while (running) {
+		if (r.fd >= 0)
+			take_lines(&r, sink, res);
+		if (r.first && !first_at) {
+			first_at = mono();
+			m = (struct metric){ .name = "vm.first_line", .value = first_at - started,
+					     .unit = "s", .better = BETTER_LOWER };
+			if (rq && sink->metric && sink->metric(sink->ud, &m))
+				sink_failed = 1;
+		}
+		int state, reason;
+		if (virDomainGetState(dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
+		    state == VIR_DOMAIN_CRASHED) {
+			running = 0;
+			break;
+		}
+		if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR) {
+			strbuf_addstr(&res->reason, "the guest paused on an I/O error");
+			killed = 1;
+		} else if (state == VIR_DOMAIN_PAUSED && !killed) {
+			strbuf_addstr(&res->reason, "the guest stopped (emulation failure?)");
+			killed = 1;
+		} else if (timeout > 0 && mono() - t0 > timeout) {
+			res->outcome = OUTCOME_TIMEOUT;
+			strbuf_addf(&res->reason, "timed out after %gs", timeout);
+			killed = 1;
+		} else if (rq && rq->stop && *rq->stop) {
+			res->outcome = OUTCOME_INTERRUPTED;
+			strbuf_addstr(&res->reason, "interrupted");
+			killed = 1;
+		}
+		if (killed) {
+			virDomainDestroy(dom);
+			break;
+		}
+		usleep(20000);
+	}
+	if (r.fd >= 0)
+		take_lines(&r, sink, res);
+	if (sink_failed || r.error == 2) {
+		strbuf_reset(&res->reason);
+		strbuf_addstr(&res->reason, "could not store a result");
+		res->outcome = OUTCOME_FAILED;
+	} else if (res->outcome == OUTCOME_TIMEOUT || res->outcome == OUTCOME_INTERRUPTED || killed) {
+		;
+	} else if (r.error) {
+		strbuf_addf(&res->reason, "guest: %s", r.error_msg.buf);
+	} else if (!r.done) {
+		strbuf_addstr(&res->reason, "the guest stopped before its plan was done");
+	} else if (!res->nmetrics && sp->n) {
+		strbuf_addstr(&res->reason, "no metric line");
+	} else {
+		res->outcome = OUTCOME_DONE;
+	}
+out:
+	if (dom) {
+		virDomainDestroy(dom);	/* transient: destroying it undefines it */
+		virDomainFree(dom);
+	}
+	if (r.fd >= 0)
+		close(r.fd);
+	for (int d = 0; d < ndisks; d++) {
+		if (disks[d])
+			unlink(disks[d]);
+		free(disks[d]);
+	}
+	free(disks);
+	if (!rq) {	/* the probe keeps nothing */
+		unlink(console.buf);
+	}
+	unlink(results.buf);
+	strbuf_release(&base);
+	strbuf_release(&results);
+	strbuf_release(&console);
+	strbuf_release(&r.partial);
+	strbuf_release(&r.error_msg);
+	return sink_failed ? -1 : 0;
+}
+
+static int libvirt_run(struct target *t, const struct trial_request *rq,
+		       const struct trial_sink *sink, struct trial_result *res)
+{
+	struct strbuf name = STRBUF_INIT, words = STRBUF_INIT;
+	strbuf_addf(&name, "vmtune-%d-t%lld-r%d", (int)getpid(), (long long)rq->trial_id, rq->repeat);
+	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d", t->benchmarks, t->quick);
+	if (rq->timeout > 0)
+		strbuf_addf(&words, " vmtune.timeout=%d", (int)rq->timeout);
+	int rc = run_plan(t, name.buf, !strcmp(t->accel, "kvm") ? "kvm" : "qemu", words.buf,
+			  rq->timeout, rq->space, rq->config, rq, sink, res);
+	strbuf_release(&name);
+	strbuf_release(&words);
+	return rc;
+}
+
+const struct target_ops target_libvirt = {
+	.name = "libvirt",
+	.help = "boots the guest appliance per trial through libvirt",
+	.keys = libvirt_keys,
+	.check = libvirt_check,
+	.open = libvirt_open,
+	.run = libvirt_run,
+	.accel = libvirt_accel,
+	.close = libvirt_close,
+};
