@@ -53,7 +53,7 @@ expect "define+start and first-line times stored, console kept per trial" overhe
 
 nothing_left() {
 	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
-	! ls /var/tmp/vmtune-tests/*.img /var/tmp/vmtune-tests/*/*.img >/dev/null 2>&1 || die "data disks left"
+	[ -z "$(find /var/tmp/vmtune-tests -name '*.img')" ] || die "data disks left"
 }
 expect "no domain and no data disk left behind" nothing_left
 rm -rf /var/tmp/vmtune-tests
