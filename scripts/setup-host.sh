@@ -34,10 +34,12 @@ echo "setup-host.sh: packages ready"
 # QEMU runs as libvirt-qemu, not root: as root, libvirt 9.0 re-probes QEMU for
 # about 80 s on every domain start where /dev/kvm cannot run a guest.
 conf=/etc/libvirt/qemu.conf
+changed=0
 for key in user group; do
 	if ! grep -q "^$key = \"libvirt-qemu\"" "$conf"; then
 		sed -i "/^#\?$key = /d" "$conf"
 		echo "$key = \"libvirt-qemu\"" >> "$conf"
+		changed=1
 	fi
 done
 
@@ -46,10 +48,16 @@ mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs hugetlbfs /dev/hugepages
 
 # The daemons, where no service manager starts them.
+# (a libvirtd that the package's scripts started before qemu.conf changed is restarted)
 if [ -d /run/systemd/system ]; then
-	systemctl start virtlogd libvirtd
+	systemctl start virtlogd
+	if [ $changed -eq 1 ]; then systemctl restart libvirtd; else systemctl start libvirtd; fi
 else
 	pgrep -x virtlogd >/dev/null || virtlogd -d
+	if [ $changed -eq 1 ] && pgrep -x libvirtd >/dev/null; then
+		pkill -x libvirtd
+		for _ in $(seq 1 50); do pgrep -x libvirtd >/dev/null || break; sleep 0.1; done
+	fi
 	pgrep -x libvirtd >/dev/null || libvirtd -d
 fi
 for _ in $(seq 1 50); do
