@@ -13,6 +13,8 @@
  *   guest: <folder of vmlinuz and initrd.img>  (default build/guest beside vmtune)
  *   accel: auto | kvm | qemu   (auto: kvm when a probe boot shows it works)
  *   disk_size: 256 (MiB per data disk)
+ *   kernel_words: [...]  more words for the guest's kernel command line (tests:
+ *                        vmtune.test_hang=1 makes the agent hang, for the watchdog)
  * Overheads are stored as metrics: vm.define_start (s), vm.first_line (s).
  */
 #include "target.h"
@@ -42,7 +44,7 @@ extern char **environ;
 
 struct target {
 	virConnectPtr conn;
-	char *uri, *guest_dir, *benchmarks, *accel;
+	char *uri, *guest_dir, *benchmarks, *accel, *kernel_words;
 	char *storage[MAX_STORAGE];
 	size_t nstorage;
 	char *workdir;		/* storage[0]/vmtune-PID: kernel, initrd, trial files */
@@ -53,7 +55,8 @@ struct target {
 };
 
 static const char *const libvirt_keys[] = {
-	"uri", "storage", "memory", "benchmarks", "quick", "guest", "accel", "disk_size", NULL
+	"uri", "storage", "memory", "benchmarks", "quick", "guest", "accel", "disk_size",
+	"kernel_words", NULL
 };
 
 static const struct target_setting *setting(const struct target_setting *s, size_t n,
@@ -202,6 +205,10 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	} else {
 		t->benchmarks = xstrdup("cpu,membw,memlat,tlb,io,pingpong");
 	}
+	if ((x = setting(s, n, "kernel_words", NULL)))
+		for (size_t i = 0; i < x->nvals; i++)
+			strbuf_addf(&sb, " %s", x->vals[i]);
+	t->kernel_words = strbuf_detach(&sb);
 	if ((x = setting(s, n, "storage", NULL)))
 		for (size_t i = 0; i < x->nvals; i++)
 			t->storage[t->nstorage++] = xstrdup(x->vals[i]);
@@ -268,6 +275,7 @@ static void libvirt_close(struct target *t)
 	free(t->guest_dir);
 	free(t->benchmarks);
 	free(t->accel);
+	free(t->kernel_words);
 	free(t->workdir);
 	free(t->kernel);
 	free(t->initrd);
@@ -518,9 +526,10 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 {
 	struct strbuf name = STRBUF_INIT, words = STRBUF_INIT;
 	strbuf_addf(&name, "vmtune-%d-t%lld-r%d", (int)getpid(), (long long)rq->trial_id, rq->repeat);
-	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d", t->benchmarks, t->quick);
-	if (rq->timeout > 0)
-		strbuf_addf(&words, " vmtune.timeout=%d", (int)rq->timeout);
+	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d%s", t->benchmarks, t->quick,
+		    t->kernel_words);
+	if (rq->timeout > 0)	/* the agent's own deadline is a backstop to the watchdog here */
+		strbuf_addf(&words, " vmtune.timeout=%d", (int)rq->timeout + 30);
 	int rc = run_plan(t, name.buf, !strcmp(t->accel, "kvm") ? "kvm" : "qemu", words.buf,
 			  rq->timeout, rq->space, rq->config, rq, sink, res);
 	strbuf_release(&name);

@@ -51,6 +51,29 @@ overheads_stored() {
 }
 expect "define+start and first-line times stored, console kept per trial" overheads_stored
 
+hang_watchdog() {
+	exits_with 0 "$VMTUNE" search "$ROOT/tests/jobs/vm/hang.yaml" --db hang.db &&
+	[ "$(sql hang.db "select count(*) from trials where status = 'timeout' and reason = 'timed out after 12s'")" -eq 2 ] ||
+		die "$(sql hang.db "select id, status, reason from trials")"
+}
+expect "hanging guests: destroyed by the watchdog, stored as timeout, the search goes on" hang_watchdog
+
+sigint_cleans_up() {
+	local pid rc=0
+	"$VMTUNE" search "$ROOT/tests/jobs/vm/tcg.yaml" --db int.db >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 300); do
+		[ -n "$("${VIRSH[@]}" list --name | grep vmtune-)" ] && break
+		sleep 0.1
+	done
+	[ -n "$("${VIRSH[@]}" list --name | grep vmtune-)" ] || die "no domain ever ran"
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 3 ] || die "exit $rc after SIGINT"
+	[ "$(sql int.db "select count(*) from trials where reason = 'interrupted'")" -eq 1 ] || die "not interrupted"
+}
+expect "SIGINT during a trial destroys its domain and marks it interrupted" sigint_cleans_up
+
 nothing_left() {
 	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
 	[ -z "$(find /var/tmp/vmtune-tests -name '*.img')" ] || die "data disks left"
