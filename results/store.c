@@ -807,3 +807,14 @@ int store_journal_mark_restored(struct store *st, int64_t id, char *err)
 	sqlite3_bind_int64(s, 2, id);
 	return exec_done(st, s, err, "cannot update host journal");
 }
+
+int store_journal_mark_path(struct store *st, const char *path, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "UPDATE host_journal SET restored_at = ? WHERE path = ? AND restored_at IS NULL",
+		    err))
+		return -1;
+	sqlite3_bind_double(s, 1, now());
+	bind_text(s, 2, path);
+	return exec_done(st, s, err, "cannot update host journal");
+}

@@ -145,5 +145,7 @@ int store_journal_foreach_pending(struct store *st,
 				  int (*fn)(const struct journal_entry *, void *), void *ud,
 				  char *err);
 int store_journal_mark_restored(struct store *st, int64_t id, char *err);
+/* Marks the pending entry of path restored (an undo its maker did itself). */
+int store_journal_mark_path(struct store *st, const char *path, char *err);
 
 #endif

@@ -125,8 +125,10 @@ static void hand_to_qemu(const char *path)
 		(void)!chown(path, pw->pw_uid, pw->pw_gid);
 }
 
-static int copy_file(const char *from, const char *to, char *err)
+static int copy_file(const char *from, const char *final, char *err)
 {
+	char to[4096];
+	snprintf(to, sizeof(to), "%s.%d.tmp", final, (int)getpid());
 	FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
 	char buf[65536];
 	size_t n;
@@ -136,13 +138,16 @@ static int copy_file(const char *from, const char *to, char *err)
 			fclose(in);
 		return -1;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			break;
+	int short_write = 0;
+	while (!short_write && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		short_write = fwrite(buf, 1, n, out) != n;
+	short_write |= ferror(in);
 	fclose(in);
-	if (fclose(out))
-		return seterr(err, "cannot write %s: %s", to, strerror(errno)), -1;
-	chmod(to, 0644);
+	if (fclose(out) || short_write || chmod(to, 0644) || rename(to, final)) {
+		seterr(err, "cannot write %s: %s", final, strerror(errno));
+		unlink(to);
+		return -1;
+	}
 	return 0;
 }
 
@@ -233,11 +238,32 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	if (mkdir(t->workdir, 0755) && errno != EEXIST)
 		return seterr(err, "cannot make %s: %s", t->workdir, strerror(errno)), -1;
 	hand_to_qemu(t->workdir);
-	/* the appliance is copied where QEMU can read it, whatever the checkout's folders allow */
+	/*
+	 * The appliance is copied where QEMU can read it, whatever the checkout's
+	 * folders allow, under names that carry the manifest's stamp: a cache
+	 * shared by searches, never a leftover of one.
+	 */
 	char *k = path_join(t->guest_dir, "vmlinuz"), *i = path_join(t->guest_dir, "initrd.img");
-	t->kernel = path_join(t->workdir, "vmlinuz");
-	t->initrd = path_join(t->workdir, "initrd.img");
-	int rc = copy_file(k, t->kernel, err) || copy_file(i, t->initrd, err);
+	char *mf = path_join(t->guest_dir, "manifest"), stamp[80] = "unstamped";
+	FILE *f = fopen(mf, "r");
+	char line[160];
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "stamp %12s", stamp) == 1)
+			break;
+	if (f)
+		fclose(f);
+	free(mf);
+	struct strbuf cache = STRBUF_INIT;
+	strbuf_addf(&cache, "%s/.vmtune-guest", t->storage[0]);
+	mkdir(cache.buf, 0755);
+	strbuf_addf(&sb, "%s/vmlinuz-%s", cache.buf, stamp);
+	t->kernel = strbuf_detach(&sb);
+	strbuf_addf(&sb, "%s/initrd-%s.img", cache.buf, stamp);
+	t->initrd = strbuf_detach(&sb);
+	strbuf_release(&cache);
+	int rc = 0;
+	if (access(t->kernel, R_OK) || access(t->initrd, R_OK) || !strcmp(stamp, "unstamped"))
+		rc = copy_file(k, t->kernel, err) || copy_file(i, t->initrd, err);
 	free(k);
 	free(i);
 	if (rc) {
@@ -262,10 +288,6 @@ static void libvirt_close(struct target *t)
 		return;
 	if (t->conn)
 		virConnectClose(t->conn);
-	if (t->kernel)
-		unlink(t->kernel);
-	if (t->initrd)
-		unlink(t->initrd);
 	if (t->workdir)
 		rmdir(t->workdir);	/* only when no console log is kept in it */
 	topology_release(&t->topo);
@@ -317,6 +339,33 @@ static const char *disk_format(const struct space *sp, const union pval *cfg)
 	size_t i;
 	const struct param *p = sp ? space_find(sp, "disk.format", &i) : NULL;
 	return p && p->type == P_CAT ? p->values[cfg[i].c] : "raw";
+}
+
+/* ---- host knobs ------------------------------------------------------------------ */
+
+/* host.* parameters, and the huge pages vm.hugepages needs, through the journal. */
+static int apply_host(const struct space *sp, const union pval *cfg, unsigned memory_mib,
+		      const struct trial_sink *sink, char *err)
+{
+	struct strbuf v = STRBUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < sp->n && !rc; i++) {
+		if (strncmp(sp->p[i].name, "host.", 5))
+			continue;
+		strbuf_reset(&v);
+		pval_format(&sp->p[i], cfg[i], &v);
+		rc = sink->host(sink->ud, sp->p[i].name, v.buf, err);
+	}
+	size_t h;
+	const struct param *p = space_find(sp, "vm.hugepages", &h);
+	if (!rc && p && p->type == P_CAT && strcmp(p->values[cfg[h].c], "none")) {
+		int giga = !strcmp(p->values[cfg[h].c], "1G");
+		strbuf_reset(&v);
+		strbuf_addf(&v, "%u", giga ? (memory_mib + 1023) / 1024 : (memory_mib + 1) / 2);
+		rc = sink->host(sink->ud, giga ? "host.hugepages-1G" : "host.hugepages-2M", v.buf, err);
+	}
+	strbuf_release(&v);
+	return rc;
 }
 
 /* ---- one boot ------------------------------------------------------------------ */
@@ -397,6 +446,10 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		struct strbuf p = STRBUF_INIT;
 		strbuf_addf(&p, "%s/%s-d%d.img", t->storage[(size_t)d % t->nstorage], name, d);
 		disks[d] = strbuf_detach(&p);
+		if (rq && sink->undo(sink->ud, "undo.disk", disks[d], NULL, 0, err)) {
+			strbuf_addstr(&res->reason, err);
+			goto out;
+		}
 		if (make_disk(disks[d], disk_format(sp, cfg), t->disk_mib, err)) {
 			strbuf_addstr(&res->reason, err);
 			goto out;
@@ -423,7 +476,15 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		goto out;
 	}
 	strbuf_addstr(&res->console_path, console.buf);
+	if (rq && apply_host(sp, cfg, t->memory_mib, sink, err)) {
+		strbuf_addstr(&res->reason, err);
+		goto out;
+	}
 
+	if (rq && sink->undo(sink->ud, "undo.domain", name, t->uri, 0, err)) {
+		strbuf_addstr(&res->reason, err);
+		goto out;
+	}
 	double t0 = mono();
 	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, 0);
 	double started = mono();
@@ -501,11 +562,13 @@ out:
 		virDomainDestroy(dom);	/* transient: destroying it undefines it */
 		virDomainFree(dom);
 	}
+	if (rq && sink->undo)
+		sink->undo(sink->ud, "undo.domain", name, NULL, 1, err);
 	if (r.fd >= 0)
 		close(r.fd);
 	for (int d = 0; d < ndisks; d++) {
-		if (disks[d])
-			unlink(disks[d]);
+		if (disks[d] && !unlink(disks[d]) && rq && sink->undo)
+			sink->undo(sink->ud, "undo.disk", disks[d], NULL, 1, err);
 		free(disks[d]);
 	}
 	free(disks);
@@ -534,6 +597,30 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 			  rq->timeout, rq->space, rq->config, rq, sink, res);
 	strbuf_release(&name);
 	strbuf_release(&words);
+	return rc;
+}
+
+int target_libvirt_destroy(const char *uri, const char *name, char *err)
+{
+	virSetErrorFunc(NULL, quiet_errors);
+	virConnectPtr conn = virConnectOpen(uri);
+	if (!conn)
+		return seterr(err, "cannot connect to %s: %s", uri, last_error()), -1;
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+	int rc = 0;
+	if (dom) {
+		int state, reason;
+		if (virDomainGetState(dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_SHUTOFF &&
+		    virDomainDestroy(dom) < 0) {
+			virErrorPtr e = virGetLastError();
+			if (!e || e->code != VIR_ERR_NO_DOMAIN) {	/* it may just have powered off */
+				seterr(err, "cannot destroy %s: %s", name, last_error());
+				rc = -1;
+			}
+		}
+		virDomainFree(dom);
+	}
+	virConnectClose(conn);
 	return rc;
 }
 

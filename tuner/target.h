@@ -44,7 +44,23 @@ struct trial_sink {
 	int (*metric)(void *ud, const struct metric *m);
 	int (*applied)(void *ud, const char *knob, const char *value);
 	void (*ignored)(void *ud, const char *line);
+	/*
+	 * Changes a host knob (host.thp, host.ksm, host.swappiness) or, for
+	 * "host.hugepages-2M"/"-1G", reserves that many pages, journaled so it
+	 * is undone when the search ends. -1 with err: the trial cannot run.
+	 */
+	int (*host)(void *ud, const char *knob, const char *value, char *err);
+	/*
+	 * Journals what must not outlive a crash: kind "undo.disk" (what: its
+	 * path) or "undo.domain" (what: its name, how: the libvirt URI), before
+	 * it is made (done 0), and again once it is gone (done 1).
+	 */
+	int (*undo)(void *ud, const char *kind, const char *what, const char *how, int done,
+		    char *err);
 };
+
+/* Destroys a leftover domain of a crashed search (vmtune restore); 0 if already gone. */
+int target_libvirt_destroy(const char *uri, const char *name, char *err);
 
 enum trial_outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_TIMEOUT, OUTCOME_INTERRUPTED };
 

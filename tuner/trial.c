@@ -1,5 +1,6 @@
 #include "trial.h"
 #include "err.h"
+#include "hostknobs.h"
 #include "../results/stats.h"
 
 #include <errno.h>
@@ -81,6 +82,23 @@ static int sink_applied(void *ud, const char *knob, const char *value)
 {
 	struct sink_ctx *c = ud;
 	return store_applied(c->s->st, c->trial, c->repeat, knob, value, c->err);
+}
+
+static int sink_host(void *ud, const char *knob, const char *value, char *err)
+{
+	struct sink_ctx *c = ud;
+	if (!strncmp(knob, "host.hugepages-", 15))
+		return hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err);
+	return hostknob_set(c->s->st, c->s->run_id, knob, value, err);
+}
+
+static int sink_undo(void *ud, const char *kind, const char *what, const char *how, int done,
+		     char *err)
+{
+	struct sink_ctx *c = ud;
+	if (done)
+		return store_journal_mark_path(c->s->st, what, err);
+	return store_journal_record(c->s->st, c->s->run_id, kind, what, how ? how : "", err);
 }
 
 /* ---- one trial -------------------------------------------------------- */
@@ -172,7 +190,8 @@ static int run_trial(struct search *s, int64_t id, const union pval *cfg, int is
 	const struct job *job = s->job;
 	char *json = config_to_json(&job->space, cfg);
 	struct sink_ctx sc = { .s = s, .trial = id };
-	struct trial_sink sink = { .ud = &sc, .metric = sink_metric, .applied = sink_applied };
+	struct trial_sink sink = { .ud = &sc, .metric = sink_metric, .applied = sink_applied,
+				   .host = sink_host, .undo = sink_undo };
 	struct trial_result res;
 	enum trial_status final = TS_DONE;
 	double score = NAN;
@@ -499,6 +518,10 @@ int search_loop(struct search *s, enum search_end *end, char *err)
 	free(cfg);
 	const char *status = ret ? "failed" : *end == SEARCH_INTERRUPTED ? "interrupted" : "finished";
 	char msg[ERR_LEN];
+	int restored;
+	/* host knobs go back however the search ended */
+	if (hostknob_restore(s->st, &restored, ret ? msg : err) && !ret)
+		ret = -1;
 	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
 	     claim(s, 0, ret ? msg : err)) && !ret)
 		ret = -1;

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Host knobs, huge pages, data disks and domains go through the journal:
+# after a normal end, and after kill -9 plus `vmtune restore`, nothing a
+# search changed or made is left behind.
+. "$(dirname "$0")/lib.sh"
+mkdir -p /var/tmp/vmtune-tests
+VIRSH=(virsh -q -c qemu:///system)
+SWAP=/proc/sys/vm/swappiness
+HUGE=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+orig_swap=$(cat $SWAP) orig_huge=$(cat $HUGE)
+trap 'echo "$orig_swap" > $SWAP; echo "$orig_huge" > $HUGE; rm -rf "$T" /var/tmp/vmtune-tests' EXIT
+echo 60 > $SWAP	# a value the job never sets
+echo 0 > $HUGE
+
+left_behind() {
+	[ "$(cat $SWAP)" = 60 ] || die "swappiness is $(cat $SWAP)"
+	[ "$(cat $HUGE)" = 0 ] || die "$(cat $HUGE) huge pages still reserved"
+	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
+	[ -z "$(find /var/tmp/vmtune-tests -name '*-d[0-9]*.img')" ] || die "data disks left"
+}
+
+normal_end() {
+	exits_with 0 "$VMTUNE" search "$ROOT/tests/jobs/vm/host.yaml" --db h.db || return 1
+	[ "$(sql h.db "select count(*) from trials where status = 'done'")" -eq 3 ] || die "$(sql h.db "select status, reason from trials")"
+	sql h.db "select domain_xml from trials where config like '%2M%'" | grep -q '<page size="2" unit="M"/>' || die "no hugepages in XML"
+	[ "$(sql h.db "select count(*) from host_journal where knob = 'host.swappiness' and original = '60'")" -eq 1 ] || die "not journaled"
+	[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] || die "journal pending"
+	left_behind
+}
+expect "a normal end restores host knobs and huge pages, leaves no domain or disk" normal_end
+
+killed_then_restore() {
+	local pid
+	"$VMTUNE" search "$ROOT/tests/jobs/vm/host.yaml" --db k.db >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 300); do
+		[ -n "$("${VIRSH[@]}" list --name | grep vmtune-)" ] && break
+		sleep 0.1
+	done
+	[ "$(cat $SWAP)" != 60 ] || die "swappiness never changed"
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	[ -n "$("${VIRSH[@]}" list --name | grep vmtune-)" ] || die "no domain left to clean: test proves nothing"
+	exits_with 0 "$VMTUNE" restore --db k.db || return 1
+	grep -qE "^restored [1-9][0-9]* host knob values?" "$T/out" || die "$(cat "$T/out")"
+	left_behind
+}
+expect "after kill -9, vmtune restore puts knobs back and removes the domain and its disks" killed_then_restore
+
+restore_twice() { exits_with 0 "$VMTUNE" restore --db k.db && grep -q "^restored 0 " "$T/out"; }
+expect "a second restore has nothing to do" restore_twice
+expect "restore on a missing database exits 2" exits_with 2 "$VMTUNE" restore --db nope.db
+finish

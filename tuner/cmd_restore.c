@@ -1,0 +1,38 @@
+/* vmtune restore: puts back the host knobs a search changed, after a crash. */
+#include "vmtune.h"
+#include "err.h"
+#include "hostknobs.h"
+
+#include <unistd.h>
+
+static int restore_main(int argc, char **argv)
+{
+	const char *db;
+	char err[ERR_LEN];
+	struct store *st;
+	int count = 0;
+	int rc = parse_report_args(&cmd_restore, argc, argv, &db, NULL, NULL);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (access(db, F_OK))
+		return fail(EXIT_USAGE, "%s: no such database", db);
+	if (store_open(&st, db, STORE_CREATE, err))
+		return fail(EXIT_USAGE, "%s", err);
+	rc = hostknob_restore(st, &count, err);
+	store_close(st);
+	if (rc)
+		return fail(EXIT_RUNTIME, "%s", err);
+	printf("restored %d host knob value%s\n", count, count == 1 ? "" : "s");
+	return EXIT_OK;
+}
+
+const struct cmd cmd_restore = {
+	.name = "restore",
+	.fn = restore_main,
+	.summary = "put back the host knobs a crashed search changed",
+	.usage = "vmtune restore [--db FILE]\n"
+		 "\n"
+		 "Writes back every original host knob value (host.thp, host.ksm,\n"
+		 "host.swappiness, reserved huge pages) that the database's journal holds\n"
+		 "and no search has restored yet: after kill -9, a crash or a power cut.",
+};

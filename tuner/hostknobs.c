@@ -1,0 +1,170 @@
+#include "hostknobs.h"
+#include "err.h"
+#include "strbuf.h"
+#include "target.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct { const char *knob, *path; } paths[] = {
+	{ "host.thp", "/sys/kernel/mm/transparent_hugepage/enabled" },
+	{ "host.ksm", "/sys/kernel/mm/ksm/run" },
+	{ "host.swappiness", "/proc/sys/vm/swappiness" },
+	{ "host.hugepages-2M", "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages" },
+	{ "host.hugepages-1G", "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages" },
+};
+
+const char *hostknob_path(const char *knob)
+{
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
+		if (!strcmp(paths[i].knob, knob))
+			return paths[i].path;
+	return NULL;
+}
+
+const char *hostknob_value(const char *knob, const char *value)
+{
+	if (!strcmp(knob, "host.ksm"))
+		return !strcmp(value, "on") || !strcmp(value, "true") ? "1" : "0";
+	return value;
+}
+
+/* The file's value, "[selected]" of a choice list taken out. */
+static int read_value(const char *path, struct strbuf *out, char *err)
+{
+	FILE *f = fopen(path, "r");
+	char buf[256];
+	if (!f)
+		return seterr(err, "cannot read %s: %s", path, strerror(errno)), -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
+	strbuf_reset(out);
+	if (a && b)
+		strbuf_add(out, a + 1, (size_t)(b - a - 1));
+	else
+		strbuf_addstr(out, buf);
+	return 0;
+}
+
+static int write_value(const char *path, const char *value, char *err)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return seterr(err, "cannot write %s: %s", path, strerror(errno)), -1;
+	int rc = fputs(value, f) < 0;
+	if (fclose(f) || rc)
+		return seterr(err, "cannot write '%s' to %s: %s", value, path, strerror(errno)), -1;
+	return 0;
+}
+
+static int set_path(struct store *st, int64_t run, const char *knob, const char *path,
+		    const char *value, struct strbuf *back, char *err)
+{
+	if (read_value(path, back, err) ||
+	    store_journal_record(st, run, knob, path, back->buf, err) ||	/* before any change */
+	    write_value(path, value, err) || read_value(path, back, err))
+		return -1;
+	return 0;
+}
+
+int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value, char *err)
+{
+	const char *path = hostknob_path(knob);
+	struct strbuf back = STRBUF_INIT;
+	int rc = -1;
+	if (!path)
+		return seterr(err, "no host knob '%s'", knob), -1;
+	value = hostknob_value(knob, value);
+	if (set_path(st, run, knob, path, value, &back, err))
+		goto out;
+	if (strcmp(back.buf, value)) {
+		seterr(err, "%s: asked for '%s', the host has '%s'", knob, value, back.buf);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&back);
+	return rc;
+}
+
+int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err)
+{
+	char knob[32], value[32];
+	struct strbuf back = STRBUF_INIT;
+	snprintf(knob, sizeof(knob), "host.hugepages-%s", size);
+	snprintf(value, sizeof(value), "%ld", n);
+	const char *path = hostknob_path(knob);
+	int rc = -1;
+	if (!path)
+		return seterr(err, "no huge pages of size %s", size), -1;
+	if (read_value(path, &back, err))
+		goto out;
+	if (atol(back.buf) >= n) {	/* enough are reserved already: nothing to change */
+		rc = 0;
+		goto out;
+	}
+	if (set_path(st, run, knob, path, value, &back, err))
+		goto out;
+	if (atol(back.buf) < n) {
+		seterr(err, "huge pages of %s: %ld wanted, the host could reserve %s", size, n, back.buf);
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&back);
+	return rc;
+}
+
+struct restore_ctx {
+	struct store *st;
+	int count, failed;
+	char *err;
+};
+
+static int restore_one(const struct journal_entry *e, void *ud)
+{
+	struct restore_ctx *c = ud;
+	char err[ERR_LEN];
+	/* newest first: the first journaled (original) value is written last */
+	int rc;
+	if (!strcmp(e->knob, "undo.disk")) {
+		rc = unlink(e->path) && errno != ENOENT ? -1 : 0;
+		if (rc)
+			snprintf(err, sizeof(err), "cannot remove %s: %s", e->path, strerror(errno));
+	} else if (!strcmp(e->knob, "undo.domain"))
+		rc = target_libvirt_destroy(e->original, e->path, err);
+	else
+		rc = write_value(e->path, e->original, err);
+	if (rc) {
+		if (!c->failed)
+			seterr(c->err, "%s", err);
+		c->failed = 1;
+		return 0;
+	}
+	c->count++;
+	return 0;
+}
+
+static int mark_one(const struct journal_entry *e, void *ud)
+{
+	struct restore_ctx *c = ud;
+	return store_journal_mark_restored(c->st, e->id, c->err);
+}
+
+int hostknob_restore(struct store *st, int *count, char *err)
+{
+	struct restore_ctx c = { st, 0, 0, err };
+	if (store_journal_foreach_pending(st, restore_one, &c, err))
+		return -1;
+	if (c.failed)
+		return -1;
+	*count = c.count;
+	/* marked only once every value is back, so a failed restore can be replayed */
+	return store_journal_foreach_pending(st, mark_one, &c, err);
+}

@@ -1,0 +1,28 @@
+#ifndef HOSTKNOBS_H
+#define HOSTKNOBS_H
+/*
+ * Host knobs (host.thp, host.ksm, host.swappiness, and the huge pages that
+ * vm.hugepages reserves) change only through here: the original value is
+ * journaled in the store before the first change, and restored when the
+ * search ends, when it is interrupted, or by `vmtune restore` after a crash.
+ * Values are read back after writing; one that did not take is an error.
+ */
+#include <stdint.h>
+#include "../results/store.h"
+
+/* The sysfs/procfs file of a knob; NULL when there is no such host knob. */
+const char *hostknob_path(const char *knob);
+/* Translates a catalogue value to what the file takes: on -> 1 for host.ksm. */
+const char *hostknob_value(const char *knob, const char *value);
+
+/* Journals the knob's current value (once), writes value, reads it back. */
+int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value, char *err);
+/* Reserves n huge pages of size "2M" or "1G"; -1 when fewer could be had. */
+int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err);
+/*
+ * Writes every journaled original value back, and removes what a crashed
+ * search left (undo.disk: a data disk; undo.domain: a domain); *count of them.
+ */
+int hostknob_restore(struct store *st, int *count, char *err);
+
+#endif
