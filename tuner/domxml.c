@@ -71,8 +71,7 @@ int domspec_disk_count(const struct space *sp, const union pval *cfg)
 
 /* ---- pinning layouts over the host's CPUs --------------------------------- */
 
-/* pin[v] = the host CPU of vCPU v; -1 when the layout needs more CPUs. */
-static int layout(const char *name, const struct host_cpus *h, unsigned vcpus, int *pin,
+int domxml_layout(const char *name, const struct host_cpus *h, unsigned vcpus, int *pin,
 		  char *err)
 {
 	if ((int)vcpus > h->n)
@@ -136,7 +135,7 @@ static int pinning(struct dom_spec *s, const char *lay, const char *emu, const s
 			return seterr(err, "vm.emulatorpin %s needs a vm.pinning layout", emu), -1;
 		return 0;
 	}
-	if (s->vcpus > 4096 || layout(lay, h, s->vcpus, pin, err))
+	if (s->vcpus > 4096 || domxml_layout(lay, h, s->vcpus, pin, err))
 		return -1;
 	s->vcpupin = calloc(s->vcpus, sizeof(char *));
 	for (unsigned v = 0; v < s->vcpus; v++) {

@@ -60,6 +60,10 @@ struct vm_env {
 	const char *guest_words;	/* extra vmtune.* words: the benchmark plan */
 };
 
+/* pin[v] = the host CPU of vCPU v under layout (compact, spread, per-core); -1 if impossible. */
+int domxml_layout(const char *layout, const struct host_cpus *h, unsigned vcpus, int *pin,
+		  char *err);
+
 /* Number of data disks the configuration asks for (disk.count, default 1). */
 int domspec_disk_count(const struct space *sp, const union pval *cfg);
 /*

@@ -31,6 +31,13 @@ int topology_load(struct topology *t, char *err)
 		t->core[i] = index_of(topo, pu, HWLOC_OBJ_CORE);
 		t->package[i] = index_of(topo, pu, HWLOC_OBJ_PACKAGE);
 	}
+	static const hwloc_obj_type_t caches[4] = { HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L1CACHE,
+						    HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE };
+	hwloc_obj_t pu0 = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, 0);
+	for (int l = 1; l < 4; l++) {
+		hwloc_obj_t c = hwloc_get_ancestor_obj_by_type(topo, caches[l], pu0);
+		t->cache[l] = c && c->attr ? (long long)c->attr->cache.size : 0;
+	}
 	t->npackages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
 	t->ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
 	t->cpus = (struct host_cpus){ n, t->pu, t->core, t->package };

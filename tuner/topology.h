@@ -7,6 +7,7 @@ struct topology {
 	struct host_cpus cpus;
 	int *pu, *core, *package;
 	int npackages, ncores;
+	long long cache[4];	/* bytes of the L1d..L3 of the first CPU, 0 when unknown */
 };
 
 int topology_load(struct topology *t, char *err);

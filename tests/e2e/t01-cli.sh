@@ -4,12 +4,12 @@
 
 help_lists_commands() {
 	"$VMTUNE" help > out &&
-	for c in search runs trials best export bench restore help; do grep -q "^  $c " out || die "no $c"; done
+	for c in search runs trials best export bench restore topology help; do grep -q "^  $c " out || die "no $c"; done
 }
 expect "vmtune help lists every command" help_lists_commands
 
 every_command_has_help() {
-	for c in search runs trials best export bench restore help; do
+	for c in search runs trials best export bench restore topology help; do
 		"$VMTUNE" "$c" --help | grep -q "^usage: vmtune $c" || die "$c --help"
 		"$VMTUNE" help "$c" | grep -q "^usage: vmtune $c" || die "help $c"
 	done
@@ -28,4 +28,12 @@ expect "export without a format exits 2" exits_with 2 "$VMTUNE" export 1
 expect "runs on a missing database exits 2" exits_with 2 "$VMTUNE" runs --db missing.db
 no_db_created() { [ ! -e missing.db ]; }
 expect "reading commands never create a database" no_db_created
+topology_layouts() {
+	exits_with 0 "$VMTUNE" topology &&
+	grep -qE "^packages [0-9]+, cores [0-9]+, CPUs [0-9]+$" "$T/out" &&
+	grep -qE "^  compact +0->" "$T/out" &&
+	exits_with 0 "$VMTUNE" topology --vcpus 4096 &&
+	grep -q "^  per-core  not possible: vm.pinning per-core needs 4096 CPUs" "$T/out"
+}
+expect "vmtune topology prints the CPUs and each layout, or why it cannot be met" topology_layouts
 finish
