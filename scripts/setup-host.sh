@@ -10,6 +10,7 @@ PACKAGES="
 	liburing-dev
 	cpio kmod e2fsprogs xfsprogs qemu-system-x86
 	libvirt-clients libvirt-daemon-system libvirt-dev qemu-utils libhwloc-dev
+	gnuplot-nox
 "
 
 if [ "$(id -u)" -ne 0 ]; then

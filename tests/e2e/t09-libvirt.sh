@@ -9,6 +9,15 @@ libvirt_up() { "${VIRSH[@]}" version >/dev/null 2>&1 || die "libvirtd does not a
 expect "libvirtd answers" libvirt_up
 expect "the appliance is built" make -s -C "$ROOT" guest
 
+doctor_all_ok() { exits_with 0 "$VMTUNE" doctor && grep -q "^all checks passed$" "$T/out"; }
+expect "vmtune doctor passes after setup-host.sh" doctor_all_ok
+doctor_says_fix() {
+	exits_with 1 "$VMTUNE" doctor --uri qemu+tcp://127.0.0.1:1/system &&
+	grep -q "^FAIL  libvirt reachable at qemu+tcp://127.0.0.1:1/system: " "$T/out" &&
+	grep -q "^      fix: bash scripts/setup-host.sh" "$T/out"
+}
+expect "vmtune doctor names a failed check and its fix, exit 1" doctor_says_fix
+
 search() {
 	exits_with 0 "$VMTUNE" search "$ROOT/tests/jobs/vm/tcg.yaml" --db vm.db &&
 	[ "$(sql vm.db "select count(*) from trials where status = 'done'")" -eq 4 ] &&
