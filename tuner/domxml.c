@@ -169,7 +169,15 @@ static const char *const guest_knobs[] = {
 static char *cmdline(const struct space *sp, const union pval *cfg, const char *extra)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb, "console=ttyS0 quiet panic=-1");
+	/*
+	 * Boot faster under emulation without changing what the benchmarks see:
+	 * trust the TSC and the CPU's RNG, skip crypto self-tests and the timer
+	 * check, one UART, and expedited RCU during boot only (measured under
+	 * TCG here: about 3.3 s -> 2.8 s to the agent's first line).
+	 */
+	strbuf_addstr(&sb, "console=ttyS0 quiet panic=-1 tsc=reliable no_timer_check "
+		      "cryptomgr.notests random.trust_cpu=on 8250.nr_uarts=1 "
+		      "rcupdate.rcu_expedited=1 rcupdate.rcu_normal_after_boot=1");
 	for (size_t k = 0; guest_knobs[k]; k++) {
 		size_t i;
 		char name[64];
