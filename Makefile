@@ -28,7 +28,7 @@ ALL_LDFLAGS += $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm
 
 B := build
-LIB_SRC := tuner/strbuf.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
+LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
 	tuner/domxml.c tuner/hostknobs.c \
 	search/strategy.c search/random.c search/grid.c \

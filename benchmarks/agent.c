@@ -159,12 +159,23 @@ static void mount_basics(void)
  */
 static void open_port(void);
 
+/* Opens the results port and says the agent runs: once, as early as the port exists. */
+static void announce(void)
+{
+	if (port >= 0)
+		return;
+	open_port();
+	emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
+}
+
 static void load_modules(int want_xfs)
 {
 	FILE *f = fopen("/lib/modules/load.list", "r");
 	char name[256], path[300];
-	if (!f)
+	if (!f) {
+		announce();	/* a kernel with everything built in */
 		return;
+	}
 	while (fscanf(f, "%255s", name) == 1) {
 		if (!want_xfs && (!strcmp(name, "xfs.ko") || !strcmp(name, "libcrc32c.ko")))
 			continue;
@@ -175,16 +186,11 @@ static void load_modules(int want_xfs)
 		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
 			fail("loading module %s: %s", name, strerror(errno));
 		close(fd);
-		if (!strcmp(name, "virtio_console.ko") && port < 0) {
-			open_port();
-			emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
-		}
+		if (!strcmp(name, "virtio_console.ko"))
+			announce();
 	}
 	fclose(f);
-	if (port < 0) {
-		open_port();
-		emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
-	}
+	announce();
 }
 
 /* The results port appears once virtio_console has probed: /dev/vportNpM. */

@@ -122,9 +122,10 @@ out:
 }
 
 struct restore_ctx {
-	struct store *st;
 	int count, failed;
 	char *err;
+	int64_t *done;	/* ids written back, marked once all are */
+	size_t ndone;
 };
 
 static int restore_one(const struct journal_entry *e, void *ud)
@@ -147,24 +148,21 @@ static int restore_one(const struct journal_entry *e, void *ud)
 		c->failed = 1;
 		return 0;
 	}
+	c->done = xrealloc(c->done, (c->ndone + 1) * sizeof(*c->done));
+	c->done[c->ndone++] = e->id;
 	c->count++;
 	return 0;
 }
 
-static int mark_one(const struct journal_entry *e, void *ud)
-{
-	struct restore_ctx *c = ud;
-	return store_journal_mark_restored(c->st, e->id, c->err);
-}
-
 int hostknob_restore(struct store *st, int *count, char *err)
 {
-	struct restore_ctx c = { st, 0, 0, err };
-	if (store_journal_foreach_pending(st, restore_one, &c, err))
-		return -1;
-	if (c.failed)
-		return -1;
-	*count = c.count;
+	struct restore_ctx c = { .err = err };
+	int rc = store_journal_foreach_pending(st, restore_one, &c, err) || c.failed ? -1 : 0;
 	/* marked only once every value is back, so a failed restore can be replayed */
-	return store_journal_foreach_pending(st, mark_one, &c, err);
+	for (size_t i = 0; !rc && i < c.ndone; i++)
+		rc = store_journal_mark_restored(st, c.done[i], err);
+	free(c.done);
+	if (!rc)
+		*count = c.count;
+	return rc;
 }

@@ -112,18 +112,6 @@ void format_score(double score, struct strbuf *out)
 		strbuf_addf(out, "%.4f", score);
 }
 
-char *beside_executable(const char *leaf)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *exe = realpath("/proc/self/exe", NULL);
-	char *slash = exe ? strrchr(exe, '/') : NULL;
-	if (slash)
-		*slash = '\0';
-	strbuf_addf(&sb, "%s/%s", exe ? exe : ".", leaf);
-	free(exe);
-	return strbuf_detach(&sb);
-}
-
 struct store *open_store_ro(const char *path)
 {
 	struct store *st;

@@ -21,6 +21,7 @@
 #include "err.h"
 #include "domxml.h"
 #include "metricline.h"
+#include "paths.h"
 #include "topology.h"
 
 #include <errno.h>
@@ -195,7 +196,6 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	struct target *t = xcalloc(1, sizeof(*t));
 	const struct target_setting *x;
 	struct strbuf sb = STRBUF_INIT;
-	char *exe, *slash;
 	(void)workdir;
 
 	t->uri = xstrdup((x = setting(s, n, "uri", NULL)) ? x->vals[0] : "qemu:///system");
@@ -222,13 +222,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	if ((x = setting(s, n, "guest", NULL))) {
 		t->guest_dir = xstrdup(x->vals[0]);
 	} else {
-		exe = realpath("/proc/self/exe", NULL);
-		slash = exe ? strrchr(exe, '/') : NULL;
-		if (slash)
-			*slash = '\0';
-		strbuf_addf(&sb, "%s/build/guest", exe ? exe : ".");
-		free(exe);
-		t->guest_dir = strbuf_detach(&sb);
+		t->guest_dir = beside_executable("build/guest");
 	}
 	*out = t;	/* from here on, close() cleans up whatever was made */
 

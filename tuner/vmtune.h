@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "strbuf.h"
+#include "paths.h"
 #include "../results/store.h"
 
 enum exit_code {
@@ -42,8 +43,6 @@ int parse_run_id(const struct cmd *c, const char *s, int64_t *id);
 void format_duration(double seconds, struct strbuf *out);
 /* Opens the store read-only, printing the error; NULL on failure. */
 struct store *open_store_ro(const char *path);
-/* "<folder of the vmtune executable>/<leaf>", malloc'd: where vmbench and jobs/ live. */
-char *beside_executable(const char *leaf);
 /* Prints a score (or "-" for NaN) into out. */
 void format_score(double score, struct strbuf *out);
 

@@ -85,7 +85,7 @@ expect "SIGINT during a trial destroys its domain and marks it interrupted" sigi
 
 nothing_left() {
 	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
-	[ -z "$(find /var/tmp/vmtune-tests -name '*-d[0-9]*.img')" ] || die "data disks left"
+	[ -z "$(find /var/tmp/vmtune-tests -name 'vmtune-*-d[0-9]*.img')" ] || die "data disks left"
 }
 expect "no domain and no data disk left behind" nothing_left
 rm -rf /var/tmp/vmtune-tests

@@ -16,7 +16,7 @@ left_behind() {
 	[ "$(cat $SWAP)" = 60 ] || die "swappiness is $(cat $SWAP)"
 	[ "$(cat $HUGE)" = 0 ] || die "$(cat $HUGE) huge pages still reserved"
 	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
-	[ -z "$(find /var/tmp/vmtune-tests -name '*-d[0-9]*.img')" ] || die "data disks left"
+	[ -z "$(find /var/tmp/vmtune-tests -name 'vmtune-*-d[0-9]*.img')" ] || die "data disks left"
 }
 
 normal_end() {
