@@ -6,6 +6,7 @@
 #include "err.h"
 #include "job.h"
 #include "trial.h"
+#include "strbuf.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -92,6 +93,18 @@ static uint64_t fresh_seed(void)
 	return seed & 0x7fffffffffffffffULL;	/* stored as a signed SQLite integer */
 }
 
+/* Removes a database this command created, with SQLite's side files. */
+static void remove_db(const char *db)
+{
+	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < sizeof(side) / sizeof(*side); i++) {
+		struct strbuf p = STRBUF_INIT;
+		strbuf_addf(&p, "%s%s", db, side[i]);
+		unlink(p.buf);
+		strbuf_release(&p);
+	}
+}
+
 static int summarize(struct store *st, int64_t run, const char *db)
 {
 	struct run_info ri;
@@ -102,6 +115,9 @@ static int summarize(struct store *st, int64_t run, const char *db)
 	       ri.name, ri.accel, (long long)ri.n_completed, (long long)ri.n_done,
 	       (long long)ri.n_failed);
 	printf("see 'vmtune best %lld --db %s'\n", (long long)run, db);
+	if (ri.n_completed && !ri.n_done)
+		return fail(EXIT_RUNTIME, "no trial of run %lld measured anything (reasons: 'vmtune "
+			    "trials %lld --db %s')", (long long)run, (long long)run, db);
 	return EXIT_OK;
 }
 
@@ -170,7 +186,7 @@ static int search_main(int argc, char **argv)
 	char err[ERR_LEN];
 	struct store *st = NULL;
 	struct search s = { 0 };
-	int ret = EXIT_RUNTIME;
+	int ret = EXIT_RUNTIME, created = 0, drop_db = 0;
 
 	if (resume) {
 		struct run_info ri;
@@ -206,6 +222,7 @@ static int search_main(int argc, char **argv)
 		if (seconds && !trials)
 			s.budget_trials = 0;	/* --time alone: run until the time is spent */
 		s.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
+		created = access(db, F_OK) != 0;
 		if (store_open(&st, db, STORE_CREATE, err)) {
 			job_release(&job);
 			return fail(EXIT_USAGE, "%s", err);
@@ -221,6 +238,8 @@ static int search_main(int argc, char **argv)
 	install_signals();
 	if (resume ? search_resume(&s, err) : search_begin(&s, err)) {
 		fail(EXIT_RUNTIME, "%s", err);
+		if (created && !s.run_id)
+			drop_db = 1;	/* the target could not open: leave no empty database */
 		goto out;
 	}
 	if (!resume && !po.quiet)
@@ -246,6 +265,8 @@ out:
 	search_release(&s);
 	store_close(st);
 	job_release(&job);
+	if (drop_db)
+		remove_db(db);
 	return ret;
 }
 
