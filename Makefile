@@ -31,7 +31,7 @@ B := build
 LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
 	tuner/domxml.c tuner/hostknobs.c \
-	search/strategy.c search/random.c search/grid.c \
+	search/strategy.c search/random.c search/grid.c search/racing.c \
 	results/store.c results/stats.c results/score.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \

@@ -88,6 +88,32 @@ static const char *const migrations[] = {
 	/* 2 -> 3: what a VM target started, and where its console went */
 	"ALTER TABLE trials ADD COLUMN domain_xml TEXT;"
 	"ALTER TABLE trials ADD COLUMN console_path TEXT;",
+	/* 3 -> 4: origin 'repeat', a measurement racing asked for again. A CHECK
+	 * constraint cannot be altered: the table is rebuilt (foreign keys are
+	 * off while migrating, so the references to it carry over). */
+	"CREATE TABLE trials_v4 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  seq INTEGER NOT NULL,"
+	"  origin TEXT NOT NULL CHECK (origin IN ('baseline','strategy','retry','repeat')),"
+	"  retry_of INTEGER REFERENCES trials(id),"
+	"  config TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('proposed','running','done','failed','timeout')),"
+	"  reason TEXT,"
+	"  stderr_tail TEXT,"
+	"  host TEXT,"
+	"  proposed_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL,"
+	"  domain_xml TEXT,"
+	"  console_path TEXT);"
+	"INSERT INTO trials_v4 SELECT id, run_id, seq, origin, retry_of, config, status, reason,"
+	"  stderr_tail, host, proposed_at, started_at, ended_at, domain_xml, console_path"
+	"  FROM trials;"
+	"DROP TABLE trials;"
+	"ALTER TABLE trials_v4 RENAME TO trials;"
+	"CREATE INDEX trials_run ON trials(run_id, id);",
 };
 
 static const char *const status_names[] = {
@@ -97,6 +123,7 @@ static const char *const status_names[] = {
 
 static const char *const origin_names[] = {
 	[ORIGIN_BASELINE] = "baseline", [ORIGIN_STRATEGY] = "strategy", [ORIGIN_RETRY] = "retry",
+	[ORIGIN_REPEAT] = "repeat",
 };
 
 const char *trial_status_name(enum trial_status s)

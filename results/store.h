@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -33,7 +33,7 @@ enum store_mode {
 
 enum trial_status { TS_PROPOSED, TS_RUNNING, TS_DONE, TS_FAILED, TS_TIMEOUT };
 
-enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY };
+enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY, ORIGIN_REPEAT };
 
 const char *trial_status_name(enum trial_status s);
 int trial_status_parse(const char *s, enum trial_status *out);

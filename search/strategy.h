@@ -3,7 +3,9 @@
 /*
  * The contract of a search strategy. The trial loop calls, strictly in turn,
  * propose() then observe() for the same configuration, starting with
- * observe() of the baseline (the job's defaults). A strategy's proposals
+ * observe() of the baseline (the job's defaults). Between them it may call
+ * observe() for a configuration observed before (racing measured it again):
+ * a strategy updates what it knows of that configuration. A strategy's proposals
  * depend only on its seed and on what it observed, so replaying the stored
  * history through the same calls rebuilds its state exactly (resume).
  *

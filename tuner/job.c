@@ -489,7 +489,11 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 		return 0;
 	}
 	if (!strcmp(key, "repeats")) {
-		if (want_int(c, v, "a number of repeats", 1, 1000, &n))
+		if (v->type == YAML_SCALAR_NODE && !strcmp((const char *)v->data.scalar.value, "auto")) {
+			job->repeats = 0;
+			return 0;
+		}
+		if (want_int(c, v, "'auto' or a number of repeats", 1, 1000, &n))
 			return -1;
 		job->repeats = (int)n;
 		return 0;
@@ -532,7 +536,7 @@ static void job_defaults(struct job *job)
 	space_init(&job->space);
 	job->trial_timeout = JOB_DEFAULT_TIMEOUT;
 	job->budget_trials = JOB_DEFAULT_TRIALS;
-	job->repeats = 1;
+	job->repeats = 0;	/* auto: racing decides */
 	job->strategy = xstrdup("random");
 }
 

@@ -23,7 +23,9 @@
  *   #     - {metric: compress.mbps, better: higher, weight: 1}
  *   strategy: random               # default random
  *   budget: {trials: 50, time: 8h} # default 20 trials
- *   repeats: 1                     # default 1
+ *   repeats: auto                  # default: racing measures a configuration
+ *                                  # again while it is competitive (up to 5);
+ *                                  # N: every trial runs N times, no racing
  *   seed: 42                       # default: chosen at start and stored
  */
 #include <stdint.h>
@@ -45,7 +47,7 @@ struct job {
 	char *strategy;
 	int64_t budget_trials;
 	double budget_seconds;
-	int repeats;
+	int repeats;		/* runs per trial; 0: auto (1 run, racing) */
 	uint64_t seed;
 	int has_seed;
 };

@@ -175,11 +175,14 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 static void account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
 		    double score)
 {
+	struct racing_entry inc;
 	s->sops->observe(s->strat, cfg, st == TS_DONE, score);
+	racing_observe(s->race, cfg, st == TS_DONE, score);
 	s->completed++;
-	if (!isnan(score) && (isnan(s->best) || score > s->best)) {
-		s->best = score;
-		s->best_trial = id;
+	if (racing_incumbent(s->race, &inc)) {
+		if (config_equal(&s->job->space, inc.cfg, cfg))
+			s->best_trial = id;
+		s->best = exp(inc.mean);
 	}
 }
 
@@ -203,7 +206,7 @@ static int run_trial(struct search *s, int64_t id, const union pval *cfg, int is
 		ret = -1;
 		goto out;
 	}
-	for (int r = 1; r <= job->repeats; r++) {
+	for (int r = 1; r <= (job->repeats ? job->repeats : 1); r++) {
 		struct trial_request rq = {
 			.trial_id = id, .repeat = r, .space = &job->space, .config = cfg,
 			.config_json = json, .timeout = job->trial_timeout, .stop = s->stop,
@@ -275,6 +278,7 @@ static int open_parts(struct search *s, char *err)
 		return seterr(err, "unknown strategy '%s'", job->strategy), -1;
 	if (s->sops->init(&s->strat, &job->space, s->seed, err))
 		return -1;
+	s->race = racing_new(&job->space, job->repeats ? 1 : RACING_MAX_REPEATS);
 	if (job->target->open(&s->tgt, job->tset, job->ntset, job->dir, err))
 		return -1;
 	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
@@ -440,8 +444,15 @@ int search_resume(struct search *s, char *err)
 			       (long long)t->id, msg);
 			goto out;
 		}
-		if (t->origin == ORIGIN_STRATEGY) {
-			if (s->sops->propose(s->strat, want, err) != 0 ||
+		if (t->origin == ORIGIN_REPEAT) {
+			if (!racing_next(s->race, want) || !config_equal(&job->space, cfg, want)) {
+				seterr(err, "run %lld: racing no longer repeats trial %lld's "
+				       "configuration; cannot resume", (long long)s->run_id,
+				       (long long)t->id);
+				goto out;
+			}
+		} else if (t->origin == ORIGIN_STRATEGY) {
+			if (racing_next(s->race, want) || s->sops->propose(s->strat, want, err) != 0 ||
 			    !config_equal(&job->space, cfg, want)) {
 				seterr(err, "run %lld: strategy '%s' no longer proposes trial %lld's "
 				       "configuration; cannot resume", (long long)s->run_id,
@@ -490,6 +501,11 @@ int search_loop(struct search *s, enum search_end *end, char *err)
 			id = p->id;
 			memcpy(cfg, p->cfg, sp->n * sizeof(*cfg));
 			is_baseline = p->baseline;
+		} else if (racing_next(s->race, cfg)) {
+			if (insert_trial(s, ORIGIN_REPEAT, 0, cfg, &id, err)) {
+				ret = -1;
+				break;
+			}
 		} else {
 			rc = s->sops->propose(s->strat, cfg, err);
 			if (rc < 0) {
@@ -532,6 +548,8 @@ void search_release(struct search *s)
 {
 	if (s->strat)
 		s->sops->free(s->strat);
+	racing_free(s->race);
+	s->race = NULL;
 	if (s->tgt)
 		s->job->target->close(s->tgt);
 	for (size_t i = 0; i < s->npending; i++)

@@ -13,8 +13,11 @@
  *     trial (origin retry) with the same configuration.
  *  3. "Completed" means ended and not interrupted; the trial budget counts
  *     completed trials, the baseline included.
- *  4. The strategy sees propose()/observe() in the same order whether or not
- *     the search was interrupted: resume replays the stored history.
+ *  4. The strategy and racing see propose()/observe() in the same order
+ *     whether or not the search was interrupted: resume replays the stored
+ *     history. A trial racing asks for (origin repeat) measures a measured
+ *     configuration again; the strategy observes it without proposing it.
+ *  5. "Best" is racing's incumbent, never a configuration lucky once.
  *
  * This module never prints: progress goes to a callback.
  */
@@ -23,6 +26,7 @@
 #include "job.h"
 #include "../results/store.h"
 #include "../search/strategy.h"
+#include "../search/racing.h"
 
 struct progress {
 	int64_t trial_id;
@@ -50,6 +54,7 @@ struct search {
 	/* state, private to trial.c */
 	const struct strategy_ops *sops;
 	struct strategy *strat;
+	struct racing *race;		/* which configuration to measure again; the incumbent */
 	struct target *tgt;
 	double *base;			/* baseline value per objective term */
 	int have_base;

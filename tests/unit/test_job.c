@@ -91,7 +91,7 @@ static void errors_name_the_place(void **state)
 		{ "target: {kind: vm}\n", "j.yaml:1:16: unknown target kind 'vm'" },
 		{ "target: {kind: exec, command: [true]}\nparameters:\n  x: {type: int, min: 0, max: 3, "
 		  "default: 1}\nobjective: {metric: t, goal: minimize}\nrepeats: many\n",
-		  "j.yaml:5:10: expected a number of repeats, got 'many'" },
+		  "j.yaml:5:10: expected 'auto' or a number of repeats, got 'many'" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct job job;

@@ -1,0 +1,164 @@
+#include "racing.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct entry {
+	union pval *cfg;
+	size_t n, failed;
+	double mean, m2;	/* Welford, over log scores */
+};
+
+struct racing {
+	const struct space *sp;
+	int max;
+	struct entry *e;
+	size_t n, cap;
+	long inc, want;		/* entry indexes, -1 for none */
+};
+
+struct racing *racing_new(const struct space *sp, int max_repeats)
+{
+	struct racing *r = calloc(1, sizeof(*r));
+	if (!r)
+		abort();
+	r->sp = sp;
+	r->max = max_repeats < 1 ? 1 : max_repeats;
+	r->inc = r->want = -1;
+	return r;
+}
+
+void racing_free(struct racing *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->e[i].cfg);
+	free(r->e);
+	free(r);
+}
+
+static long find_or_add(struct racing *r, const union pval *cfg)
+{
+	for (size_t i = r->n; i-- > 0;)
+		if (config_equal(r->sp, r->e[i].cfg, cfg))
+			return (long)i;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->e = realloc(r->e, r->cap * sizeof(*r->e));
+		if (!r->e)
+			abort();
+	}
+	r->e[r->n] = (struct entry){ .cfg = config_dup(r->sp, cfg) };
+	return (long)r->n++;
+}
+
+double racing_sigma(const struct racing *r)
+{
+	double m2 = 0;
+	size_t dof = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e[i].n > 1) {
+			m2 += r->e[i].m2;
+			dof += r->e[i].n - 1;
+		}
+	return dof ? sqrt(m2 / (double)dof) : NAN;
+}
+
+/* The incumbent is gone (it failed): the best-measured of the rest takes over. */
+static long successor(const struct racing *r)
+{
+	long best = -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *c = &r->e[i];
+		if (c->failed || !c->n)
+			continue;
+		if (best < 0 || c->n > r->e[best].n ||
+		    (c->n == r->e[best].n && c->mean > r->e[best].mean))
+			best = (long)i;
+	}
+	return best;
+}
+
+int racing_next(struct racing *r, union pval *cfg)
+{
+	if (r->want < 0)
+		return 0;
+	memcpy(cfg, r->e[r->want].cfg, r->sp->n * sizeof(*cfg));
+	return 1;
+}
+
+void racing_observe(struct racing *r, const union pval *cfg, int ok, double score)
+{
+	long i = find_or_add(r, cfg);
+	struct entry *c = &r->e[i];
+
+	if (!ok || !(score > 0) || !isfinite(score)) {
+		c->failed++;
+		if (i == r->inc)
+			r->inc = successor(r);
+		r->want = -1;
+		return;
+	}
+	if (c->failed) {	/* out of the race; a measurement it still gets counts for nothing */
+		r->want = -1;
+		return;
+	}
+	double x = log(score), d = x - c->mean;
+	c->n++;
+	c->mean += d / (double)c->n;
+	c->m2 += d * (x - c->mean);
+
+	if (r->inc < 0) {
+		r->inc = i;
+		r->want = r->max > 1 ? i : -1;	/* a second look tells the noise */
+		return;
+	}
+	if (i == r->inc) {
+		r->want = -1;
+		return;
+	}
+	struct entry *inc = &r->e[r->inc];
+	double diff = c->mean - inc->mean;
+	int close;
+	if (c->n >= inc->n) {
+		close = 1;
+		if (diff > 0)
+			r->inc = i;
+	} else {
+		double sigma = racing_sigma(r);
+		double se = isnan(sigma) ? INFINITY : sigma * sqrt(1.0 / c->n + 1.0 / inc->n);
+		if (diff >= -RACING_Z * se && !(se == 0 && diff <= 0)) {
+			r->want = i;	/* still competitive: measure it again */
+			return;
+		}
+		close = c->n > 1;
+	}
+	inc = &r->e[r->inc];
+	r->want = close && inc->n < (size_t)r->max ? r->inc : -1;
+}
+
+static void fill(const struct entry *c, struct racing_entry *out)
+{
+	*out = (struct racing_entry){ .cfg = c->cfg, .n = c->n, .failed = c->failed,
+				      .mean = c->mean };
+}
+
+int racing_incumbent(const struct racing *r, struct racing_entry *e)
+{
+	if (r->inc < 0)
+		return 0;
+	fill(&r->e[r->inc], e);
+	return 1;
+}
+
+size_t racing_count(const struct racing *r)
+{
+	return r->n;
+}
+
+void racing_get(const struct racing *r, size_t i, struct racing_entry *e)
+{
+	fill(&r->e[i], e);
+}

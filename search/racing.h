@@ -1,0 +1,58 @@
+#ifndef RACING_H
+#define RACING_H
+/*
+ * Racing (intensification, as SMAC and irace do it): on noisy scores, which
+ * configuration to measure next, and which measured one is the incumbent.
+ *
+ * Scores are higher-is-better ratios; racing works on their logarithms,
+ * where multiplicative noise is additive. The noise (sigma) is the pooled
+ * standard deviation of every configuration measured more than once.
+ *
+ *  - The first configuration with a score is the incumbent; it is measured
+ *    once more straight away, so that the noise is known.
+ *  - A challenger (any other configuration) is measured again only while it
+ *    is competitive: its mean is not below the incumbent's by more than
+ *    RACING_Z standard errors. It becomes the incumbent only when it has at
+ *    least as many measurements as the incumbent and a higher mean.
+ *  - After a race the incumbent gets one more measurement (up to max) when
+ *    the challenger came close, so the configuration that will be reported
+ *    is the best-measured one.
+ *  - A configuration that failed once is out of the race.
+ *
+ * The state depends only on the sequence of observe() calls, so replaying a
+ * stored run through it gives the same decisions (resume, `vmtune best`).
+ * max_repeats 1 turns re-measuring off: racing then only keeps the best.
+ */
+#include <stddef.h>
+#include "../tuner/space.h"
+
+#define RACING_MAX_REPEATS 5	/* measurements per configuration, repeats: auto */
+#define RACING_Z 1.0		/* how far below the incumbent a challenger is dropped */
+
+struct racing;
+
+struct racing *racing_new(const struct space *sp, int max_repeats);
+void racing_free(struct racing *r);
+
+/* 1 with *cfg filled when the next measurement should repeat a measured
+ * configuration; 0 when a new one should be proposed. */
+int racing_next(struct racing *r, union pval *cfg);
+/* One measurement of cfg: ok 0 (or a NaN score) for a failure. */
+void racing_observe(struct racing *r, const union pval *cfg, int ok, double score);
+
+struct racing_entry {
+	const union pval *cfg;
+	size_t n;		/* measurements with a score */
+	size_t failed;
+	double mean;		/* of log scores */
+};
+
+/* The incumbent; 0 when nothing has a score yet. */
+int racing_incumbent(const struct racing *r, struct racing_entry *e);
+/* The noise estimate (sd of log scores); NaN until a configuration has two. */
+double racing_sigma(const struct racing *r);
+/* Every measured configuration, in the order first measured. */
+size_t racing_count(const struct racing *r);
+void racing_get(const struct racing *r, size_t i, struct racing_entry *e);
+
+#endif
