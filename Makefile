@@ -31,7 +31,8 @@ B := build
 LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
 	tuner/domxml.c tuner/hostknobs.c \
-	search/strategy.c search/random.c search/grid.c search/racing.c \
+	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
+	search/anneal.c search/neighbors.c search/racing.c \
 	results/store.c results/stats.c results/score.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
@@ -69,6 +70,10 @@ $(B)/default-job.o: $(B)/default-job.c $(B)/.flags
 $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/unit.h $(B)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(TEST_LIBS) $(LIBS)
+
+# In-process strategy evaluation and propose() timing (scripts/bench-propose.sh).
+$(B)/search-sim: scripts/search-sim.c $(LIB_OBJ) $(B)/.flags
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
 
 # Reference of scripts/bench-overhead.sh.
 $(B)/spawn-loop: scripts/spawn-loop.c $(B)/.flags

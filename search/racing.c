@@ -120,20 +120,16 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 		return;
 	}
 	struct entry *inc = &r->e[r->inc];
-	double diff = c->mean - inc->mean;
-	int close;
+	double diff = c->mean - inc->mean, sigma = racing_sigma(r);
+	double se = isnan(sigma) ? INFINITY : sigma * sqrt(1.0 / c->n + 1.0 / inc->n);
+	/* close: the noise could hide which of the two is the better */
+	int close = fabs(diff) < RACING_Z * se;
 	if (c->n >= inc->n) {
-		close = 1;
 		if (diff > 0)
 			r->inc = i;
-	} else {
-		double sigma = racing_sigma(r);
-		double se = isnan(sigma) ? INFINITY : sigma * sqrt(1.0 / c->n + 1.0 / inc->n);
-		if (diff >= -RACING_Z * se && !(se == 0 && diff <= 0)) {
-			r->want = i;	/* still competitive: measure it again */
-			return;
-		}
-		close = c->n > 1;
+	} else if (diff >= -RACING_Z * se && !(se == 0 && diff <= 0)) {
+		r->want = i;	/* still competitive: measure it again */
+		return;
 	}
 	inc = &r->e[r->inc];
 	r->want = close && inc->n < (size_t)r->max ? r->inc : -1;

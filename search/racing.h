@@ -15,8 +15,9 @@
  *    RACING_Z standard errors. It becomes the incumbent only when it has at
  *    least as many measurements as the incumbent and a higher mean.
  *  - After a race the incumbent gets one more measurement (up to max) when
- *    the challenger came close, so the configuration that will be reported
- *    is the best-measured one.
+ *    the two were within RACING_Z standard errors of each other, so the
+ *    configuration that will be reported is the best-measured one. With no
+ *    noise nothing is close and nothing is measured twice but the first.
  *  - A configuration that failed once is out of the race.
  *
  * The state depends only on the sequence of observe() calls, so replaying a
@@ -27,7 +28,7 @@
 #include "../tuner/space.h"
 
 #define RACING_MAX_REPEATS 5	/* measurements per configuration, repeats: auto */
-#define RACING_Z 1.0		/* how far below the incumbent a challenger is dropped */
+#define RACING_Z 0.5		/* standard errors below the incumbent: dropped */
 
 struct racing;
 

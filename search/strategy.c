@@ -2,11 +2,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
+#include <gsl/gsl_rng.h>
 
+extern const struct strategy_ops strategy_tpe;
+extern const struct strategy_ops strategy_local;
+extern const struct strategy_ops strategy_anneal;
 extern const struct strategy_ops strategy_random;
 extern const struct strategy_ops strategy_grid;
 
 static const struct strategy_ops *const strategies[] = {
+	&strategy_tpe,
+	&strategy_local,
+	&strategy_anneal,
 	&strategy_random,
 	&strategy_grid,
 	NULL,
@@ -130,4 +138,132 @@ void seen_free(struct seen *s)
 		free(s->slot[i]);
 	free(s->slot);
 	free(s);
+}
+
+/* ---- history ------------------------------------------------------------ */
+
+struct history {
+	const struct space *sp;
+	struct seen *index;	/* lookup; entries below in observation order */
+	union pval **cfg;
+	double *sum;		/* of log scores */
+	size_t *n, *failed;
+	size_t count, cap;
+};
+
+struct history *history_new(const struct space *sp)
+{
+	struct history *h = calloc(1, sizeof(*h));
+	if (!h)
+		abort();
+	h->sp = sp;
+	h->index = seen_new(sp);
+	return h;
+}
+
+static long history_find(const struct history *h, const union pval *cfg)
+{
+	if (!seen_has(h->index, cfg))
+		return -1;
+	for (size_t i = h->count; i-- > 0;)
+		if (config_equal(h->sp, h->cfg[i], cfg))
+			return (long)i;
+	return -1;
+}
+
+size_t history_add(struct history *h, const union pval *cfg, int ok, double score)
+{
+	long i = history_find(h, cfg);
+	if (i < 0) {
+		if (h->count == h->cap) {
+			h->cap = h->cap ? 2 * h->cap : 64;
+			h->cfg = realloc(h->cfg, h->cap * sizeof(*h->cfg));
+			h->sum = realloc(h->sum, h->cap * sizeof(*h->sum));
+			h->n = realloc(h->n, h->cap * sizeof(*h->n));
+			h->failed = realloc(h->failed, h->cap * sizeof(*h->failed));
+			if (!h->cfg || !h->sum || !h->n || !h->failed)
+				abort();
+		}
+		i = (long)h->count++;
+		h->cfg[i] = config_dup(h->sp, cfg);
+		h->sum[i] = 0;
+		h->n[i] = h->failed[i] = 0;
+		seen_add(h->index, cfg);
+	}
+	if (ok && score > 0 && isfinite(score)) {
+		h->sum[i] += log(score);
+		h->n[i]++;
+	} else {
+		h->failed[i]++;
+	}
+	return (size_t)i;
+}
+
+size_t history_count(const struct history *h)
+{
+	return h->count;
+}
+
+const union pval *history_config(const struct history *h, size_t i)
+{
+	return h->cfg[i];
+}
+
+double history_value(const struct history *h, size_t i)
+{
+	if (h->failed[i] || !h->n[i])
+		return -INFINITY;
+	return h->sum[i] / (double)h->n[i];
+}
+
+long history_best(const struct history *h)
+{
+	long best = -1;
+	for (size_t i = 0; i < h->count; i++) {
+		double v = history_value(h, i);
+		if (v > -INFINITY && (best < 0 || v > history_value(h, (size_t)best)))
+			best = (long)i;
+	}
+	return best;
+}
+
+int history_has(const struct history *h, const union pval *cfg)
+{
+	return seen_has(h->index, cfg);
+}
+
+void history_free(struct history *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->count; i++)
+		free(h->cfg[i]);
+	free(h->cfg);
+	free(h->sum);
+	free(h->n);
+	free(h->failed);
+	seen_free(h->index);
+	free(h);
+}
+
+union pval param_draw(const struct param *p, void *rng)
+{
+	gsl_rng *r = rng;
+	uint64_t levels = param_levels(p);
+	if (levels)
+		return param_level(p, gsl_rng_uniform_int(r, (unsigned long)levels));
+	union pval v;
+	v.f = p->min + gsl_rng_uniform(r) * (p->max - p->min);
+	return v;
+}
+
+int draw_unseen(const struct space *sp, void *rng, const struct history *h, union pval *cfg)
+{
+	for (int k = 0; k < 100000; k++) {
+		for (size_t i = 0; i < sp->n; i++)
+			cfg[i] = param_draw(&sp->p[i], rng);
+		if (!history_has(h, cfg))
+			return 0;
+	}
+	return 1;
 }

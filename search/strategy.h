@@ -44,6 +44,29 @@ int seen_has(const struct seen *s, const union pval *cfg);
 size_t seen_count(const struct seen *s);
 void seen_free(struct seen *s);
 
+/*
+ * What a strategy observed: every configuration once, with the mean of the
+ * logarithms of its scores (higher is better) over its measurements, or
+ * -INFINITY once one of them failed. Entries keep the order of first
+ * observation.
+ */
+struct history;
+struct history *history_new(const struct space *sp);
+/* Returns the entry's index. */
+size_t history_add(struct history *h, const union pval *cfg, int ok, double score);
+size_t history_count(const struct history *h);
+const union pval *history_config(const struct history *h, size_t i);
+double history_value(const struct history *h, size_t i);
+/* Index of the best entry; -1 when none has a score. */
+long history_best(const struct history *h);
+int history_has(const struct history *h, const union pval *cfg);
+void history_free(struct history *h);
+
+/* A uniformly drawn value of p (continuous floats uniformly in [min, max)). */
+union pval param_draw(const struct param *p, void *gsl_rng);
+/* A random configuration not in h; 1 when none could be found. */
+int draw_unseen(const struct space *sp, void *gsl_rng, const struct history *h, union pval *cfg);
+
 /* Product of the parameters' level counts; 0 when continuous or above 2^62. */
 uint64_t space_size(const struct space *sp);
 

@@ -537,7 +537,7 @@ static void job_defaults(struct job *job)
 	job->trial_timeout = JOB_DEFAULT_TIMEOUT;
 	job->budget_trials = JOB_DEFAULT_TRIALS;
 	job->repeats = 0;	/* auto: racing decides */
-	job->strategy = xstrdup("random");
+	job->strategy = xstrdup("tpe");
 }
 
 int job_load_text(struct job *job, const char *text, const char *path, const char *dir,

@@ -80,6 +80,21 @@ union pval param_level(const struct param *p, uint64_t k)
 	return v;
 }
 
+uint64_t param_index(const struct param *p, union pval v)
+{
+	switch (p->type) {
+	case P_BOOL:
+		return (uint64_t)v.b;
+	case P_CAT:
+		return v.c;
+	case P_INT:
+		return (uint64_t)((v.i - (int64_t)p->min) / (int64_t)p->step);
+	case P_FLOAT:
+		return p->step > 0 ? (uint64_t)llround((v.f - p->min) / p->step) : 0;
+	}
+	return 0;
+}
+
 int param_value_check(const struct param *p, union pval v, char *err)
 {
 	switch (p->type) {

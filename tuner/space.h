@@ -52,6 +52,8 @@ int param_name_valid(const char *name);
  */
 uint64_t param_levels(const struct param *p);
 union pval param_level(const struct param *p, uint64_t k);
+/* The level number of a value of p (the inverse of param_level). */
+uint64_t param_index(const struct param *p, union pval v);
 /* Checks that v lies in p's domain (and on its step grid). */
 int param_value_check(const struct param *p, union pval v, char *err);
 int pval_equal(const struct param *p, union pval a, union pval b);

@@ -1,0 +1,222 @@
+/*
+ * In-process companions of scripts/eval-search.sh: the same objective and
+ * the same strategy + racing pair the trial loop drives, without the exec
+ * target, for quick looks while working on a strategy; and the time to
+ * choose the next configuration (scripts/bench-propose.sh).
+ *
+ *   search-sim table CSV STRATEGY SEEDS SIGMA    rank of the incumbent at
+ *                                                budgets 20, 50 and 100
+ *   search-sim propose TRIALS PARAMS STRATEGY    ms per propose() after
+ *                                                TRIALS observations
+ * Build: make build/search-sim
+ */
+#include "../search/strategy.h"
+#include "../search/racing.h"
+#include "../tuner/err.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+
+struct table {
+	size_t ncol, nrow;
+	unsigned char *opt;	/* nrow x ncol */
+	double *perf;
+	char **names;
+};
+
+static int load(struct table *t, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[8192];
+	if (!f || !fgets(line, sizeof(line), f))
+		return -1;
+	memset(t, 0, sizeof(*t));
+	for (char *tok = strtok(line, ",\r\n"); tok; tok = strtok(NULL, ",\r\n")) {
+		t->names = realloc(t->names, (t->ncol + 1) * sizeof(char *));
+		t->names[t->ncol++] = strdup(tok[0] == '$' ? tok + 1 : tok);
+	}
+	t->ncol--;	/* the last column is the performance */
+	while (fgets(line, sizeof(line), f)) {
+		t->opt = realloc(t->opt, (t->nrow + 1) * t->ncol);
+		t->perf = realloc(t->perf, (t->nrow + 1) * sizeof(double));
+		char *p = line;
+		for (size_t c = 0; c < t->ncol; c++) {
+			t->opt[t->nrow * t->ncol + c] = (unsigned char)(strtol(p, &p, 10) != 0);
+			p++;
+		}
+		t->perf[t->nrow++] = strtod(p, NULL);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The nearest measured row by Hamming distance, ties to the first. */
+static size_t nearest(const struct table *t, const union pval *cfg)
+{
+	size_t best = 0, bestd = (size_t)-1;
+	for (size_t r = 0; r < t->nrow; r++) {
+		size_t d = 0;
+		for (size_t c = 0; c < t->ncol; c++)
+			d += t->opt[r * t->ncol + c] != (unsigned char)cfg[c].b;
+		if (d < bestd)
+			bestd = d, best = r;
+	}
+	return best;
+}
+
+static size_t rank_of(const struct table *t, double v)
+{
+	size_t k = 0;
+	for (size_t r = 0; r < t->nrow; r++)
+		k += t->perf[r] < v;
+	return k;
+}
+
+static int table_main(int argc, char **argv)
+{
+	struct table t;
+	char err[ERR_LEN];
+	if (argc != 6 || load(&t, argv[2]))
+		return fprintf(stderr, "usage: search-sim table CSV STRATEGY SEEDS SIGMA\n"), 2;
+	const struct strategy_ops *ops = strategy_find(argv[3]);
+	int seeds = atoi(argv[4]);
+	double sigma = atof(argv[5]);
+	if (!ops)
+		return fprintf(stderr, "no strategy %s\n", argv[3]), 2;
+	struct space sp;
+	space_init(&sp);
+	for (size_t c = 0; c < t.ncol; c++) {
+		struct param p = { .name = strdup(t.names[c]), .type = P_BOOL };
+		p.def.b = t.opt[c];	/* the first row, as eval-search.sh */
+		space_add(&sp, &p);
+	}
+	static const int budgets[] = { 20, 50, 100 };
+	static size_t ranks[3][1000];
+	union pval *cfg = config_new(&sp);
+	for (int seed = 1; seed <= seeds; seed++) {
+		struct strategy *s;
+		gsl_rng *noise = gsl_rng_alloc(gsl_rng_mt19937);
+		gsl_rng_set(noise, (unsigned long)seed * 7919);
+		ops->init(&s, &sp, (uint64_t)seed, err);
+		struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
+		double base = NAN;
+		int b = 0;
+		for (int n = 1; n <= 100; n++) {
+			if (n == 1)
+				memcpy(cfg, config_defaults(&sp), sp.n * sizeof(*cfg));
+			else if (!racing_next(race, cfg) && ops->propose(s, cfg, err))
+				break;
+			double v = t.perf[nearest(&t, cfg)];
+			if (sigma > 0)
+				v *= exp(gsl_ran_gaussian(noise, sigma));
+			if (n == 1)
+				base = v;
+			if (getenv("SIM_TRACE") && seed == 1) {
+				fprintf(stderr, "%3d %8.3f ", n, t.perf[nearest(&t, cfg)]);
+				for (size_t c = 0; c < t.ncol; c++)
+					fputc('0' + cfg[c].b, stderr);
+				fputc('\n', stderr);
+			}
+			ops->observe(s, cfg, 1, base / v);
+			racing_observe(race, cfg, 1, base / v);
+			if (n == budgets[b]) {
+				struct racing_entry e;
+				racing_incumbent(race, &e);
+				ranks[b++][seed - 1] = rank_of(&t, t.perf[nearest(&t, e.cfg)]);
+			}
+		}
+		racing_free(race);
+		ops->free(s);
+		gsl_rng_free(noise);
+	}
+	for (int k = 0; k < 3; k++) {
+		size_t *r = ranks[k], top = 0;
+		for (int i = 0; i < seeds; i++)
+			for (int j = i + 1; j < seeds; j++)
+				if (r[j] < r[i]) {
+					size_t x = r[i];
+					r[i] = r[j];
+					r[j] = x;
+				}
+		for (int i = 0; i < seeds; i++)
+			top += (double)r[i] < 0.01 * (double)t.nrow;
+		double med = seeds % 2 ? (double)r[seeds / 2] : (r[seeds / 2 - 1] + r[seeds / 2]) / 2.0;
+		printf("%s budget %3d: median rank %6.1f, top 1%% in %zu/%d\n", argv[3], budgets[k], med,
+		       top, seeds);
+	}
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A mixed space of nparams parameters: bools, categoricals, ints, floats. */
+static int propose_main(int argc, char **argv)
+{
+	char err[ERR_LEN];
+	if (argc != 5)
+		return fprintf(stderr, "usage: search-sim propose TRIALS PARAMS STRATEGY\n"), 2;
+	int trials = atoi(argv[2]), nparams = atoi(argv[3]);
+	const struct strategy_ops *ops = strategy_find(argv[4]);
+	if (!ops || trials < 1 || nparams < 1)
+		return fprintf(stderr, "bad arguments\n"), 2;
+	struct space sp;
+	space_init(&sp);
+	static char *vals[] = { "a", "b", "c", "d" };
+	for (int i = 0; i < nparams; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "p%d", i);
+		struct param p = { .name = strdup(name) };
+		switch (i % 4) {
+		case 0: p.type = P_BOOL; break;
+		case 1:
+			p.type = P_CAT;
+			p.nvalues = 4;
+			p.values = malloc(4 * sizeof(char *));
+			for (int k = 0; k < 4; k++)
+				p.values[k] = strdup(vals[k]);
+			break;
+		case 2: p.type = P_INT; p.min = 0; p.max = 1000; p.step = 1; break;
+		case 3: p.type = P_FLOAT; p.min = 0; p.max = 1; break;
+		}
+		space_add(&sp, &p);
+	}
+	struct strategy *s;
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	union pval *cfg = config_new(&sp);
+	ops->init(&s, &sp, 1, err);
+	for (int n = 0; n < trials; n++) {	/* observations of random configurations */
+		for (size_t i = 0; i < sp.n; i++)
+			cfg[i] = param_draw(&sp.p[i], r);
+		ops->observe(s, cfg, 1, 0.5 + gsl_rng_uniform(r));
+	}
+	int reps = 20;
+	double t0 = now();
+	for (int k = 0; k < reps; k++) {
+		if (ops->propose(s, cfg, err))
+			return fprintf(stderr, "propose failed\n"), 1;
+		ops->observe(s, cfg, 1, 0.5 + gsl_rng_uniform(r));
+	}
+	printf("%s: %.3f ms per propose with %d observed trials of %d parameters\n", argv[4],
+	       (now() - t0) / reps * 1e3, trials, nparams);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "table"))
+		return table_main(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "propose"))
+		return propose_main(argc, argv);
+	fprintf(stderr, "usage: search-sim table|propose ...\n");
+	return 2;
+}

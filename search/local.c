@@ -1,0 +1,112 @@
+/*
+ * local: local search from the incumbent (the best configuration observed).
+ * Every one-knob move from it first, in a seeded random order, then pairs of
+ * moves on two different knobs; when a move finds a better configuration the
+ * search moves there. When the neighbourhood holds nothing unobserved, a
+ * random configuration is tried (a restart), until a better one turns up.
+ */
+#include "strategy.h"
+#include "neighbors.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
+
+struct strategy {
+	const struct space *sp;
+	gsl_rng *rng;
+	struct history *h;
+	uint64_t size;
+	union pval *center;
+	long center_id;		/* history entry of center; -1 before the first */
+	struct move *moves;
+	size_t nmoves, next, pi, pj;
+};
+
+static int local_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
+{
+	struct strategy *s = calloc(1, sizeof(*s));
+	(void)err;
+	if (!s || !(s->rng = gsl_rng_alloc(gsl_rng_mt19937)))
+		abort();
+	gsl_rng_set(s->rng, (unsigned long)seed);
+	s->sp = sp;
+	s->h = history_new(sp);
+	s->size = space_size(sp);
+	s->center = config_new(sp);
+	s->center_id = -1;
+	*out = s;
+	return 0;
+}
+
+static void recenter(struct strategy *s, long best)
+{
+	memcpy(s->center, history_config(s->h, (size_t)best), s->sp->n * sizeof(*s->center));
+	s->center_id = best;
+	free(s->moves);
+	s->moves = neighbor_moves(s->sp, s->center, &s->nmoves);
+	if (s->nmoves > 1)
+		gsl_ran_shuffle(s->rng, s->moves, s->nmoves, sizeof(*s->moves));
+	s->next = 0;
+	s->pi = 0;
+	s->pj = 1;
+}
+
+static int local_propose(struct strategy *s, union pval *cfg, char *err)
+{
+	const struct space *sp = s->sp;
+	(void)err;
+	if (s->size && history_count(s->h) >= s->size)
+		return 1;
+	long best = history_best(s->h);
+	if (best < 0)
+		return draw_unseen(sp, s->rng, s->h, cfg);
+	if (best != s->center_id)
+		recenter(s, best);
+	while (s->next < s->nmoves) {
+		const struct move *m = &s->moves[s->next++];
+		memcpy(cfg, s->center, sp->n * sizeof(*cfg));
+		cfg[m->param] = m->value;
+		if (!history_has(s->h, cfg))
+			return 0;
+	}
+	for (; s->pi < s->nmoves; s->pi++, s->pj = s->pi + 1) {
+		while (s->pj < s->nmoves) {
+			const struct move *a = &s->moves[s->pi], *b = &s->moves[s->pj++];
+			if (a->param == b->param)
+				continue;
+			memcpy(cfg, s->center, sp->n * sizeof(*cfg));
+			cfg[a->param] = a->value;
+			cfg[b->param] = b->value;
+			if (!history_has(s->h, cfg))
+				return 0;
+		}
+	}
+	return draw_unseen(sp, s->rng, s->h, cfg);
+}
+
+static void local_observe(struct strategy *s, const union pval *cfg, int ok, double score)
+{
+	history_add(s->h, cfg, ok, score);
+}
+
+static void local_free(struct strategy *s)
+{
+	if (!s)
+		return;
+	gsl_rng_free(s->rng);
+	history_free(s->h);
+	free(s->center);
+	free(s->moves);
+	free(s);
+}
+
+const struct strategy_ops strategy_local = {
+	.name = "local",
+	.help = "local search from the best so far: one-knob moves, then pairs",
+	.init = local_init,
+	.propose = local_propose,
+	.observe = local_observe,
+	.free = local_free,
+};

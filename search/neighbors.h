@@ -1,0 +1,22 @@
+#ifndef NEIGHBORS_H
+#define NEIGHBORS_H
+/*
+ * One-knob moves, shared by local and anneal: a parameter with few levels
+ * moves to each of its other levels; one with many levels (or a continuous
+ * float) moves a step, or NEIGHBOR_FRACTION of its range, either way.
+ */
+#include <stddef.h>
+#include "../tuner/space.h"
+
+#define NEIGHBOR_FEW 8
+#define NEIGHBOR_FRACTION 0.05
+
+struct move {
+	size_t param;
+	union pval value;
+};
+
+/* Every one-knob move from cfg; *n set, caller frees. */
+struct move *neighbor_moves(const struct space *sp, const union pval *cfg, size_t *n);
+
+#endif
