@@ -18,4 +18,12 @@ double stats_mad(const double *x, size_t n);
 int stats_bootstrap_median_ci(const double *x, size_t n, double level, unsigned resamples,
 			      uint64_t seed, double *lo, double *hi);
 
+/*
+ * The same for the ratio median(x) / median(y), both resampled: -1 unless
+ * both have a value and one of them at least two.
+ */
+int stats_bootstrap_ratio_ci(const double *x, size_t nx, const double *y, size_t ny,
+			     double level, unsigned resamples, uint64_t seed, double *lo,
+			     double *hi);
+
 #endif

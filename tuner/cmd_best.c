@@ -30,63 +30,124 @@ static int print_metrics(struct store *st, const struct runview *rv, const struc
 	return 0;
 }
 
-static int best_main(int argc, char **argv)
+/* Prints the parameters of cfg_json; only those that differ from other_json when given. */
+static int print_config(const struct runview *rv, const char *cfg_json, const char *other_json,
+			char *err)
 {
-	const char *db;
-	int64_t run;
-	char err[ERR_LEN];
-	struct runview rv;
-	int ret = EXIT_OK;
-	int rc = parse_report_args(&cmd_best, argc, argv, &db, &run, NULL);
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
-	struct store *st = open_store_ro(db);
-	if (!st)
-		return EXIT_USAGE;
-	if (runview_load(&rv, st, run, err)) {
-		ret = fail(EXIT_USAGE, "%s", err);
-		goto out;
-	}
-	const struct tview *b = runview_best(&rv);
-	if (!b) {
-		ret = fail(EXIT_RUNTIME, "run %lld has no scored trial%s", (long long)run,
-			   rv.have_base ? "" : " (the baseline was not measured)");
-		goto out;
-	}
-	printf("run %lld (%s): best of %lld completed trials, measured by %s\n", (long long)run,
-	       rv.name, (long long)rv.n_completed, rv.accel);
-	printf("trial %lld: score %.4f", (long long)b->id, b->score);
-	double lo, hi;
-	if (b->nrep >= 2 && !stats_bootstrap_median_ci(b->rep_scores, b->nrep, 0.95,
-						       BOOTSTRAP_RESAMPLES, rv.seed, &lo, &hi))
-		printf("  95%% CI [%.4f, %.4f] over %zu repeats", lo, hi, b->nrep);
-	else
-		printf("  (%zu repeat%s: no confidence interval)", b->nrep, b->nrep == 1 ? "" : "s");
-	printf("\n  score = weighted geometric mean of the objective's ratios to the baseline;"
-	       " 1 = as good as the defaults, higher is better\n");
-	printf("configuration:\n");
-	union pval *cfg = config_new(&rv.job.space);
-	if (config_from_json(&rv.job.space, b->config, cfg, err)) {
-		free(cfg);
-		ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)b->id, err);
-		goto out;
-	}
-	for (size_t i = 0; i < rv.job.space.n; i++) {
-		const struct param *p = &rv.job.space.p[i];
+	const struct space *sp = &rv->job.space;
+	union pval *cfg = config_new(sp), *other = config_new(sp);
+	int rc = config_from_json(sp, cfg_json, cfg, err) ||
+		 (other_json && config_from_json(sp, other_json, other, err));
+	for (size_t i = 0; !rc && i < sp->n; i++) {
+		const struct param *p = &sp->p[i];
 		struct strbuf v = STRBUF_INIT, d = STRBUF_INIT;
 		pval_format(p, cfg[i], &v);
-		pval_format(p, p->def, &d);
-		if (strcmp(v.buf, d.buf))
+		pval_format(p, other_json ? other[i] : p->def, &d);
+		if (other_json) {
+			if (strcmp(v.buf, d.buf))
+				printf("  %-24s %-16s (best: %s)\n", p->name, v.buf, d.buf);
+		} else if (strcmp(v.buf, d.buf)) {
 			printf("  %-24s %-16s (default %s)\n", p->name, v.buf, d.buf);
-		else
+		} else {
 			printf("  %-24s %s\n", p->name, v.buf);
+		}
 		strbuf_release(&v);
 		strbuf_release(&d);
 	}
 	free(cfg);
-	if (print_metrics(st, &rv, b, err))
+	free(other);
+	return rc ? -1 : 0;
+}
+
+static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,
+		       double lo, double hi)
+{
+	printf("{\"run\":%lld,\"trial\":%lld,\"score\":%.17g,\"repeats\":%zu,", (long long)rv->id,
+	       (long long)b->first->id, score, b->n);
+	if (have_ci)
+		printf("\"ci95\":[%.17g,%.17g],", lo, hi);
+	printf("\"accel\":\"%s\",\"config\":%s}\n", rv->accel, b->first->config);
+}
+
+static int best_main(int argc, char **argv)
+{
+	const char *db, *format = "text";
+	int64_t run;
+	char err[ERR_LEN];
+	struct runview rv;
+	struct cview b, r;
+	int ret = EXIT_OK;
+	int rc = parse_report_args(&cmd_best, argc, argv, &db, &run, &format);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return usage_error(&cmd_best, "--format is text or json, not '%s'", format);
+	struct store *st = open_store_ro(db);
+	if (!st)
+		return EXIT_USAGE;
+	memset(&b, 0, sizeof(b));
+	memset(&r, 0, sizeof(r));
+	if (runview_load(&rv, st, run, err)) {
+		ret = fail(EXIT_USAGE, "%s", err);
+		goto out;
+	}
+	rc = runview_incumbent(&rv, &b, &r, err);
+	if (rc < 0) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	if (!rc) {
+		ret = fail(EXIT_RUNTIME, "run %lld has no scored trial%s", (long long)run,
+			   rv.have_base ? "" : " (the baseline was not measured)");
+		goto out;
+	}
+	double score = stats_median(b.scores, b.nscores), lo = NAN, hi = NAN;
+	int have_ci = !stats_bootstrap_median_ci(b.scores, b.nscores, 0.95, BOOTSTRAP_RESAMPLES,
+						 rv.seed, &lo, &hi);
+	if (!strcmp(format, "json")) {
+		print_json(&rv, &b, score, have_ci, lo, hi);
+		goto out;
+	}
+	printf("run %lld (%s): best of %lld completed trials, measured by %s\n", (long long)run,
+	       rv.name, (long long)rv.n_completed, rv.accel);
+	printf("trial %lld: score %.4f", (long long)b.first->id, score);
+	if (have_ci)
+		printf("  95%% CI [%.4f, %.4f] over %zu repeats", lo, hi, b.nscores);
+	else
+		printf("  (%zu repeat%s: no confidence interval)", b.nscores,
+		       b.nscores == 1 ? "" : "s");
+	printf("\n  score = weighted geometric mean of the objective's ratios to the baseline;"
+	       " 1 = as good as the defaults, higher is better\n");
+	if (b.n > 1 && b.n != b.nscores)
+		printf("  measured in %zu trials (racing repeats)\n", b.n);
+	printf("configuration:\n");
+	if (print_config(&rv, b.first->config, NULL, err)) {
+		ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)b.first->id, err);
+		goto out;
+	}
+	if (r.first) {
+		double rs = stats_median(r.scores, r.nscores), rlo, rhi;
+		printf("runner-up: trial %lld, score %.4f over %zu repeat%s; ", (long long)r.first->id,
+		       rs, r.nscores, r.nscores == 1 ? "" : "s");
+		if (stats_bootstrap_ratio_ci(r.scores, r.nscores, b.scores, b.nscores, 0.95,
+					     BOOTSTRAP_RESAMPLES, rv.seed, &rlo, &rhi))
+			printf("too few repeats to tell whether it is worse\n");
+		else if (rhi >= 1)
+			printf("NOT significantly worse (95%% CI of its ratio to the best [%.4f, %.4f])\n",
+			       rlo, rhi);
+		else
+			printf("significantly worse (95%% CI of its ratio to the best [%.4f, %.4f])\n",
+			       rlo, rhi);
+		if (print_config(&rv, r.first->config, b.first->config, err)) {
+			ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)r.first->id, err);
+			goto out;
+		}
+	}
+	if (print_metrics(st, &rv, b.first, err))
 		ret = fail(EXIT_RUNTIME, "%s", err);
 out:
+	cview_release(&b);
+	cview_release(&r);
 	runview_release(&rv);
 	store_close(st);
 	return ret;
@@ -96,9 +157,11 @@ const struct cmd cmd_best = {
 	.name = "best",
 	.fn = best_main,
 	.summary = "show the best configuration of a run",
-	.usage = "vmtune best RUN [--db FILE]\n"
+	.usage = "vmtune best RUN [--db FILE] [--format text|json]\n"
 		 "\n"
-		 "The trial with the highest score: its configuration (with the defaults it\n"
-		 "departs from), its score with a 95% bootstrap confidence interval over its\n"
-		 "repeats, and each objective metric against the baseline.",
+		 "The incumbent: the configuration the search's racing crowned, never one that\n"
+		 "was lucky once. Its configuration (with the defaults it departs from), its\n"
+		 "score with a 95% bootstrap confidence interval over all its repeats, the\n"
+		 "runner-up and whether it is significantly worse, and each objective metric\n"
+		 "against the baseline. --format json prints one line for scripts.",
 };

@@ -1,6 +1,7 @@
 #include "runview.h"
 #include "err.h"
 #include "trial.h"
+#include "../search/racing.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -109,11 +110,76 @@ void runview_release(struct runview *rv)
 	memset(rv, 0, sizeof(*rv));
 }
 
-const struct tview *runview_best(const struct runview *rv)
+/* Pools the scores of every done trial of cfg. */
+static void gather(const struct runview *rv, const union pval *cfg, union pval *tmp,
+		   struct cview *c)
 {
-	const struct tview *best = NULL;
-	for (size_t i = 0; i < rv->n; i++)
-		if (!isnan(rv->t[i].score) && (!best || rv->t[i].score > best->score))
-			best = &rv->t[i];
-	return best;
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (isnan(t->score) || config_from_json(&rv->job.space, t->config, tmp, NULL) ||
+		    !config_equal(&rv->job.space, tmp, cfg))
+			continue;
+		if (!c->first)
+			c->first = t;
+		c->scores = xrealloc(c->scores, (c->nscores + t->nrep) * sizeof(double));
+		memcpy(c->scores + c->nscores, t->rep_scores, t->nrep * sizeof(double));
+		c->nscores += t->nrep;
+	}
+}
+
+int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
+		      char *err)
+{
+	const struct space *sp = &rv->job.space;
+	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
+	union pval *cfg = config_new(sp), *tmp = config_new(sp);
+	struct racing_entry inc, e;
+	int ret = -1;
+
+	memset(best, 0, sizeof(*best));
+	memset(runner, 0, sizeof(*runner));
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->status == TS_PROPOSED || t->status == TS_RUNNING ||
+		    (t->reason && !strcmp(t->reason, "interrupted")))
+			continue;	/* not completed: the search never observed it */
+		if (config_from_json(sp, t->config, cfg, err))
+			goto out;
+		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
+	}
+	ret = 0;
+	if (!racing_incumbent(race, &inc))
+		goto out;
+	gather(rv, inc.cfg, tmp, best);
+	best->n = inc.n;
+	best->mean = inc.mean;
+	long second = -1;
+	struct racing_entry r2 = { 0 };
+	for (size_t i = 0; i < racing_count(race); i++) {
+		racing_get(race, i, &e);
+		if (e.failed || !e.n || config_equal(sp, e.cfg, inc.cfg))
+			continue;
+		if (second < 0 || e.mean > r2.mean) {
+			second = (long)i;
+			r2 = e;
+		}
+	}
+	if (second >= 0) {
+		gather(rv, r2.cfg, tmp, runner);
+		runner->n = r2.n;
+		runner->mean = r2.mean;
+	}
+	ret = best->first ? 1 : 0;
+out:
+	racing_free(race);
+	free(cfg);
+	free(tmp);
+	return ret;
+}
+
+void cview_release(struct cview *c)
+{
+	free(c->scores);
+	memset(c, 0, sizeof(*c));
 }

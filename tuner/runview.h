@@ -36,7 +36,26 @@ struct runview {
 
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
 void runview_release(struct runview *rv);
-/* The done trial with the highest score, or NULL. */
-const struct tview *runview_best(const struct runview *rv);
+/*
+ * A measured configuration: every done trial of it, with their per-repeat
+ * scores pooled (racing's repeats are trials of their own).
+ */
+struct cview {
+	const struct tview *first;	/* its first done trial */
+	double *scores;			/* every repeat of every done trial */
+	size_t n;			/* measurements (trials) racing counted */
+	size_t nscores;
+	double mean;			/* of log scores, as racing keeps it */
+};
+
+/*
+ * The incumbent as the search's racing saw it (the run's trials replayed
+ * through it in order) and the runner-up: the other configuration with the
+ * highest mean that never failed. 0 when nothing was scored; runner->first
+ * is NULL when there is no other configuration.
+ */
+int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
+		      char *err);
+void cview_release(struct cview *c);
 
 #endif
