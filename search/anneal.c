@@ -59,8 +59,7 @@ static int anneal_propose(struct strategy *s, union pval *cfg, char *err)
 		if (n > 1)
 			gsl_ran_shuffle(s->rng, m, n, sizeof(*m));
 		for (size_t k = 0; k < n && rc; k++) {
-			memcpy(cfg, s->cur, sp->n * sizeof(*cfg));
-			cfg[m[k].param] = m[k].value;
+			move_apply(sp, s->cur, &m[k], cfg);
 			rc = history_has(s->h, cfg);
 		}
 		free(m);

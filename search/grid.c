@@ -69,6 +69,7 @@ static int grid_propose(struct strategy *s, union pval *cfg, char *err)
 	while (!s->done) {
 		for (size_t i = 0; i < s->sp->n; i++)
 			cfg[i] = value_of(&s->sp->p[i], s->digit[i]);
+		config_canonical(s->sp, cfg);	/* inactive combinations fold into one */
 		s->done = !advance(s);
 		if (!seen_add(s->seen, cfg))
 			return 0;

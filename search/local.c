@@ -65,9 +65,7 @@ static int local_propose(struct strategy *s, union pval *cfg, char *err)
 	if (best != s->center_id)
 		recenter(s, best);
 	while (s->next < s->nmoves) {
-		const struct move *m = &s->moves[s->next++];
-		memcpy(cfg, s->center, sp->n * sizeof(*cfg));
-		cfg[m->param] = m->value;
+		move_apply(sp, s->center, &s->moves[s->next++], cfg);
 		if (!history_has(s->h, cfg))
 			return 0;
 	}
@@ -76,9 +74,10 @@ static int local_propose(struct strategy *s, union pval *cfg, char *err)
 			const struct move *a = &s->moves[s->pi], *b = &s->moves[s->pj++];
 			if (a->param == b->param)
 				continue;
-			memcpy(cfg, s->center, sp->n * sizeof(*cfg));
-			cfg[a->param] = a->value;
-			cfg[b->param] = b->value;
+			move_apply(sp, s->center, a, cfg);
+			if (!param_active(sp, cfg, b->param))
+				continue;	/* the first move switched the second's knob off */
+			move_apply(sp, cfg, b, cfg);
 			if (!history_has(s->h, cfg))
 				return 0;
 		}

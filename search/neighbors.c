@@ -22,6 +22,8 @@ struct move *neighbor_moves(const struct space *sp, const union pval *cfg, size_
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct param *p = &sp->p[i];
 		uint64_t levels = param_levels(p);
+		if (!param_active(sp, cfg, i))
+			continue;	/* an inactive parameter is never varied */
 		if (levels && levels <= NEIGHBOR_FEW) {
 			uint64_t cur = param_index(p, cfg[i]);
 			for (uint64_t k = 0; k < levels; k++)
@@ -48,4 +50,14 @@ struct move *neighbor_moves(const struct space *sp, const union pval *cfg, size_
 		}
 	}
 	return v;
+}
+
+void move_apply(const struct space *sp, const union pval *from, const struct move *m,
+		union pval *cfg)
+{
+	if (cfg != from)
+		for (size_t i = 0; i < sp->n; i++)
+			cfg[i] = from[i];
+	cfg[m->param] = m->value;
+	config_canonical(sp, cfg);
 }

@@ -16,7 +16,10 @@ struct move {
 	union pval value;
 };
 
-/* Every one-knob move from cfg; *n set, caller frees. */
+/* Every one-knob move from cfg (active parameters only); *n set, caller frees. */
 struct move *neighbor_moves(const struct space *sp, const union pval *cfg, size_t *n);
+/* cfg = from with the move made; parameters it deactivates go to their default. */
+void move_apply(const struct space *sp, const union pval *from, const struct move *m,
+		union pval *cfg);
 
 #endif

@@ -52,6 +52,7 @@ static int random_propose(struct strategy *s, union pval *cfg, char *err)
 	for (int k = 0; k < MAX_DRAWS; k++) {
 		for (size_t i = 0; i < s->sp->n; i++)
 			cfg[i] = draw(s->rng, &s->sp->p[i]);
+		config_canonical(s->sp, cfg);
 		if (!seen_add(s->seen, cfg))
 			return 0;
 	}

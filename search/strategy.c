@@ -262,6 +262,7 @@ int draw_unseen(const struct space *sp, void *rng, const struct history *h, unio
 	for (int k = 0; k < 100000; k++) {
 		for (size_t i = 0; i < sp->n; i++)
 			cfg[i] = param_draw(&sp->p[i], rng);
+		config_canonical(sp, cfg);
 		if (!history_has(h, cfg))
 			return 0;
 	}

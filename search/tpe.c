@@ -21,6 +21,8 @@
  *
  * Configurations are scored by their mean log score over every measurement
  * (racing's repeats included); a failed configuration counts among the bad.
+ * A conditional parameter is modelled from the observations in which it was
+ * active, and counts only in candidates in which it is.
  */
 #include "strategy.h"
 #include "neighbors.h"
@@ -211,9 +213,15 @@ static union pval model_draw(const struct model *md, gsl_rng *r)
 	return value_of_unit(md->p, mixture_draw(&md->ml, r));
 }
 
-static void model_build(struct model *md, const struct param *p, const struct history *h,
+/*
+ * The densities of parameter pi from the observations in which it is active
+ * (order: best first; the first ngood of those are the good).
+ */
+static void model_build(struct model *md, const struct space *sp, const struct history *h,
 			const size_t *order, size_t n, size_t ngood, size_t pi)
 {
+	const struct param *p = &sp->p[pi];
+	size_t nl = 0, ng = 0;
 	memset(md, 0, sizeof(*md));
 	md->p = p;
 	md->disc = discrete(p);
@@ -226,14 +234,16 @@ static void model_build(struct model *md, const struct param *p, const struct hi
 		for (uint64_t k = 0; k < md->levels; k++)
 			md->l[k] = md->g[k] = TPE_PRIOR / (double)md->levels;
 		for (size_t j = 0; j < n; j++) {
-			uint64_t k = param_index(p, history_config(h, order[j])[pi]);
-			if (k < md->levels)
-				(j < ngood ? md->l : md->g)[k] += 1.0;
+			const union pval *c = history_config(h, order[j]);
+			uint64_t k = param_index(p, c[pi]);
+			if (k >= md->levels || !param_active(sp, c, pi))
+				continue;
+			(j < ngood ? md->l : md->g)[k] += 1.0;
+			*(j < ngood ? &nl : &ng) += 1;
 		}
-		double sl = TPE_PRIOR + (double)ngood, sg = TPE_PRIOR + (double)(n - ngood);
 		for (uint64_t k = 0; k < md->levels; k++) {
-			md->l[k] /= sl;
-			md->g[k] /= sg;
+			md->l[k] /= TPE_PRIOR + (double)nl;
+			md->g[k] /= TPE_PRIOR + (double)ng;
 		}
 		return;
 	}
@@ -244,14 +254,17 @@ static void model_build(struct model *md, const struct param *p, const struct hi
 	if (!md->mu_l || !md->sd_l || !md->mu_g || !md->sd_g)
 		abort();
 	for (size_t j = 0; j < n; j++) {
-		double u = unit_of(p, history_config(h, order[j])[pi]);
+		const union pval *c = history_config(h, order[j]);
+		if (!param_active(sp, c, pi))
+			continue;
+		double u = unit_of(p, c[pi]);
 		if (j < ngood)
-			md->mu_l[j] = u;
+			md->mu_l[nl++] = u;
 		else
-			md->mu_g[j - ngood] = u;
+			md->mu_g[ng++] = u;
 	}
-	mixture_init(&md->ml, md->mu_l, md->sd_l, ngood);
-	mixture_init(&md->mg, md->mu_g, md->sd_g, n - ngood);
+	mixture_init(&md->ml, md->mu_l, md->sd_l, nl);
+	mixture_init(&md->mg, md->mu_g, md->sd_g, ng);
 }
 
 static void model_release(struct model *md)
@@ -291,7 +304,8 @@ static void consider(const struct model *md, const struct space *sp, const struc
 {
 	double score = 0;
 	for (size_t i = 0; i < sp->n; i++)
-		score += model_logratio(&md[i], cand[i]);
+		if (param_active(sp, cand, i))
+			score += model_logratio(&md[i], cand[i]);
 	if (score > *best && !history_has(h, cand)) {
 		*best = score;
 		memcpy(cfg, cand, sp->n * sizeof(*cfg));
@@ -320,7 +334,7 @@ static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 	qsort(order, n, sizeof(*order), by_value_desc);
 	size_t ngood = gamma_of(n);
 	for (size_t i = 0; i < sp->n; i++)
-		model_build(&md[i], &sp->p[i], s->h, order, n, ngood, i);
+		model_build(&md[i], sp, s->h, order, n, ngood, i);
 
 	double best = -INFINITY;
 	int found = 0;
@@ -330,8 +344,7 @@ static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 		struct move *m = top < 0 ? NULL
 			: neighbor_moves(sp, history_config(s->h, (size_t)top), &nm);
 		for (size_t k = 0; k < nm; k++) {
-			memcpy(cand, history_config(s->h, (size_t)top), sp->n * sizeof(*cand));
-			cand[m[k].param] = m[k].value;
+			move_apply(sp, history_config(s->h, (size_t)top), &m[k], cand);
 			consider(md, sp, s->h, cand, cfg, &best, &found);
 		}
 		free(m);
@@ -340,6 +353,7 @@ static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 		for (int c = 0; c < TPE_CANDIDATES; c++) {
 			for (size_t i = 0; i < sp->n; i++)
 				cand[i] = model_draw(&md[i], s->rng);
+			config_canonical(sp, cand);
 			consider(md, sp, s->h, cand, cfg, &best, &found);
 		}
 	for (size_t i = 0; i < sp->n; i++)

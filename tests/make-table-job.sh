@@ -1,9 +1,9 @@
 #!/bin/sh
 # Writes a job file searching a dataset table through tests/x264-lookup.sh:
 # one bool parameter per option column, defaults from the first row.
-#   make-table-job.sh TABLE.csv METRIC TRIALS SEED > job.yaml
+#   make-table-job.sh TABLE.csv METRIC TRIALS SEED [STRATEGY] > job.yaml
 set -eu
-table=$1 metric=$2 trials=$3 seed=$4
+table=$1 metric=$2 trials=$3 seed=$4 strategy=${5:-random}
 here=$(cd "$(dirname "$0")" && pwd)
 cat <<YAML
 name: $(basename "$table" .csv)
@@ -17,7 +17,7 @@ awk -F, 'NR == 1 { for (i = 1; i < NF; i++) { n = $i; sub(/^\$/, "", n); name[i]
 NR == 2 { for (i = 1; i < NF; i++) printf "  %s: {type: bool, default: %s}\n", name[i], ($i + 0 ? "true" : "false"); exit }' "$table"
 cat <<YAML
 objective: {metric: $metric, goal: minimize}
-strategy: random
+strategy: $strategy
 budget: {trials: $trials}
 seed: $seed
 YAML

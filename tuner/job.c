@@ -169,7 +169,8 @@ static yaml_node_t *lookup(struct ctx *c, yaml_node_t *map, const char *key)
 
 /* ---- parameters ------------------------------------------------------- */
 
-static const char *const param_keys[] = { "type", "min", "max", "step", "values", "default", NULL };
+static const char *const param_keys[] = { "type", "min", "max", "step", "values", "default",
+					   "when", NULL };
 
 static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
 {
@@ -237,6 +238,43 @@ static int param_default(struct ctx *c, yaml_node_t *spec, struct param *p)
 	return 0;
 }
 
+/* when: {PARENT: [VALUE, ...]}: active only while an earlier PARENT holds one of them. */
+static int param_when(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *w = lookup(c, spec, "when");
+	const struct space *sp = &c->job->space;
+	char msg[ERR_LEN];
+	size_t up;
+	if (!w)
+		return 0;
+	if (w->type != YAML_MAPPING_NODE ||
+	    w->data.mapping.pairs.top - w->data.mapping.pairs.start != 1)
+		return fail(c, w, "expected 'when: {PARAMETER: [VALUE, ...]}' naming one parameter");
+	yaml_node_t *k = node(c, w->data.mapping.pairs.start->key);
+	yaml_node_t *vals = node(c, w->data.mapping.pairs.start->value);
+	const char *name = (const char *)k->data.scalar.value;
+	const struct param *parent = space_find(sp, name, &up);
+	if (!parent || up + 1 >= sp->n)
+		return fail(c, k, "'when' names '%s', which is not a parameter listed before '%s'",
+			    name, p->name);
+	if (vals->type != YAML_SEQUENCE_NODE || vals->data.sequence.items.top ==
+						    vals->data.sequence.items.start)
+		return fail(c, vals, "expected a list of values of '%s'", name);
+	size_t n = (size_t)(vals->data.sequence.items.top - vals->data.sequence.items.start);
+	p->when = xcalloc(n, sizeof(*p->when));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *v = node(c, vals->data.sequence.items.start[i]);
+		const char *s;
+		if (want_scalar(c, v, "a value", &s))
+			return -1;
+		if (pval_parse(parent, s, &p->when[i], msg))
+			return fail(c, v, "'when' value of '%s': %s", name, msg);
+		p->nwhen = i + 1;
+	}
+	p->parent = up + 1;
+	return 0;
+}
+
 /* Keys that make no sense for a type are errors, not silently ignored. */
 static int param_extra_keys(struct ctx *c, yaml_node_t *spec, const struct param *p)
 {
@@ -285,6 +323,8 @@ static int parse_param(struct ctx *c, const char *key, yaml_node_t *k, yaml_node
 	if ((q->type == P_INT || q->type == P_FLOAT) && param_bounds(c, spec, q))
 		return -1;
 	if (q->type == P_CAT && param_values(c, spec, q))
+		return -1;
+	if (param_when(c, spec, q))
 		return -1;
 	return param_default(c, spec, q);
 }

@@ -15,6 +15,8 @@
  *     ratio: {type: float, min: 0, max: 1, step: 0.1, default: 0.5}
  *     tool:  {type: categorical, values: [gzip, xz], default: gzip}
  *     fast:  {type: bool, default: false}
+ *     window: {type: int, min: 1, max: 8, default: 4, when: {tool: [xz]}}
+ *                                  # exists only while tool is xz
  *   objective:                     # required: one of the two forms
  *     metric: x264.time
  *     goal: minimize

@@ -206,9 +206,31 @@ void space_release(struct space *sp)
 		for (size_t k = 0; k < sp->p[i].nvalues; k++)
 			free(sp->p[i].values[k]);
 		free(sp->p[i].values);
+		free(sp->p[i].when);
 	}
 	free(sp->p);
 	space_init(sp);
+}
+
+int param_active(const struct space *sp, const union pval *cfg, size_t i)
+{
+	const struct param *p = &sp->p[i];
+	if (!p->parent)
+		return 1;
+	size_t up = p->parent - 1;
+	if (!param_active(sp, cfg, up))
+		return 0;
+	for (size_t k = 0; k < p->nwhen; k++)
+		if (pval_equal(&sp->p[up], cfg[up], p->when[k]))
+			return 1;
+	return 0;
+}
+
+void config_canonical(const struct space *sp, union pval *cfg)
+{
+	for (size_t i = 0; i < sp->n; i++)	/* parents come first */
+		if (!param_active(sp, cfg, i))
+			cfg[i] = sp->p[i].def;
 }
 
 void space_add(struct space *sp, struct param *p)

@@ -33,6 +33,12 @@ struct param {
 	char **values;		/* P_CAT */
 	size_t nvalues;
 	union pval def;
+	/* Conditional: active only while the parameter at index parent - 1 (an
+	 * earlier one) holds one of `when`; parent 0: unconditional. An inactive
+	 * parameter holds its default in every configuration. */
+	size_t parent;
+	union pval *when;
+	size_t nwhen;
 };
 
 struct space {
@@ -67,6 +73,11 @@ void space_release(struct space *sp);
 /* Takes ownership of the strings in *p. */
 void space_add(struct space *sp, struct param *p);
 const struct param *space_find(const struct space *sp, const char *name, size_t *index);
+
+/* Is parameter i active in cfg (its parent, recursively, allowing it)? */
+int param_active(const struct space *sp, const union pval *cfg, size_t i);
+/* Puts every inactive parameter of cfg back to its default. */
+void config_canonical(const struct space *sp, union pval *cfg);
 
 union pval *config_new(const struct space *sp);
 union pval *config_defaults(const struct space *sp);

@@ -165,4 +165,48 @@ YAML
 	grep -q "no scored trial (the baseline was not measured)" "$T/err"
 }
 expect "a failed baseline is said; the search goes on; best says why it has none" baseline_failure
+
+# Racing on a noisy workload: t = (x - 2)^2 + 10, times noise from the trial id.
+racing_and_conditions() {
+	cat > noisy.sh <<'SH'
+#!/bin/sh
+n=$(( (VMTUNE_TRIAL * 7919) % 11 ))	# 0..10: up to 10% noise
+t=$(( ((VMTUNE_P_X - 2) * (VMTUNE_P_X - 2) + 10) * (100 + n) ))
+[ "$VMTUNE_P_TOOL" = xz ] && t=$((t + VMTUNE_P_LEVEL * 10))
+echo "{\"metric\":\"t\",\"value\":$t}"
+SH
+	chmod +x noisy.sh
+	cat > noisy.yaml <<'YAML'
+target: {kind: exec, command: [./noisy.sh]}
+parameters:
+  x: {type: int, min: 0, max: 6, default: 6}
+  tool: {type: categorical, values: [gzip, xz], default: gzip}
+  level: {type: int, min: 1, max: 9, default: 9, when: {tool: [xz]}}
+objective: {metric: t, goal: minimize}
+budget: {trials: 30}
+seed: 3
+YAML
+	exits_with 0 "$VMTUNE" search noisy.yaml --db n.db || return 1
+	[ "$(sql n.db "select strategy from runs")" = tpe ] || die "tpe is not the default"
+	[ "$(sql n.db "select count(*) from trials where status = 'done'")" -eq 30 ] || die "budget"
+	[ "$(sql n.db "select count(*) from trials where origin = 'repeat'")" -ge 1 ] || die "racing repeated nothing"
+	# repeats measure configurations measured before; nothing else twice
+	[ "$(sql n.db "select count(*) from trials r where origin = 'repeat' and not exists
+		(select 1 from trials t where t.config = r.config and t.id < r.id)")" -eq 0 ] || die "repeat of what?"
+	[ "$(sql n.db "select count(*) from (select config from trials where origin != 'repeat'
+		group by config having count(*) > 1)")" -eq 0 ] || die "a configuration proposed twice"
+	# level exists only with xz: with gzip it stays at its default
+	[ "$(sql n.db "select count(*) from trials where json_extract(config, '$.tool') = 'gzip'
+		and json_extract(config, '$.level') != 9")" -eq 0 ] || die "an inactive level varied"
+	[ "$(sql n.db "select count(distinct json_extract(config, '$.level')) from trials
+		where json_extract(config, '$.tool') = 'xz'")" -ge 1 ] || die "xz never tried"
+	"$VMTUNE" best 1 --db n.db > nb.out || return 1
+	grep -qE "^  x +2 +\(default 6\)" nb.out || die "best: $(cat nb.out)"
+	grep -qE "^trial [0-9]+: score [0-9.]+  95% CI \[[0-9.]+, [0-9.]+\] over [2-9] repeats" nb.out ||
+		die "no CI over repeats: $(head -3 nb.out)"
+	grep -qE "^runner-up: trial [0-9]+, score [0-9.]+ over [0-9]+ repeats?; " nb.out || die "no runner-up"
+	"$VMTUNE" best 1 --db n.db --format json | jq -e '.config.x == 2 and .repeats >= 2' >/dev/null ||
+		die "json: $("$VMTUNE" best 1 --db n.db --format json)"
+}
+expect "tpe with racing: repeats only of measured ones, inactive parameters fixed, best over repeats" racing_and_conditions
 finish

@@ -20,7 +20,7 @@ job() {
 		[ -z "$uri" ] || printf '  uri: "%s"\n' "$uri"
 		printf 'parameters:\n'
 		printf '  %s\n' "$@"
-		printf 'objective: {metric: pingpong.rtt, goal: minimize}\nstrategy: grid\nbudget: {trials: 2}\n'
+		printf 'objective: {metric: pingpong.rtt, goal: minimize}\nstrategy: grid\nrepeats: 1\nbudget: {trials: 2}\n'
 	} > "$name.yaml"
 }
 

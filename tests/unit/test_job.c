@@ -60,11 +60,30 @@ static void defaults_and_goal(void **state)
 			"objective: {metric: t, goal: minimize}\n";
 	assert_int_equal(job_load_text(&job, y, "dir/short.yaml", "/tmp", err), 0);
 	assert_string_equal(job.name, "short");
-	assert_string_equal(job.strategy, "random");
+	assert_string_equal(job.strategy, "tpe");
+	assert_int_equal(job.repeats, 0);	/* auto: racing */
 	assert_int_equal(job.budget_trials, JOB_DEFAULT_TRIALS);
 	assert_int_equal(job.obj.n, 1);
 	assert_int_equal(job.obj.t[0].better, BETTER_LOWER);
 	assert_false(job.has_seed);
+	job_release(&job);
+
+	y = "target: {kind: exec, command: [true]}\n"
+	    "parameters:\n"
+	    "  tool: {type: categorical, values: [gzip, xz, zstd], default: gzip}\n"
+	    "  level: {type: int, min: 1, max: 9, default: 6, when: {tool: [xz, zstd]}}\n"
+	    "objective: {metric: t, goal: minimize}\n"
+	    "repeats: auto\n";
+	assert_int_equal(job_load_text(&job, y, "c.yaml", "/tmp", err), 0);
+	assert_int_equal(job.repeats, 0);
+	assert_int_equal(job.space.p[1].parent, 1);	/* index 0, plus one */
+	assert_int_equal(job.space.p[1].nwhen, 2);
+	union pval cfg[2] = { { .c = 0 }, { .i = 3 } };
+	assert_false(param_active(&job.space, cfg, 1));
+	config_canonical(&job.space, cfg);
+	assert_int_equal(cfg[1].i, 6);
+	cfg[0].c = 2;
+	assert_true(param_active(&job.space, cfg, 1));
 	job_release(&job);
 }
 

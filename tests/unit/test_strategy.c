@@ -1,9 +1,13 @@
 #include "unit.h"
 #include "../../search/strategy.h"
+#include "../../search/racing.h"
 #include "../../tuner/err.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_randist.h>
 
 static struct space space3(void)
 {
@@ -113,6 +117,215 @@ static void registry(void **state)
 	space_release(&sp);
 }
 
+/* ---- every strategy on synthetic objectives -------------------------------- */
+
+static const char *const all_strategies[] = { "tpe", "local", "anneal", "random", "grid" };
+
+/* x, y in 0..5, fast, tool of 3: 216 configurations, optimum x=4 y=1 fast tool=c. */
+static struct space separable(void)
+{
+	struct space sp;
+	space_init(&sp);
+	struct param x = { .name = strdup("x"), .type = P_INT, .min = 0, .max = 5, .step = 1 };
+	struct param y = { .name = strdup("y"), .type = P_INT, .min = 0, .max = 5, .step = 1 };
+	struct param f = { .name = strdup("fast"), .type = P_BOOL };
+	struct param t = { .name = strdup("tool"), .type = P_CAT, .nvalues = 3 };
+	t.values = malloc(3 * sizeof(char *));
+	t.values[0] = strdup("a"), t.values[1] = strdup("b"), t.values[2] = strdup("c");
+	space_add(&sp, &x);
+	space_add(&sp, &y);
+	space_add(&sp, &f);
+	space_add(&sp, &t);
+	return sp;
+}
+
+/* Higher is better; each parameter adds its own penalty. */
+static double separable_score(const union pval *c)
+{
+	double pen = (double)llabs(c[0].i - 4) + 0.5 * (double)llabs(c[1].i - 1) +
+		     (c[2].b ? 0 : 0.7) + (c[3].c == 2 ? 0 : 0.4);
+	return exp(-pen);
+}
+
+/*
+ * The trial loop in miniature: baseline first, racing's repeats, the
+ * strategy's proposals, `budget` measurements. Returns racing's incumbent.
+ */
+static union pval *drive(const char *name, struct space *sp, uint64_t seed, int budget,
+			 double (*f)(const union pval *), double sigma, char **trace)
+{
+	const struct strategy_ops *ops = strategy_find(name);
+	struct strategy *s;
+	char err[ERR_LEN];
+	struct strbuf out = STRBUF_INIT;
+	union pval *cfg = config_defaults(sp);
+	struct racing *race = racing_new(sp, RACING_MAX_REPEATS);
+	gsl_rng *noise = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(noise, (unsigned long)seed);
+	assert_non_null(ops);
+	assert_int_equal(ops->init(&s, sp, seed, err), 0);
+	for (int n = 0; n < budget; n++) {
+		if (n && !racing_next(race, cfg) && ops->propose(s, cfg, err))
+			break;
+		double v = f(cfg) * (sigma > 0 ? exp(gsl_ran_gaussian(noise, sigma)) : 1);
+		if (trace) {
+			char *j = config_to_json(sp, cfg);
+			strbuf_addf(&out, "%s\n", j);
+			free(j);
+		}
+		ops->observe(s, cfg, 1, v);
+		racing_observe(race, cfg, 1, v);
+	}
+	struct racing_entry inc;
+	assert_true(racing_incumbent(race, &inc));
+	memcpy(cfg, inc.cfg, sp->n * sizeof(*cfg));
+	racing_free(race);
+	ops->free(s);
+	gsl_rng_free(noise);
+	if (trace)
+		*trace = strbuf_detach(&out);
+	return cfg;
+}
+
+static void every_strategy_finds_the_optimum(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	for (size_t k = 0; k < sizeof(all_strategies) / sizeof(*all_strategies); k++) {
+		const char *name = all_strategies[k];
+		/* exhaustive ones get the whole space (and racing its repeats), the
+		 * others a quarter of it */
+		int budget = !strcmp(name, "random") || !strcmp(name, "grid") ? 300 : 54;
+		for (uint64_t seed = 1; seed <= 5; seed++) {
+			union pval *best = drive(name, &sp, seed, budget, separable_score, 0, NULL);
+			if (best[0].i != 4 || best[1].i != 1 || !best[2].b || best[3].c != 2)
+				fail_msg("%s seed %llu: incumbent x=%lld y=%lld fast=%d tool=%zu", name,
+					 (unsigned long long)seed, (long long)best[0].i,
+					 (long long)best[1].i, best[2].b, best[3].c);
+			free(best);
+		}
+	}
+	space_release(&sp);
+}
+
+static void every_strategy_is_seeded(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	for (size_t k = 0; k < sizeof(all_strategies) / sizeof(*all_strategies); k++) {
+		char *a, *b, *c;
+		free(drive(all_strategies[k], &sp, 3, 40, separable_score, 0.05, &a));
+		free(drive(all_strategies[k], &sp, 3, 40, separable_score, 0.05, &b));
+		free(drive(all_strategies[k], &sp, 4, 40, separable_score, 0.05, &c));
+		assert_string_equal(a, b);
+		if (strcmp(all_strategies[k], "grid"))	/* grid ignores the seed */
+			assert_string_not_equal(a, c);
+		free(a), free(b), free(c);
+	}
+	space_release(&sp);
+}
+
+/* huge in none|2M|1G; pages (int) exists only when huge is not none. */
+static double conditional_score(const union pval *c)
+{
+	return exp(-(c[0].c == 0 ? 1.0 : 0.1 * (double)llabs(c[1].i - 3)));
+}
+
+static void inactive_parameters_never_vary(void **state)
+{
+	(void)state;
+	struct space sp;
+	space_init(&sp);
+	struct param h = { .name = strdup("huge"), .type = P_CAT, .nvalues = 3 };
+	h.values = malloc(3 * sizeof(char *));
+	h.values[0] = strdup("none"), h.values[1] = strdup("2M"), h.values[2] = strdup("1G");
+	struct param n = { .name = strdup("pages"), .type = P_INT, .min = 0, .max = 9, .step = 1,
+			   .parent = 1, .nwhen = 2 };
+	n.def.i = 5;
+	n.when = malloc(2 * sizeof(*n.when));
+	n.when[0].c = 1, n.when[1].c = 2;
+	space_add(&sp, &h);
+	space_add(&sp, &n);
+	for (size_t k = 0; k < sizeof(all_strategies) / sizeof(*all_strategies); k++) {
+		char *trace;
+		free(drive(all_strategies[k], &sp, 9, 30, conditional_score, 0, &trace));
+		int none = 0;
+		for (char *l = trace; *l; l = strchr(l, '\n') + 1)
+			if (!strncmp(l, "{\"huge\":\"none\"", 14)) {
+				none++;
+				if (strncmp(l, "{\"huge\":\"none\",\"pages\":5}\n", 26))
+					fail_msg("%s varied an inactive parameter: %.40s", all_strategies[k], l);
+			}
+		assert_true(none >= 1);	/* the baseline at least */
+		free(trace);
+	}
+	space_release(&sp);
+}
+
+/* ---- racing -------------------------------------------------------------- */
+
+static void racing_promotes_only_over_as_many_repeats(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	union pval *cfg = config_new(&sp);
+	int promotions = 0;
+	for (unsigned long seed = 1; seed <= 200; seed++) {
+		struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
+		gsl_rng_set(r, seed);
+		for (int n = 0; n < 60; n++) {
+			if (!racing_next(race, cfg))	/* a new configuration, any */
+				for (size_t i = 0; i < sp.n; i++)
+					cfg[i] = param_draw(&sp.p[i], r);
+			struct racing_entry before, after;
+			int had = racing_incumbent(race, &before);
+			size_t before_n = before.n;
+			const union pval *before_cfg = before.cfg;
+			racing_observe(race, cfg, 1,
+				       separable_score(cfg) * exp(gsl_ran_gaussian(r, 0.3)));
+			assert_true(racing_incumbent(race, &after));
+			if (had && after.cfg != before_cfg) {
+				promotions++;
+				if (after.n < before_n)
+					fail_msg("seed %lu: promoted with %zu repeats over %zu", seed,
+						 after.n, before_n);
+			}
+		}
+		racing_free(race);
+	}
+	assert_true(promotions > 100);	/* the property was exercised */
+	assert_true(RACING_MAX_REPEATS > 1);
+	free(cfg);
+	gsl_rng_free(r);
+	space_release(&sp);
+}
+
+static void racing_does_not_crown_a_lucky_one(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	union pval *good = config_defaults(&sp), *lucky = config_defaults(&sp), *cfg = config_new(&sp);
+	lucky[0].i = 1;
+	struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
+	racing_observe(race, good, 1, 1.00);
+	assert_true(racing_next(race, cfg));	/* the second look at the first */
+	assert_true(config_equal(&sp, cfg, good));
+	racing_observe(race, good, 1, 1.04);
+	racing_observe(race, lucky, 1, 1.10);	/* better once: not enough */
+	struct racing_entry inc;
+	assert_true(racing_incumbent(race, &inc));
+	assert_true(config_equal(&sp, inc.cfg, good));
+	assert_true(racing_next(race, cfg));	/* competitive: measured again */
+	assert_true(config_equal(&sp, cfg, lucky));
+	racing_observe(race, lucky, 1, 0.90);	/* it was luck */
+	assert_true(racing_incumbent(race, &inc));
+	assert_true(config_equal(&sp, inc.cfg, good));
+	racing_free(race);
+	free(good), free(lucky), free(cfg);
+	space_release(&sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +333,11 @@ int main(void)
 		cmocka_unit_test(random_never_repeats_and_exhausts),
 		cmocka_unit_test(grid_covers_everything),
 		cmocka_unit_test(registry),
+		cmocka_unit_test(every_strategy_finds_the_optimum),
+		cmocka_unit_test(every_strategy_is_seeded),
+		cmocka_unit_test(inactive_parameters_never_vary),
+		cmocka_unit_test(racing_promotes_only_over_as_many_repeats),
+		cmocka_unit_test(racing_does_not_crown_a_lucky_one),
 	};
 	return cmocka_run_group_tests_name("strategy", tests, NULL, NULL);
 }
