@@ -36,7 +36,8 @@ LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricli
 	results/store.c results/stats.c results/score.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
-	tuner/cmd_topology.c tuner/cmd_doctor.c tuner/cmd_report.c
+	tuner/cmd_topology.c tuner/cmd_doctor.c tuner/cmd_report.c tuner/cmd_baseline.c \
+	tuner/cmd_check.c tuner/cmd_apply.c
 GEN_SRC := $(B)/default-job.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 

@@ -26,4 +26,12 @@ int stats_bootstrap_ratio_ci(const double *x, size_t nx, const double *y, size_t
 			     double level, unsigned resamples, uint64_t seed, double *lo,
 			     double *hi);
 
+/*
+ * Mann-Whitney U test of x against y: *u is U of x (the number of pairs in
+ * which x's value is the larger, ties counting half), the return the
+ * two-sided p. Exact when there are no ties and nx * ny <= 400, else the
+ * normal approximation with the tie correction. NaN when a side is empty.
+ */
+double stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, double *u);
+
 #endif

@@ -114,6 +114,13 @@ static const char *const migrations[] = {
 	"DROP TABLE trials;"
 	"ALTER TABLE trials_v4 RENAME TO trials;"
 	"CREATE INDEX trials_run ON trials(run_id, id);",
+	/* 4 -> 5: named baselines for vmtune check */
+	"CREATE TABLE baselines ("
+	"  name TEXT PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  trial_id INTEGER REFERENCES trials(id),"
+	"  config TEXT NOT NULL,"
+	"  created_at REAL NOT NULL);",
 };
 
 static const char *const status_names[] = {
@@ -844,4 +851,104 @@ int store_journal_mark_path(struct store *st, const char *path, char *err)
 	sqlite3_bind_double(s, 1, now());
 	bind_text(s, 2, path);
 	return exec_done(st, s, err, "cannot update host journal");
+}
+
+/* ---- baselines ------------------------------------------------------------ */
+
+int store_baseline_save(struct store *st, const struct baseline *b, int replace, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, replace
+		    ? "INSERT OR REPLACE INTO baselines (name, run_id, trial_id, config, created_at)"
+		      " VALUES (?, ?, ?, ?, ?)"
+		    : "INSERT INTO baselines (name, run_id, trial_id, config, created_at)"
+		      " VALUES (?, ?, ?, ?, ?)", err))
+		return -1;
+	bind_text(s, 1, b->name);
+	sqlite3_bind_int64(s, 2, b->run_id);
+	if (b->trial_id)
+		sqlite3_bind_int64(s, 3, b->trial_id);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text(s, 4, b->config);
+	sqlite3_bind_double(s, 5, now());
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CONSTRAINT)
+		return seterr(err, "baseline '%s' exists (--force replaces it)", b->name), -1;
+	if (rc != SQLITE_DONE)
+		return sqlerr(st, err, "cannot save the baseline");
+	return 0;
+}
+
+static void baseline_from_row(sqlite3_stmt *s, struct baseline *b)
+{
+	b->name = xstrdup(col_text(s, 0));
+	b->run_id = sqlite3_column_int64(s, 1);
+	b->trial_id = sqlite3_column_int64(s, 2);
+	b->config = xstrdup(col_text(s, 3));
+	b->created_at = sqlite3_column_double(s, 4);
+}
+
+int store_baseline_get(struct store *st, const char *name, struct baseline *b, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "SELECT name, run_id, coalesce(trial_id, 0), config, created_at"
+		    " FROM baselines WHERE name = ?", err))
+		return -1;
+	bind_text(s, 1, name);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		baseline_from_row(s, b);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return seterr(err, "no baseline '%s' (see 'vmtune baseline list')", name), -1;
+	if (rc != SQLITE_ROW)
+		return sqlerr(st, err, "cannot read the baseline");
+	return 0;
+}
+
+int store_baseline_list(struct store *st, struct baseline **out, size_t *n, char *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (prepare(st, &s, "SELECT name, run_id, coalesce(trial_id, 0), config, created_at"
+		    " FROM baselines ORDER BY name", err))
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
+		baseline_from_row(s, &(*out)[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sqlerr(st, err, "cannot list the baselines");
+	return 0;
+}
+
+void store_baseline_release(struct baseline *b)
+{
+	free(b->name);
+	free(b->config);
+	memset(b, 0, sizeof(*b));
+}
+
+int store_metric_better(struct store *st, int64_t run, const char *metric, enum better *b,
+			char *err)
+{
+	sqlite3_stmt *s;
+	*b = BETTER_UNKNOWN;
+	if (prepare(st, &s, "SELECT m.better FROM measurements m JOIN trials t ON t.id = m.trial_id"
+		    " WHERE t.run_id = ? AND m.metric = ? AND m.better IS NOT NULL LIMIT 1", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	bind_text(s, 2, metric);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*b = !strcmp(col_text(s, 0), "higher") ? BETTER_HIGHER : BETTER_LOWER;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlerr(st, err, "cannot read a metric");
+	return 0;
 }

@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -130,6 +130,24 @@ int store_trial_samples(struct store *st, int64_t trial, struct sample **out, si
 void store_samples_free(struct sample *s, size_t n);
 /* Distinct metric names measured in a run, sorted; free each and the array. */
 int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, char *err);
+
+/*
+ * Named baselines (vmtune check): a run's configuration and the measurements
+ * of its done trials there (all of them, or trial_id's alone when set).
+ */
+struct baseline {
+	char *name, *config;
+	int64_t run_id, trial_id;	/* trial_id 0: every done trial of config */
+	double created_at;
+};
+/* -1 with "exists" in err when the name is taken and replace is 0. */
+int store_baseline_save(struct store *st, const struct baseline *b, int replace, char *err);
+int store_baseline_get(struct store *st, const char *name, struct baseline *b, char *err);
+int store_baseline_list(struct store *st, struct baseline **out, size_t *n, char *err);
+void store_baseline_release(struct baseline *b);
+/* The direction a run's measurements of metric give (BETTER_UNKNOWN when none). */
+int store_metric_better(struct store *st, int64_t run, const char *metric, enum better *b,
+			char *err);
 
 /*
  * Host-knob journal: the first original value of a knob is kept until it is

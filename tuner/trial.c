@@ -474,6 +474,46 @@ out:
 	return ret;
 }
 
+/* ---- measuring one configuration (vmtune check) ---------------------- */
+
+int search_measure(struct search *s, const union pval *cfg, int n, char *err)
+{
+	const struct job *job = s->job;
+	if (open_parts(s, err))
+		return -1;
+	char *accel = xstrdup(job->target->accel(s->tgt));
+	struct run_info ri = {
+		.name = job->name, .job_path = job->path, .job_dir = job->dir,
+		.job_text = job->text, .strategy = "check", .seed = s->seed,
+		.budget_trials = n, .accel = accel, .host = s->host,
+	};
+	int rc = store_run_create(s->st, &ri, &s->run_id, err);
+	free(accel);
+	if (rc || claim(s, getpid(), err))
+		return -1;
+	int ret = 0, interrupted = 0;
+	for (int i = 0; i < n && !ret && !interrupted; i++) {
+		int64_t id;
+		if (insert_trial(s, ORIGIN_STRATEGY, 0, cfg, &id, err)) {
+			ret = -1;
+			break;
+		}
+		rc = run_trial(s, id, cfg, 0, err);
+		if (rc < 0)
+			ret = -1;
+		interrupted = rc == 1 || (s->stop && *s->stop);
+	}
+	char msg[ERR_LEN];
+	int restored;
+	if (hostknob_restore(s->st, &restored, ret ? msg : err) && !ret)
+		ret = -1;
+	const char *status = ret ? "failed" : interrupted ? "interrupted" : "finished";
+	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
+	     claim(s, 0, ret ? msg : err)) && !ret)
+		ret = -1;
+	return ret ? -1 : interrupted;
+}
+
 /* ---- the loop --------------------------------------------------------- */
 
 int search_loop(struct search *s, enum search_end *end, char *err)

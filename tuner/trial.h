@@ -77,6 +77,11 @@ enum search_end { SEARCH_BUDGET, SEARCH_EXHAUSTED, SEARCH_INTERRUPTED };
 int search_begin(struct search *s, char *err);
 /* Existing run s->run_id: marks dead trials interrupted and replays history. */
 int search_resume(struct search *s, char *err);
+/*
+ * A new run (strategy "check") measuring cfg in n trials, for vmtune check:
+ * 0 when done, 1 when interrupted, -1 on a runtime failure.
+ */
+int search_measure(struct search *s, const union pval *cfg, int n, char *err);
 /* Runs trials until the budget is spent; -1 on a runtime failure. */
 int search_loop(struct search *s, enum search_end *end, char *err);
 void search_release(struct search *s);
