@@ -88,7 +88,7 @@ old_schema_read() {
 expect "reading an older schema says how to upgrade and changes nothing" old_schema_read
 old_schema_upgrade() {
 	exits_with 0 "$VMTUNE" search "$JOBS/good/tiny.yaml" --db old.db --trials 1 &&
-	[ "$(sql old.db "pragma user_version")" -eq 4 ] &&
+	[ "$(sql old.db "pragma user_version")" -eq "$(sed -n "s/^#define STORE_SCHEMA_VERSION //p" "$ROOT/results/store.h")" ] &&
 	[ "$(sql old.db "select count(*) from trials where run_id = 1 and status = 'done'")" -eq 3 ] &&
 	exits_with 0 "$VMTUNE" trials 1 --db old.db &&
 	[ "$("$VMTUNE" runs --db old.db | grep -c finished)" -eq 2 ]

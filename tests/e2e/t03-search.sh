@@ -62,7 +62,7 @@ stored_everything() {
 	[ "$(sql g.db "select value||unit||better from measurements m join trials t on t.id=m.trial_id where t.config='{\"x\":3,\"fast\":false}'")" = "1.0slower" ] &&
 	[ "$(sql g.db "select count(*) from trials where started_at is null or ended_at < started_at")" -eq 0 ] &&
 	[ "$(sql g.db "pragma journal_mode")" = wal ] &&
-	[ "$(sql g.db "pragma user_version")" -eq 4 ]
+	[ "$(sql g.db "pragma user_version")" -eq "$(sed -n "s/^#define STORE_SCHEMA_VERSION //p" "$ROOT/results/store.h")" ]
 }
 expect "trials, measurements, applied values and times are stored" stored_everything
 
