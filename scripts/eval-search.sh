@@ -12,18 +12,22 @@
 #    row, judged without noise) and how many seeds reached the top 1%.
 #   scripts/eval-search.sh [--seeds N] [--jobs N] [--tables "X264 BDBC"]
 #                          [--strategies "tpe local anneal random grid"]
+#                          [--sigmas "0 0.05"] [--keep DIR]   (DIR: the raw results)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=$root/../shared/datasets
 seeds=20 jobs=$(nproc) tables="X264 BDBC" strategies="tpe local anneal random grid"
-budgets="20 50 100" sigmas="0 0.05"
+budgets="20 50 100" sigmas="0 0.05" keep= optuna=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seeds) seeds=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--tables) tables=$2; shift 2 ;;
 	--strategies) strategies=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--sigmas) sigmas=$2; shift 2 ;;
+	--keep) keep=$2; shift 2 ;;
+	--no-optuna) optuna=0; shift ;;
+	-h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "eval-search.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -74,7 +78,9 @@ for table in $tables; do
 			done
 		done | xargs -P "$jobs" -L 1 bash -c 'one "$@"' _ > "$out"
 		# shellcheck disable=SC2086
-		/usr/bin/python3 "$root/scripts/eval-search.py" optuna "$csv" "$seeds" "$sigma" $budgets >> "$out"
+		[ "$optuna" -eq 0 ] ||
+			/usr/bin/python3 "$root/scripts/eval-search.py" optuna "$csv" "$seeds" "$sigma" $budgets >> "$out"
+		[ -z "$keep" ] || { mkdir -p "$keep" && cp "$out" "$keep/"; }
 		echo
 		echo "== $table ($(($(wc -l < "$csv") - 1)) rows), noise sigma $sigma, $seeds seeds"
 		/usr/bin/python3 "$root/scripts/eval-search.py" rank "$csv" "$out"

@@ -8,7 +8,9 @@
  *                                                budgets 20, 50 and 100
  *   search-sim propose TRIALS PARAMS STRATEGY    ms per propose() after
  *                                                TRIALS observations
- * Build: make build/search-sim
+ * Build: make build/search-sim. SIM_NOISE=K draws another noise sequence;
+ * SIM_RANKS=1 prints, per seed at budget 50, the reported configuration's
+ * rank and the best rank measured at all (to tell exploration from racing).
  */
 #include "../search/strategy.h"
 #include "../search/racing.h"
@@ -101,10 +103,10 @@ static int table_main(int argc, char **argv)
 	for (int seed = 1; seed <= seeds; seed++) {
 		struct strategy *s;
 		gsl_rng *noise = gsl_rng_alloc(gsl_rng_mt19937);
-		gsl_rng_set(noise, (unsigned long)seed * 7919);
+		gsl_rng_set(noise, (unsigned long)seed * 7919 + (getenv("SIM_NOISE") ? strtoul(getenv("SIM_NOISE"), NULL, 10) : 0));
 		ops->init(&s, &sp, (uint64_t)seed, err);
 		struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
-		double base = NAN;
+		double base = NAN, seen_best = 0;
 		int b = 0;
 		for (int n = 1; n <= 100; n++) {
 			if (n == 1)
@@ -112,6 +114,8 @@ static int table_main(int argc, char **argv)
 			else if (!racing_next(race, cfg) && ops->propose(s, cfg, err))
 				break;
 			double v = t.perf[nearest(&t, cfg)];
+			if (n == 1 || v < seen_best)
+				seen_best = v;
 			if (sigma > 0)
 				v *= exp(gsl_ran_gaussian(noise, sigma));
 			if (n == 1)
@@ -127,7 +131,10 @@ static int table_main(int argc, char **argv)
 			if (n == budgets[b]) {
 				struct racing_entry e;
 				racing_incumbent(race, &e);
-				ranks[b++][seed - 1] = rank_of(&t, t.perf[nearest(&t, e.cfg)]);
+				ranks[b][seed - 1] = rank_of(&t, t.perf[nearest(&t, e.cfg)]);
+				if (getenv("SIM_RANKS") && budgets[b] == 50)
+					fprintf(stderr, "%zu %zu\n", ranks[b][seed - 1], rank_of(&t, seen_best));
+				b++;
 			}
 		}
 		racing_free(race);
