@@ -69,12 +69,37 @@ static void score_geomean(void **state)
 	objective_release(&o);
 }
 
+static void mann_whitney(void **state)
+{
+	(void)state;
+	double a[] = { 1, 2, 3, 4, 5 }, b[] = { 6, 7, 8, 9, 10 }, u;
+	/* fully separated 5 vs 5: exact two-sided p = 2 / C(10, 5) = 2 / 252 */
+	assert_float_equal(stats_mann_whitney(a, 5, b, 5, &u), 2.0 / 252, 1e-12);
+	assert_float_equal(u, 0, 0);
+	assert_float_equal(stats_mann_whitney(b, 5, a, 5, &u), 2.0 / 252, 1e-12);
+	assert_float_equal(u, 25, 0);
+	/* 3 vs 3 interleaved: U = 4 of 9, exact two-sided p = 0.7 */
+	double c[] = { 1, 3, 5 }, d[] = { 2, 4, 6 };
+	assert_float_equal(stats_mann_whitney(c, 3, d, 3, &u), 0.7, 1e-12);
+	assert_float_equal(u, 3, 0);
+	/* all tied: no evidence at all */
+	double e[] = { 2, 2, 2 }, f[] = { 2, 2, 2 };
+	assert_float_equal(stats_mann_whitney(e, 3, f, 3, &u), 1, 1e-12);
+	assert_true(isnan(stats_mann_whitney(a, 0, b, 5, &u)));
+	/* the ratio CI of two clearly different samples excludes 1 */
+	double lo, hi;
+	assert_int_equal(stats_bootstrap_ratio_ci(b, 5, a, 5, 0.95, 2000, 1, &lo, &hi), 0);
+	assert_true(lo > 1 && hi > lo);
+	assert_int_equal(stats_bootstrap_ratio_ci(b, 1, a, 1, 0.95, 2000, 1, &lo, &hi), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(median_mad),
 		cmocka_unit_test(bootstrap),
 		cmocka_unit_test(score_geomean),
+		cmocka_unit_test(mann_whitney),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
