@@ -16,11 +16,12 @@
  * proposal can be a one-knob move from the best configuration so far: the
  * most promising by the same l(x) / g(x), or an untried one in a seeded
  * random order (the marginals l and g can steer away from a knob that
- * matters only together with others). Which of the three comes next is
- * Thompson sampling over how often each found a new best, so the moves get
- * the turns where they pay (BDBC) and the draws where those do (x264):
- * scripts/eval-search.sh measures it against random search and Optuna.
- * Parameters are modelled independently (univariate TPE, as Optuna's default).
+ * matters only together with others); or a draw from a joint model (a
+ * product kernel around one of the good configurations, ranked by the joint
+ * l/g, as BOHB's multivariate KDE), which sees how knobs interact. Which of
+ * the four comes next is Thompson sampling over how often each found a new
+ * best, so each gets the turns where it pays: scripts/eval-search.sh measures
+ * the whole against random search and Optuna.
  *
  * Configurations are scored by their mean log score over every measurement
  * (racing's repeats included); a failed configuration counts among the bad.
@@ -47,7 +48,7 @@
 #define TPE_REACH 8.0		/* bandwidths beyond which a component counts for nothing */
 
 /* How a proposal was made; each earns credit when it finds a new best. */
-enum op { OP_DRAW, OP_RATIO_MOVE, OP_RANDOM_MOVE, NOPS };
+enum op { OP_DRAW, OP_RATIO_MOVE, OP_RANDOM_MOVE, OP_JOINT, NOPS };
 
 struct strategy {
 	const struct space *sp;
@@ -342,6 +343,82 @@ static int pick_op(struct strategy *s)
 	return best;
 }
 
+/* ---- the joint model (multivariate, as BOHB's) ------------------------- */
+
+#define JOINT_EPS 0.15		/* a discrete kernel's chance of another level */
+#define JOINT_SD 0.15		/* a continuous kernel's bandwidth on [0, 1] */
+
+/* log k(x | at): the product over active parameters of one-parameter kernels. */
+static double joint_logk(const struct space *sp, const union pval *x, const union pval *at,
+			 const double *lsame, const double *lother)
+{
+	double lk = 0;
+	for (size_t j = 0; j < sp->n; j++) {
+		const struct param *p = &sp->p[j];
+		if (p->parent && !param_active(sp, x, j))
+			continue;
+		if (lsame[j] <= 0) {	/* discrete */
+			int same = p->type == P_BOOL ? x[j].b == at[j].b
+				 : p->type == P_CAT ? x[j].c == at[j].c
+				 : param_index(p, x[j]) == param_index(p, at[j]);
+			lk += same ? lsame[j] : lother[j];
+		} else {
+			double d = unit_of(p, x[j]) - unit_of(p, at[j]);
+			lk -= d * d * lsame[j];
+		}
+	}
+	return lk;
+}
+
+/*
+ * log of the mean kernel over rows order[from, to), with a flat prior worth
+ * one row. lsame/lother: per parameter, the discrete kernel's two logs, or
+ * for a continuous one lsame = 1 / (2 sd^2) (> 0).
+ */
+static double joint_logdensity(const struct space *sp, const struct history *h, const size_t *order,
+			       size_t from, size_t to, const union pval *x, const double *lsame,
+			       const double *lother, double *lk)
+{
+	double m = 0, sum = 0;
+	lk[0] = 0;	/* the prior: every point equally likely (up to a constant) */
+	for (size_t j = 0; j < sp->n; j++)
+		if (lsame[j] <= 0 && param_active(sp, x, j))
+			lk[0] -= log((double)param_levels(&sp->p[j]));
+	m = lk[0];
+	for (size_t i = from; i < to; i++) {
+		lk[i - from + 1] = joint_logk(sp, x, history_config(h, order[i]), lsame, lother);
+		if (lk[i - from + 1] > m)
+			m = lk[i - from + 1];
+	}
+	for (size_t i = 0; i <= to - from; i++)
+		sum += exp(lk[i] - m);
+	return m + log(sum / (double)(to - from + 1));
+}
+
+/* A draw around one of the good configurations. */
+static void joint_draw(struct strategy *s, const size_t *order, size_t ngood, union pval *x)
+{
+	const struct space *sp = s->sp;
+	const union pval *at = history_config(s->h, order[gsl_rng_uniform_int(s->rng, ngood)]);
+	for (size_t j = 0; j < sp->n; j++) {
+		const struct param *p = &sp->p[j];
+		uint64_t levels = param_levels(p);
+		if (discrete(p)) {
+			x[j] = at[j];
+			if (levels > 1 && gsl_rng_uniform(s->rng) < JOINT_EPS) {
+				uint64_t k = gsl_rng_uniform_int(s->rng, (unsigned long)(levels - 1));
+				if (k >= param_index(p, at[j]))
+					k++;
+				x[j] = param_level(p, k);
+			}
+		} else {
+			double u = unit_of(p, at[j]) + gsl_ran_gaussian(s->rng, JOINT_SD);
+			x[j] = value_of_unit(p, u < 0 ? 0 : u > 1 ? 1 : u);
+		}
+	}
+	config_canonical(sp, x);
+}
+
 static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 {
 	const struct space *sp = s->sp;
@@ -368,7 +445,7 @@ static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 	double best = -INFINITY;
 	int found = 0;
 	int op = pick_op(s);
-	if (op != OP_DRAW) {	/* a move from the best */
+	if (op == OP_RATIO_MOVE || op == OP_RANDOM_MOVE) {	/* a move from the best */
 		long top = history_best(s->h);
 		size_t nm = 0;
 		struct move *m = top < 0 ? NULL
@@ -388,6 +465,40 @@ static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 			}
 		}
 		free(m);
+	}
+	if (op == OP_JOINT) {	/* draws around the good ones, ranked by the joint l/g */
+		double jbest = -INFINITY, *lsame = malloc(sp->n * sizeof(double)),
+		       *lother = malloc(sp->n * sizeof(double)), *lk = malloc((n + 1) * sizeof(double));
+		if (!lsame || !lother || !lk)
+			abort();
+		for (size_t j = 0; j < sp->n; j++) {
+			uint64_t levels = param_levels(&sp->p[j]);
+			if (discrete(&sp->p[j])) {
+				lsame[j] = log(levels > 1 ? 1 - JOINT_EPS : 1);
+				lother[j] = levels > 1 ? log(JOINT_EPS / (double)(levels - 1)) : 0;
+			} else {
+				lsame[j] = 0.5 / (JOINT_SD * JOINT_SD);
+				lother[j] = 0;
+			}
+		}
+		for (int round = 0; round < TPE_ROUNDS && !found; round++)
+			for (int c = 0; c < TPE_CANDIDATES; c++) {
+				joint_draw(s, order, ngood, cand);
+				if (history_has(s->h, cand))
+					continue;
+				double sc = joint_logdensity(sp, s->h, order, 0, ngood, cand, lsame,
+							     lother, lk) -
+					    joint_logdensity(sp, s->h, order, ngood, n, cand, lsame,
+							     lother, lk);
+				if (sc > jbest) {
+					jbest = sc;
+					memcpy(cfg, cand, sp->n * sizeof(*cfg));
+					found = 1;
+				}
+			}
+		free(lsame);
+		free(lother);
+		free(lk);
 	}
 	if (!found)
 		op = OP_DRAW;
