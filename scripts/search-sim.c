@@ -103,7 +103,8 @@ static int table_main(int argc, char **argv)
 	for (int seed = 1; seed <= seeds; seed++) {
 		struct strategy *s;
 		gsl_rng *noise = gsl_rng_alloc(gsl_rng_mt19937);
-		gsl_rng_set(noise, (unsigned long)seed * 7919 + (getenv("SIM_NOISE") ? strtoul(getenv("SIM_NOISE"), NULL, 10) : 0));
+		const char *stream = getenv("SIM_NOISE");
+		gsl_rng_set(noise, (unsigned long)seed * 7919 + (stream ? strtoul(stream, NULL, 10) : 0));
 		ops->init(&s, &sp, (uint64_t)seed, err);
 		struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
 		double base = NAN, seen_best = 0;

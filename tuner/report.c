@@ -440,7 +440,8 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 	}
 
 	gp_plot_header(gp, format, "timeline", 900, 420);
-	strbuf_addstr(gp, "set title 'Timeline of the trials'\nset xlabel 'seconds since the first trial'\n"
+	strbuf_addstr(gp, "set title 'Timeline of the trials'\n"
+			  "set xlabel 'seconds since the first trial'\n"
 			  "set ylabel 'trial'\nset yrange [0:*]\n"
 			  "plot 'timeline.dat' using 2:1:3:(0) with vectors nohead lw 4 lc rgb '#ee7733' "
 			  "title 'boot', \\\n"
