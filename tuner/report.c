@@ -189,8 +189,10 @@ static int by_kib(const void *a, const void *b)
 
 /* ---- data files --------------------------------------------------------- */
 
-static void convergence_data(const struct data *d, struct strbuf *conv, struct strbuf *failed)
+/* Returns the number of scored trials written to conv. */
+static size_t convergence_data(const struct data *d, struct strbuf *conv, struct strbuf *failed)
 {
+	size_t scored = 0;
 	const struct runview *rv = d->rv;
 	const struct space *sp = &rv->job.space;
 	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
@@ -206,13 +208,16 @@ static void convergence_data(const struct data *d, struct strbuf *conv, struct s
 		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
 		struct racing_entry inc;
 		double best = racing_incumbent(race, &inc) ? exp(inc.mean) : NAN;
-		if (t->status == TS_DONE && !isnan(t->score))
+		if (t->status == TS_DONE && !isnan(t->score)) {
 			strbuf_addf(conv, "%lld %.6g %.6g\n", (long long)t->seq, t->score, best);
-		else
+			scored++;
+		} else if (t->status != TS_DONE) {	/* done but unscored: no baseline */
 			strbuf_addf(failed, "%lld %s\n", (long long)t->seq, trial_status_name(t->status));
+		}
 	}
 	racing_free(race);
 	free(cfg);
+	return scored;
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -225,7 +230,8 @@ static int cmp_dbl(const void *a, const void *b)
  * Per value of parameter k (in the order first seen): the five-number
  * summary of the scores of the trials that had it, for candlesticks.
  */
-static void knob_data(const struct runview *rv, size_t k, struct strbuf *out)
+/* Returns the number of values written (0: no scored trial had the parameter active). */
+static size_t knob_data(const struct runview *rv, size_t k, struct strbuf *out)
 {
 	const struct space *sp = &rv->job.space;
 	union pval *cfg = config_new(sp);
@@ -264,6 +270,7 @@ static void knob_data(const struct runview *rv, size_t k, struct strbuf *out)
 	}
 	free(lv);
 	free(cfg);
+	return nlv;
 }
 
 /* Median and 95% CI of x, each divided by scale. */
@@ -377,14 +384,20 @@ static void gp_plot_header(struct strbuf *gp, const char *format, const char *na
 			  "set key top left opaque\n");
 }
 
-static void gp_script(struct strbuf *gp, const struct data *d, const char *format, size_t nbench,
-		      size_t nmemlat, size_t ntlb)
+static void gp_script(struct strbuf *gp, const struct data *d, const char *format, size_t nconv,
+		      const int *knob_plotted, size_t nbench, size_t nmemlat, size_t ntlb)
 {
 	const struct runview *rv = d->rv;
 	strbuf_addstr(gp, "# vmtune report: generated; every file named here is in this folder\n"
 			  "set datafile missing 'NaN'\nset encoding utf8\n");
 
 	gp_plot_header(gp, format, "convergence", 900, 420);
+	if (!nconv)	/* nothing scored: say so, and show where the trials failed */
+		strbuf_addstr(gp, "set title 'Convergence: no trial was scored (was the baseline "
+				  "measured?)'\nset xlabel 'trial'\nunset ytics\nset yrange [0:1]\n"
+				  "plot 'failed.dat' using 1:(0.03) with points pt 2 ps 1.2 "
+				  "lc rgb '#cc3311' title 'failed', 2 notitle\n");
+	else
 	strbuf_addstr(gp, "set title 'Convergence: score of each trial and the incumbent'\n"
 			  "set xlabel 'trial'\nset ylabel 'score (1 = the defaults, higher is better)'\n"
 			  "set y2range [0:1]\nunset y2tics\n"
@@ -398,6 +411,8 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 	for (size_t k = 0; k < rv->job.space.n; k++) {
 		const struct param *p = &rv->job.space.p[k];
 		char name[32];
+		if (!knob_plotted[k])
+			continue;
 		snprintf(name, sizeof(name), "knob-%zu", k);
 		gp_plot_header(gp, format, name, 520, 360);
 		strbuf_addstr(gp, "set title ");
@@ -706,6 +721,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 		      gp = STRBUF_INIT, prog = STRBUF_INIT;
 	const char **images = xcalloc(rv->job.space.n + 8, sizeof(char *));
 	char **knob_names = xcalloc(rv->job.space.n + 1, sizeof(char *));
+	int *knob_plotted = xcalloc(rv->job.space.n + 1, sizeof(int));
 	size_t nimages = 0;
 	int ret = -1;
 
@@ -733,7 +749,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 			goto out;
 	}
 
-	convergence_data(&d, &conv, &failed);
+	size_t nconv = convergence_data(&d, &conv, &failed);
 	size_t nbench = bench_data(&d, &bench), nmemlat = memlat_data(&d, &memlat);
 	size_t ntlb = tlb_data(&d, &tlb);
 	if (timeline_data(st, rv, &timeline, err))
@@ -748,7 +764,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	images[nimages++] = "convergence";
 	for (size_t k = 0; k < rv->job.space.n; k++) {
 		struct strbuf kd = STRBUF_INIT, name = STRBUF_INIT;
-		knob_data(rv, k, &kd);
+		knob_plotted[k] = knob_data(rv, k, &kd) > 0;
 		strbuf_addf(&name, "knob-%zu", k);
 		struct strbuf file = STRBUF_INIT;
 		strbuf_addf(&file, "%s.dat", name.buf);
@@ -758,7 +774,8 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 		knob_names[k] = strbuf_detach(&name);
 		if (rc)
 			goto out;
-		images[nimages++] = knob_names[k];
+		if (knob_plotted[k])
+			images[nimages++] = knob_names[k];
 	}
 	if (nbench)
 		images[nimages++] = "bench";
@@ -767,7 +784,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	if (ntlb)
 		images[nimages++] = "tlb";
 	images[nimages++] = "timeline";
-	gp_script(&gp, &d, o->format, nbench, nmemlat, ntlb);
+	gp_script(&gp, &d, o->format, nconv, knob_plotted, nbench, nmemlat, ntlb);
 	if (write_file(o->out, "report.gp", &gp, err))
 		goto out;
 	if (o->script_only) {
@@ -787,6 +804,7 @@ out:
 	for (size_t k = 0; k < rv->job.space.n; k++)
 		free(knob_names[k]);
 	free(knob_names);
+	free(knob_plotted);
 	free(images);
 	strbuf_release(&conv);
 	strbuf_release(&failed);

@@ -92,6 +92,20 @@ no_gnuplot() {
 	VMTUNE_GNUPLOT=/nonexistent/gnuplot exits_with 0 "$VMTUNE" best 1 --db small.db
 }
 expect "without gnuplot: report says so in one line (exit 3); best still works" no_gnuplot
+no_baseline() {
+	cat > nb.yaml <<'YAML'
+target: {kind: exec, command: [sh, -c, '[ "$VMTUNE_P_X" = 0 ] && exit 1; echo "{\"metric\":\"t\",\"value\":$VMTUNE_P_X}"']}
+parameters: {x: {type: int, min: 0, max: 5, default: 0}}
+objective: {metric: t, goal: minimize}
+budget: {trials: 4}
+YAML
+	"$VMTUNE" search nb.yaml --db nb.db --quiet >/dev/null 2>&1
+	exits_with 0 "$VMTUNE" report 1 --db nb.db --out nbr &&
+	grep -q "^nbr/index.html: 2 plots" "$T/out" && [ -s nbr/convergence.png ] && [ -s nbr/timeline.png ] &&
+	grep -q "^none: no trial was scored$" nbr/report.md &&
+	grep -q "^- trial 1 failed: exit status 1$" nbr/report.md || die "$(cat "$T/out" "$T/err")"
+}
+expect "a run whose baseline failed still gets its report: what failed, no best" no_baseline
 expect "report of a missing run exits 2" exits_with 2 "$VMTUNE" report 9 --db small.db --out x
 expect "report --format gif exits 2" exits_with 2 "$VMTUNE" report 1 --db small.db --format gif
 finish
