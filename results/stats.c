@@ -43,6 +43,14 @@ double stats_mad(const double *x, size_t n)
 	return mad;
 }
 
+static double resampled_median(gsl_rng *r, const double *x, size_t n, double *s)
+{
+	for (size_t i = 0; i < n; i++)
+		s[i] = x[gsl_rng_uniform_int(r, n)];
+	gsl_sort(s, 1, n);
+	return gsl_stats_median_from_sorted_data(s, 1, n);
+}
+
 int stats_bootstrap_median_ci(const double *x, size_t n, double level, unsigned resamples,
 			      uint64_t seed, double *lo, double *hi)
 {
@@ -54,12 +62,8 @@ int stats_bootstrap_median_ci(const double *x, size_t n, double level, unsigned 
 	double *s = malloc(n * sizeof(*s));
 	if (!r || !meds || !s)
 		abort();
-	for (unsigned b = 0; b < resamples; b++) {
-		for (size_t i = 0; i < n; i++)
-			s[i] = x[gsl_rng_uniform_int(r, n)];
-		gsl_sort(s, 1, n);
-		meds[b] = gsl_stats_median_from_sorted_data(s, 1, n);
-	}
+	for (unsigned b = 0; b < resamples; b++)
+		meds[b] = resampled_median(r, x, n, s);
 	gsl_sort(meds, 1, resamples);
 	double a = (1 - level) / 2;
 	*lo = gsl_stats_quantile_from_sorted_data(meds, 1, resamples, a);
@@ -68,14 +72,6 @@ int stats_bootstrap_median_ci(const double *x, size_t n, double level, unsigned 
 	free(meds);
 	gsl_rng_free(r);
 	return 0;
-}
-
-static double resampled_median(gsl_rng *r, const double *x, size_t n, double *s)
-{
-	for (size_t i = 0; i < n; i++)
-		s[i] = x[gsl_rng_uniform_int(r, n)];
-	gsl_sort(s, 1, n);
-	return gsl_stats_median_from_sorted_data(s, 1, n);
 }
 
 int stats_bootstrap_ratio_ci(const double *x, size_t nx, const double *y, size_t ny,

@@ -11,20 +11,11 @@ seeds=${1:-100} sigma=${2:-0.03} slow=${3:-1.10}
 make -s -C "$root" vmtune >&2
 dir=$(mktemp -d /tmp/vmtune-gate.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-cat > "$dir/gate.yaml" <<YAML
-name: gate
-target: {kind: exec, command: [sh, $root/tests/gate-work.sh]}
-parameters:
-  level: {type: int, min: 1, max: 9, default: 5}
-objective: {metric: app.time, goal: minimize}
-repeats: 5
-budget: {trials: 1}
-YAML
 flagged=0 passed=0 errors=0
 export GATE_SIGMA=$sigma
 for seed in $(seq 1 "$seeds"); do
 	db=$dir/$seed.db
-	GATE_SEED=$seed "$root/vmtune" search "$dir/gate.yaml" --db "$db" --quiet >/dev/null
+	GATE_SEED=$seed "$root/vmtune" search "$root/tests/jobs/gate.yaml" --db "$db" --quiet >/dev/null
 	"$root/vmtune" baseline save main 1 --db "$db" >/dev/null
 	rc=0
 	GATE_SEED=$seed GATE_FACTOR=$slow "$root/vmtune" check --baseline main --db "$db" --quiet >/dev/null || rc=$?

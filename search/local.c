@@ -28,9 +28,9 @@ static int local_init(struct strategy **out, const struct space *sp, uint64_t se
 {
 	struct strategy *s = calloc(1, sizeof(*s));
 	(void)err;
-	if (!s || !(s->rng = gsl_rng_alloc(gsl_rng_mt19937)))
+	if (!s)
 		abort();
-	gsl_rng_set(s->rng, (unsigned long)seed);
+	s->rng = strategy_rng(seed);
 	s->sp = sp;
 	s->h = history_new(sp);
 	s->size = space_size(sp);

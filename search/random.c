@@ -24,24 +24,14 @@ static int random_init(struct strategy **out, const struct space *sp, uint64_t s
 {
 	struct strategy *s = calloc(1, sizeof(*s));
 	(void)err;
-	if (!s || !(s->rng = gsl_rng_alloc(gsl_rng_mt19937)))
+	if (!s)
 		abort();
-	gsl_rng_set(s->rng, (unsigned long)seed);
+	s->rng = strategy_rng(seed);
 	s->sp = sp;
 	s->seen = seen_new(sp);
 	s->size = space_size(sp);
 	*out = s;
 	return 0;
-}
-
-static union pval draw(gsl_rng *r, const struct param *p)
-{
-	uint64_t levels = param_levels(p);
-	if (levels)
-		return param_level(p, gsl_rng_uniform_int(r, (unsigned long)levels));
-	union pval v;
-	v.f = p->min + gsl_rng_uniform(r) * (p->max - p->min);
-	return v;
 }
 
 static int random_propose(struct strategy *s, union pval *cfg, char *err)
@@ -51,7 +41,7 @@ static int random_propose(struct strategy *s, union pval *cfg, char *err)
 		return 1;
 	for (int k = 0; k < MAX_DRAWS; k++) {
 		for (size_t i = 0; i < s->sp->n; i++)
-			cfg[i] = draw(s->rng, &s->sp->p[i]);
+			cfg[i] = param_draw(&s->sp->p[i], s->rng);
 		config_canonical(s->sp, cfg);
 		if (!seen_add(s->seen, cfg))
 			return 0;

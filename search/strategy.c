@@ -246,6 +246,15 @@ void history_free(struct history *h)
 	free(h);
 }
 
+void *strategy_rng(uint64_t seed)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!r)
+		abort();
+	gsl_rng_set(r, (unsigned long)seed);
+	return r;
+}
+
 union pval param_draw(const struct param *p, void *rng)
 {
 	gsl_rng *r = rng;

@@ -62,6 +62,8 @@ long history_best(const struct history *h);
 int history_has(const struct history *h, const union pval *cfg);
 void history_free(struct history *h);
 
+/* GSL's MT19937 seeded with seed: one seed, one sequence on every machine. */
+void *strategy_rng(uint64_t seed);
 /* A uniformly drawn value of p (continuous floats uniformly in [min, max)). */
 union pval param_draw(const struct param *p, void *gsl_rng);
 /* A random configuration not in h; 1 when none could be found. */

@@ -7,6 +7,7 @@
 #include "vmtune.h"
 #include "err.h"
 #include "domxml.h"
+#include "hostknobs.h"
 #include "runview.h"
 #include "topology.h"
 
@@ -15,23 +16,28 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-/* Where each host and guest knob lives: a sysctl name or a path under /sys. */
-static const struct knob_place {
-	const char *knob;
-	const char *sysctl;	/* or NULL */
-	const char *sysfs;	/* under /sys, "%s" for each data disk */
-	const char *on, *off;	/* bool-like values as written (ksm) */
-} places[] = {
-	{ "host.swappiness", "vm.swappiness", NULL, NULL, NULL },
-	{ "host.thp", NULL, "kernel/mm/transparent_hugepage/enabled", NULL, NULL },
-	{ "host.ksm", NULL, "kernel/mm/ksm/run", "1", "0" },
-	{ "guest.swappiness", "vm.swappiness", NULL, NULL, NULL },
-	{ "guest.thp", NULL, "kernel/mm/transparent_hugepage/enabled", NULL, NULL },
-	{ "guest.hugepages", "vm.nr_hugepages", NULL, NULL, NULL },
-	{ "guest.dirty_ratio", "vm.dirty_ratio", NULL, NULL, NULL },
-	{ "guest.iosched", NULL, "block/%s/queue/scheduler", NULL, NULL },
-	{ "guest.readahead_kb", NULL, "block/%s/queue/read_ahead_kb", NULL, NULL },
+/*
+ * Where each guest knob lives, as the agent writes it (benchmarks/agent.c);
+ * "%s" stands for each data disk. Host knobs: hostknobs.c's own table.
+ */
+static const struct { const char *knob, *path; } guest_paths[] = {
+	{ "guest.swappiness", "/proc/sys/vm/swappiness" },
+	{ "guest.thp", "/sys/kernel/mm/transparent_hugepage/enabled" },
+	{ "guest.hugepages", "/proc/sys/vm/nr_hugepages" },
+	{ "guest.dirty_ratio", "/proc/sys/vm/dirty_ratio" },
+	{ "guest.iosched", "/sys/block/%s/queue/scheduler" },
+	{ "guest.readahead_kb", "/sys/block/%s/queue/read_ahead_kb" },
 };
+
+static const char *knob_path(const char *knob)
+{
+	if (!strncmp(knob, "host.", 5))
+		return hostknob_path(knob);
+	for (size_t j = 0; j < sizeof(guest_paths) / sizeof(*guest_paths); j++)
+		if (!strcmp(guest_paths[j].knob, knob))
+			return guest_paths[j].path;
+	return NULL;
+}
 
 /* A value printed for a shell: bare when plain, else single-quoted. */
 static void shell_word(struct strbuf *out, const char *s)
@@ -50,6 +56,39 @@ static void shell_word(struct strbuf *out, const char *s)
 	strbuf_addch(out, '\'');
 }
 
+/* One knob's line: a sysctl for /proc/sys, else a sysfs setting. */
+static void knob_line(const char *path, const char *v, int shell, struct strbuf *out)
+{
+	if (!strncmp(path, "/proc/sys/", 10)) {
+		struct strbuf name = STRBUF_INIT;
+		for (const char *c = path + 10; *c; c++)
+			strbuf_addch(&name, *c == '/' ? '.' : *c);
+		if (shell) {
+			strbuf_addf(out, "sysctl -w %s=", name.buf);
+			shell_word(out, v);
+			strbuf_addch(out, '\n');
+		} else {
+			strbuf_addf(out, "%s = %s\n", name.buf, v);
+		}
+		strbuf_release(&name);
+	} else if (strstr(path, "%s")) {	/* /sys/block/%s/...: each data disk */
+		const char *rest = strchr(path + strlen("/sys/block/"), '/') + 1;
+		if (shell) {
+			strbuf_addstr(out, "for d in /sys/block/vd*; do echo ");
+			shell_word(out, v);
+			strbuf_addf(out, " > \"$d/%s\"; done\n", rest);
+		} else {
+			strbuf_addf(out, "block/vd*/%s = %s    # sysfs, each data disk\n", rest, v);
+		}
+	} else if (shell) {
+		strbuf_addstr(out, "echo ");
+		shell_word(out, v);
+		strbuf_addf(out, " > %s\n", path);
+	} else {
+		strbuf_addf(out, "%s = %s    # sysfs (/etc/sysfs.conf)\n", path + strlen("/sys/"), v);
+	}
+}
+
 static void knob_lines(const struct space *sp, const union pval *cfg, const char *side, int shell,
 		       struct strbuf *out)
 {
@@ -57,51 +96,21 @@ static void knob_lines(const struct space *sp, const union pval *cfg, const char
 	size_t prefix = strlen(side);
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct param *p = &sp->p[i];
-		const struct knob_place *k = NULL;
 		if (strncmp(p->name, side, prefix) || !param_active(sp, cfg, i))
 			continue;
-		for (size_t j = 0; j < sizeof(places) / sizeof(*places); j++)
-			if (!strcmp(places[j].knob, p->name))
-				k = &places[j];
+		const char *path = knob_path(p->name);
 		struct strbuf v = STRBUF_INIT;
 		pval_format(p, cfg[i], &v);
-		if (k && k->on && (!strcmp(v.buf, "on") || !strcmp(v.buf, "true") ||
-				   !strcmp(v.buf, "off") || !strcmp(v.buf, "false"))) {
-			const char *w = v.buf[1] == 'n' || v.buf[0] == 't' ? k->on : k->off;
-			strbuf_reset(&v);
-			strbuf_addstr(&v, w);
-		}
 		if (!header++)
 			strbuf_addf(out, "# %s\n", !strcmp(side, "host.") ? "on the host"
 								   : "in the guest");
-		if (!k) {
+		if (path)
+			knob_line(path, !strcmp(side, "host.") ? hostknob_value(p->name, v.buf) : v.buf,
+				  shell, out);
+		else
 			strbuf_addf(out, "# %s = %s (no sysctl or sysfs setting: %s)\n", p->name, v.buf,
 				    !strcmp(p->name, "guest.fs") ? "the data disks' filesystem"
 								 : "apply by hand");
-		} else if (k->sysctl) {
-			if (shell) {
-				strbuf_addf(out, "sysctl -w %s=", k->sysctl);
-				shell_word(out, v.buf);
-				strbuf_addch(out, '\n');
-			} else {
-				strbuf_addf(out, "%s = %s\n", k->sysctl, v.buf);
-			}
-		} else if (strstr(k->sysfs, "%s")) {
-			if (shell) {
-				strbuf_addstr(out, "for d in /sys/block/vd*; do echo ");
-				shell_word(out, v.buf);
-				strbuf_addf(out, " > \"$d/%s\"; done\n", strchr(k->sysfs + 6, '/') + 1);
-			} else {
-				strbuf_addf(out, "block/vd*/%s = %s    # sysfs, each data disk\n",
-					    strchr(k->sysfs + 6, '/') + 1, v.buf);
-			}
-		} else if (shell) {
-			strbuf_addstr(out, "echo ");
-			shell_word(out, v.buf);
-			strbuf_addf(out, " > /sys/%s\n", k->sysfs);
-		} else {
-			strbuf_addf(out, "%s = %s    # sysfs (/etc/sysfs.conf)\n", k->sysfs, v.buf);
-		}
 		strbuf_release(&v);
 	}
 }

@@ -56,28 +56,22 @@ static void add_sample(struct verdict **v, size_t *n, const char *metric, double
 	(*arr)[(*len)++] = x;
 }
 
-/* Every measurement of the done trials of run whose config is cfg (trial only, if set). */
-static int gather(struct store *st, int64_t run, const char *cfg, int64_t trial, int now,
-		  struct verdict **v, size_t *n, char *err)
+/* Every measurement of the done trials of rv whose config is cfg (trial only, if set). */
+static int gather(struct store *st, const struct runview *rv, const char *cfg, int64_t trial,
+		  int now, struct verdict **v, size_t *n, char *err)
 {
-	struct runview rv;
-	if (runview_load(&rv, st, run, err))
-		return -1;
-	for (size_t i = 0; i < rv.n; i++) {
-		const struct tview *t = &rv.t[i];
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
 		struct sample *smp;
 		size_t ns;
 		if (t->status != TS_DONE || strcmp(t->config, cfg) || (trial && t->id != trial))
 			continue;
-		if (store_trial_samples(st, t->id, &smp, &ns, err)) {
-			runview_release(&rv);
+		if (store_trial_samples(st, t->id, &smp, &ns, err))
 			return -1;
-		}
 		for (size_t k = 0; k < ns; k++)
 			add_sample(v, n, smp[k].metric, smp[k].value, now);
 		store_samples_free(smp, ns);
 	}
-	runview_release(&rv);
 	return 0;
 }
 
@@ -151,34 +145,27 @@ static const struct option long_opts[] = {
 };
 
 /* The configuration to measure, as JSON checked against the run's space. */
-static int pick_config(struct store *st, const struct baseline *b, const char *which,
-		       const struct job *job, char **json, char *err)
+static int pick_config(const struct runview *rv, const char *which, const struct job *job,
+		       char **json, char *err)
 {
-	struct runview rv;
 	int64_t trial;
 	if (!which || !strcmp(which, "best")) {
 		struct cview best, runner;
-		if (runview_load(&rv, st, b->run_id, err))
-			return -1;
-		int rc = runview_incumbent(&rv, &best, &runner, err);
+		int rc = runview_incumbent(rv, &best, &runner, err);
 		if (rc > 0)
 			*json = xstrdup(best.first->config);
 		else if (!rc)
-			seterr(err, "run %lld has no scored trial", (long long)b->run_id);
+			seterr(err, "run %lld has no scored trial", (long long)rv->id);
 		cview_release(&best);
 		cview_release(&runner);
-		runview_release(&rv);
 		return rc > 0 ? 0 : -1;
 	}
 	if (!parse_i64(which, 1, INT64_MAX, &trial)) {
-		if (runview_load(&rv, st, b->run_id, err))
-			return -1;
-		for (size_t i = 0; i < rv.n; i++)
-			if (rv.t[i].id == trial)
-				*json = xstrdup(rv.t[i].config);
-		runview_release(&rv);
+		for (size_t i = 0; i < rv->n; i++)
+			if (rv->t[i].id == trial)
+				*json = xstrdup(rv->t[i].config);
 		if (!*json)
-			return seterr(err, "run %lld has no trial %lld", (long long)b->run_id,
+			return seterr(err, "run %lld has no trial %lld", (long long)rv->id,
 				      (long long)trial), -1;
 		return 0;
 	}
@@ -249,6 +236,7 @@ static int check_main(int argc, char **argv)
 	struct run_info ri;
 	struct job job = { 0 };
 	struct search s = { 0 };
+	struct runview brv = { 0 }, nrv = { 0 };	/* the baseline's run, the new one */
 	struct verdict *v = NULL;
 	size_t nv = 0;
 	char *cfg_json = NULL;
@@ -266,11 +254,15 @@ static int check_main(int argc, char **argv)
 		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
 		goto out;
 	}
-	if (pick_config(st, &b, which, &job, &cfg_json, err)) {
+	if (runview_load(&brv, st, b.run_id, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	if (pick_config(&brv, which, &job, &cfg_json, err)) {
 		fail(EXIT_USAGE, "%s", err);
 		goto out;
 	}
-	if (gather(st, b.run_id, b.config, b.trial_id, 0, &v, &nv, err)) {
+	if (gather(st, &brv, b.config, b.trial_id, 0, &v, &nv, err)) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
 	}
@@ -299,12 +291,11 @@ static int check_main(int argc, char **argv)
 			     : fail(EXIT_RUNTIME, "interrupted; nothing was judged");
 		goto out;
 	}
-	if (gather(st, s.run_id, cfg_json, 0, 1, &v, &nv, err)) {
+	if (runview_load(&nrv, st, s.run_id, err) || gather(st, &nrv, cfg_json, 0, 1, &v, &nv, err)) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
 	}
-	struct run_info now_ri;
-	double seconds = store_run_get(st, s.run_id, &now_ri, err) ? 0 : now_ri.elapsed;
+	double seconds = nrv.elapsed;
 
 	/* judge */
 	size_t judged = 0, regressed = 0;
@@ -360,6 +351,8 @@ out:
 	}
 	free(v);
 	free(cfg_json);
+	runview_release(&brv);	/* safe on a zeroed or half-loaded view */
+	runview_release(&nrv);
 	search_release(&s);
 	if (job.path)
 		job_release(&job);

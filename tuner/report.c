@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <libvirt/libvirt.h>
 
@@ -220,12 +221,6 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 	return scored;
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /*
  * Per value of parameter k (in the order first seen): the five-number
  * summary of the scores of the trials that had it, for candlesticks.
@@ -258,7 +253,7 @@ static size_t knob_data(const struct runview *rv, size_t k, struct strbuf *out)
 	for (size_t j = 0; j < nlv; j++) {
 		double *x = lv[j].s;
 		size_t n = lv[j].n;
-		qsort(x, n, sizeof(*x), cmp_dbl);
+		gsl_sort(x, 1, n);
 		strbuf_addf(out, "%zu ", j + 1);
 		gp_string(out, lv[j].value);
 		strbuf_addf(out, " %.6g %.6g %.6g %.6g %.6g %zu\n", x[0],

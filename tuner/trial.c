@@ -307,26 +307,50 @@ static void push_pending(struct search *s, int64_t id, const union pval *cfg, in
 	s->npending++;
 }
 
-int search_begin(struct search *s, char *err)
+/* Opens the strategy and target, then the run's row, owned by this process. */
+static int create_run(struct search *s, const char *strategy, char *err)
 {
 	const struct job *job = s->job;
-	char *accel;
 	if (open_parts(s, err))
 		return -1;
-	accel = xstrdup(job->target->accel(s->tgt));
+	char *accel = xstrdup(job->target->accel(s->tgt));
 	struct run_info ri = {
 		.name = job->name, .job_path = job->path, .job_dir = job->dir,
-		.job_text = job->text, .strategy = job->strategy, .seed = s->seed,
+		.job_text = job->text, .strategy = strategy, .seed = s->seed,
 		.budget_trials = s->budget_trials, .budget_seconds = s->budget_seconds,
 		.accel = accel, .host = s->host,
 	};
 	int rc = store_run_create(s->st, &ri, &s->run_id, err);
 	free(accel);
-	if (rc || claim(s, getpid(), err))
+	return rc || claim(s, getpid(), err) ? -1 : 0;
+}
+
+/*
+ * However a run ended (ret: the caller's result so far): host knobs back,
+ * its status, no owner. A failure here is reported only when none was.
+ */
+static int end_run(struct search *s, int ret, const char *status, char *err)
+{
+	char msg[ERR_LEN];
+	int restored;
+	if (ret)
+		status = "failed";
+	if (hostknob_restore(s->st, &restored, ret ? msg : err) && !ret)
+		ret = -1;
+	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
+	     claim(s, 0, ret ? msg : err)) && !ret)
+		ret = -1;
+	return ret;
+}
+
+int search_begin(struct search *s, char *err)
+{
+	const struct job *job = s->job;
+	if (create_run(s, job->strategy, err))
 		return -1;
 	union pval *def = config_defaults(&job->space);
 	int64_t id;
-	rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
+	int rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 	if (!rc)
 		push_pending(s, id, def, 1);
 	free(def);
@@ -478,20 +502,11 @@ out:
 
 int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 {
-	const struct job *job = s->job;
-	if (open_parts(s, err))
+	s->budget_trials = n;
+	s->budget_seconds = 0;
+	if (create_run(s, "check", err))
 		return -1;
-	char *accel = xstrdup(job->target->accel(s->tgt));
-	struct run_info ri = {
-		.name = job->name, .job_path = job->path, .job_dir = job->dir,
-		.job_text = job->text, .strategy = "check", .seed = s->seed,
-		.budget_trials = n, .accel = accel, .host = s->host,
-	};
-	int rc = store_run_create(s->st, &ri, &s->run_id, err);
-	free(accel);
-	if (rc || claim(s, getpid(), err))
-		return -1;
-	int ret = 0, interrupted = 0;
+	int ret = 0, interrupted = 0, rc;
 	for (int i = 0; i < n && !ret && !interrupted; i++) {
 		int64_t id;
 		if (insert_trial(s, ORIGIN_STRATEGY, 0, cfg, &id, err)) {
@@ -503,14 +518,7 @@ int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 			ret = -1;
 		interrupted = rc == 1 || (s->stop && *s->stop);
 	}
-	char msg[ERR_LEN];
-	int restored;
-	if (hostknob_restore(s->st, &restored, ret ? msg : err) && !ret)
-		ret = -1;
-	const char *status = ret ? "failed" : interrupted ? "interrupted" : "finished";
-	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
-	     claim(s, 0, ret ? msg : err)) && !ret)
-		ret = -1;
+	ret = end_run(s, ret, interrupted ? "interrupted" : "finished", err);
 	return ret ? -1 : interrupted;
 }
 
@@ -572,16 +580,8 @@ int search_loop(struct search *s, enum search_end *end, char *err)
 		}
 	}
 	free(cfg);
-	const char *status = ret ? "failed" : *end == SEARCH_INTERRUPTED ? "interrupted" : "finished";
-	char msg[ERR_LEN];
-	int restored;
 	/* host knobs go back however the search ended */
-	if (hostknob_restore(s->st, &restored, ret ? msg : err) && !ret)
-		ret = -1;
-	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
-	     claim(s, 0, ret ? msg : err)) && !ret)
-		ret = -1;
-	return ret;
+	return end_run(s, ret, *end == SEARCH_INTERRUPTED ? "interrupted" : "finished", err);
 }
 
 void search_release(struct search *s)

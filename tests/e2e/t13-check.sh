@@ -4,18 +4,10 @@
 # JUnit consumer (python3-junitparser), the gate's hit rates on a few seeds,
 # and vmtune apply.
 . "$(dirname "$0")/lib.sh"
-cat > gate.yaml <<YAML
-name: gate
-target: {kind: exec, command: [sh, $ROOT/tests/gate-work.sh]}
-parameters:
-  level: {type: int, min: 1, max: 9, default: 5}
-objective: {metric: app.time, goal: minimize}
-repeats: 5
-budget: {trials: 1}
-YAML
+GATE=$ROOT/tests/jobs/gate.yaml
 
 baseline_saved() {
-	GATE_SEED=1 exits_with 0 "$VMTUNE" search gate.yaml --db g.db --quiet &&
+	GATE_SEED=1 exits_with 0 "$VMTUNE" search "$GATE" --db g.db --quiet &&
 	exits_with 0 "$VMTUNE" baseline save main 1 --db g.db &&
 	grep -q "^baseline main: run 1, its best configuration, first measured in trial 1$" "$T/out" &&
 	exits_with 2 "$VMTUNE" baseline save main 1 --db g.db &&
@@ -76,7 +68,7 @@ check_bad_input() {
 expect "check: no baseline, unknown baseline, a bad --config file, --repeats 1, no database: exit 2" check_bad_input
 
 check_cannot_measure() {
-	sed "s|command: \[sh, .*\]|command: [sh, -c, 'exit 1']|" gate.yaml > broken.yaml
+	sed "s|command: \[sh, .*\]|command: [sh, -c, 'exit 1']|" "$GATE" > broken.yaml
 	sqlite3 g.db "update runs set job_text = readfile('broken.yaml') where id = 1" 2>/dev/null ||
 		{ python3 -c "import sqlite3,sys; c=sqlite3.connect('g.db'); c.execute('update runs set job_text=? where id=1',(open('broken.yaml').read(),)); c.commit()"; }
 	exits_with 3 "$VMTUNE" check --baseline main --db g.db --quiet &&
