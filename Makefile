@@ -25,7 +25,7 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 ALL_CFLAGS += $(CFLAGS)
 ALL_LDFLAGS += $(LDFLAGS)
-LIBS := $(PKG_LIBS) -lm
+LIBS := -pthread $(PKG_LIBS) -lm
 
 B := build
 LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \

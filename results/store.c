@@ -121,6 +121,11 @@ static const char *const migrations[] = {
 	"  trial_id INTEGER REFERENCES trials(id),"
 	"  config TEXT NOT NULL,"
 	"  created_at REAL NOT NULL);",
+	/* 5 -> 6: with parallel slots, results come back out of order; resume
+	 * replays propose/observe as they happened: how many results the search
+	 * had taken in when it proposed a trial, and the order it took them in. */
+	"ALTER TABLE trials ADD COLUMN proposed_after INTEGER;"
+	"ALTER TABLE trials ADD COLUMN observed INTEGER;",
 };
 
 static const char *const status_names[] = {
@@ -503,13 +508,18 @@ int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void
 }
 
 int store_trial_insert(struct store *st, int64_t run, int64_t seq, enum trial_origin origin,
-		       int64_t retry_of, const char *config, int64_t *id, char *err)
+		       int64_t retry_of, const char *config, int64_t proposed_after, int64_t *id,
+		       char *err)
 {
 	sqlite3_stmt *s;
 	if (prepare(st, &s,
-		    "INSERT INTO trials (run_id, seq, origin, retry_of, config, status, proposed_at)"
-		    " VALUES (?, ?, ?, ?, ?, 'proposed', ?)", err))
+		    "INSERT INTO trials (run_id, seq, origin, retry_of, config, status, proposed_at,"
+		    " proposed_after) VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?)", err))
 		return -1;
+	if (proposed_after >= 0)
+		sqlite3_bind_int64(s, 7, proposed_after);
+	else
+		sqlite3_bind_null(s, 7);
 	sqlite3_bind_int64(s, 1, run);
 	sqlite3_bind_int64(s, 2, seq);
 	bind_text(s, 3, origin_names[origin]);
@@ -608,7 +618,8 @@ int store_trials_foreach(struct store *st, int64_t run,
 	int rc, ret = 0;
 	if (prepare(st, &s,
 		    "SELECT id, run_id, seq, origin, coalesce(retry_of, 0), config, status, reason,"
-		    " stderr_tail, host, proposed_at, coalesce(started_at, 0), coalesce(ended_at, 0)"
+		    " stderr_tail, host, proposed_at, coalesce(started_at, 0), coalesce(ended_at, 0),"
+		    " coalesce(proposed_after, -1), coalesce(observed, -1)"
 		    " FROM trials WHERE run_id = ? ORDER BY id", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
@@ -627,6 +638,8 @@ int store_trials_foreach(struct store *st, int64_t run,
 		t.proposed_at = sqlite3_column_double(s, 10);
 		t.started_at = sqlite3_column_double(s, 11);
 		t.ended_at = sqlite3_column_double(s, 12);
+		t.proposed_after = sqlite3_column_int64(s, 13);
+		t.observed = sqlite3_column_int64(s, 14);
 		if ((ret = fn(&t, ud)))
 			break;
 	}
@@ -634,6 +647,16 @@ int store_trials_foreach(struct store *st, int64_t run,
 		ret = sqlerr(st, err, "cannot list trials");
 	sqlite3_finalize(s);
 	return ret;
+}
+
+int store_trial_observed(struct store *st, int64_t id, int64_t order, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "UPDATE trials SET observed = ? WHERE id = ?", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, order);
+	sqlite3_bind_int64(s, 2, id);
+	return exec_done(st, s, err, "cannot store the order of results");
 }
 
 int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, char *err)

@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -68,6 +68,8 @@ struct trial_row {
 	const char *stderr_tail;
 	const char *host;
 	double proposed_at, started_at, ended_at;	/* 0 when not reached */
+	int64_t proposed_after;	/* results the search had taken in when proposing it; -1: unknown */
+	int64_t observed;	/* 1-based order in which the search took its result in; -1: not */
 };
 
 int store_open(struct store **out, const char *path, enum store_mode mode, char *err);
@@ -90,8 +92,12 @@ int store_run_add_elapsed(struct store *st, int64_t id, double seconds, char *er
 int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void *), void *ud,
 		       char *err);
 
+/* proposed_after: results taken in so far (-1: not recorded). */
 int store_trial_insert(struct store *st, int64_t run, int64_t seq, enum trial_origin origin,
-		       int64_t retry_of, const char *config, int64_t *id, char *err);
+		       int64_t retry_of, const char *config, int64_t proposed_after, int64_t *id,
+		       char *err);
+/* The search took the trial's result in as its order-th (1-based). */
+int store_trial_observed(struct store *st, int64_t id, int64_t order, char *err);
 /* proposed -> running, on the given host. */
 int store_trial_start(struct store *st, int64_t id, const char *host, char *err);
 int store_trial_transition(struct store *st, int64_t id, enum trial_status from,

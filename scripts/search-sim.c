@@ -112,7 +112,7 @@ static int table_main(int argc, char **argv)
 		for (int n = 1; n <= 100; n++) {
 			if (n == 1)
 				memcpy(cfg, config_defaults(&sp), sp.n * sizeof(*cfg));
-			else if (!racing_next(race, cfg) && ops->propose(s, cfg, err))
+			else if (!racing_next(race, cfg) && ops->propose(s, NULL, cfg, err))
 				break;
 			double v = t.perf[nearest(&t, cfg)];
 			if (n == 1 || v < seen_best)
@@ -211,7 +211,7 @@ static int propose_main(int argc, char **argv)
 	double total = 0, worst = 0;
 	for (int k = 0; k < reps; k++) {
 		double t0 = now();
-		if (ops->propose(s, cfg, err))
+		if (ops->propose(s, NULL, cfg, err))
 			return fprintf(stderr, "propose failed\n"), 1;
 		double dt = now() - t0;
 		total += dt;

@@ -46,7 +46,7 @@ static int anneal_init(struct strategy **out, const struct space *sp, uint64_t s
 	return 0;
 }
 
-static int anneal_propose(struct strategy *s, union pval *cfg, char *err)
+static int propose_from(struct strategy *s, union pval *cfg, char *err)
 {
 	const struct space *sp = s->sp;
 	int rc = 1;
@@ -69,6 +69,12 @@ static int anneal_propose(struct strategy *s, union pval *cfg, char *err)
 	memcpy(s->last, cfg, sp->n * sizeof(*cfg));
 	s->have_last = 1;
 	return 0;
+}
+
+/* Proposes from the history with the busy configurations lied in. */
+static int anneal_propose(struct strategy *s, const struct busy *busy, union pval *cfg, char *err)
+{
+	return propose_lied(&s->h, busy, propose_from, s, cfg, err);
 }
 
 static void anneal_observe(struct strategy *s, const union pval *cfg, int ok, double score)

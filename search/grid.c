@@ -63,9 +63,11 @@ static int advance(struct strategy *s)
 	return 0;
 }
 
-static int grid_propose(struct strategy *s, union pval *cfg, char *err)
+/* Proposals are marked seen as they are made: a busy one is never proposed again. */
+static int grid_propose(struct strategy *s, const struct busy *busy, union pval *cfg,
+			  char *err)
 {
-	(void)err;
+	(void)err, (void)busy;
 	while (!s->done) {
 		for (size_t i = 0; i < s->sp->n; i++)
 			cfg[i] = value_of(&s->sp->p[i], s->digit[i]);

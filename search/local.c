@@ -53,7 +53,7 @@ static void recenter(struct strategy *s, long best)
 	s->pj = 1;
 }
 
-static int local_propose(struct strategy *s, union pval *cfg, char *err)
+static int propose_from(struct strategy *s, union pval *cfg, char *err)
 {
 	const struct space *sp = s->sp;
 	(void)err;
@@ -83,6 +83,12 @@ static int local_propose(struct strategy *s, union pval *cfg, char *err)
 		}
 	}
 	return draw_unseen(sp, s->rng, s->h, cfg);
+}
+
+/* Proposes from the history with the busy configurations lied in. */
+static int local_propose(struct strategy *s, const struct busy *busy, union pval *cfg, char *err)
+{
+	return propose_lied(&s->h, busy, propose_from, s, cfg, err);
 }
 
 static void local_observe(struct strategy *s, const union pval *cfg, int ok, double score)

@@ -34,9 +34,11 @@ static int random_init(struct strategy **out, const struct space *sp, uint64_t s
 	return 0;
 }
 
-static int random_propose(struct strategy *s, union pval *cfg, char *err)
+/* Proposals are marked seen as they are made: a busy one is never proposed again. */
+static int random_propose(struct strategy *s, const struct busy *busy, union pval *cfg,
+			  char *err)
 {
-	(void)err;
+	(void)err, (void)busy;
 	if (s->size && seen_count(s->seen) >= s->size)
 		return 1;
 	for (int k = 0; k < MAX_DRAWS; k++) {

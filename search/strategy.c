@@ -232,6 +232,40 @@ int history_has(const struct history *h, const union pval *cfg)
 	return seen_has(h->index, cfg);
 }
 
+struct history *history_lied(const struct history *h, const struct busy *busy)
+{
+	if (!busy || !busy->n)
+		return NULL;
+	struct history *c = history_new(h->sp);
+	double worst = INFINITY;
+	for (size_t i = 0; i < h->count; i++) {
+		size_t j = history_add(c, h->cfg[i], 0, NAN);
+		c->sum[j] = h->sum[i];
+		c->n[j] = h->n[i];
+		c->failed[j] = h->failed[i];
+		double v = history_value(h, i);
+		if (v > -INFINITY && v < worst)
+			worst = v;
+	}
+	for (size_t k = 0; k < busy->n; k++)
+		if (history_find(c, busy->cfg[k]) < 0)
+			history_add(c, busy->cfg[k], worst < INFINITY, exp(worst));
+	return c;
+}
+
+int propose_lied(struct history **h, const struct busy *busy,
+		 int (*propose)(struct strategy *s, union pval *cfg, char *err),
+		 struct strategy *s, union pval *cfg, char *err)
+{
+	struct history *real = *h, *lied = history_lied(real, busy);
+	if (lied)
+		*h = lied;
+	int rc = propose(s, cfg, err);
+	*h = real;
+	history_free(lied);
+	return rc;
+}
+
 void history_free(struct history *h)
 {
 	if (!h)

@@ -11,6 +11,13 @@
  *
  * propose() returns 0 with *cfg filled, 1 when the space holds nothing more
  * to propose, -1 on error (message in err). Strategies never print.
+ *
+ * With parallel slots several proposals are out at once: propose() is told
+ * which configurations were proposed and not yet observed (busy), never
+ * proposes one of them, and model-based strategies treat them as observed
+ * with the worst score so far (a constant liar), so that a batch spreads
+ * out instead of piling on one spot. The order of propose() and observe()
+ * calls is the record resume replays.
  * Registered in strategies[] in strategy.c.
  */
 #include <stddef.h>
@@ -19,11 +26,18 @@
 
 struct strategy;
 
+/* Proposed, not yet observed: in flight on other slots. */
+struct busy {
+	const union pval *const *cfg;
+	size_t n;
+};
+
 struct strategy_ops {
 	const char *name;
 	const char *help;
 	int (*init)(struct strategy **s, const struct space *sp, uint64_t seed, char *err);
-	int (*propose)(struct strategy *s, union pval *cfg, char *err);
+	/* busy may be NULL: nothing in flight. */
+	int (*propose)(struct strategy *s, const struct busy *busy, union pval *cfg, char *err);
 	/* ok == 0: the trial failed and score is NaN; a NaN score can also mean "no baseline". */
 	void (*observe)(struct strategy *s, const union pval *cfg, int ok, double score);
 	void (*free)(struct strategy *s);
@@ -60,6 +74,19 @@ double history_value(const struct history *h, size_t i);
 /* Index of the best entry; -1 when none has a score. */
 long history_best(const struct history *h);
 int history_has(const struct history *h, const union pval *cfg);
+/*
+ * A copy of h with every busy configuration it lacks added after its own
+ * entries, scored the worst score of h (failed when h has none): the
+ * constant liar. NULL when busy is NULL or empty.
+ */
+struct history *history_lied(const struct history *h, const struct busy *busy);
+/*
+ * Calls propose(s, cfg, err) with *h swapped for history_lied(*h, busy)
+ * meanwhile: how tpe, local and anneal honour busy.
+ */
+int propose_lied(struct history **h, const struct busy *busy,
+		 int (*propose)(struct strategy *s, union pval *cfg, char *err),
+		 struct strategy *s, union pval *cfg, char *err);
 void history_free(struct history *h);
 
 /* GSL's MT19937 seeded with seed: one seed, one sequence on every machine. */

@@ -56,8 +56,10 @@ struct strategy {
 	struct history *h;
 	uint64_t size;
 	double wins[NOPS], tries[NOPS];
-	union pval *last;	/* the last proposal, to credit its operator */
-	int last_op;		/* -1: none pending */
+	/* proposals not yet observed, to credit their operators */
+	union pval **out;
+	int *out_op;
+	size_t nout;
 };
 
 static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
@@ -70,8 +72,6 @@ static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed
 	s->sp = sp;
 	s->h = history_new(sp);
 	s->size = space_size(sp);
-	s->last = config_new(sp);
-	s->last_op = -1;
 	*out = s;
 	return 0;
 }
@@ -419,7 +419,7 @@ static void joint_draw(struct strategy *s, const size_t *order, size_t ngood, un
 	config_canonical(sp, x);
 }
 
-static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
+static int propose_from(struct strategy *s, union pval *cfg, char *err)
 {
 	const struct space *sp = s->sp;
 	size_t n = history_count(s->h);
@@ -516,9 +516,19 @@ static int tpe_propose(struct strategy *s, union pval *cfg, char *err)
 	free(cand);
 	if (!found)
 		return draw_unseen(sp, s->rng, s->h, cfg);
-	memcpy(s->last, cfg, sp->n * sizeof(*cfg));
-	s->last_op = op;
+	s->out = realloc(s->out, (s->nout + 1) * sizeof(*s->out));
+	s->out_op = realloc(s->out_op, (s->nout + 1) * sizeof(*s->out_op));
+	if (!s->out || !s->out_op)
+		abort();
+	s->out[s->nout] = config_dup(sp, cfg);
+	s->out_op[s->nout++] = op;
 	return 0;
+}
+
+/* Proposes from the history with the busy configurations lied in. */
+static int tpe_propose(struct strategy *s, const struct busy *busy, union pval *cfg, char *err)
+{
+	return propose_lied(&s->h, busy, propose_from, s, cfg, err);
 }
 
 static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, double score)
@@ -526,11 +536,16 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 	long before = history_best(s->h);
 	double was = before < 0 ? -INFINITY : history_value(s->h, (size_t)before);
 	size_t i = history_add(s->h, cfg, ok, score);
-	if (s->last_op >= 0 && config_equal(s->sp, cfg, s->last)) {
-		s->tries[s->last_op] += 1;
+	for (size_t k = 0; k < s->nout; k++) {
+		if (!config_equal(s->sp, cfg, s->out[k]))
+			continue;
+		s->tries[s->out_op[k]] += 1;
 		if (history_value(s->h, i) > was)
-			s->wins[s->last_op] += 1;
-		s->last_op = -1;
+			s->wins[s->out_op[k]] += 1;
+		free(s->out[k]);
+		s->out[k] = s->out[--s->nout];
+		s->out_op[k] = s->out_op[s->nout];
+		break;
 	}
 }
 
@@ -540,7 +555,10 @@ static void tpe_free(struct strategy *s)
 		return;
 	gsl_rng_free(s->rng);
 	history_free(s->h);
-	free(s->last);
+	for (size_t k = 0; k < s->nout; k++)
+		free(s->out[k]);
+	free(s->out);
+	free(s->out_op);
 	free(s);
 }
 

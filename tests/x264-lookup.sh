@@ -5,7 +5,8 @@
 # line. Parameters are the table's option columns without the leading '$'
 # (VMTUNE_P_<COLUMN>, true/false).
 #   x264-lookup.sh TABLE.csv METRIC
-# LOOKUP_DELAY (seconds, e.g. 0.1) slows each trial, for interruption tests.
+# LOOKUP_DELAY (seconds, e.g. 0.1) slows each trial, for interruption tests;
+# LOOKUP_JITTER=1 makes it a random 0..3x that (parallel slots: out of order).
 set -eu
 table=$1 metric=$2
 [ -r "$table" ] || { echo "cannot read table '$table'" >&2; exit 2; }
@@ -29,4 +30,10 @@ END {
 	if (best < 0) exit 2
 	printf "{\"metric\":\"%s\",\"value\":%.6f,\"better\":\"lower\"}\n", metric, value
 }' "$table"
-if [ -n "${LOOKUP_DELAY:-}" ]; then sleep "$LOOKUP_DELAY"; fi
+if [ -n "${LOOKUP_DELAY:-}" ]; then
+	if [ -n "${LOOKUP_JITTER:-}" ]; then
+		LOOKUP_DELAY=$(awk -v d="$LOOKUP_DELAY" -v r="$(od -An -N2 -tu2 /dev/urandom)" \
+			'BEGIN { printf "%.3f", d * 3 * r / 65535 }')
+	fi
+	sleep "$LOOKUP_DELAY"
+fi

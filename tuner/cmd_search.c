@@ -44,6 +44,7 @@ struct progress_out {
 	int tty;
 	int noted;
 	int quiet;
+	int hosts;	/* more than one slot: say where each trial ran */
 };
 
 static void on_progress(void *ud, const struct progress *p)
@@ -63,6 +64,8 @@ static void on_progress(void *ud, const struct progress *p)
 		strbuf_addf(&sb, "trial %lld", (long long)p->completed);
 	if (!po->tty) {
 		strbuf_addf(&sb, " #%lld %s", (long long)p->trial_id, trial_status_name(p->status));
+		if (po->hosts && p->host)
+			strbuf_addf(&sb, " on %s", p->host);
 		if (p->reason)
 			strbuf_addf(&sb, " (%s)", p->reason);
 		strbuf_addstr(&sb, " score ");
@@ -83,6 +86,12 @@ static void on_progress(void *ud, const struct progress *p)
 	else
 		fprintf(stderr, "%s\n", sb.buf);
 	strbuf_release(&sb);
+}
+
+static void on_notice(void *ud, const char *msg)
+{
+	struct progress_out *po = ud;
+	fprintf(stderr, "%svmtune: %s\n", po->tty ? "\r\033[K" : "", msg);
 }
 
 static uint64_t fresh_seed(void)
@@ -127,6 +136,7 @@ static const struct option long_opts[] = {
 	{ "time", required_argument, NULL, 't' },
 	{ "seed", required_argument, NULL, 's' },
 	{ "resume", required_argument, NULL, 'r' },
+	{ "host", required_argument, NULL, 'H' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -139,6 +149,8 @@ static int search_main(int argc, char **argv)
 	int64_t trials = 0, seed = -1, resume = 0;
 	double seconds = 0;
 	struct progress_out po = { .tty = isatty(2) };
+	const char *hosts[64];
+	size_t nhosts = 0;
 	int opt;
 
 	optind = 1;
@@ -167,6 +179,13 @@ static int search_main(int argc, char **argv)
 			break;
 		case 'q':
 			po.quiet = 1;
+			break;
+		case 'H':
+			if (!*optarg)
+				return usage_error(c, "--host wants a libvirt URI");
+			if (nhosts == sizeof(hosts) / sizeof(*hosts))
+				return usage_error(c, "at most %zu --host", nhosts);
+			hosts[nhosts++] = optarg;
 			break;
 		case 'h':
 			print_usage(c, stdout);
@@ -229,11 +248,20 @@ static int search_main(int argc, char **argv)
 		}
 	}
 
+	if (nhosts) {	/* the command line's hosts replace the job's */
+		for (size_t i = 0; i < job.nhosts; i++)
+			free(job.hosts[i].uri);
+		job.nhosts = 0;
+		for (size_t i = 0; i < nhosts; i++)
+			job_add_host(&job, hosts[i], 1);
+	}
+	po.hosts = job.nhosts > 1 || (job.nhosts == 1 && job.hosts[0].slots > 1);
 	s.st = st;
 	s.job = &job;
 	s.run_id = resume;
 	s.stop = &stop_requested;
 	s.progress = on_progress;
+	s.notice = on_notice;
 	s.progress_ud = &po;
 	install_signals();
 	if (resume ? search_resume(&s, err) : search_begin(&s, err)) {
@@ -275,8 +303,9 @@ const struct cmd cmd_search = {
 	.fn = search_main,
 	.summary = "search a job's space for the best configuration",
 	.usage =
-	"vmtune search [JOB] [--db FILE] [--trials N] [--time DURATION] [--seed N] [--quiet]\n"
-	"   or: vmtune search --resume RUN [--db FILE]\n"
+	"vmtune search [JOB] [--db FILE] [--trials N] [--time DURATION] [--seed N]\n"
+	"              [--host URI]... [--quiet]\n"
+	"   or: vmtune search --resume RUN [--db FILE] [--host URI]...\n"
 	"\n"
 	"Runs the job file JOB (YAML; without one, the embedded default job), the\n"
 	"baseline (the job's defaults) first, storing every trial and measurement in\n"
@@ -288,8 +317,13 @@ const struct cmd cmd_search = {
 	"  --seed N          the strategy's seed (default: the job's, else a fresh one)\n"
 	"  --resume RUN      continue run RUN: keeps its completed trials, re-runs the\n"
 	"                    interrupted one, stops at the run's budget\n"
+	"  --host URI        run trials on this libvirt host (repeatable; a URI given\n"
+	"                    twice gets two slots); replaces the job's hosts: list.\n"
+	"                    Each slot runs one trial at a time; a host that stops\n"
+	"                    answering is left out, its trial retried elsewhere, and\n"
+	"                    it is tried again later\n"
 	"  --quiet           no progress output\n"
 	"\n"
-	"strategies: random, grid. targets: exec.\n"
+	"strategies: tpe (default), local, anneal, random, grid. targets: exec, libvirt.\n"
 	"SIGINT or SIGTERM stops after marking the running trial interrupted (exit 3).",
 };

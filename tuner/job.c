@@ -479,8 +479,68 @@ static int parse_target(struct ctx *c, yaml_node_t *n)
 /* ---- top level -------------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed", NULL
+	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
+	"hosts", NULL
 };
+static const char *const host_keys[] = { "uri", "slots", NULL };
+
+#define MAX_SLOTS 64
+
+static int parse_host(struct ctx *c, yaml_node_t *n)
+{
+	char *uri = NULL;
+	long long slots = 1;
+	if (n->type == YAML_SCALAR_NODE) {
+		if (want_string(c, n, "a libvirt URI", &uri))
+			return -1;
+	} else {
+		if (n->type != YAML_MAPPING_NODE)
+			return fail(c, n, "expected a URI or {uri: URI, slots: N}, got %s",
+				    kind_name(n));
+		if (walk_mapping(c, n, "a host", host_keys, no_op, NULL))
+			return -1;
+		yaml_node_t *u = lookup(c, n, "uri"), *sl = lookup(c, n, "slots");
+		if (!u)
+			return fail(c, n, "a host needs a uri");
+		if ((sl && want_int(c, sl, "a number of slots", 1, MAX_SLOTS, &slots)) ||
+		    want_string(c, u, "a libvirt URI", &uri))
+			return -1;
+	}
+	if (!*uri) {
+		free(uri);
+		return fail(c, n, "empty host URI");
+	}
+	for (size_t i = 0; i < c->job->nhosts; i++)
+		if (!strcmp(c->job->hosts[i].uri, uri)) {
+			free(uri);
+			return fail(c, n, "host '%s' is listed twice (give it slots instead)",
+				    c->job->hosts[i].uri);
+		}
+	job_add_host(c->job, uri, (int)slots);
+	c->job->hosts[c->job->nhosts - 1].line = (int)n->start_mark.line + 1;
+	c->job->hosts[c->job->nhosts - 1].col = (int)n->start_mark.column + 1;
+	free(uri);
+	return 0;
+}
+
+void job_add_host(struct job *job, const char *uri, int slots)
+{
+	for (size_t i = 0; i < job->nhosts; i++)
+		if (!strcmp(job->hosts[i].uri, uri)) {
+			job->hosts[i].slots += slots;
+			return;
+		}
+	job->hosts = xrealloc(job->hosts, (job->nhosts + 1) * sizeof(*job->hosts));
+	job->hosts[job->nhosts++] = (struct job_host){ .uri = xstrdup(uri), .slots = slots };
+}
+
+int job_slots(const struct job *job)
+{
+	int n = 0;
+	for (size_t i = 0; i < job->nhosts; i++)
+		n += job->hosts[i].slots;
+	return n ? n : 1;
+}
 static const char *const budget_keys[] = { "trials", "time", NULL };
 
 static int parse_budget(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
@@ -536,6 +596,16 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 		if (want_int(c, v, "'auto' or a number of repeats", 1, 1000, &n))
 			return -1;
 		job->repeats = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "hosts")) {
+		if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top ==
+		    v->data.sequence.items.start)
+			return fail(c, v, "expected a list of hosts");
+		for (yaml_node_item_t *i = v->data.sequence.items.start;
+		     i < v->data.sequence.items.top; i++)
+			if (parse_host(c, node(c, *i)))
+				return -1;
 		return 0;
 	}
 	/* seed */
@@ -667,6 +737,9 @@ void job_release(struct job *job)
 		free(job->tset[i].vals);
 	}
 	free(job->tset);
+	for (size_t i = 0; i < job->nhosts; i++)
+		free(job->hosts[i].uri);
+	free(job->hosts);
 	memset(job, 0, sizeof(*job));
 }
 

@@ -29,11 +29,22 @@
  *                                  # again while it is competitive (up to 5);
  *                                  # N: every trial runs N times, no racing
  *   seed: 42                       # default: chosen at start and stored
+ *   hosts:                         # default: the target's own (one slot)
+ *     - qemu:///system             # a libvirt URI, one slot
+ *     - {uri: qemu+ssh://rack2/system, slots: 2}
+ *                                  # exec target: the command runs here with
+ *                                  # VMTUNE_HOST set to the URI
  */
 #include <stdint.h>
 #include "space.h"
 #include "target.h"
 #include "../results/score.h"
+
+struct job_host {
+	char *uri;
+	int slots;		/* trials at once on it */
+	int line, col;		/* 0 when given on the command line */
+};
 
 struct job {
 	char *path;		/* as shown in messages */
@@ -52,6 +63,8 @@ struct job {
 	int repeats;		/* runs per trial; 0: auto (1 run, racing) */
 	uint64_t seed;
 	int has_seed;
+	struct job_host *hosts;	/* empty: the target's own host, one slot */
+	size_t nhosts;
 };
 
 #define JOB_DEFAULT_TRIALS 20
@@ -63,6 +76,10 @@ int job_load_file(struct job *job, const char *path, char *err);
 int job_load_text(struct job *job, const char *text, const char *path, const char *dir,
 		  char *err);
 void job_release(struct job *job);
+/* Appends a host (the command line's --host); an URI already listed gains a slot. */
+void job_add_host(struct job *job, const char *uri, int slots);
+/* Slots over all hosts; 1 when no host is listed. */
+int job_slots(const struct job *job);
 
 /* "90s", "15m", "8h", "2d", "1h30m", "1.5h", "250ms" or plain seconds. */
 int duration_parse(const char *s, double *seconds);

@@ -200,11 +200,10 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 	union pval *cfg = config_new(sp);
 	strbuf_addstr(conv, "# trial_seq score incumbent_score\n");
 	strbuf_addstr(failed, "# trial_seq status\n");
-	for (size_t i = 0; i < rv->n; i++) {
-		const struct tview *t = &rv->t[i];
-		if (t->status == TS_PROPOSED || t->status == TS_RUNNING ||
-		    (t->reason && !strcmp(t->reason, "interrupted")) ||
-		    config_from_json(sp, t->config, cfg, NULL))
+	size_t nobs, *obs = runview_observed(rv, &nobs);	/* as the search took them in */
+	for (size_t k = 0; k < nobs; k++) {
+		const struct tview *t = &rv->t[obs[k]];
+		if (config_from_json(sp, t->config, cfg, NULL))
 			continue;
 		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
 		struct racing_entry inc;
@@ -217,6 +216,7 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 		}
 	}
 	racing_free(race);
+	free(obs);
 	free(cfg);
 	return scored;
 }

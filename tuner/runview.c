@@ -22,6 +22,7 @@ static int collect(const struct trial_row *r, void *ud)
 		.reason = dup_or_null(r->reason), .stderr_tail = dup_or_null(r->stderr_tail),
 		.host = dup_or_null(r->host), .proposed_at = r->proposed_at,
 		.started_at = r->started_at, .ended_at = r->ended_at, .score = NAN,
+		.observed = r->observed,
 	};
 	return 0;
 }
@@ -128,6 +129,32 @@ static void gather(const struct runview *rv, const union pval *cfg, union pval *
 	}
 }
 
+static const struct runview *order_rv;
+static int by_observed(const void *a, const void *b)
+{
+	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
+	if ((x->observed < 0) != (y->observed < 0))
+		return x->observed < 0 ? -1 : 1;	/* unrecorded: older, sequential runs */
+	if (x->observed != y->observed)
+		return x->observed < y->observed ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+size_t *runview_observed(const struct runview *rv, size_t *n)
+{
+	size_t *v = xcalloc(rv->n + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || reason_interrupted(t->reason))
+			continue;	/* not completed: the search never observed it */
+		v[(*n)++] = i;
+	}
+	order_rv = rv;
+	qsort(v, *n, sizeof(*v), by_observed);
+	return v;
+}
+
 int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
 		      char *err)
 {
@@ -139,15 +166,16 @@ int runview_incumbent(const struct runview *rv, struct cview *best, struct cview
 
 	memset(best, 0, sizeof(*best));
 	memset(runner, 0, sizeof(*runner));
-	for (size_t i = 0; i < rv->n; i++) {
-		const struct tview *t = &rv->t[i];
-		if (t->status == TS_PROPOSED || t->status == TS_RUNNING ||
-		    (t->reason && !strcmp(t->reason, "interrupted")))
-			continue;	/* not completed: the search never observed it */
-		if (config_from_json(sp, t->config, cfg, err))
+	size_t nobs, *obs = runview_observed(rv, &nobs);
+	for (size_t k = 0; k < nobs; k++) {
+		const struct tview *t = &rv->t[obs[k]];
+		if (config_from_json(sp, t->config, cfg, err)) {
+			free(obs);
 			goto out;
+		}
 		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
 	}
+	free(obs);
 	ret = 0;
 	if (!racing_incumbent(race, &inc))
 		goto out;

@@ -15,6 +15,7 @@ struct tview {
 	enum trial_status status;
 	char *config, *reason, *stderr_tail, *host;
 	double proposed_at, started_at, ended_at;
+	int64_t observed;	/* the order the search took its result in; -1: unrecorded */
 	double score;		/* NaN: not done, or no baseline */
 	double *rep_scores;	/* one per repeat */
 	size_t nrep;
@@ -57,5 +58,11 @@ struct cview {
 int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
 		      char *err);
 void cview_release(struct cview *c);
+/*
+ * Indices (into rv->t) of the trials the search observed, in the order it
+ * observed them (with parallel slots, not the order of their ids); *n set.
+ * The caller frees.
+ */
+size_t *runview_observed(const struct runview *rv, size_t *n);
 
 #endif

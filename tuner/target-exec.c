@@ -6,6 +6,7 @@
  *   VMTUNE_CONFIG  path of a JSON object of the trial's parameter values
  *   VMTUNE_TRIAL   the trial id
  *   VMTUNE_REPEAT  the repeat, from 1
+ *   VMTUNE_HOST    the host of the trial's slot, when the job lists hosts
  *   VMTUNE_P_<NAME> each parameter's value (upper-cased, non-alphanumerics as _)
  *
  * Success is exit status 0 and at least one metric line on stdout. On a
@@ -44,6 +45,7 @@ struct target {
 	char *tmpdir;
 	char *config_path;
 	char **base_env;	/* environ without VMTUNE_* */
+	char *host;		/* VMTUNE_HOST, when given */
 	size_t nbase;
 };
 
@@ -72,7 +74,7 @@ static double mono(void)
 }
 
 static int exec_open(struct target **out, const struct target_setting *s, size_t n,
-		     const char *workdir, char *err)
+		     const char *workdir, const char *host, char *err)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
 	const char *tmp = getenv("TMPDIR");
@@ -87,6 +89,7 @@ static int exec_open(struct target **out, const struct target_setting *s, size_t
 	for (size_t k = 0; k < s[i].nvals; k++)
 		t->argv[k] = xstrdup(s[i].vals[k]);
 	t->workdir = xstrdup(workdir);
+	t->host = host ? xstrdup(host) : NULL;
 	strbuf_addf(&sb, "%s/vmtune-exec.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	t->tmpdir = strbuf_detach(&sb);
 	if (!mkdtemp(t->tmpdir)) {
@@ -111,6 +114,7 @@ fail:
 		free(*a);
 	free(t->argv);
 	free(t->workdir);
+	free(t->host);
 	free(t);
 	return -1;
 }
@@ -130,6 +134,7 @@ static void exec_close(struct target *t)
 	free(t->tmpdir);
 	free(t->config_path);
 	free(t->base_env);
+	free(t->host);
 	free(t);
 }
 
@@ -163,7 +168,7 @@ static int write_config(const char *path, const char *json, char *err)
 /* The environment of one run: a NULL-terminated array of malloc'd strings. */
 static char **build_env(struct target *t, const struct trial_request *rq)
 {
-	size_t n = t->nbase + 3 + rq->space->n;
+	size_t n = t->nbase + 4 + rq->space->n;
 	char **env = xcalloc(n + 1, sizeof(char *));
 	size_t k = 0;
 	struct strbuf sb = STRBUF_INIT;
@@ -176,6 +181,10 @@ static char **build_env(struct target *t, const struct trial_request *rq)
 	env[k++] = strbuf_detach(&sb);
 	strbuf_addf(&sb, "VMTUNE_REPEAT=%d", rq->repeat);
 	env[k++] = strbuf_detach(&sb);
+	if (t->host) {
+		strbuf_addf(&sb, "VMTUNE_HOST=%s", t->host);
+		env[k++] = strbuf_detach(&sb);
+	}
 	for (size_t i = 0; i < rq->space->n; i++) {
 		const struct param *p = &rq->space->p[i];
 		strbuf_addstr(&sb, "VMTUNE_P_");

@@ -191,14 +191,15 @@ static const char *probe_accel(struct target *t)
 }
 
 static int libvirt_open(struct target **out, const struct target_setting *s, size_t n,
-			const char *workdir, char *err)
+			const char *workdir, const char *host, char *err)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
 	const struct target_setting *x;
 	struct strbuf sb = STRBUF_INIT;
 	(void)workdir;
 
-	t->uri = xstrdup((x = setting(s, n, "uri", NULL)) ? x->vals[0] : "qemu:///system");
+	t->uri = xstrdup(host ? host : (x = setting(s, n, "uri", NULL)) ? x->vals[0]
+						     : "qemu:///system");
 	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : 1024;
 	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : 256;
 	t->quick = !(x = setting(s, n, "quick", NULL)) || !strcmp(x->vals[0], "true");

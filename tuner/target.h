@@ -62,7 +62,12 @@ struct trial_sink {
 /* Destroys a leftover domain of a crashed search (vmtune restore); 0 if already gone. */
 int target_libvirt_destroy(const char *uri, const char *name, char *err);
 
-enum trial_outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_TIMEOUT, OUTCOME_INTERRUPTED };
+/*
+ * OUTCOME_HOST_LOST: the host stopped answering (its connection is gone);
+ * the trial says nothing about the configuration and runs again elsewhere.
+ */
+enum trial_outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_TIMEOUT, OUTCOME_INTERRUPTED,
+		     OUTCOME_HOST_LOST };
 
 struct trial_result {
 	enum trial_outcome outcome;
@@ -82,9 +87,14 @@ struct target_ops {
 	const char *const *keys;	/* settings accepted besides kind and timeout */
 	/* Validates settings; on error *bad is the index of the setting at fault. */
 	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
-	/* workdir: where relative paths in the settings are resolved. */
+	/*
+	 * workdir: where relative paths in the settings are resolved. host: the
+	 * host (a libvirt URI) this instance runs trials on; NULL for the
+	 * target's own default. One instance per slot; instances run trials
+	 * in parallel threads, each only ever from one thread at a time.
+	 */
 	int (*open)(struct target **t, const struct target_setting *s, size_t n,
-		    const char *workdir, char *err);
+		    const char *workdir, const char *host, char *err);
 	int (*run)(struct target *t, const struct trial_request *rq,
 		   const struct trial_sink *sink, struct trial_result *res);
 	/* How measurements are taken, stored with the run: "exec", "kvm", "tcg". */

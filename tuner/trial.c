@@ -4,6 +4,8 @@
 #include "../results/stats.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,13 +59,59 @@ int run_owner_alive(int64_t pid, const char *host, void *ud)
 	return !strncmp(comm, "vmtune", 6);
 }
 
+int reason_interrupted(const char *reason)
+{
+	return reason && !strncmp(reason, "interrupted", 11);
+}
+
 static int claim(struct search *s, int64_t pid, char *err)
 {
 	int64_t busy;
 	return store_run_claim(s->st, s->run_id, pid, s->host, run_owner_alive, NULL, &busy, err);
 }
 
-/* ---- the sink: results are stored as they arrive ----------------------- */
+/* ---- hosts and slots ---------------------------------------------------- */
+
+#define HOST_RETRY_FIRST 5.0	/* seconds before a host that went down is tried again */
+#define HOST_RETRY_MAX 300.0
+
+struct hoststate {
+	const char *uri;	/* NULL: the target's own default */
+	const char *label;	/* what trials store as their host */
+	int up;
+	double retry_at, backoff;
+};
+
+struct slot {
+	struct search *s;
+	struct hoststate *h;
+	struct target *tgt;	/* NULL while its host is down */
+	pthread_t th;
+	int busy, finished;	/* under s->lock */
+	int64_t id;
+	union pval *cfg;
+	char *json;
+	int baseline;
+	double t_start;
+	int rc;			/* -1: a result could not be stored */
+	char err[ERR_LEN];
+	struct trial_result res;
+};
+
+static void notice(struct search *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void notice(struct search *s, const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->notice)
+		s->notice(s->progress_ud, msg);
+}
+
+/* ---- the sink: results are stored as they arrive, from the slots' threads -- */
 
 struct sink_ctx {
 	struct search *s;
@@ -75,30 +123,87 @@ struct sink_ctx {
 static int sink_metric(void *ud, const struct metric *m)
 {
 	struct sink_ctx *c = ud;
-	return store_measurement(c->s->st, c->trial, c->repeat, m, c->err);
+	pthread_mutex_lock(&c->s->lock);
+	int rc = store_measurement(c->s->st, c->trial, c->repeat, m, c->err);
+	pthread_mutex_unlock(&c->s->lock);
+	return rc;
 }
 
 static int sink_applied(void *ud, const char *knob, const char *value)
 {
 	struct sink_ctx *c = ud;
-	return store_applied(c->s->st, c->trial, c->repeat, knob, value, c->err);
+	pthread_mutex_lock(&c->s->lock);
+	int rc = store_applied(c->s->st, c->trial, c->repeat, knob, value, c->err);
+	pthread_mutex_unlock(&c->s->lock);
+	return rc;
 }
 
 static int sink_host(void *ud, const char *knob, const char *value, char *err)
 {
 	struct sink_ctx *c = ud;
+	int rc;
+	pthread_mutex_lock(&c->s->lock);
 	if (!strncmp(knob, "host.hugepages-", 15))
-		return hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err);
-	return hostknob_set(c->s->st, c->s->run_id, knob, value, err);
+		rc = hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err);
+	else
+		rc = hostknob_set(c->s->st, c->s->run_id, knob, value, err);
+	pthread_mutex_unlock(&c->s->lock);
+	return rc;
 }
 
 static int sink_undo(void *ud, const char *kind, const char *what, const char *how, int done,
 		     char *err)
 {
 	struct sink_ctx *c = ud;
+	int rc;
+	pthread_mutex_lock(&c->s->lock);
 	if (done)
-		return store_journal_mark_path(c->s->st, what, err);
-	return store_journal_record(c->s->st, c->s->run_id, kind, what, how ? how : "", err);
+		rc = store_journal_mark_path(c->s->st, what, err);
+	else
+		rc = store_journal_record(c->s->st, c->s->run_id, kind, what, how ? how : "", err);
+	pthread_mutex_unlock(&c->s->lock);
+	return rc;
+}
+
+/* A slot's thread: every repeat of its trial, then it says it is finished. */
+static void *work(void *arg)
+{
+	struct slot *sl = arg;
+	struct search *s = sl->s;
+	const struct job *job = s->job;
+	struct sink_ctx sc = { .s = s, .trial = sl->id };
+	struct trial_sink sink = { .ud = &sc, .metric = sink_metric, .applied = sink_applied,
+				   .host = sink_host, .undo = sink_undo };
+
+	for (int r = 1; r <= (job->repeats ? job->repeats : 1); r++) {
+		struct trial_request rq = {
+			.trial_id = sl->id, .repeat = r, .space = &job->space, .config = sl->cfg,
+			.config_json = sl->json, .timeout = job->trial_timeout, .stop = s->stop,
+		};
+		sc.repeat = r;
+		trial_result_release(&sl->res);
+		trial_result_init(&sl->res);
+		if (job->target->run(sl->tgt, &rq, &sink, &sl->res)) {
+			seterr(sl->err, "%s", sc.err);
+			sl->rc = -1;
+			break;
+		}
+		if (sl->res.domain_xml.len) {
+			pthread_mutex_lock(&s->lock);
+			sl->rc = store_trial_artifacts(s->st, sl->id, sl->res.domain_xml.buf,
+						       sl->res.console_path.buf, sl->err);
+			pthread_mutex_unlock(&s->lock);
+			if (sl->rc)
+				break;
+		}
+		if (sl->res.outcome != OUTCOME_DONE)
+			break;
+	}
+	pthread_mutex_lock(&s->lock);
+	sl->finished = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
 }
 
 /* ---- one trial -------------------------------------------------------- */
@@ -150,13 +255,13 @@ static int score_done(struct search *s, int64_t id, int is_baseline, double *sco
 }
 
 static void report(struct search *s, int64_t id, enum trial_status status, const char *reason,
-		   double score)
+		   double score, const char *host)
 {
 	struct progress p = {
 		.trial_id = id, .status = status, .reason = reason, .score = score,
 		.completed = s->completed, .budget = s->budget_trials, .best = s->best,
 		.best_trial = s->best_trial, .elapsed = elapsed(s), .eta = -1,
-		.note = s->have_base ? NULL : s->base_note,
+		.note = s->have_base ? NULL : s->base_note, .host = host,
 	};
 	int64_t done_now = s->completed - s->started_completed;
 	if (s->budget_trials && done_now > 0) {
@@ -171,129 +276,44 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 		s->progress(s->progress_ud, &p);
 }
 
-/* Records a finished trial with the strategy and the best-so-far. */
-static void account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		    double score)
+/*
+ * Records a finished trial with the strategy and the best-so-far; a live
+ * one (record) also stores the order it was observed in.
+ */
+static int account(struct search *s, int64_t id, const union pval *cfg, int cfg_is_baseline,
+		   enum trial_status st, double score, int record, char *err)
 {
 	struct racing_entry inc;
 	s->sops->observe(s->strat, cfg, st == TS_DONE, score);
 	racing_observe(s->race, cfg, st == TS_DONE, score);
 	s->completed++;
+	if (cfg_is_baseline)
+		s->base_open = 0;
 	if (racing_incumbent(s->race, &inc)) {
 		if (config_equal(&s->job->space, inc.cfg, cfg))
 			s->best_trial = id;
 		s->best = exp(inc.mean);
 	}
+	return record ? store_trial_observed(s->st, id, s->completed, err) : 0;
 }
 
-/* Runs every repeat of a proposed trial; returns 1 when interrupted. */
-static int run_trial(struct search *s, int64_t id, const union pval *cfg, int is_baseline,
-		     char *err)
+static void baseline_note(struct search *s, int64_t id, enum trial_status st, const char *why)
 {
-	const struct job *job = s->job;
-	char *json = config_to_json(&job->space, cfg);
-	struct sink_ctx sc = { .s = s, .trial = id };
-	struct trial_sink sink = { .ud = &sc, .metric = sink_metric, .applied = sink_applied,
-				   .host = sink_host, .undo = sink_undo };
-	struct trial_result res;
-	enum trial_status final = TS_DONE;
-	double score = NAN;
-	int ret = 0;
-	double t_start = mono();
-
-	trial_result_init(&res);
-	if (store_trial_start(s->st, id, s->host, err)) {
-		ret = -1;
-		goto out;
-	}
-	for (int r = 1; r <= (job->repeats ? job->repeats : 1); r++) {
-		struct trial_request rq = {
-			.trial_id = id, .repeat = r, .space = &job->space, .config = cfg,
-			.config_json = json, .timeout = job->trial_timeout, .stop = s->stop,
-		};
-		sc.repeat = r;
-		trial_result_release(&res);
-		trial_result_init(&res);
-		if (job->target->run(s->tgt, &rq, &sink, &res)) {
-			seterr(err, "%s", sc.err);
-			store_trial_transition(s->st, id, TS_RUNNING, TS_FAILED, "could not store a result",
-					       NULL, NULL);
-			ret = -1;
-			goto out;
-		}
-		if (res.domain_xml.len &&
-		    store_trial_artifacts(s->st, id, res.domain_xml.buf, res.console_path.buf, err)) {
-			ret = -1;
-			goto out;
-		}
-		if (res.outcome != OUTCOME_DONE)
-			break;
-	}
-	switch (res.outcome) {
-	case OUTCOME_DONE:
-		if (score_done(s, id, is_baseline, &score, &res.reason))
-			final = TS_FAILED;
-		break;
-	case OUTCOME_TIMEOUT:
-		final = TS_TIMEOUT;
-		break;
-	case OUTCOME_FAILED:
-	case OUTCOME_INTERRUPTED:
-		final = TS_FAILED;
-		break;
-	}
-	if (is_baseline && final != TS_DONE) {
-		free(s->base_note);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "baseline trial %lld %s (%s): no scores", (long long)id,
-			    trial_status_name(final), res.reason.buf);
-		s->base_note = strbuf_detach(&sb);
-	}
-	if (store_trial_transition(s->st, id, TS_RUNNING, final,
-				   final == TS_DONE ? NULL : res.reason.buf,
-				   res.stderr_tail.len ? res.stderr_tail.buf : NULL, err) ||
-	    store_run_add_elapsed(s->st, s->run_id, mono() - t_start, err)) {
-		ret = -1;
-		goto out;
-	}
-	if (res.outcome == OUTCOME_INTERRUPTED) {
-		ret = 1;
-		goto out;
-	}
-	account(s, id, cfg, final, score);
-	report(s, id, final, final == TS_DONE ? NULL : res.reason.buf, score);
-out:
-	trial_result_release(&res);
-	free(json);
-	return ret;
-}
-
-/* ---- set-up ----------------------------------------------------------- */
-
-static int open_parts(struct search *s, char *err)
-{
-	const struct job *job = s->job;
-	s->sops = strategy_find(job->strategy);
-	if (!s->sops)
-		return seterr(err, "unknown strategy '%s'", job->strategy), -1;
-	if (s->sops->init(&s->strat, &job->space, s->seed, err))
-		return -1;
-	s->race = racing_new(&job->space, job->repeats ? 1 : RACING_MAX_REPEATS);
-	if (job->target->open(&s->tgt, job->tset, job->ntset, job->dir, err))
-		return -1;
-	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
-	s->best = NAN;
-	if (gethostname(s->host, sizeof(s->host) - 1))
-		strcpy(s->host, "localhost");
-	s->t0 = mono();
-	return 0;
+	struct strbuf sb = STRBUF_INIT;
+	free(s->base_note);
+	strbuf_addf(&sb, "baseline trial %lld %s", (long long)id, trial_status_name(st));
+	if (why)
+		strbuf_addf(&sb, " (%s)", why);
+	strbuf_addstr(&sb, ": no scores");
+	s->base_note = strbuf_detach(&sb);
 }
 
 static int insert_trial(struct search *s, enum trial_origin origin, int64_t retry_of,
 			const union pval *cfg, int64_t *id, char *err)
 {
 	char *json = config_to_json(&s->job->space, cfg);
-	int rc = store_trial_insert(s->st, s->run_id, ++s->seq, origin, retry_of, json, id, err);
+	int rc = store_trial_insert(s->st, s->run_id, ++s->seq, origin, retry_of, json,
+				    origin == ORIGIN_RETRY ? -1 : s->completed, id, err);
 	free(json);
 	return rc;
 }
@@ -305,6 +325,260 @@ static void push_pending(struct search *s, int64_t id, const union pval *cfg, in
 	s->pending[s->npending].cfg = config_dup(&s->job->space, cfg);
 	s->pending[s->npending].baseline = baseline;
 	s->npending++;
+	if (baseline)
+		s->base_open = 1;
+}
+
+static void host_down(struct search *s, struct hoststate *h, const char *why)
+{
+	if (!h->up)
+		return;
+	h->up = 0;
+	h->backoff = h->backoff ? h->backoff * 2 : HOST_RETRY_FIRST;
+	if (h->backoff > HOST_RETRY_MAX)
+		h->backoff = HOST_RETRY_MAX;
+	h->retry_at = mono() + h->backoff;
+	notice(s, "host %s stopped answering (%s); its trials go to the other slots, "
+	       "retrying it in %gs", h->label, why, h->backoff);
+}
+
+/* Results that came back before the baseline's, scored and observed now, in turn. */
+static int take_held(struct search *s, char *err)
+{
+	const struct objective *o = &s->job->obj;
+	char msg[ERR_LEN];
+	int ret = 0;
+	for (size_t i = 0; i < s->nheld; i++) {
+		struct held *h = &s->held[i];
+		double score = NAN;
+		if (!ret && h->st == TS_DONE && s->have_base &&
+		    trial_score(s->st, o, s->base, h->id, &score, NULL, NULL, msg))
+			score = NAN;
+		if (!ret && account(s, h->id, h->cfg, 0, h->st, score, 1, err))
+			ret = -1;
+		if (!ret)
+			report(s, h->id, h->st, NULL, score, h->host);
+		free(h->cfg);
+	}
+	s->nheld = 0;
+	return ret;
+}
+
+/*
+ * Takes in a slot's finished trial (the thread is done with it): stores its
+ * end, scores it, tells the strategy and racing. A trial whose host went
+ * away is retried elsewhere. Returns -1 on a runtime failure.
+ */
+static int finish(struct search *s, struct slot *sl, int *interrupted, char *err)
+{
+	struct trial_result *res = &sl->res;
+	enum trial_status final = TS_DONE;
+	double score = NAN;
+	int ret = 0;
+
+	pthread_join(sl->th, NULL);
+	sl->busy = sl->finished = 0;
+	if (sl->rc) {
+		seterr(err, "%s", sl->err);
+		store_trial_transition(s->st, sl->id, TS_RUNNING, TS_FAILED,
+				       "could not store a result", NULL, NULL);
+		ret = -1;
+		goto out;
+	}
+	if (res->outcome == OUTCOME_HOST_LOST) {
+		struct strbuf why = STRBUF_INIT;
+		int64_t retry;
+		strbuf_addf(&why, "interrupted: host %s stopped answering: %s", sl->h->label,
+			    res->reason.buf);
+		host_down(s, sl->h, res->reason.buf);
+		for (size_t i = 0; i < s->nslots; i++)
+			if (s->slots[i].h == sl->h && !s->slots[i].busy && s->slots[i].tgt) {
+				s->job->target->close(s->slots[i].tgt);
+				s->slots[i].tgt = NULL;
+			}
+		if (store_trial_transition(s->st, sl->id, TS_RUNNING, TS_FAILED, why.buf, NULL, err) ||
+		    store_run_add_elapsed(s->st, s->run_id, mono() - sl->t_start, err) ||
+		    insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err))
+			ret = -1;
+		else
+			push_pending(s, retry, sl->cfg, sl->baseline);
+		strbuf_release(&why);
+		goto out;
+	}
+	switch (res->outcome) {
+	case OUTCOME_DONE:
+		if (score_done(s, sl->id, sl->baseline, &score, &res->reason))
+			final = TS_FAILED;
+		break;
+	case OUTCOME_TIMEOUT:
+		final = TS_TIMEOUT;
+		break;
+	default:
+		final = TS_FAILED;
+		break;
+	}
+	if (sl->baseline && final != TS_DONE)
+		baseline_note(s, sl->id, final, res->reason.buf);
+	if (store_trial_transition(s->st, sl->id, TS_RUNNING, final,
+				   final == TS_DONE ? NULL : res->reason.buf,
+				   res->stderr_tail.len ? res->stderr_tail.buf : NULL, err) ||
+	    store_run_add_elapsed(s->st, s->run_id, mono() - sl->t_start, err)) {
+		ret = -1;
+		goto out;
+	}
+	if (res->outcome == OUTCOME_INTERRUPTED) {
+		*interrupted = 1;
+		goto out;
+	}
+	if (!sl->baseline && s->base_open) {	/* scored once the baseline is known */
+		s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
+		s->held[s->nheld++] = (struct held){ .id = sl->id, .st = final, .host = sl->h->label,
+						     .cfg = config_dup(&s->job->space, sl->cfg) };
+		goto out;
+	}
+	if (account(s, sl->id, sl->cfg, sl->baseline, final, score, 1, err)) {
+		ret = -1;
+		goto out;
+	}
+	report(s, sl->id, final, final == TS_DONE ? NULL : res->reason.buf, score, sl->h->label);
+	if (sl->baseline && take_held(s, err))
+		ret = -1;
+out:
+	trial_result_release(res);
+	trial_result_init(res);
+	free(sl->json);
+	sl->json = NULL;
+	return ret;
+}
+
+/* Starts trial id on slot sl, in a thread of its own. */
+static int start(struct search *s, struct slot *sl, int64_t id, const union pval *cfg,
+		 int baseline, char *err)
+{
+	if (store_trial_start(s->st, id, sl->h->label, err))
+		return -1;
+	memcpy(sl->cfg, cfg, s->job->space.n * sizeof(*cfg));
+	sl->json = config_to_json(&s->job->space, cfg);
+	sl->id = id;
+	sl->baseline = baseline;
+	sl->rc = 0;
+	sl->t_start = mono();
+	sl->busy = 1;
+	sl->finished = 0;
+	int rc = pthread_create(&sl->th, NULL, work, sl);
+	if (rc) {
+		sl->busy = 0;
+		store_trial_transition(s->st, id, TS_RUNNING, TS_FAILED, "interrupted", NULL, NULL);
+		return seterr(err, "cannot start a thread: %s", strerror(rc)), -1;
+	}
+	return 0;
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+static int is_remote(const char *uri)
+{
+	const char *p = uri ? strstr(uri, "://") : NULL;
+	return p && p[3] && p[3] != '/';
+}
+
+/* Knobs that change the host itself: only with one slot, on this machine. */
+static int check_host_knobs(const struct job *job, char *err)
+{
+	const struct space *sp = &job->space;
+	int slots = job_slots(job), remote = 0;
+	for (size_t i = 0; i < job->nhosts; i++)
+		remote |= is_remote(job->hosts[i].uri);
+	if (slots < 2 && !remote)
+		return 0;
+	for (size_t i = 0; i < sp->n; i++)
+		if (!strncmp(sp->p[i].name, "host.", 5) || !strcmp(sp->p[i].name, "vm.hugepages"))
+			return seterr(err, "%s changes the host itself: it needs a single slot on "
+				      "this machine (the job has %d slot%s%s)", sp->p[i].name, slots,
+				      slots == 1 ? "" : "s", remote ? " and a remote host" : ""), -1;
+	return 0;
+}
+
+/* Opens every slot of host h; on failure none is left open. */
+static int open_host(struct search *s, struct hoststate *h, char *err)
+{
+	const struct job *job = s->job;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = &s->slots[i];
+		if (sl->h != h || sl->tgt)
+			continue;
+		if (job->target->open(&sl->tgt, job->tset, job->ntset, job->dir, h->uri, err)) {
+			job->target->close(sl->tgt);
+			sl->tgt = NULL;
+			for (size_t k = 0; k < s->nslots; k++)
+				if (s->slots[k].h == h && !s->slots[k].busy && s->slots[k].tgt) {
+					job->target->close(s->slots[k].tgt);
+					s->slots[k].tgt = NULL;
+				}
+			return -1;
+		}
+		if (!s->accel)
+			s->accel = xstrdup(job->target->accel(sl->tgt));
+	}
+	h->up = 1;
+	return 0;
+}
+
+static int open_parts(struct search *s, char *err)
+{
+	const struct job *job = s->job;
+	char msg[ERR_LEN];
+	int any = 0;
+
+	s->sops = strategy_find(job->strategy);
+	if (!s->sops)
+		return seterr(err, "unknown strategy '%s'", job->strategy), -1;
+	if (check_host_knobs(job, err))
+		return -1;
+	if (s->sops->init(&s->strat, &job->space, s->seed, err))
+		return -1;
+	s->race = racing_new(&job->space, job->repeats ? 1 : RACING_MAX_REPEATS);
+	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
+	s->best = NAN;
+	if (gethostname(s->host, sizeof(s->host) - 1))
+		strcpy(s->host, "localhost");
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	s->threads = 1;
+
+	s->nhosts = job->nhosts ? job->nhosts : 1;
+	s->hosts = xcalloc(s->nhosts, sizeof(*s->hosts));
+	s->nslots = (size_t)job_slots(job);
+	s->slots = xcalloc(s->nslots, sizeof(*s->slots));
+	for (size_t i = 0, k = 0; i < s->nhosts; i++) {
+		struct hoststate *h = &s->hosts[i];
+		h->uri = job->nhosts ? job->hosts[i].uri : NULL;
+		h->label = h->uri ? h->uri : s->host;
+		for (int j = 0; j < (job->nhosts ? job->hosts[i].slots : 1); j++, k++) {
+			s->slots[k].s = s;
+			s->slots[k].h = h;
+			s->slots[k].cfg = config_new(&job->space);
+			trial_result_init(&s->slots[k].res);
+		}
+	}
+	/* A host that cannot be reached now is tried again later, unless none can. */
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct hoststate *h = &s->hosts[i];
+		if (!open_host(s, h, any || i + 1 < s->nhosts ? msg : err)) {
+			any = 1;
+			continue;
+		}
+		if (any || i + 1 < s->nhosts) {
+			h->up = 1;	/* so that host_down() says so */
+			host_down(s, h, msg);
+		}
+	}
+	if (!any && s->nhosts > 1)
+		return seterr(err, "no host could be reached (the last: %s)", msg), -1;
+	if (!any)
+		return -1;
+	s->t0 = mono();
+	return 0;
 }
 
 /* Opens the strategy and target, then the run's row, owned by this process. */
@@ -313,15 +587,13 @@ static int create_run(struct search *s, const char *strategy, char *err)
 	const struct job *job = s->job;
 	if (open_parts(s, err))
 		return -1;
-	char *accel = xstrdup(job->target->accel(s->tgt));
 	struct run_info ri = {
 		.name = job->name, .job_path = job->path, .job_dir = job->dir,
 		.job_text = job->text, .strategy = strategy, .seed = s->seed,
 		.budget_trials = s->budget_trials, .budget_seconds = s->budget_seconds,
-		.accel = accel, .host = s->host,
+		.accel = s->accel, .host = s->host,
 	};
 	int rc = store_run_create(s->st, &ri, &s->run_id, err);
-	free(accel);
 	return rc || claim(s, getpid(), err) ? -1 : 0;
 }
 
@@ -357,13 +629,18 @@ int search_begin(struct search *s, char *err)
 	return rc;
 }
 
+/* ---- resume: the stored history, replayed in the order it happened ------ */
+
 /* A stored trial, copied out of the store's callback. */
 struct row {
-	int64_t id, retry_of;
+	int64_t id, retry_of, proposed_after, observed;
 	enum trial_origin origin;
 	enum trial_status status;
 	int interrupted;
 	char *config;
+	union pval *cfg;
+	const struct row *last;	/* its last attempt */
+	int taken;		/* observed by the replay already */
 };
 
 struct rows {
@@ -377,8 +654,8 @@ static int collect(const struct trial_row *t, void *ud)
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = (struct row){
 		.id = t->id, .retry_of = t->retry_of, .origin = t->origin, .status = t->status,
-		.interrupted = t->reason && !strcmp(t->reason, "interrupted"),
-		.config = xstrdup(t->config),
+		.interrupted = reason_interrupted(t->reason), .config = xstrdup(t->config),
+		.proposed_after = t->proposed_after, .observed = t->observed,
 	};
 	return 0;
 }
@@ -392,45 +669,85 @@ static const struct row *last_attempt(const struct rows *r, const struct row *t)
 	return t;
 }
 
-/* Brings one stored trial (and its retries) into the state of the search. */
-static int replay(struct search *s, const struct rows *r, const struct row *t,
-		  const union pval *cfg, char *err)
+static int has_result(const struct row *t)
 {
-	const struct row *l = last_attempt(r, t);
-	int64_t id;
-	double score = NAN;
+	return t->last->status != TS_PROPOSED && !t->last->interrupted;
+}
 
-	if (l->status == TS_PROPOSED) {
-		push_pending(s, l->id, cfg, t->origin == ORIGIN_BASELINE);
-		return 0;
-	}
-	if (l->interrupted) {
-		if (insert_trial(s, ORIGIN_RETRY, l->id, cfg, &id, err))
-			return -1;
-		push_pending(s, id, cfg, t->origin == ORIGIN_BASELINE);
-		return 0;
-	}
+/* Observes one stored result (a chain's last attempt) again; record: for the first time. */
+static int replay_result(struct search *s, struct row *t, int record, char *err)
+{
+	const struct row *l = t->last;
+	double score = NAN;
+	t->taken = 1;
 	if (l->status == TS_DONE) {
 		struct strbuf why = STRBUF_INIT;
 		score_done(s, l->id, t->origin == ORIGIN_BASELINE, &score, &why);
 		strbuf_release(&why);
 	} else if (t->origin == ORIGIN_BASELINE) {
-		free(s->base_note);
-		struct strbuf sb = STRBUF_INIT;
-		strbuf_addf(&sb, "baseline trial %lld %s: no scores", (long long)l->id,
-			    trial_status_name(l->status));
-		s->base_note = strbuf_detach(&sb);
+		baseline_note(s, l->id, l->status, NULL);
 	}
-	account(s, l->id, cfg, l->status, score);
+	return account(s, l->id, t->cfg, t->origin == ORIGIN_BASELINE, l->status, score, record,
+		       err);
+}
+
+/*
+ * Observes, in their stored order, the results the search had taken in
+ * before it proposed trial `upto` (every one before it when that order was
+ * not recorded: runs of an older vmtune were sequential).
+ */
+static int replay_until(struct search *s, struct rows *r, size_t upto, char *err)
+{
+	int64_t limit = upto < r->n ? r->v[upto].proposed_after : INT64_MAX;
+	for (;;) {
+		struct row *next = NULL;
+		for (size_t i = 0; i < r->n; i++) {
+			struct row *t = &r->v[i];
+			int64_t o = t->last->observed;
+			if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
+				continue;
+			/* unrecorded: observed as soon as it ran (older runs), or held for the baseline */
+			if (o < 0 ? t->proposed_after >= 0 || i >= upto : limit < 0 || o > limit)
+				continue;
+			/* unrecorded ones (observed as soon as run) first, in trial order */
+			if (!next || (o < 0 ? next->last->observed >= 0 :
+				      next->last->observed >= 0 && o < next->last->observed))
+				next = t;
+		}
+		if (!next)
+			return 0;
+		if (replay_result(s, next, 0, err))
+			return -1;
+	}
+}
+
+/* Configurations proposed before trial upto whose results were not yet taken in. */
+static void replay_busy(struct rows *r, size_t upto, const union pval **v, struct busy *b)
+{
+	b->n = 0;
+	for (size_t i = 0; i < upto; i++)
+		if (r->v[i].origin != ORIGIN_RETRY && !r->v[i].taken)
+			v[b->n++] = r->v[i].cfg;
+	b->cfg = v;
+}
+
+static int config_in(const struct space *sp, const union pval *cfg, const struct busy *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (config_equal(sp, cfg, b->cfg[i]))
+			return 1;
 	return 0;
 }
 
 int search_resume(struct search *s, char *err)
 {
 	const struct job *job = s->job;
+	const struct space *sp = &job->space;
 	struct rows r = { 0 };
 	struct run_info ri;
-	union pval *cfg = config_new(&job->space), *want = config_new(&job->space);
+	union pval *want = config_new(sp);
+	const union pval **bv = NULL;
+	struct busy busy;
 	int interrupted, ret = -1;
 	char msg[ERR_LEN];
 
@@ -449,8 +766,19 @@ int search_resume(struct search *s, char *err)
 	if (open_parts(s, err))
 		goto out;
 	s->seq = (int64_t)r.n;
+	bv = xcalloc(r.n + 1, sizeof(*bv));
+	for (size_t i = 0; i < r.n; i++) {
+		struct row *t = &r.v[i];
+		t->last = last_attempt(&r, t);
+		t->cfg = config_new(sp);
+		if (config_from_json(sp, t->config, t->cfg, msg)) {
+			seterr(err, "run %lld, trial %lld: %s", (long long)s->run_id,
+			       (long long)t->id, msg);
+			goto out;
+		}
+	}
 	if (!r.n || r.v[0].origin != ORIGIN_BASELINE) {
-		union pval *def = config_defaults(&job->space);
+		union pval *def = config_defaults(sp);
 		int64_t id;
 		int rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 		if (!rc)
@@ -463,123 +791,258 @@ int search_resume(struct search *s, char *err)
 		const struct row *t = &r.v[i];
 		if (t->origin == ORIGIN_RETRY)
 			continue;
-		if (config_from_json(&job->space, t->config, cfg, msg)) {
-			seterr(err, "run %lld, trial %lld: %s", (long long)s->run_id,
-			       (long long)t->id, msg);
+		if (replay_until(s, &r, i, err))
 			goto out;
-		}
+		replay_busy(&r, i, bv, &busy);
+		int repeat = racing_next(s->race, want) && !config_in(sp, want, &busy);
 		if (t->origin == ORIGIN_REPEAT) {
-			if (!racing_next(s->race, want) || !config_equal(&job->space, cfg, want)) {
+			if (!repeat || !config_equal(sp, t->cfg, want)) {
 				seterr(err, "run %lld: racing no longer repeats trial %lld's "
 				       "configuration; cannot resume", (long long)s->run_id,
 				       (long long)t->id);
 				goto out;
 			}
 		} else if (t->origin == ORIGIN_STRATEGY) {
-			if (racing_next(s->race, want) || s->sops->propose(s->strat, want, err) != 0 ||
-			    !config_equal(&job->space, cfg, want)) {
+			if (repeat || s->sops->propose(s->strat, &busy, want, err) != 0 ||
+			    !config_equal(sp, t->cfg, want)) {
 				seterr(err, "run %lld: strategy '%s' no longer proposes trial %lld's "
 				       "configuration; cannot resume", (long long)s->run_id,
 				       job->strategy, (long long)t->id);
 				goto out;
 			}
 		}
-		if (replay(s, &r, t, cfg, err))
+	}
+	if (replay_until(s, &r, r.n, err))
+		goto out;
+	/* results that were waiting for the baseline's: they still are, or are taken in now */
+	if (r.n && r.v[0].origin == ORIGIN_BASELINE && !has_result(&r.v[0]))
+		s->base_open = 1;
+	for (size_t i = 0; i < r.n; i++) {
+		struct row *t = &r.v[i];
+		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
+			continue;
+		if (s->base_open) {
+			s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
+			s->held[s->nheld++] = (struct held){ .id = t->last->id, .st = t->last->status,
+							     .cfg = config_dup(sp, t->cfg) };
+			t->taken = 1;
+		} else if (replay_result(s, t, 1, err)) {
 			goto out;
+		}
+	}
+	/* what has no result yet runs now: proposed ones as they are, interrupted ones again */
+	for (size_t i = 0; i < r.n; i++) {
+		const struct row *t = &r.v[i], *l = t->last;
+		int64_t id;
+		if (t->origin == ORIGIN_RETRY || has_result(t))
+			continue;
+		if (l->status == TS_PROPOSED) {
+			push_pending(s, l->id, t->cfg, t->origin == ORIGIN_BASELINE);
+			continue;
+		}
+		if (insert_trial(s, ORIGIN_RETRY, l->id, t->cfg, &id, err))
+			goto out;
+		push_pending(s, id, t->cfg, t->origin == ORIGIN_BASELINE);
 	}
 	s->started_completed = s->completed;
 	ret = 0;
 out:
-	for (size_t i = 0; i < r.n; i++)
+	for (size_t i = 0; i < r.n; i++) {
 		free(r.v[i].config);
+		free(r.v[i].cfg);
+	}
 	free(r.v);
-	free(cfg);
+	free(bv);
 	free(want);
 	return ret;
+}
+
+/* ---- the scheduler ----------------------------------------------------- */
+
+static size_t running(const struct search *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nslots; i++)
+		n += s->slots[i].busy;
+	return n;
+}
+
+static struct slot *idle_slot(struct search *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (!s->slots[i].busy && s->slots[i].tgt && s->slots[i].h->up)
+			return &s->slots[i];
+	return NULL;
+}
+
+/* Proposed and not observed: running on a slot, waiting to, or held for the baseline. */
+static void live_busy(struct search *s, const union pval **v, struct busy *b)
+{
+	b->n = 0;
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].busy)
+			v[b->n++] = s->slots[i].cfg;
+	for (size_t i = s->next_pending; i < s->npending; i++)
+		v[b->n++] = s->pending[i].cfg;
+	for (size_t i = 0; i < s->nheld; i++)
+		v[b->n++] = s->held[i].cfg;
+	b->cfg = v;
+}
+
+/*
+ * The next trial to start: a stored one waiting, racing's repeat, or the
+ * strategy's proposal. 0 with *id set, 1 when there is nothing to start
+ * now, -1 on error.
+ */
+static int next_trial(struct search *s, union pval *cfg, int64_t *id, int *baseline, char *err)
+{
+	const struct space *sp = &s->job->space;
+	*baseline = 0;
+	if (s->next_pending < s->npending) {
+		struct pending *p = &s->pending[s->next_pending++];
+		*id = p->id;
+		memcpy(cfg, p->cfg, sp->n * sizeof(*cfg));
+		*baseline = p->baseline;
+		return 0;
+	}
+	if (s->fixed) {
+		memcpy(cfg, s->fixed, sp->n * sizeof(*cfg));
+		return insert_trial(s, ORIGIN_STRATEGY, 0, cfg, id, err);
+	}
+	const union pval **v = xcalloc(s->nslots + s->npending + s->nheld + 1, sizeof(*v));
+	struct busy b;
+	int rc;
+	live_busy(s, v, &b);
+	if (racing_next(s->race, cfg) && !config_in(sp, cfg, &b)) {
+		rc = insert_trial(s, ORIGIN_REPEAT, 0, cfg, id, err);
+	} else {
+		rc = s->sops->propose(s->strat, &b, cfg, err);
+		if (rc == 0)
+			rc = insert_trial(s, ORIGIN_STRATEGY, 0, cfg, id, err);
+	}
+	free(v);
+	return rc;
+}
+
+/* Hosts whose pause is over are tried again (without the lock: opening can take long). */
+static void retry_hosts(struct search *s)
+{
+	char msg[ERR_LEN];
+	for (size_t i = 0; i < s->nhosts; i++) {
+		struct hoststate *h = &s->hosts[i];
+		int busy = 0;
+		if (h->up || mono() < h->retry_at)
+			continue;
+		for (size_t k = 0; k < s->nslots; k++)
+			busy |= s->slots[k].h == h && s->slots[k].busy;
+		if (busy)
+			continue;	/* its last trial has not come back yet */
+		pthread_mutex_unlock(&s->lock);
+		int rc = open_host(s, h, msg);
+		pthread_mutex_lock(&s->lock);
+		if (rc) {
+			h->up = 1;
+			host_down(s, h, msg);
+		} else {
+			notice(s, "host %s answers again", h->label);
+			h->backoff = 0;
+		}
+	}
+}
+
+/*
+ * Keeps every slot busy until the budget is spent, the strategy has
+ * nothing left, or a stop is asked for; waits for what is running.
+ */
+static int schedule(struct search *s, enum search_end *end, char *err)
+{
+	const struct space *sp = &s->job->space;
+	union pval *cfg = config_new(sp);
+	int ret = 0, exhausted = 0, interrupted = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		struct slot *sl;
+		int stopping = (s->stop && *s->stop) || interrupted;
+		while (!ret && !stopping && !exhausted && (sl = idle_slot(s))) {
+			int64_t id;
+			int baseline;
+			if (s->budget_trials && s->completed + (int64_t)running(s) >= s->budget_trials)
+				break;
+			if (s->budget_seconds && elapsed(s) >= s->budget_seconds)
+				break;
+			int rc = next_trial(s, cfg, &id, &baseline, err);
+			if (rc < 0 || (rc == 0 && start(s, sl, id, cfg, baseline, err)))
+				ret = -1;
+			if (rc == 1)
+				exhausted = !running(s);
+			if (rc)
+				break;
+		}
+		if (!running(s)) {
+			int waiting = s->next_pending < s->npending;
+			int budget_left = (!s->budget_trials || s->completed < s->budget_trials) &&
+					  (!s->budget_seconds || elapsed(s) < s->budget_seconds);
+			if (ret || stopping || exhausted || !budget_left)
+				break;
+			if (!idle_slot(s) && !waiting) {
+				int any = 0;
+				for (size_t i = 0; i < s->nhosts; i++)
+					any |= !s->hosts[i].up;
+				if (!any)
+					break;	/* the strategy had nothing now: cannot happen twice */
+			}
+		}
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+		for (size_t i = 0; i < s->nslots; i++)
+			if (s->slots[i].busy && s->slots[i].finished &&
+			    finish(s, &s->slots[i], &interrupted, ret ? NULL : err))
+				ret = -1;
+		if (!ret && !stopping)
+			retry_hosts(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(cfg);
+	if (ret)
+		return -1;
+	if (interrupted || (s->stop && *s->stop))
+		*end = SEARCH_INTERRUPTED;
+	else if (exhausted)
+		*end = SEARCH_EXHAUSTED;
+	else
+		*end = SEARCH_BUDGET;
+	return 0;
 }
 
 /* ---- measuring one configuration (vmtune check) ---------------------- */
 
 int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 {
+	enum search_end end;
 	s->budget_trials = n;
 	s->budget_seconds = 0;
 	if (create_run(s, "check", err))
 		return -1;
-	int ret = 0, interrupted = 0, rc;
-	for (int i = 0; i < n && !ret && !interrupted; i++) {
-		int64_t id;
-		if (insert_trial(s, ORIGIN_STRATEGY, 0, cfg, &id, err)) {
-			ret = -1;
-			break;
-		}
-		rc = run_trial(s, id, cfg, 0, err);
-		if (rc < 0)
-			ret = -1;
-		interrupted = rc == 1 || (s->stop && *s->stop);
-	}
-	ret = end_run(s, ret, interrupted ? "interrupted" : "finished", err);
-	return ret ? -1 : interrupted;
+	s->fixed = cfg;
+	int ret = schedule(s, &end, err);
+	ret = end_run(s, ret, end == SEARCH_INTERRUPTED ? "interrupted" : "finished", err);
+	return ret ? -1 : end == SEARCH_INTERRUPTED;
 }
 
 /* ---- the loop --------------------------------------------------------- */
 
 int search_loop(struct search *s, enum search_end *end, char *err)
 {
-	const struct space *sp = &s->job->space;
-	union pval *cfg = config_new(sp);
-	size_t next_pending = 0;
-	int ret = 0;
-
-	*end = SEARCH_BUDGET;
-	for (;;) {
-		int64_t id;
-		int is_baseline = 0, rc;
-
-		if (s->stop && *s->stop) {
-			*end = SEARCH_INTERRUPTED;
-			break;
-		}
-		if (s->budget_trials && s->completed >= s->budget_trials)
-			break;
-		if (s->budget_seconds && elapsed(s) >= s->budget_seconds)
-			break;
-		if (next_pending < s->npending) {
-			struct pending *p = &s->pending[next_pending++];
-			id = p->id;
-			memcpy(cfg, p->cfg, sp->n * sizeof(*cfg));
-			is_baseline = p->baseline;
-		} else if (racing_next(s->race, cfg)) {
-			if (insert_trial(s, ORIGIN_REPEAT, 0, cfg, &id, err)) {
-				ret = -1;
-				break;
-			}
-		} else {
-			rc = s->sops->propose(s->strat, cfg, err);
-			if (rc < 0) {
-				ret = -1;
-				break;
-			}
-			if (rc == 1) {
-				*end = SEARCH_EXHAUSTED;
-				break;
-			}
-			if (insert_trial(s, ORIGIN_STRATEGY, 0, cfg, &id, err)) {
-				ret = -1;
-				break;
-			}
-		}
-		rc = run_trial(s, id, cfg, is_baseline, err);
-		if (rc < 0) {
-			ret = -1;
-			break;
-		}
-		if (rc == 1) {
-			*end = SEARCH_INTERRUPTED;
-			break;
-		}
-	}
-	free(cfg);
+	int ret = schedule(s, end, err);
+	if (ret)
+		*end = SEARCH_BUDGET;
 	/* host knobs go back however the search ended */
 	return end_run(s, ret, *end == SEARCH_INTERRUPTED ? "interrupted" : "finished", err);
 }
@@ -590,17 +1053,38 @@ void search_release(struct search *s)
 		s->sops->free(s->strat);
 	racing_free(s->race);
 	s->race = NULL;
-	if (s->tgt)
-		s->job->target->close(s->tgt);
+	for (size_t i = 0; i < s->nslots; i++) {
+		if (s->slots[i].tgt)
+			s->job->target->close(s->slots[i].tgt);
+		free(s->slots[i].cfg);
+		free(s->slots[i].json);
+		trial_result_release(&s->slots[i].res);
+	}
+	free(s->slots);
+	free(s->hosts);
+	if (s->threads) {
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->cond);
+	}
 	for (size_t i = 0; i < s->npending; i++)
 		free(s->pending[i].cfg);
 	free(s->pending);
+	for (size_t i = 0; i < s->nheld; i++)
+		free(s->held[i].cfg);
+	free(s->held);
+	s->held = NULL;
+	s->nheld = 0;
 	free(s->base);
 	free(s->base_note);
+	free(s->accel);
 	s->strat = NULL;
-	s->tgt = NULL;
+	s->slots = NULL;
+	s->nslots = 0;
+	s->hosts = NULL;
+	s->threads = 0;
 	s->pending = NULL;
 	s->npending = 0;
 	s->base = NULL;
 	s->base_note = NULL;
+	s->accel = NULL;
 }

@@ -4,23 +4,36 @@
  * The search loop: propose -> apply -> measure -> store, trial after trial,
  * the baseline (the job's defaults) first.
  *
+ * Slots: every host of the job (or the target's own, one slot) runs as many
+ * trials at once as it has slots, each in a thread of its own with its own
+ * target instance. Only this module's main thread proposes, scores and
+ * observes; the threads store measurements as they arrive, under one lock
+ * (the store is one SQLite connection). A host that stops answering is
+ * marked down, its trial is interrupted and retried on another slot, and
+ * the host is tried again after a pause (5 s, doubling to 5 min).
+ *
  * Invariants, each checked where the loop relies on it:
  *  1. A trial row exists (proposed) before its target is started, and is
  *     moved to running first; its measurements are committed one by one.
  *  2. A trial ends in exactly one of done, failed or timeout. A trial cut
  *     short by SIGINT/SIGTERM, or found running at resume (its process
- *     died), is failed with reason "interrupted" and is retried as a new
- *     trial (origin retry) with the same configuration.
+ *     died), or whose host stopped answering, is failed with a reason that
+ *     starts "interrupted" and is retried as a new trial (origin retry) with
+ *     the same configuration.
  *  3. "Completed" means ended and not interrupted; the trial budget counts
  *     completed trials, the baseline included.
  *  4. The strategy and racing see propose()/observe() in the same order
- *     whether or not the search was interrupted: resume replays the stored
- *     history. A trial racing asks for (origin repeat) measures a measured
- *     configuration again; the strategy observes it without proposing it.
+ *     whether or not the search was interrupted: each trial stores how many
+ *     results had been observed when it was proposed and in which order its
+ *     own was, and resume replays that. A trial racing asks for (origin
+ *     repeat) measures a measured configuration again; the strategy observes
+ *     it without proposing it. A configuration in flight on one slot is
+ *     never sent to another, as a proposal or as a repeat.
  *  5. "Best" is racing's incumbent, never a configuration lucky once.
  *
  * This module never prints: progress goes to a callback.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include "job.h"
@@ -38,6 +51,7 @@ struct progress {
 	int64_t best_trial;
 	double elapsed, eta;		/* seconds; eta < 0 when unknown */
 	const char *note;		/* e.g. why there are no scores */
+	const char *host;		/* where the trial ran */
 };
 
 struct search {
@@ -49,13 +63,22 @@ struct search {
 	uint64_t seed;
 	volatile sig_atomic_t *stop;
 	void (*progress)(void *ud, const struct progress *p);
+	/* A host went down or came back (one line, no newline). */
+	void (*notice)(void *ud, const char *msg);
 	void *progress_ud;
 
 	/* state, private to trial.c */
 	const struct strategy_ops *sops;
 	struct strategy *strat;
 	struct racing *race;		/* which configuration to measure again; the incumbent */
-	struct target *tgt;
+	struct slot *slots;
+	size_t nslots;
+	struct hoststate *hosts;
+	size_t nhosts;
+	int threads;			/* lock and cond made */
+	pthread_mutex_t lock;		/* the store, and every slot's busy/finished */
+	pthread_cond_t cond;		/* a slot finished */
+	char *accel;
 	double *base;			/* baseline value per objective term */
 	int have_base;
 	char *base_note;
@@ -64,8 +87,12 @@ struct search {
 	int64_t completed, started_completed, seq;
 	double elapsed_before, t0;
 	struct pending { int64_t id; union pval *cfg; int baseline; } *pending;
-	size_t npending;
-	char host[256];
+	size_t npending, next_pending;
+	const union pval *fixed;	/* vmtune check: the one configuration to measure */
+	int base_open;			/* the baseline has no result yet */
+	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
+	size_t nheld;			/* results that came back before the baseline's */
+	char host[256];			/* this machine: the run's owner */
 };
 
 enum search_end { SEARCH_BUDGET, SEARCH_EXHAUSTED, SEARCH_INTERRUPTED };
@@ -91,6 +118,9 @@ void search_release(struct search *s);
  * host counts as gone: the database is a local file.
  */
 int run_owner_alive(int64_t pid, const char *host, void *ud);
+
+/* A failed trial's reason that means "did not run to the end; retried". */
+int reason_interrupted(const char *reason);
 
 /* Score of one stored trial against baseline values (median over repeats). */
 int trial_score(struct store *st, const struct objective *o, const double *base, int64_t trial,

@@ -31,6 +31,24 @@ finish() {
 # sql DB QUERY: one value per line
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
+# kill_at_random DB MIN CMD...: starts CMD in the background and kills it
+# with -9 once DB holds MIN + (0..7) ended trials, plus a few milliseconds.
+kill_at_random() {
+	local db=$1 min=$2 pid at n; shift 2
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	at=$(( (RANDOM % 8) + min ))
+	for _ in $(seq 1 600); do
+		n=$(sql "$db" "select count(*) from trials where status in ('done','failed')" 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge "$at" ] && break
+		sleep 0.02
+	done
+	sleep "0.0$((RANDOM % 9))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
 # fails with its arguments as the message
 die() { echo "$*" >&2; return 1; }
 

@@ -19,30 +19,17 @@ reference() {
 }
 expect "an uninterrupted search completes 50 trials" reference
 
-# Starts (or resumes) a search in the background and kills it with -9 once
-# it has completed a random number of trials, plus a random few milliseconds.
-kill_at_random() {
-	local pid at
-	"$@" >/dev/null 2>&1 &
-	pid=$!
-	at=$(( (RANDOM % 8) + 2 ))
-	for _ in $(seq 1 400); do
-		n=$(sql killed.db "select count(*) from trials where status in ('done','failed')" 2>/dev/null || echo 0)
-		[ "${n:-0}" -ge "$at" ] && break
-		sleep 0.02
-	done
-	sleep "0.0$((RANDOM % 5))"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+# kill_at_random (lib.sh), then what was done at that point
+kill_and_list() {
+	kill_at_random killed.db 2 "$@"
 	sql killed.db "select id from trials where status='done' order by id" > done.last
-	return 0
 }
 
 killed_three_times() {
-	kill_at_random "$VMTUNE" search x264.yaml --db killed.db || return 1
+	kill_and_list "$VMTUNE" search x264.yaml --db killed.db || return 1
 	cp done.last done.1
 	for k in 2 3 4; do
-		kill_at_random "$VMTUNE" search --resume 1 --db killed.db
+		kill_and_list "$VMTUNE" search --resume 1 --db killed.db
 		cp done.last "done.$k"
 		# nothing that was done before a kill is lost after it
 		comm -23 "done.$((k - 1))" "done.$k" | grep -q . && die "trials lost after kill $k"

@@ -95,7 +95,7 @@ static void transitions(void **state)
 	int n;
 	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
 	int64_t run = new_run(st);
-	assert_int_equal(store_trial_insert(st, run, 1, ORIGIN_BASELINE, 0, "{}", &t1, err), 0);
+	assert_int_equal(store_trial_insert(st, run, 1, ORIGIN_BASELINE, 0, "{}", -1, &t1, err), 0);
 	/* proposed cannot jump to done */
 	assert_int_equal(store_trial_transition(st, t1, TS_PROPOSED, TS_DONE, NULL, NULL, err), -1);
 	assert_int_equal(store_trial_start(st, t1, "h", err), 0);
@@ -110,11 +110,11 @@ static void transitions(void **state)
 	/* done is final */
 	assert_int_equal(store_trial_transition(st, t1, TS_DONE, TS_FAILED, "x", NULL, err), -1);
 
-	assert_int_equal(store_trial_insert(st, run, 2, ORIGIN_STRATEGY, 0, "{}", &t2, err), 0);
+	assert_int_equal(store_trial_insert(st, run, 2, ORIGIN_STRATEGY, 0, "{}", -1, &t2, err), 0);
 	assert_int_equal(store_trial_start(st, t2, "h", err), 0);
 	assert_int_equal(store_trials_interrupt(st, run, &n, err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_trial_insert(st, run, 3, ORIGIN_RETRY, t2, "{}", &t3, err), 0);
+	assert_int_equal(store_trial_insert(st, run, 3, ORIGIN_RETRY, t2, "{}", -1, &t3, err), 0);
 	int64_t r;
 	assert_int_equal(store_trial_get_retry(st, t2, &r, err), 0);
 	assert_int_equal(r, t3);

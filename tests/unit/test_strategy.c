@@ -35,7 +35,7 @@ static char *sequence(const char *name, struct space *sp, uint64_t seed, int n, 
 	ops->observe(s, def, 1, 1.0);	/* the baseline */
 	*got = 0;
 	for (int i = 0; i < n; i++) {
-		int rc = ops->propose(s, cfg, err);
+		int rc = ops->propose(s, NULL, cfg, err);
 		assert_true(rc == 0 || rc == 1);
 		if (rc)
 			break;
@@ -165,7 +165,7 @@ static union pval *drive(const char *name, struct space *sp, uint64_t seed, int 
 	assert_non_null(ops);
 	assert_int_equal(ops->init(&s, sp, seed, err), 0);
 	for (int n = 0; n < budget; n++) {
-		if (n && !racing_next(race, cfg) && ops->propose(s, cfg, err))
+		if (n && !racing_next(race, cfg) && ops->propose(s, NULL, cfg, err))
 			break;
 		double v = f(cfg) * (sigma > 0 ? exp(gsl_ran_gaussian(noise, sigma)) : 1);
 		if (trace) {
@@ -326,6 +326,50 @@ static void racing_does_not_crown_a_lucky_one(void **state)
 	space_release(&sp);
 }
 
+/*
+ * Parallel slots: with the batch so far in flight (busy), no strategy
+ * proposes a busy configuration again, so a batch is all different (18
+ * configurations: 1 + 3 observed, then two batches of 4).
+ */
+static void batches_never_repeat_busy_configurations(void **state)
+{
+	(void)state;
+	struct space sp = space3();
+	const char *names[] = { "tpe", "local", "anneal", "random", "grid" };
+	char err[ERR_LEN];
+	for (size_t k = 0; k < sizeof(names) / sizeof(*names); k++) {
+		const struct strategy_ops *ops = strategy_find(names[k]);
+		struct strategy *s;
+		union pval *def = config_defaults(&sp), *cfg[4];
+		assert_int_equal(ops->init(&s, &sp, 7, err), 0);
+		ops->observe(s, def, 1, 1.0);
+		for (int i = 0; i < 3; i++) {	/* a few results, so that TPE models */
+			cfg[0] = config_new(&sp);
+			assert_int_equal(ops->propose(s, NULL, cfg[0], err), 0);
+			ops->observe(s, cfg[0], 1, 1.0 + 0.1 * (double)cfg[0][0].i);
+			free(cfg[0]);
+		}
+		for (int round = 0; round < 2; round++) {
+			const union pval *busy[4];
+			struct busy b = { .cfg = busy, .n = 0 };
+			for (int i = 0; i < 4; i++) {
+				cfg[i] = config_new(&sp);
+				assert_int_equal(ops->propose(s, &b, cfg[i], err), 0);
+				for (size_t j = 0; j < b.n; j++)
+					assert_false(config_equal(&sp, cfg[i], busy[j]));
+				busy[b.n++] = cfg[i];
+			}
+			for (int i = 0; i < 4; i++) {
+				ops->observe(s, cfg[i], 1, 1.0 + 0.1 * (double)cfg[i][0].i);
+				free(cfg[i]);
+			}
+		}
+		ops->free(s);
+		free(def);
+	}
+	space_release(&sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +382,7 @@ int main(void)
 		cmocka_unit_test(inactive_parameters_never_vary),
 		cmocka_unit_test(racing_promotes_only_over_as_many_repeats),
 		cmocka_unit_test(racing_does_not_crown_a_lucky_one),
+		cmocka_unit_test(batches_never_repeat_busy_configurations),
 	};
 	return cmocka_run_group_tests_name("strategy", tests, NULL, NULL);
 }

@@ -1,0 +1,99 @@
+#!/bin/bash
+# Parallel slots on the exec target: a search over two slots keeps both
+# busy, never sends one configuration to two slots at once, and survives
+# kill -9 and resume with results that came back out of order.
+. "$(dirname "$0")/lib.sh"
+TABLE=${VMTUNE_DATASETS:-$ROOT/../shared/datasets}/X264_AllMeasurements.csv
+
+have_table() { [ -r "$TABLE" ] || die "dataset table not found: $TABLE (set VMTUNE_DATASETS)"; }
+expect "the x264 table is there" have_table
+
+sh "$ROOT/tests/make-table-job.sh" "$TABLE" x264.time 40 11 tpe > x264.yaml
+{ cat x264.yaml; printf 'hosts:\n  - {uri: slot-a, slots: 2}\n  - slot-b\n'; } > three.yaml
+# a random delay per lookup, so that results come back out of order
+export LOOKUP_DELAY=0.1 LOOKUP_JITTER=1
+
+# No two trials of the same configuration overlap in time (a racing repeat
+# runs only after the configuration's previous measurement came back).
+no_overlap() {
+	local n
+	n=$(sql "$1" "select count(*) from trials a join trials b on a.run_id = b.run_id and
+		a.id < b.id and a.config = b.config and a.started_at < b.ended_at and
+		b.started_at < a.ended_at and coalesce(a.reason, '') not like 'interrupted%'")
+	[ "$n" -eq 0 ] || die "$n pairs of trials measured one configuration at the same time"
+}
+
+three_slots() {
+	"$VMTUNE" search three.yaml --db p.db --quiet >/dev/null || return 1
+	[ "$(sql p.db "select count(*) from trials where status='done'")" -eq 40 ] ||
+		die "$(sql p.db "select count(*) from trials where status='done'") done"
+	[ "$(sql p.db "select count(distinct host) from trials")" -eq 2 ] ||
+		die "hosts: $(sql p.db "select distinct host from trials")"
+	# more than one trial was running at once
+	[ "$(sql p.db "select count(*) from trials a join trials b on a.id < b.id and
+		a.started_at < b.ended_at and b.started_at < a.ended_at")" -gt 10 ] ||
+		die "the slots did not overlap"
+	# out-of-order results were recorded in the order they were taken in
+	[ "$(sql p.db "select count(distinct observed) from trials where status='done'")" -eq 40 ] ||
+		die "observation order missing"
+	[ "$(sql p.db "select count(*) from trials where status='done' and
+		observed != (select count(*) from trials b where b.status='done' and b.id <= trials.id)")" -gt 0 ] ||
+		die "every result came back in order: the jitter proves nothing"
+	no_overlap p.db &&
+	# every configuration the strategy proposed is new
+	[ "$(sql p.db "select count(*) - count(distinct config) from trials where origin='strategy'")" -eq 0 ]
+}
+expect "three slots on two hosts: 40 trials, both hosts used, results out of order, no configuration twice at once" three_slots
+
+best_works() {
+	exits_with 0 "$VMTUNE" best 1 --db p.db && grep -q "incumbent\|best" "$T/out"
+}
+expect "best replays racing in the order results came in" best_works
+
+# kill -9 (lib.sh) with trials in flight on both slots, then resume, three times
+killed_and_resumed() {
+	kill_at_random k.db 3 "$VMTUNE" search x264.yaml --db k.db --host a --host b
+	for _ in 1 2 3; do
+		kill_at_random k.db 3 "$VMTUNE" search --resume 1 --db k.db --host a --host b
+	done
+	exits_with 0 "$VMTUNE" search --resume 1 --db k.db --host a --host b || return 1
+	local completed left interrupted retried
+	completed=$(sql k.db "select count(*) from trials where status in ('done','failed','timeout') and coalesce(reason,'') not like 'interrupted%'")
+	left=$(sql k.db "select count(*) from trials where status in ('running','proposed')")
+	interrupted=$(sql k.db "select count(*) from trials where reason like 'interrupted%'")
+	retried=$(sql k.db "select count(*) from trials where origin='retry' and retry_of in (select id from trials where reason like 'interrupted%')")
+	[ "$completed" -eq 40 ] || die "$completed completed"
+	[ "$left" -eq 0 ] || die "$left left running"
+	[ "$interrupted" -gt 0 ] || die "no trial was ever interrupted: proves nothing"
+	[ "$interrupted" -eq "$retried" ] || die "$interrupted interrupted, $retried retried"
+	no_overlap k.db
+}
+expect "killed with -9 three times with trials in flight, resumed each time (replaying out-of-order results): 40 completed, every interrupted one retried" killed_and_resumed
+
+bad_hosts() {
+	{ cat x264.yaml; printf 'hosts:\n  - {uri: a, slots: 0}\n'; } > b1.yaml
+	exits_with 2 "$VMTUNE" search b1.yaml --db b.db &&
+		grep -q "b1.yaml:[0-9]*:[0-9]*: .*slots" "$T/err" || return 1
+	{ cat x264.yaml; printf 'hosts:\n  - a\n  - a\n'; } > b2.yaml
+	exits_with 2 "$VMTUNE" search b2.yaml --db b.db &&
+		grep -q "b2.yaml:[0-9]*:[0-9]*: host 'a' is listed twice" "$T/err" || return 1
+	exits_with 2 "$VMTUNE" search x264.yaml --db b.db --host "" || return 1
+	[ ! -e b.db ]
+}
+expect "bad hosts: slots 0, a host listed twice, an empty --host: one line naming the place, no database" bad_hosts
+
+host_knob_needs_one_slot() {
+	cat > hk.yaml <<'EOF'
+target: {kind: exec, command: [true]}
+parameters:
+  host.swappiness: {type: int, min: 0, max: 100, default: 60}
+objective: {metric: t, goal: minimize}
+hosts: [{uri: here, slots: 2}]
+EOF
+	exits_with 3 "$VMTUNE" search hk.yaml --db hk.db &&
+		grep -q "host.swappiness changes the host itself: it needs a single slot" "$T/err" &&
+		[ ! -e hk.db ]
+}
+expect "a host knob with two slots is refused before anything runs" host_knob_needs_one_slot
+
+finish
