@@ -11,7 +11,7 @@ PACKAGES="
 	cpio kmod e2fsprogs xfsprogs qemu-system-x86
 	libvirt-clients libvirt-daemon-system libvirt-dev qemu-utils libhwloc-dev
 	gnuplot-nox
-	chromium python3-junitparser
+	chromium python3-junitparser socat
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -304,11 +304,21 @@ static void attr(xmlNodePtr node, const char *name, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-static void chardev_file(xmlNodePtr devices, const char *kind, const char *path)
+/*
+ * A file on the host when path is given. Else (remote hosts) a serial
+ * console goes to a pty, and a channel to a UNIX socket libvirt names and
+ * QEMU listens on, which virDomainOpenChannel() reads through libvirt.
+ */
+static xmlNodePtr chardev(xmlNodePtr devices, const char *kind, const char *path)
 {
 	xmlNodePtr c = child(devices, kind, NULL);
-	attr(c, "type", "file");
-	attr(child(c, "source", NULL), "path", "%s", path);
+	int channel = !strcmp(kind, "channel");
+	attr(c, "type", path ? "file" : channel ? "unix" : "pty");
+	if (path)
+		attr(child(c, "source", NULL), "path", "%s", path);
+	else if (channel)
+		attr(child(c, "source", NULL), "mode", "bind");
+	return c;
 }
 
 static void disks(xmlNodePtr devices, const struct dom_spec *s)
@@ -343,16 +353,37 @@ static void disks(xmlNodePtr devices, const struct dom_spec *s)
 	}
 }
 
-int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
+/* Appends doc from its root element on (no XML declaration, as libvirt's own files). */
+static int serialize(xmlDocPtr doc, const char *root, struct strbuf *out, char *err)
 {
-	xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	xmlNodePtr dom = xmlNewNode(NULL, BAD_CAST "domain"), n;
 	xmlChar *mem = NULL;
 	int len = 0;
+	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
+	xmlFreeDoc(doc);
+	if (!mem)
+		return seterr(err, "cannot serialize %s> XML", root), -1;
+	const char *start = strstr((const char *)mem, root);
+	strbuf_addstr(out, start ? start : (const char *)mem);
+	xmlFree(mem);
+	return 0;
+}
 
-	if (!doc || !dom)
-		return seterr(err, "out of memory building domain XML"), -1;
-	xmlDocSetRootElement(doc, dom);
+static xmlNodePtr new_doc(xmlDocPtr *doc, const char *root)
+{
+	xmlNodePtr n;
+	*doc = xmlNewDoc(BAD_CAST "1.0");
+	n = xmlNewNode(NULL, BAD_CAST root);
+	if (!*doc || !n)
+		abort();
+	xmlDocSetRootElement(*doc, n);
+	return n;
+}
+
+int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr dom = new_doc(&doc, "domain"), n;
+
 	attr(dom, "type", "%s", s->type);
 	child(dom, "name", s->name);
 	char num[32];
@@ -401,22 +432,39 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 	child(dom, "on_crash", "destroy");
 	xmlNodePtr dev = child(dom, "devices", NULL);
 	disks(dev, s);
-	chardev_file(dev, "serial", s->console_path);
-	n = child(dev, "channel", NULL);
-	attr(n, "type", "file");
-	attr(child(n, "source", NULL), "path", "%s", s->results_path);
+	chardev(dev, "serial", s->console_path);
+	n = chardev(dev, "channel", s->results_path);
 	xmlNodePtr tgt = child(n, "target", NULL);
 	attr(tgt, "type", "virtio");
 	attr(tgt, "name", "org.vmtune.results");
 	attr(child(dev, "memballoon", NULL), "model", "%s", s->balloon ? "virtio" : "none");
 
-	xmlDocDumpFormatMemoryEnc(doc, &mem, &len, "UTF-8", 1);
-	xmlFreeDoc(doc);
-	if (!mem)
-		return seterr(err, "cannot serialize domain XML"), -1;
-	/* no XML declaration: libvirt's own files start at <domain> */
-	const char *start = strstr((const char *)mem, "<domain");
-	strbuf_addstr(out, start ? start : (const char *)mem);
-	xmlFree(mem);
-	return 0;
+	return serialize(doc, "<domain", out, err);
+}
+
+int domxml_pool(const char *name, const char *path, struct strbuf *out, char *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr pool = new_doc(&doc, "pool");
+	attr(pool, "type", "dir");
+	child(pool, "name", name);
+	xmlNodePtr tgt = child(pool, "target", NULL);
+	child(tgt, "path", path);
+	child(child(tgt, "permissions", NULL), "mode", "0755");
+	return serialize(doc, "<pool", out, err);
+}
+
+int domxml_volume(const char *name, const char *format, unsigned long long bytes,
+		  struct strbuf *out, char *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr vol = new_doc(&doc, "volume");
+	char size[32];
+	child(vol, "name", name);
+	snprintf(size, sizeof(size), "%llu", bytes);
+	attr(child(vol, "capacity", size), "unit", "bytes");
+	xmlNodePtr tgt = child(vol, "target", NULL);
+	attr(child(tgt, "format", NULL), "type", "%s", !strcmp(format, "raw") ? "raw" : "qcow2");
+	child(child(tgt, "permissions", NULL), "mode", "0644");
+	return serialize(doc, "<volume", out, err);
 }

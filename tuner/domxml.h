@@ -53,6 +53,7 @@ struct host_cpus {
 
 /* What the trial's VM is made of besides its configuration. */
 struct vm_env {
+	/* results_path, console_path: NULL for a pty (read through libvirt) */
 	const char *name, *type, *kernel, *initrd, *results_path, *console_path;
 	unsigned memory_mib;
 	const struct host_cpus *cpus;
@@ -76,5 +77,11 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 void domspec_release(struct dom_spec *s);
 
 int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err);
+
+/* A libvirt storage pool of type dir at path. */
+int domxml_pool(const char *name, const char *path, struct strbuf *out, char *err);
+/* A volume of format raw, qcow2 or qcow2-prealloc (qcow2 made with metadata preallocated). */
+int domxml_volume(const char *name, const char *format, unsigned long long bytes,
+		  struct strbuf *out, char *err);
 
 #endif

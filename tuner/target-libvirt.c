@@ -16,6 +16,17 @@
  *   kernel_words: [...]  more words for the guest's kernel command line (tests:
  *                        vmtune.test_hang=1 makes the agent hang, for the watchdog)
  * Overheads are stored as metrics: vm.define_start (s), vm.first_line (s).
+ *
+ * A remote host (a URI naming a server, e.g. qemu+tcp://rack2/system) gets
+ * everything through the libvirt API: the appliance is uploaded into the
+ * storage pool "vmtune" (made when missing) under names that carry its
+ * sha256, only when that exact image is not there yet; data disks are
+ * volumes of that pool; the domain starts paused, its results channel (a
+ * pty) is opened as a libvirt stream, then it runs; pinning layouts come
+ * from the host's capabilities XML. Host knobs are refused for remote hosts
+ * (trial.c). Domains start with AUTODESTROY: when the connection to a host
+ * is lost, libvirtd destroys what it ran for us, and the trial comes back
+ * as OUTCOME_HOST_LOST.
  */
 #include "target.h"
 #include "err.h"
@@ -26,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -42,9 +54,14 @@ extern char **environ;
 
 #define MAX_STORAGE 16
 #define PROBE_SECONDS 20.0
+#define POOL_NAME "vmtune"
+#define POOL_PATH "/var/lib/libvirt/images/vmtune"
+#define KEEPALIVE_SECONDS 5	/* a host silent for 4 of these is gone */
 
 struct target {
 	virConnectPtr conn;
+	int remote;
+	virStoragePoolPtr pool;	/* remote hosts: where the appliance and data disks live */
 	char *uri, *guest_dir, *benchmarks, *accel, *kernel_words;
 	char *storage[MAX_STORAGE];
 	size_t nstorage;
@@ -190,6 +207,192 @@ static const char *probe_accel(struct target *t)
 	return accel;
 }
 
+/*
+ * libvirt's event loop, in a thread of its own: it sends the keepalives that
+ * tell a host that stopped answering from a slow one.
+ */
+static void *event_loop(void *ud)
+{
+	(void)ud;
+	for (;;)
+		virEventRunDefaultImpl();
+	return NULL;
+}
+
+static void start_event_loop(void)
+{
+	pthread_t th;
+	if (virEventRegisterDefaultImpl() == 0 && pthread_create(&th, NULL, event_loop, NULL) == 0)
+		pthread_detach(th);
+}
+
+static int connect_host(struct target *t, char *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, start_event_loop);
+	virSetErrorFunc(NULL, quiet_errors);
+	if (!(t->conn = virConnectOpen(t->uri)))
+		return seterr(err, "cannot connect to %s: %s", t->uri, last_error()), -1;
+	virConnectSetKeepAlive(t->conn, KEEPALIVE_SECONDS, 3);
+	return 0;
+}
+
+/* The sha256 the appliance's manifest gives file (64 hex digits), or -1. */
+static int manifest_sha(const char *guest_dir, const char *file, char sha[65])
+{
+	char *mf = path_join(guest_dir, "manifest"), line[256], name[128];
+	FILE *f = fopen(mf, "r");
+	int rc = -1;
+	free(mf);
+	while (f && rc && fgets(line, sizeof(line), f))
+		if (sscanf(line, "sha256 %127s %64s", name, sha) == 2 && !strcmp(name, file) &&
+		    strlen(sha) == 64)
+			rc = 0;
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* The pool POOL_NAME on the host, defined, built and started when missing. */
+static int ensure_pool(struct target *t, char *err)
+{
+	t->pool = virStoragePoolLookupByName(t->conn, POOL_NAME);
+	if (!t->pool) {
+		struct strbuf xml = STRBUF_INIT;
+		if (domxml_pool(POOL_NAME, POOL_PATH, &xml, err))
+			return -1;
+		t->pool = virStoragePoolDefineXML(t->conn, xml.buf, 0);
+		strbuf_release(&xml);
+		if (!t->pool || virStoragePoolBuild(t->pool, 0) < 0)
+			return seterr(err, "%s: cannot make storage pool %s: %s", t->uri, POOL_NAME,
+				      last_error()), -1;
+		virStoragePoolSetAutostart(t->pool, 1);
+	}
+	int active = virStoragePoolIsActive(t->pool);
+	if (active == 0 && virStoragePoolCreate(t->pool, 0) < 0)
+		return seterr(err, "%s: cannot start storage pool %s: %s", t->uri, POOL_NAME,
+			      last_error()), -1;
+	virStoragePoolRefresh(t->pool, 0);
+	return 0;
+}
+
+/* A new raw volume of the pool; NULL with err. */
+static virStorageVolPtr make_volume(struct target *t, const char *name, const char *format,
+				    unsigned long long bytes, char *err)
+{
+	struct strbuf xml = STRBUF_INIT;
+	virStorageVolPtr vol = NULL;
+	if (domxml_volume(name, format, bytes, &xml, err) == 0) {
+		unsigned flags = !strcmp(format, "qcow2-prealloc")
+			? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0;
+		vol = virStorageVolCreateXML(t->pool, xml.buf, flags);
+		if (!vol)
+			seterr(err, "%s: cannot make volume %s: %s", t->uri, name, last_error());
+	}
+	strbuf_release(&xml);
+	return vol;
+}
+
+static int upload(struct target *t, virStorageVolPtr vol, const char *path, char *err)
+{
+	FILE *f = fopen(path, "rb");
+	virStreamPtr st = f ? virStreamNew(t->conn, 0) : NULL;
+	char buf[256 * 1024];
+	size_t n;
+	int rc = -1;
+	if (!f)
+		return seterr(err, "cannot read %s: %s", path, strerror(errno)), -1;
+	if (!st || virStorageVolUpload(vol, st, 0, 0, 0) < 0)
+		goto out;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t off = 0; off < n;) {
+			int k = virStreamSend(st, buf + off, n - off);
+			if (k < 0) {
+				virStreamAbort(st);
+				goto out;
+			}
+			off += (size_t)k;
+		}
+	rc = ferror(f) ? virStreamAbort(st), -1 : virStreamFinish(st) < 0 ? -1 : 0;
+out:
+	if (rc)
+		seterr(err, "%s: cannot upload %s: %s", t->uri, path, last_error());
+	if (st)
+		virStreamFree(st);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * The appliance file `file` of the guest folder as a volume named
+ * PREFIX-SHA256 of the pool: uploaded only when that exact image is not
+ * there yet. A marker volume (NAME.ok) is made after a complete upload, so a
+ * partial one is never taken for the image. *path: its path on the host.
+ */
+static int ensure_image(struct target *t, const char *file, const char *prefix, char **path,
+			char *err)
+{
+	char sha[65];
+	struct strbuf name = STRBUF_INIT, ok = STRBUF_INIT;
+	virStorageVolPtr vol, mark;
+	int rc = -1;
+	if (manifest_sha(t->guest_dir, file, sha))
+		return seterr(err, "no sha256 of %s in %s/manifest (make guest)", file, t->guest_dir),
+		       -1;
+	strbuf_addf(&name, "%s-%s", prefix, sha);
+	strbuf_addf(&ok, "%s.ok", name.buf);
+	vol = virStorageVolLookupByName(t->pool, name.buf);
+	mark = virStorageVolLookupByName(t->pool, ok.buf);
+	if (!vol || !mark) {
+		char *local = path_join(t->guest_dir, file);
+		struct stat st;
+		if (mark)
+			virStorageVolDelete(mark, 0), virStorageVolFree(mark), mark = NULL;
+		if (vol)	/* a partial upload */
+			virStorageVolDelete(vol, 0), virStorageVolFree(vol), vol = NULL;
+		if (stat(local, &st))
+			seterr(err, "cannot read %s: %s", local, strerror(errno));
+		else if ((vol = make_volume(t, name.buf, "raw", (unsigned long long)st.st_size, err)) &&
+			 upload(t, vol, local, err) == 0)
+			mark = make_volume(t, ok.buf, "raw", 4096, err);
+		free(local);
+		if (!mark && vol) {
+			virStorageVolDelete(vol, 0);
+			virStorageVolFree(vol);
+			vol = NULL;
+		}
+	}
+	if (vol && mark && (*path = virStorageVolGetPath(vol)))
+		rc = 0;
+	if (vol)
+		virStorageVolFree(vol);
+	if (mark)
+		virStorageVolFree(mark);
+	strbuf_release(&name);
+	strbuf_release(&ok);
+	return rc;
+}
+
+/* A remote host: its topology, its pool, the appliance in it. */
+static int open_remote(struct target *t, char *err)
+{
+	if (connect_host(t, err))
+		return -1;
+	char *caps = virConnectGetCapabilities(t->conn);
+	if (!caps)
+		return seterr(err, "%s: cannot read capabilities: %s", t->uri, last_error()), -1;
+	int rc = topology_from_caps(&t->topo, caps, err);
+	free(caps);
+	if (rc || ensure_pool(t, err) || ensure_image(t, "vmlinuz", "vmlinuz", &t->kernel, err) ||
+	    ensure_image(t, "initrd.img", "initrd", &t->initrd, err))
+		return -1;
+	if (!strcmp(t->accel, "auto")) {
+		free(t->accel);
+		t->accel = xstrdup(probe_accel(t));
+	}
+	return 0;
+}
+
 static int libvirt_open(struct target **out, const struct target_setting *s, size_t n,
 			const char *workdir, const char *host, char *err)
 {
@@ -226,6 +429,11 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 		t->guest_dir = beside_executable("build/guest");
 	}
 	*out = t;	/* from here on, close() cleans up whatever was made */
+	t->remote = uri_is_remote(t->uri);
+	if (t->remote) {
+		strbuf_release(&sb);
+		return open_remote(t, err);
+	}
 
 	mkdir(t->storage[0], 0755);
 	strbuf_addf(&sb, "%s/vmtune-%d", t->storage[0], (int)getpid());
@@ -265,11 +473,8 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 		seterr(err, "no guest appliance in %s (make guest)", t->guest_dir);
 		return -1;
 	}
-	if (topology_load(&t->topo, err))
+	if (topology_load(&t->topo, err) || connect_host(t, err))
 		return -1;
-	virSetErrorFunc(NULL, quiet_errors);
-	if (!(t->conn = virConnectOpen(t->uri)))
-		return seterr(err, "cannot connect to %s: %s", t->uri, last_error()), -1;
 	if (!strcmp(t->accel, "auto")) {
 		free(t->accel);
 		t->accel = xstrdup(probe_accel(t));
@@ -281,6 +486,8 @@ static void libvirt_close(struct target *t)
 {
 	if (!t)
 		return;
+	if (t->pool)
+		virStoragePoolFree(t->pool);
 	if (t->conn)
 		virConnectClose(t->conn);
 	if (t->workdir)
@@ -366,7 +573,9 @@ static int apply_host(const struct space *sp, const union pval *cfg, unsigned me
 /* ---- one boot ------------------------------------------------------------------ */
 
 struct reader {
-	int fd;
+	int fd;			/* the results file (this machine) */
+	virStreamPtr st;	/* or the results channel through libvirt (remote hosts) */
+	int lost;		/* the stream failed */
 	struct strbuf partial;
 	int done, error, first;
 	struct strbuf error_msg;
@@ -376,10 +585,12 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 {
 	char buf[65536];
 	ssize_t n;
-	while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+	while ((n = r->st ? virStreamRecv(r->st, buf, sizeof(buf)) : read(r->fd, buf, sizeof(buf))) > 0) {
 		strbuf_add(&r->partial, buf, (size_t)n);
 		r->first = 1;
 	}
+	if (r->st && n == -1)
+		r->lost = 1;
 	char *line = r->partial.buf, *nl;
 	while ((nl = strchr(line, '\n'))) {
 		*nl = '\0';
@@ -424,10 +635,13 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	struct strbuf base = STRBUF_INIT, results = STRBUF_INIT, console = STRBUF_INIT;
 	struct dom_spec spec;
 	struct reader r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT };
+	virStorageVolPtr *vols = NULL;
 	struct space empty;
 	union pval none;
 	int ndisks = sp && sp->n ? domspec_disk_count(sp, cfg) : 0;
 	char **disks = xcalloc((size_t)ndisks + 1, sizeof(char *));
+	if (t->remote)
+		vols = xcalloc((size_t)ndisks + 1, sizeof(*vols));
 	virDomainPtr dom = NULL;
 	int sink_failed = 0;
 
@@ -435,9 +649,22 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	strbuf_addf(&base, "%s/%s", t->workdir, name);
 	strbuf_addf(&results, "%s.results", base.buf);
 	strbuf_addf(&console, "%s.console", base.buf);
-	unlink(results.buf);
-	unlink(console.buf);
-	for (int d = 0; d < ndisks; d++) {
+	if (!t->remote) {	/* remote hosts: no file here */
+		unlink(results.buf);
+		unlink(console.buf);
+	}
+	for (int d = 0; d < ndisks && t->remote; d++) {	/* volumes of the host's pool */
+		struct strbuf p = STRBUF_INIT;
+		strbuf_addf(&p, "%s-d%d.img", name, d);
+		vols[d] = make_volume(t, p.buf, disk_format(sp, cfg),
+				      (unsigned long long)t->disk_mib << 20, err);
+		strbuf_release(&p);
+		if (!vols[d] || !(disks[d] = virStorageVolGetPath(vols[d]))) {
+			strbuf_addstr(&res->reason, vols[d] ? last_error() : err);
+			goto out;
+		}
+	}
+	for (int d = 0; d < ndisks && !t->remote; d++) {
 		struct strbuf p = STRBUF_INIT;
 		strbuf_addf(&p, "%s/%s-d%d.img", t->storage[(size_t)d % t->nstorage], name, d);
 		disks[d] = strbuf_detach(&p);
@@ -452,7 +679,8 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	}
 	struct vm_env env = {
 		.name = name, .type = type, .kernel = t->kernel, .initrd = t->initrd,
-		.results_path = results.buf, .console_path = console.buf, .memory_mib = t->memory_mib,
+		.results_path = t->remote ? NULL : results.buf,
+		.console_path = t->remote ? NULL : console.buf, .memory_mib = t->memory_mib,
 		.cpus = &t->topo.cpus, .disk_paths = disks, .guest_words = words,
 	};
 	if (!sp) {
@@ -470,8 +698,9 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		strbuf_addstr(&res->reason, err);
 		goto out;
 	}
-	strbuf_addstr(&res->console_path, console.buf);
-	if (rq && apply_host(sp, cfg, t->memory_mib, sink, err)) {
+	if (!t->remote)
+		strbuf_addstr(&res->console_path, console.buf);
+	if (rq && !t->remote && apply_host(sp, cfg, t->memory_mib, sink, err)) {
 		strbuf_addstr(&res->reason, err);
 		goto out;
 	}
@@ -481,7 +710,18 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		goto out;
 	}
 	double t0 = mono();
-	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, 0);
+	/* remote: paused until the results channel is open; gone with our connection */
+	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, t->remote
+				 ? VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY : 0);
+	if (dom && t->remote) {
+		r.st = virStreamNew(t->conn, VIR_STREAM_NONBLOCK);
+		if (!r.st || virDomainOpenChannel(dom, "org.vmtune.results", r.st, 0) < 0 ||
+		    virDomainResume(dom) < 0) {
+			strbuf_addf(&res->reason, "libvirt: cannot read the results channel: %s",
+				    last_error());
+			goto out;
+		}
+	}
 	double started = mono();
 	if (!dom) {
 		strbuf_addf(&res->reason, "libvirt: %s", last_error());
@@ -491,7 +731,7 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 			    .better = BETTER_LOWER };
 	if (rq && sink->metric && sink->metric(sink->ud, &m))
 		sink_failed = 1;
-	for (int i = 0; i < 200 && r.fd < 0; i++) {	/* QEMU creates the file as it starts */
+	for (int i = 0; i < 200 && r.fd < 0 && !t->remote; i++) {	/* QEMU makes the file as it starts */
 		r.fd = open(results.buf, O_RDONLY | O_CLOEXEC);
 		if (r.fd < 0)
 			usleep(10000);
@@ -499,7 +739,7 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	int running = 1, killed = 0;
 	double first_at = 0;
 	while (running) {
-		if (r.fd >= 0)
+		if (r.fd >= 0 || r.st)
 			take_lines(&r, sink, res);
 		if (r.first && !first_at) {
 			first_at = mono();
@@ -535,9 +775,13 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		}
 		usleep(20000);
 	}
-	if (r.fd >= 0)
+	if (r.fd >= 0 || (r.st && !r.lost))
 		take_lines(&r, sink, res);
-	if (sink_failed || r.error == 2) {
+	if (virConnectIsAlive(t->conn) != 1) {
+		strbuf_reset(&res->reason);
+		strbuf_addf(&res->reason, "lost the connection to %s", t->uri);
+		res->outcome = OUTCOME_HOST_LOST;
+	} else if (sink_failed || r.error == 2) {
 		strbuf_reset(&res->reason);
 		strbuf_addstr(&res->reason, "could not store a result");
 		res->outcome = OUTCOME_FAILED;
@@ -553,6 +797,15 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		res->outcome = OUTCOME_DONE;
 	}
 out:
+	if (res->outcome == OUTCOME_FAILED && t->conn && virConnectIsAlive(t->conn) != 1) {
+		strbuf_reset(&res->reason);
+		strbuf_addf(&res->reason, "lost the connection to %s", t->uri);
+		res->outcome = OUTCOME_HOST_LOST;
+	}
+	if (r.st) {
+		virStreamAbort(r.st);
+		virStreamFree(r.st);
+	}
 	if (dom) {
 		virDomainDestroy(dom);	/* transient: destroying it undefines it */
 		virDomainFree(dom);
@@ -562,15 +815,21 @@ out:
 	if (r.fd >= 0)
 		close(r.fd);
 	for (int d = 0; d < ndisks; d++) {
-		if (disks[d] && !unlink(disks[d]) && rq && sink->undo)
+		if (vols && vols[d]) {
+			virStorageVolDelete(vols[d], 0);
+			virStorageVolFree(vols[d]);
+		} else if (disks[d] && !unlink(disks[d]) && rq && sink->undo) {
 			sink->undo(sink->ud, "undo.disk", disks[d], NULL, 1, err);
+		}
 		free(disks[d]);
 	}
 	free(disks);
-	if (!rq) {	/* the probe keeps nothing */
-		unlink(console.buf);
+	free(vols);
+	if (!t->remote) {
+		if (!rq)	/* the probe keeps nothing */
+			unlink(console.buf);
+		unlink(results.buf);
 	}
-	unlink(results.buf);
 	strbuf_release(&base);
 	strbuf_release(&results);
 	strbuf_release(&console);

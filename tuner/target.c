@@ -40,3 +40,9 @@ void trial_result_release(struct trial_result *res)
 	strbuf_release(&res->domain_xml);
 	strbuf_release(&res->console_path);
 }
+
+int uri_is_remote(const char *uri)
+{
+	const char *p = uri ? strstr(uri, "://") : NULL;
+	return p && p[3] && p[3] != '/';
+}

@@ -59,6 +59,9 @@ struct trial_sink {
 		    char *err);
 };
 
+/* A libvirt URI naming a server (qemu+tcp://host/system), not this machine's daemon. */
+int uri_is_remote(const char *uri);
+
 /* Destroys a leftover domain of a crashed search (vmtune restore); 0 if already gone. */
 int target_libvirt_destroy(const char *uri, const char *name, char *err);
 

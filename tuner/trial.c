@@ -476,19 +476,13 @@ static int start(struct search *s, struct slot *sl, int64_t id, const union pval
 
 /* ---- set-up ----------------------------------------------------------- */
 
-static int is_remote(const char *uri)
-{
-	const char *p = uri ? strstr(uri, "://") : NULL;
-	return p && p[3] && p[3] != '/';
-}
-
 /* Knobs that change the host itself: only with one slot, on this machine. */
 static int check_host_knobs(const struct job *job, char *err)
 {
 	const struct space *sp = &job->space;
 	int slots = job_slots(job), remote = 0;
 	for (size_t i = 0; i < job->nhosts; i++)
-		remote |= is_remote(job->hosts[i].uri);
+		remote |= uri_is_remote(job->hosts[i].uri);
 	if (slots < 2 && !remote)
 		return 0;
 	for (size_t i = 0; i < sp->n; i++)

@@ -49,6 +49,16 @@ kill_at_random() {
 	return 0
 }
 
+# completed_exactly DB N: N trials completed (ended, not interrupted), none
+# left proposed or running
+completed_exactly() {
+	local completed left
+	completed=$(sql "$1" "select count(*) from trials where status in ('done','failed','timeout') and coalesce(reason,'') not like 'interrupted%'")
+	left=$(sql "$1" "select count(*) from trials where status in ('running','proposed')")
+	[ "$completed" -eq "$2" ] || die "$completed completed trials, wanted $2"
+	[ "$left" -eq 0 ] || die "$left trials left running or proposed"
+}
+
 # fails with its arguments as the message
 die() { echo "$*" >&2; return 1; }
 

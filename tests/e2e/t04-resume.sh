@@ -42,11 +42,7 @@ killed_three_times() {
 expect "killed with -9 three times at random moments, resumed each time" killed_three_times
 
 exactly_fifty() {
-	local completed running
-	completed=$(sql killed.db "select count(*) from trials where status in ('done','failed','timeout') and coalesce(reason,'') != 'interrupted'")
-	running=$(sql killed.db "select count(*) from trials where status in ('running','proposed')")
-	[ "$completed" -eq 50 ] || die "$completed completed trials"
-	[ "$running" -eq 0 ] || die "$running trials left running or proposed"
+	completed_exactly killed.db 50 &&
 	[ "$(sql killed.db "select status from runs")" = finished ] || die "run not finished"
 }
 expect "it ends with exactly 50 completed trials and none left running" exactly_fifty

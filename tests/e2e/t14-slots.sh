@@ -57,13 +57,10 @@ killed_and_resumed() {
 		kill_at_random k.db 3 "$VMTUNE" search --resume 1 --db k.db --host a --host b
 	done
 	exits_with 0 "$VMTUNE" search --resume 1 --db k.db --host a --host b || return 1
-	local completed left interrupted retried
-	completed=$(sql k.db "select count(*) from trials where status in ('done','failed','timeout') and coalesce(reason,'') not like 'interrupted%'")
-	left=$(sql k.db "select count(*) from trials where status in ('running','proposed')")
+	local interrupted retried
+	completed_exactly k.db 40 || return 1
 	interrupted=$(sql k.db "select count(*) from trials where reason like 'interrupted%'")
 	retried=$(sql k.db "select count(*) from trials where origin='retry' and retry_of in (select id from trials where reason like 'interrupted%')")
-	[ "$completed" -eq 40 ] || die "$completed completed"
-	[ "$left" -eq 0 ] || die "$left left running"
 	[ "$interrupted" -gt 0 ] || die "no trial was ever interrupted: proves nothing"
 	[ "$interrupted" -eq "$retried" ] || die "$interrupted interrupted, $retried retried"
 	no_overlap k.db
