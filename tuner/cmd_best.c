@@ -4,6 +4,7 @@
 #include "runview.h"
 #include "../results/stats.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +60,57 @@ static int print_config(const struct runview *rv, const char *cfg_json, const ch
 	return rc ? -1 : 0;
 }
 
+/* Several hosts: what each measured, and a warning when their baselines differ. */
+static void print_hosts(const struct runview *rv)
+{
+	double sigma;
+	size_t n;
+	struct hostview *h = runview_hosts(rv, &n, &sigma);
+	struct strbuf w = STRBUF_INIT;
+	if (n > 1) {
+		printf("hosts (scores against the baseline of trial %lld):\n",
+		       (long long)rv->baseline_trial);
+		for (size_t i = 0; i < n; i++) {
+			printf("  %-36s %4zu trials  baseline ", h[i].host, h[i].trials);
+			if (h[i].base_n)
+				printf("%.4f", exp(h[i].base_mean));
+			else
+				printf("%-6s", "-");
+			printf("  best %.4f (trial %lld)\n", h[i].best->score, (long long)h[i].best->id);
+		}
+		runview_host_warnings(h, n, sigma, &w);
+		fputs(w.buf, stdout);
+	}
+	strbuf_release(&w);
+	free(h);
+}
+
 static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,
 		       double lo, double hi)
 {
+	double sigma;
+	size_t n;
+	struct hostview *h = runview_hosts(rv, &n, &sigma);
+	struct strbuf w = STRBUF_INIT;
 	printf("{\"run\":%lld,\"trial\":%lld,\"score\":%.17g,\"repeats\":%zu,", (long long)rv->id,
 	       (long long)b->first->id, score, b->n);
 	if (have_ci)
 		printf("\"ci95\":[%.17g,%.17g],", lo, hi);
-	printf("\"accel\":\"%s\",\"config\":%s}\n", rv->accel, b->first->config);
+	printf("\"accel\":\"%s\",\"config\":%s,\"hosts\":[", rv->accel, b->first->config);
+	for (size_t i = 0; i < n; i++) {
+		json_t *host = json_string(h[i].host);
+		char *q = json_dumps(host, JSON_ENCODE_ANY);
+		printf("%s{\"host\":%s,\"trials\":%zu,\"best_trial\":%lld,\"best\":%.17g", i ? "," : "",
+		       q, h[i].trials, (long long)h[i].best->id, h[i].best->score);
+		if (h[i].base_n)
+			printf(",\"baseline\":%.17g", exp(h[i].base_mean));
+		printf("}");
+		free(q);
+		json_decref(host);
+	}
+	printf("],\"host_warnings\":%d}\n", runview_host_warnings(h, n, sigma, &w));
+	strbuf_release(&w);
+	free(h);
 }
 
 static int best_main(int argc, char **argv)
@@ -145,6 +189,7 @@ static int best_main(int argc, char **argv)
 	}
 	if (print_metrics(st, &rv, b.first, err))
 		ret = fail(EXIT_RUNTIME, "%s", err);
+	print_hosts(&rv);
 out:
 	cview_release(&b);
 	cview_release(&r);
@@ -163,5 +208,7 @@ const struct cmd cmd_best = {
 		 "was lucky once. Its configuration (with the defaults it departs from), its\n"
 		 "score with a 95% bootstrap confidence interval over all its repeats, the\n"
 		 "runner-up and whether it is significantly worse, and each objective metric\n"
-		 "against the baseline. --format json prints one line for scripts.",
+		 "against the baseline. With trials on several hosts, what each host measured\n"
+		 "(its baseline and best) and a warning when the hosts' baselines differ by\n"
+		 "more than the noise. --format json prints one line for scripts.",
 };

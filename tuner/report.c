@@ -563,6 +563,42 @@ static void versions(struct strbuf *md, struct strbuf *html, const char *gnuplot
 	strbuf_release(&sb);
 }
 
+/* With trials on several hosts: each host's trials, baseline and best; the warning. */
+static void hosts(const struct runview *rv, struct strbuf *md, struct strbuf *html)
+{
+	double sigma;
+	size_t n;
+	struct hostview *h = runview_hosts(rv, &n, &sigma);
+	struct strbuf w = STRBUF_INIT;
+	if (n < 2)
+		goto out;
+	strbuf_addf(md, "\n## Hosts\n\n| host | trials | baseline | best |\n|---|---|---|---|\n");
+	strbuf_addstr(html, "<h2>Hosts</h2>\n<table><tr><th>host</th><th>trials</th>"
+			    "<th>baseline</th><th>best</th></tr>\n");
+	for (size_t i = 0; i < n; i++) {
+		char base[32] = "-", best[64];
+		if (h[i].base_n)
+			snprintf(base, sizeof(base), "%.4f", exp(h[i].base_mean));
+		snprintf(best, sizeof(best), "%.4f (trial %lld)", h[i].best->score,
+			 (long long)h[i].best->id);
+		strbuf_addf(md, "| %s | %zu | %s | %s |\n", h[i].host, h[i].trials, base, best);
+		strbuf_addstr(html, "<tr><td>");
+		html_escape(html, h[i].host);
+		strbuf_addf(html, "</td><td>%zu</td><td>%s</td><td>%s</td></tr>\n", h[i].trials, base,
+			    best);
+	}
+	strbuf_addstr(html, "</table>\n");
+	if (runview_host_warnings(h, n, sigma, &w)) {
+		strbuf_addf(md, "\n%s", w.buf);
+		strbuf_addstr(html, "<p class=\"warning\">");
+		html_escape(html, w.buf);
+		strbuf_addstr(html, "</p>\n");
+	}
+out:
+	strbuf_release(&w);
+	free(h);
+}
+
 static void failures(const struct runview *rv, struct strbuf *md, struct strbuf *html)
 {
 	size_t n = 0;
@@ -677,6 +713,7 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 		strbuf_addstr(&html, "<h2>Best configuration</h2>\n<p id=\"best\">none: no trial was "
 				     "scored</p>\n");
 	}
+	hosts(rv, &md, &html);
 	failures(rv, &md, &html);
 
 	strbuf_addstr(&html, "<h2>Plots</h2>\n");

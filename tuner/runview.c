@@ -66,18 +66,29 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 	if (store_trials_foreach(st, run, collect, rv, err))
 		return -1;
 	rv->base = xcalloc(rv->job.obj.n ? rv->job.obj.n : 1, sizeof(double));
-	for (size_t i = 0; i < rv->n && !rv->have_base; i++) {
-		struct tview *t = &rv->t[i];
+	/*
+	 * The reference is the first baseline result the search took in that
+	 * could be scored, as trial.c does (one baseline per host with several).
+	 */
+	size_t nobs, *obs = runview_observed(rv, &nobs);
+	for (size_t k = 0; k < nobs && !rv->have_base; k++) {
+		struct tview *t = &rv->t[obs[k]];
 		struct sample *smp;
 		size_t n;
-		if (t->status != TS_DONE || !is_baseline(rv, t))
+		if (!is_baseline(rv, t))
 			continue;
-		if (store_trial_samples(st, t->id, &smp, &n, err))
+		if (!rv->baseline_trial || t->status == TS_DONE)
+			rv->baseline_trial = t->id;
+		if (t->status != TS_DONE)
+			continue;
+		if (store_trial_samples(st, t->id, &smp, &n, err)) {
+			free(obs);
 			return -1;
+		}
 		rv->have_base = score_baseline(&rv->job.obj, smp, n, rv->base, NULL) == 0;
-		rv->baseline_trial = t->id;
 		store_samples_free(smp, n);
 	}
+	free(obs);
 	for (size_t i = 0; rv->have_base && i < rv->n; i++) {
 		struct tview *t = &rv->t[i];
 		if (t->status != TS_DONE)
@@ -155,27 +166,128 @@ size_t *runview_observed(const struct runview *rv, size_t *n)
 	return v;
 }
 
+/* Racing replayed through the run's results, in the order the search took them in. */
+static struct racing *replay_racing(const struct runview *rv, char *err)
+{
+	const struct space *sp = &rv->job.space;
+	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
+	union pval *cfg = config_new(sp);
+	size_t nobs, *obs = runview_observed(rv, &nobs);
+	for (size_t k = 0; k < nobs && race; k++) {
+		const struct tview *t = &rv->t[obs[k]];
+		if (config_from_json(sp, t->config, cfg, err)) {
+			racing_free(race);
+			race = NULL;
+			break;
+		}
+		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
+	}
+	free(obs);
+	free(cfg);
+	return race;
+}
+
+/*
+ * The noise within one host: the pooled sd of the log scores of every
+ * configuration measured more than once on the same host (racing's own
+ * estimate would count a difference between hosts as noise).
+ */
+static double within_host_sigma(const struct runview *rv)
+{
+	double ss = 0;
+	size_t df = 0;
+	char *seen = xcalloc(rv->n + 1, 1);
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *a = &rv->t[i];
+		if (seen[i] || !a->host || a->status != TS_DONE || isnan(a->score))
+			continue;
+		double sum = 0, sq = 0;
+		size_t k = 0;
+		for (size_t j = i; j < rv->n; j++) {
+			const struct tview *b = &rv->t[j];
+			if (seen[j] || !b->host || b->status != TS_DONE || isnan(b->score) ||
+			    strcmp(a->host, b->host) || strcmp(a->config, b->config))
+				continue;
+			seen[j] = 1;
+			sum += log(b->score);
+			sq += log(b->score) * log(b->score);
+			k++;
+		}
+		if (k > 1) {
+			ss += sq - sum * sum / (double)k;
+			df += k - 1;
+		}
+	}
+	free(seen);
+	return df ? sqrt(fmax(ss, 0) / (double)df) : NAN;
+}
+
+struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigma)
+{
+	struct hostview *h = NULL;
+	*sigma = within_host_sigma(rv);
+	*n = 0;
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		size_t k;
+		if (!t->host || t->status != TS_DONE || isnan(t->score))
+			continue;
+		for (k = 0; k < *n && strcmp(h[k].host, t->host); k++)
+			;
+		if (k == *n) {
+			h = xrealloc(h, (*n + 1) * sizeof(*h));
+			h[(*n)++] = (struct hostview){ .host = t->host, .base_mean = NAN };
+		}
+		h[k].trials++;
+		if (!h[k].best || t->score > h[k].best->score)
+			h[k].best = t;
+		if (is_baseline(rv, t)) {
+			double x = log(t->score);
+			h[k].base_mean = h[k].base_n ? h[k].base_mean + (x - h[k].base_mean) /
+							 (double)(h[k].base_n + 1) : x;
+			h[k].base_n++;
+		}
+	}
+	return h;
+}
+
+int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out)
+{
+	int warned = 0;
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++) {
+			if (!h[a].base_n || !h[b].base_n)
+				continue;
+			double d = h[b].base_mean - h[a].base_mean;
+			double se = isnan(sigma) ? NAN
+				: sigma * sqrt(1.0 / (double)h[a].base_n + 1.0 / (double)h[b].base_n);
+			if (isnan(se) ? fabs(d) <= log(1.05) : fabs(d) <= 2 * se)
+				continue;
+			strbuf_addf(out, "warning: the baseline on %s differs from that on %s by %+.1f%% ",
+				    h[b].host, h[a].host, 100 * (exp(d) - 1));
+			if (isnan(se))
+				strbuf_addstr(out, "(noise unknown: nothing was measured twice)");
+			else
+				strbuf_addf(out, "(noise: %.1f%%)", 100 * (exp(2 * se) - 1));
+			strbuf_addstr(out, ": compare configurations on one host\n");
+			warned++;
+		}
+	return warned;
+}
+
 int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
 		      char *err)
 {
 	const struct space *sp = &rv->job.space;
-	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
-	union pval *cfg = config_new(sp), *tmp = config_new(sp);
+	struct racing *race = replay_racing(rv, err);
+	union pval *tmp = config_new(sp);
 	struct racing_entry inc, e;
 	int ret = -1;
 
 	memset(best, 0, sizeof(*best));
 	memset(runner, 0, sizeof(*runner));
-	size_t nobs, *obs = runview_observed(rv, &nobs);
-	for (size_t k = 0; k < nobs; k++) {
-		const struct tview *t = &rv->t[obs[k]];
-		if (config_from_json(sp, t->config, cfg, err)) {
-			free(obs);
-			goto out;
-		}
-		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
-	}
-	free(obs);
+	if (!race)
+		goto out;
 	ret = 0;
 	if (!racing_incumbent(race, &inc))
 		goto out;
@@ -201,7 +313,6 @@ int runview_incumbent(const struct runview *rv, struct cview *best, struct cview
 	ret = best->first ? 1 : 0;
 out:
 	racing_free(race);
-	free(cfg);
 	free(tmp);
 	return ret;
 }

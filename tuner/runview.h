@@ -65,4 +65,25 @@ void cview_release(struct cview *c);
  */
 size_t *runview_observed(const struct runview *rv, size_t *n);
 
+/* What one host measured (trials store the host they ran on). */
+struct hostview {
+	const char *host;
+	size_t trials;			/* done and scored */
+	double base_mean;		/* mean log score of its baseline trials; NaN: none */
+	size_t base_n;
+	const struct tview *best;	/* its best-scored trial */
+};
+/*
+ * Per host, in the order of their first trial; *sigma: the noise within a
+ * host (pooled sd of log scores of configurations measured more than once
+ * on one host; NaN when none was). The caller frees.
+ */
+struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigma);
+/*
+ * Appends one line per pair of hosts whose baselines differ by more than
+ * the noise (beyond 2 standard errors; 5% when the noise is unknown).
+ * Returns how many.
+ */
+int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out);
+
 #endif

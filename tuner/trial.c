@@ -228,7 +228,7 @@ static int score_done(struct search *s, int64_t id, int is_baseline, double *sco
 	*score = NAN;
 	for (size_t i = 0; i < o->n; i++)
 		ones[i] = 1;
-	if (is_baseline) {
+	if (is_baseline && !s->have_base) {	/* the first baseline result is the reference */
 		struct sample *smp;
 		size_t n;
 		if (store_trial_samples(s->st, id, &smp, &n, msg)) {
@@ -321,9 +321,9 @@ static int insert_trial(struct search *s, enum trial_origin origin, int64_t retr
 static void push_pending(struct search *s, int64_t id, const union pval *cfg, int baseline)
 {
 	s->pending = xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
-	s->pending[s->npending].id = id;
-	s->pending[s->npending].cfg = config_dup(&s->job->space, cfg);
-	s->pending[s->npending].baseline = baseline;
+	s->pending[s->npending] = (struct pending){
+		.id = id, .cfg = config_dup(&s->job->space, cfg), .baseline = baseline,
+	};
 	s->npending++;
 	if (baseline)
 		s->base_open = 1;
@@ -616,9 +616,14 @@ int search_begin(struct search *s, char *err)
 		return -1;
 	union pval *def = config_defaults(&job->space);
 	int64_t id;
-	int rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
-	if (!rc)
-		push_pending(s, id, def, 1);
+	int rc = 0;
+	for (size_t i = 0; i < s->nhosts && !rc; i++) {	/* one per host when there are several */
+		rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
+		if (!rc)
+			push_pending(s, id, def, 1);
+		if (!rc && s->nhosts > 1)
+			s->pending[s->npending - 1].h = &s->hosts[i];
+	}
 	free(def);
 	return rc;
 }
@@ -876,8 +881,9 @@ static void live_busy(struct search *s, const union pval **v, struct busy *b)
 	for (size_t i = 0; i < s->nslots; i++)
 		if (s->slots[i].busy)
 			v[b->n++] = s->slots[i].cfg;
-	for (size_t i = s->next_pending; i < s->npending; i++)
-		v[b->n++] = s->pending[i].cfg;
+	for (size_t i = 0; i < s->npending; i++)
+		if (!s->pending[i].started)
+			v[b->n++] = s->pending[i].cfg;
 	for (size_t i = 0; i < s->nheld; i++)
 		v[b->n++] = s->held[i].cfg;
 	b->cfg = v;
@@ -888,12 +894,16 @@ static void live_busy(struct search *s, const union pval **v, struct busy *b)
  * strategy's proposal. 0 with *id set, 1 when there is nothing to start
  * now, -1 on error.
  */
-static int next_trial(struct search *s, union pval *cfg, int64_t *id, int *baseline, char *err)
+static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, int64_t *id,
+		      int *baseline, char *err)
 {
 	const struct space *sp = &s->job->space;
 	*baseline = 0;
-	if (s->next_pending < s->npending) {
-		struct pending *p = &s->pending[s->next_pending++];
+	for (size_t i = 0; i < s->npending; i++) {
+		struct pending *p = &s->pending[i];
+		if (p->started || (p->h && p->h != sl->h))
+			continue;
+		p->started = 1;
 		*id = p->id;
 		memcpy(cfg, p->cfg, sp->n * sizeof(*cfg));
 		*baseline = p->baseline;
@@ -965,7 +975,7 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 				break;
 			if (s->budget_seconds && elapsed(s) >= s->budget_seconds)
 				break;
-			int rc = next_trial(s, cfg, &id, &baseline, err);
+			int rc = next_trial(s, sl, cfg, &id, &baseline, err);
 			if (rc < 0 || (rc == 0 && start(s, sl, id, cfg, baseline, err)))
 				ret = -1;
 			if (rc == 1)
@@ -974,7 +984,9 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 				break;
 		}
 		if (!running(s)) {
-			int waiting = s->next_pending < s->npending;
+			int waiting = 0;
+			for (size_t i = 0; i < s->npending; i++)
+				waiting |= !s->pending[i].started;
 			int budget_left = (!s->budget_trials || s->completed < s->budget_trials) &&
 					  (!s->budget_seconds || elapsed(s) < s->budget_seconds);
 			if (ret || stopping || exhausted || !budget_left)

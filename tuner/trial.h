@@ -30,6 +30,9 @@
  *     it without proposing it. A configuration in flight on one slot is
  *     never sent to another, as a proposal or as a repeat.
  *  5. "Best" is racing's incumbent, never a configuration lucky once.
+ *  6. With several hosts, the baseline is measured once on each (so that
+ *     `best` and reports can tell hosts apart); scores are against the one
+ *     whose result came in first.
  *
  * This module never prints: progress goes to a callback.
  */
@@ -86,8 +89,14 @@ struct search {
 	int64_t best_trial;
 	int64_t completed, started_completed, seq;
 	double elapsed_before, t0;
-	struct pending { int64_t id; union pval *cfg; int baseline; } *pending;
-	size_t npending, next_pending;
+	/* stored trials to run before any new one; h: only on that host */
+	struct pending {
+		int64_t id;
+		union pval *cfg;
+		int baseline, started;
+		struct hoststate *h;
+	} *pending;
+	size_t npending;
 	const union pval *fixed;	/* vmtune check: the one configuration to measure */
 	int base_open;			/* the baseline has no result yet */
 	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;

@@ -14,12 +14,13 @@ sh "$ROOT/tests/make-table-job.sh" "$TABLE" x264.time 40 11 tpe > x264.yaml
 export LOOKUP_DELAY=0.1 LOOKUP_JITTER=1
 
 # No two trials of the same configuration overlap in time (a racing repeat
-# runs only after the configuration's previous measurement came back).
+# runs only after the configuration's previous measurement came back), but
+# for the baseline, which is measured once on every host.
 no_overlap() {
 	local n
 	n=$(sql "$1" "select count(*) from trials a join trials b on a.run_id = b.run_id and
 		a.id < b.id and a.config = b.config and a.started_at < b.ended_at and
-		b.started_at < a.ended_at and coalesce(a.reason, '') not like 'interrupted%'")
+		b.started_at < a.ended_at and coalesce(a.reason, '') not like 'interrupted%' and a.origin != 'baseline'")
 	[ "$n" -eq 0 ] || die "$n pairs of trials measured one configuration at the same time"
 }
 
@@ -66,6 +67,40 @@ killed_and_resumed() {
 	no_overlap k.db
 }
 expect "killed with -9 three times with trials in flight, resumed each time (replaying out-of-order results): 40 completed, every interrupted one retried" killed_and_resumed
+
+# a host where everything is 20% slower: its baseline says so
+hosts_compared() {
+	cat > slow.sh <<'EOF'
+#!/bin/sh
+v=$(( (VMTUNE_P_X - 3) * (VMTUNE_P_X - 3) + VMTUNE_P_Y + 50 ))
+[ "$VMTUNE_HOST" = slow ] && v=$(( v * 6 / 5 ))
+echo "{\"metric\":\"t\",\"value\":$v,\"better\":\"lower\"}"
+EOF
+	chmod +x slow.sh
+	cat > slow.yaml <<'EOF'
+target: {kind: exec, command: [./slow.sh]}
+parameters:
+  x: {type: int, min: 0, max: 9, default: 5}
+  y: {type: int, min: 0, max: 9, default: 5}
+objective: {metric: t, goal: minimize}
+budget: {trials: 12}
+seed: 5
+EOF
+	exits_with 0 "$VMTUNE" search slow.yaml --db same.db --host fast --host other &&
+	exits_with 0 "$VMTUNE" best 1 --db same.db || return 1
+	grep -q "^hosts" "$T/out" && ! grep -q "^warning: the baseline" "$T/out" || die "$(cat "$T/out")"
+	[ "$(sql same.db "select count(*) from trials where origin = 'baseline' and status = 'done'")" -eq 2 ] ||
+		die "the baseline was not measured on each host"
+	exits_with 0 "$VMTUNE" search slow.yaml --db slow.db --host fast --host slow &&
+	exits_with 0 "$VMTUNE" best 1 --db slow.db || return 1
+	grep -q "^warning: the baseline on slow differs from that on fast by +20.0%\|^warning: the baseline on fast differs from that on slow by -16.7%" "$T/out" ||
+		die "no warning: $(cat "$T/out")"
+	exits_with 0 "$VMTUNE" best 1 --db slow.db --format json &&
+		[ "$(jq '.host_warnings' "$T/out")" = 1 ] && [ "$(jq '.hosts | length' "$T/out")" = 2 ] || return 1
+	exits_with 0 "$VMTUNE" report 1 --db slow.db --out rep &&
+		grep -q "^## Hosts" rep/report.md && grep -q "^warning: the baseline" rep/report.md
+}
+expect "the baseline is measured on every host; best and the report group by host and warn when one host's baseline differs by more than the noise" hosts_compared
 
 bad_hosts() {
 	{ cat x264.yaml; printf 'hosts:\n  - {uri: a, slots: 0}\n'; } > b1.yaml
