@@ -103,6 +103,8 @@ both_hosts_and_back() {
 	# the TCP host was taken back after it answered again
 	[ "$(sql h.db "select count(*) from trials where host = '$TCP' and started_at > $(cat restarted.at)")" -ge 1 ] ||
 		die "the TCP host was not used again after it came back: $(cat search.out)"
+	exits_with 0 "$VMTUNE" best 1 --db h.db && grep -q "^  qemu:///system " "$T/out" &&
+		grep -q "^  $TCP " "$T/out" || die "best does not show both hosts: $(cat "$T/out")"
 }
 expect "trials ran on both endpoints, and on the TCP one again once it answered" both_hosts_and_back
 

@@ -6,6 +6,7 @@
  */
 #include "unit.h"
 #include "../../tuner/domxml.h"
+#include "../../tuner/topology.h"
 #include "../../tuner/err.h"
 
 #include <stdio.h>
@@ -211,11 +212,58 @@ static void layouts(void **state)
 	space_release(&sp);
 }
 
+/*
+ * A remote host's topology from its capabilities XML: 2 packages x 2 cores
+ * x 2 threads, listed out of order with Linux's interleaved numbering
+ * (thread siblings 0+4, 1+5, ...), as libvirt reports it.
+ */
+static void topology_from_capabilities(void **state)
+{
+	(void)state;
+	static const char caps[] =
+		"<capabilities><host><topology><cells num='1'><cell id='0'><cpus num='8'>"
+		"<cpu id='7' socket_id='1' die_id='0' core_id='1' siblings='3,7'/>"
+		"<cpu id='0' socket_id='0' die_id='0' core_id='0' siblings='0,4'/>"
+		"<cpu id='4' socket_id='0' die_id='0' core_id='0' siblings='0,4'/>"
+		"<cpu id='1' socket_id='0' die_id='0' core_id='1' siblings='1,5'/>"
+		"<cpu id='5' socket_id='0' die_id='0' core_id='1' siblings='1,5'/>"
+		"<cpu id='2' socket_id='1' die_id='0' core_id='0' siblings='2,6'/>"
+		"<cpu id='6' socket_id='1' die_id='0' core_id='0' siblings='2,6'/>"
+		"<cpu id='3' socket_id='1' die_id='0' core_id='1' siblings='3,7'/>"
+		"</cpus></cell></cells></topology></host></capabilities>";
+	struct topology t;
+	char err[ERR_LEN];
+	int pin[8];
+	static const int want_pu[8] = { 0, 4, 1, 5, 2, 6, 3, 7 },
+			 want_core[8] = { 0, 0, 1, 1, 2, 2, 3, 3 };
+	assert_int_equal(topology_from_caps(&t, caps, err), 0);
+	assert_int_equal(t.cpus.n, 8);
+	assert_int_equal(t.ncores, 4);
+	assert_int_equal(t.npackages, 2);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(t.pu[i], want_pu[i]);
+		assert_int_equal(t.core[i], want_core[i]);
+		assert_int_equal(t.package[i], i / 4);
+	}
+	assert_int_equal(domxml_layout("compact", &t.cpus, 2, pin, err), 0);
+	assert_int_equal(pin[0], 0);
+	assert_int_equal(pin[1], 4);	/* the sibling thread */
+	assert_int_equal(domxml_layout("per-core", &t.cpus, 4, pin, err), 0);
+	assert_int_equal(pin[1], 1);
+	assert_int_equal(pin[3], 3);
+	topology_release(&t);
+	assert_int_equal(topology_from_caps(&t, "<capabilities><host/></capabilities>", err), -1);
+	assert_string_equal(err, "the host's capabilities list no CPU topology");
+	assert_int_equal(topology_from_caps(&t, "not xml", err), -1);
+	assert_string_equal(err, "the host's capabilities are not XML");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_knob_value),
 		cmocka_unit_test(layouts),
+		cmocka_unit_test(topology_from_capabilities),
 	};
 	return cmocka_run_group_tests_name("domxml", tests, NULL, NULL);
 }
