@@ -9,15 +9,21 @@
  *   search-sim propose TRIALS PARAMS STRATEGY    ms per propose() after
  *                                                TRIALS observations
  * Build: make build/search-sim. SIM_NOISE=K draws another noise sequence;
+ * SIM_NOISE=awk the very draws of scripts/table-objective.awk in
+ * eval-search.sh (seed, trial id, repeat 1: trial ids are measurements);
  * SIM_RANKS=1 prints, per seed at budget 50, the reported configuration's
- * rank and the best rank measured at all (to tell exploration from racing).
+ * rank and the best rank measured at all (to tell exploration from racing);
+ * SIM_TRACE=SEED prints that seed's measurements and racing's incumbent.
  */
 #include "../search/strategy.h"
 #include "../search/racing.h"
 #include "../tuner/err.h"
 
 #include <math.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,6 +77,38 @@ static size_t nearest(const struct table *t, const union pval *cfg)
 	return best;
 }
 
+extern char **environ;
+
+/* z[n] for trials 1..100 of seed, as table-objective.awk draws them (gawk). */
+static int awk_noise(int seed, double z[101])
+{
+	static const char prog[] =
+		"BEGIN { for (t = 1; t <= 100; t++) { srand(seed * 1000003 + t * 101 + 1);"
+		" u1 = rand(); u2 = rand(); if (u1 < 1e-12) u1 = 1e-12;"
+		" printf \"%.17g\\n\", sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2) } }";
+	char sv[32];
+	int fd[2], status;
+	pid_t pid;
+	posix_spawn_file_actions_t fa;
+	snprintf(sv, sizeof(sv), "seed=%d", seed);
+	char *argv[] = { "awk", "-v", sv, (char *)prog, NULL };
+	if (pipe(fd))
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fd[0]);
+	int rc = posix_spawnp(&pid, "awk", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	FILE *f = fdopen(fd[0], "r");
+	for (int t = 1; t <= 100 && !rc; t++)
+		rc = fscanf(f, "%lf", &z[t]) != 1;
+	fclose(f);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		rc = -1;
+	return rc ? -1 : 0;
+}
+
 static size_t rank_of(const struct table *t, double v)
 {
 	size_t k = 0;
@@ -104,6 +142,10 @@ static int table_main(int argc, char **argv)
 		struct strategy *s;
 		gsl_rng *noise = gsl_rng_alloc(gsl_rng_mt19937);
 		const char *stream = getenv("SIM_NOISE");
+		double z[101];
+		int from_awk = stream && !strcmp(stream, "awk");
+		if (from_awk && awk_noise(seed, z))
+			return fprintf(stderr, "search-sim: awk failed\n"), 1;
 		gsl_rng_set(noise, (unsigned long)seed * 7919 + (stream ? strtoul(stream, NULL, 10) : 0));
 		ops->init(&s, &sp, (uint64_t)seed, err);
 		struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
@@ -117,18 +159,27 @@ static int table_main(int argc, char **argv)
 			double v = t.perf[nearest(&t, cfg)];
 			if (n == 1 || v < seen_best)
 				seen_best = v;
-			if (sigma > 0)
+			if (sigma > 0 && from_awk) {	/* and printed with %.9g, as the awk does */
+				char num[64];
+				snprintf(num, sizeof(num), "%.9g", v * exp(sigma * z[n]));
+				v = strtod(num, NULL);
+			} else if (sigma > 0) {
 				v *= exp(gsl_ran_gaussian(noise, sigma));
+			}
 			if (n == 1)
 				base = v;
-			if (getenv("SIM_TRACE") && seed == 1) {
-				fprintf(stderr, "%3d %8.3f ", n, t.perf[nearest(&t, cfg)]);
+			ops->observe(s, cfg, 1, base / v);
+			racing_observe(race, cfg, 1, base / v);
+			if (getenv("SIM_TRACE") && seed == atoi(getenv("SIM_TRACE"))) {
+				struct racing_entry e;	/* n, true rank, measured, incumbent's rank */
+				racing_incumbent(race, &e);
+				fprintf(stderr, "%3d rank %4zu  %8.3f  inc rank %4zu n=%zu ", n,
+					rank_of(&t, t.perf[nearest(&t, cfg)]), v,
+					rank_of(&t, t.perf[nearest(&t, e.cfg)]), e.n);
 				for (size_t c = 0; c < t.ncol; c++)
 					fputc('0' + cfg[c].b, stderr);
 				fputc('\n', stderr);
 			}
-			ops->observe(s, cfg, 1, base / v);
-			racing_observe(race, cfg, 1, base / v);
 			if (n == budgets[b]) {
 				struct racing_entry e;
 				racing_incumbent(race, &e);

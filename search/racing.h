@@ -27,8 +27,12 @@
 #include <stddef.h>
 #include "../tuner/space.h"
 
+#ifndef RACING_MAX_REPEATS
 #define RACING_MAX_REPEATS 5	/* measurements per configuration, repeats: auto */
+#endif
+#ifndef RACING_Z
 #define RACING_Z 0.5		/* standard errors below the incumbent: dropped */
+#endif
 
 struct racing;
 
