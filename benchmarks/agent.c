@@ -15,6 +15,10 @@
  *   vmtune.dirty_ratio=N vmtune.iosched=none|mq-deadline|kyber|bfq
  *   vmtune.readahead_kb=N vmtune.fs=ext4|xfs|raw
  *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
+ *   vmtune.results=disk: the lines go instead to the virtio disk whose serial
+ *   is vmtune-results, written through from offset 0 (remote hosts: the host
+ *   reads it with virDomainBlockPeek and the volume download, never through a
+ *   character device stream). That disk is no data disk.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,17 +37,28 @@
 #include <unistd.h>
 
 #define PORT_NAME "org.vmtune.results"
+#define RESULTS_SERIAL "vmtune-results"
 #define MAX_WORDS 64
 #define MAX_DISKS 16
 
 static int port = -1;	/* the results channel; -1 until found */
+static int to_disk;	/* vmtune.results=disk: port is that block device */
+static off_t disk_off;	/* where the next line goes on it */
+static char results_dev[32];	/* its name under /sys/block */
 
 /* ---- output ------------------------------------------------------------ */
 
 static void emit(const char *line)
 {
 	size_t n = strlen(line);
-	if (port >= 0) {
+	if (port >= 0 && to_disk) {	/* one write per line, through to the image */
+		char buf[4096];
+		int k = snprintf(buf, sizeof(buf), "%s\n", line);
+		if (k > 0 && (size_t)k < sizeof(buf) && pwrite(port, buf, (size_t)k, disk_off) == k) {
+			disk_off += k;
+			fdatasync(port);
+		}
+	} else if (port >= 0) {
 		(void)!write(port, line, n);
 		(void)!write(port, "\n", 1);
 	}
@@ -186,16 +201,45 @@ static void load_modules(int want_xfs)
 		if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
 			fail("loading module %s: %s", name, strerror(errno));
 		close(fd);
-		if (!strcmp(name, "virtio_console.ko"))
+		if (!strcmp(name, to_disk ? "virtio_blk.ko" : "virtio_console.ko"))
 			announce();
 	}
 	fclose(f);
 	announce();
 }
 
+/* The results disk appears once virtio_blk has probed: its serial names it. */
+static void open_results_disk(void)
+{
+	for (int tries = 0; tries < 200 && port < 0; tries++) {
+		DIR *d = opendir("/sys/block");
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char path[300], serial[128], dev[300];
+			snprintf(path, sizeof(path), "/sys/block/%s/serial", e->d_name);
+			if (e->d_name[0] == '.' || read_file(path, serial, sizeof(serial)) ||
+			    strcmp(serial, RESULTS_SERIAL))
+				continue;
+			snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
+			snprintf(results_dev, sizeof(results_dev), "%s", e->d_name);
+			port = open(dev, O_WRONLY | O_CLOEXEC);
+		}
+		if (d)
+			closedir(d);
+		if (port < 0)
+			usleep(10000);
+	}
+	if (port < 0)
+		fail("no disk with serial %s", RESULTS_SERIAL);
+}
+
 /* The results port appears once virtio_console has probed: /dev/vportNpM. */
 static void open_port(void)
 {
+	if (to_disk) {
+		open_results_disk();
+		return;
+	}
 	for (int tries = 0; tries < 200 && port < 0; tries++) {
 		DIR *d = opendir("/sys/class/virtio-ports");
 		struct dirent *e;
@@ -278,7 +322,8 @@ static int disks(char names[MAX_DISKS][32])
 	struct dirent *e;
 	int n = 0;
 	while (d && (e = readdir(d)) && n < MAX_DISKS)
-		if (!strncmp(e->d_name, "vd", 2) || !strncmp(e->d_name, "sd", 2))
+		if ((!strncmp(e->d_name, "vd", 2) || !strncmp(e->d_name, "sd", 2)) &&
+		    strcmp(e->d_name, results_dev))	/* the results disk is no data disk */
 			snprintf(names[n++], 32, "%s", e->d_name);
 	if (d)
 		closedir(d);
@@ -389,6 +434,7 @@ int main(void)
 	signal(SIGALRM, on_alarm);
 	alarm(600);
 	read_plan(&p);
+	to_disk = (v = get(&p, "results")) && !strcmp(v, "disk");
 	load_modules((v = get(&p, "fs")) && !strcmp(v, "xfs"));
 	if ((v = get(&p, "timeout")) && atoi(v) > 0)
 		alarm((unsigned)atoi(v));

@@ -10,7 +10,7 @@ static int restore_main(int argc, char **argv)
 	const char *db;
 	char err[ERR_LEN];
 	struct store *st;
-	int count = 0;
+	int count = 0, left = 0;
 	int rc = parse_report_args(&cmd_restore, argc, argv, &db, NULL, NULL);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -18,11 +18,14 @@ static int restore_main(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s: no such database", db);
 	if (store_open(&st, db, STORE_CREATE, err))
 		return fail(EXIT_USAGE, "%s", err);
-	rc = hostknob_restore(st, &count, err);
+	rc = hostknob_restore(st, &count, &left, err);
 	store_close(st);
 	if (rc)
 		return fail(EXIT_RUNTIME, "%s", err);
 	printf("restored %d host knob value%s\n", count, count == 1 ? "" : "s");
+	if (left)
+		return fail(EXIT_RUNTIME, "%d data disk volume%s of unreachable hosts left; run "
+			    "'vmtune restore' again once they answer", left, left == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
@@ -34,5 +37,8 @@ const struct cmd cmd_restore = {
 		 "\n"
 		 "Writes back every original host knob value (host.thp, host.ksm,\n"
 		 "host.swappiness, reserved huge pages) that the database's journal holds\n"
-		 "and no search has restored yet: after kill -9, a crash or a power cut.",
+		 "and no search has restored yet: after kill -9, a crash or a power cut;\n"
+		 "destroys the domains and removes the data disks (files, or volumes of a\n"
+		 "remote host's pool) such a search left. A remote host that cannot be\n"
+		 "reached keeps its volumes in the journal: exit 3, run it again later.",
 };

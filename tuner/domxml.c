@@ -205,6 +205,7 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 	s->kernel = env->kernel;
 	s->initrd = env->initrd;
 	s->results_path = env->results_path;
+	s->results_disk = env->results_disk;
 	s->console_path = env->console_path;
 	s->memory_mib = env->memory_mib;
 
@@ -304,21 +305,31 @@ static void attr(xmlNodePtr node, const char *name, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-/*
- * A file on the host when path is given. Else (remote hosts) a serial
- * console goes to a pty, and a channel to a UNIX socket libvirt names and
- * QEMU listens on, which virDomainOpenChannel() reads through libvirt.
- */
+/* A file on the host when path is given, else a pty (a remote host's console). */
 static xmlNodePtr chardev(xmlNodePtr devices, const char *kind, const char *path)
 {
 	xmlNodePtr c = child(devices, kind, NULL);
-	int channel = !strcmp(kind, "channel");
-	attr(c, "type", path ? "file" : channel ? "unix" : "pty");
+	attr(c, "type", path ? "file" : "pty");
 	if (path)
 		attr(child(c, "source", NULL), "path", "%s", path);
-	else if (channel)
-		attr(child(c, "source", NULL), "mode", "bind");
 	return c;
+}
+
+/* The raw disk a remote host's agent writes its results to, through to the image. */
+static void results_disk(xmlNodePtr devices, const char *path)
+{
+	xmlNodePtr d = child(devices, "disk", NULL);
+	attr(d, "type", "file");
+	attr(d, "device", "disk");
+	xmlNodePtr drv = child(d, "driver", NULL);
+	attr(drv, "name", "qemu");
+	attr(drv, "type", "raw");
+	attr(drv, "cache", "directsync");
+	attr(child(d, "source", NULL), "file", "%s", path);
+	xmlNodePtr tgt = child(d, "target", NULL);
+	attr(tgt, "dev", "vdz");
+	attr(tgt, "bus", "virtio");
+	child(d, "serial", "vmtune-results");
 }
 
 static void disks(xmlNodePtr devices, const struct dom_spec *s)
@@ -433,10 +444,14 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 	xmlNodePtr dev = child(dom, "devices", NULL);
 	disks(dev, s);
 	chardev(dev, "serial", s->console_path);
-	n = chardev(dev, "channel", s->results_path);
-	xmlNodePtr tgt = child(n, "target", NULL);
-	attr(tgt, "type", "virtio");
-	attr(tgt, "name", "org.vmtune.results");
+	if (s->results_disk) {
+		results_disk(dev, s->results_disk);
+	} else {
+		n = chardev(dev, "channel", s->results_path);
+		xmlNodePtr tgt = child(n, "target", NULL);
+		attr(tgt, "type", "virtio");
+		attr(tgt, "name", "org.vmtune.results");
+	}
 	attr(child(dev, "memballoon", NULL), "model", "%s", s->balloon ? "virtio" : "none");
 
 	return serialize(doc, "<domain", out, err);

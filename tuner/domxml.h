@@ -40,7 +40,7 @@ struct dom_spec {
 	int balloon;
 	const char *kernel, *initrd;
 	char *cmdline;
-	const char *results_path, *console_path;
+	const char *results_path, *console_path, *results_disk;
 	struct dom_disk *disks;
 	size_t ndisks;
 };
@@ -53,8 +53,13 @@ struct host_cpus {
 
 /* What the trial's VM is made of besides its configuration. */
 struct vm_env {
-	/* results_path, console_path: NULL for a pty (read through libvirt) */
-	const char *name, *type, *kernel, *initrd, *results_path, *console_path;
+	/*
+	 * results_path: the results channel's file on this machine; or, remote
+	 * hosts, results_disk: a raw volume the agent writes its lines to (disk
+	 * "vdz", serial vmtune-results, written through), and console_path NULL
+	 * (a pty).
+	 */
+	const char *name, *type, *kernel, *initrd, *results_path, *console_path, *results_disk;
 	unsigned memory_mib;
 	const struct host_cpus *cpus;
 	char **disk_paths;	/* one per data disk, disk.count of them */

@@ -122,7 +122,8 @@ out:
 }
 
 struct restore_ctx {
-	int count, failed;
+	int count, failed, unreachable;
+	const char *only_uri;	/* NULL: everything; else only that host's domains and volumes */
 	char *err;
 	int64_t *done;	/* ids written back, marked once all are */
 	size_t ndone;
@@ -134,14 +135,23 @@ static int restore_one(const struct journal_entry *e, void *ud)
 	char err[ERR_LEN];
 	/* newest first: the first journaled (original) value is written last */
 	int rc;
+	if (c->only_uri && ((strcmp(e->knob, "undo.domain") && strcmp(e->knob, "undo.volume")) ||
+			    strcmp(e->original, c->only_uri)))
+		return 0;
 	if (!strcmp(e->knob, "undo.disk")) {
 		rc = unlink(e->path) && errno != ENOENT ? -1 : 0;
 		if (rc)
 			snprintf(err, sizeof(err), "cannot remove %s: %s", e->path, strerror(errno));
-	} else if (!strcmp(e->knob, "undo.domain"))
-		rc = target_libvirt_destroy(e->original, e->path, err);
-	else
+	} else if (!strcmp(e->knob, "undo.domain") || !strcmp(e->knob, "undo.volume")) {
+		rc = !strcmp(e->knob, "undo.domain") ? target_libvirt_destroy(e->original, e->path, err)
+			: target_libvirt_delete_volume(e->original, e->path, err);
+		if (rc == 1) {	/* its host is away: left in the journal for later */
+			c->unreachable++;
+			return 0;
+		}
+	} else {
 		rc = write_value(e->path, e->original, err);
+	}
 	if (rc) {
 		if (!c->failed)
 			seterr(c->err, "%s", err);
@@ -154,9 +164,14 @@ static int restore_one(const struct journal_entry *e, void *ud)
 	return 0;
 }
 
-int hostknob_restore(struct store *st, int *count, char *err)
+int hostknob_restore(struct store *st, int *count, int *left, char *err)
 {
-	struct restore_ctx c = { .err = err };
+	return hostknob_restore_host(st, NULL, count, left, err);
+}
+
+int hostknob_restore_host(struct store *st, const char *uri, int *count, int *left, char *err)
+{
+	struct restore_ctx c = { .err = err, .only_uri = uri };
 	int rc = store_journal_foreach_pending(st, restore_one, &c, err) || c.failed ? -1 : 0;
 	/* marked only once every value is back, so a failed restore can be replayed */
 	for (size_t i = 0; !rc && i < c.ndone; i++)
@@ -164,5 +179,7 @@ int hostknob_restore(struct store *st, int *count, char *err)
 	free(c.done);
 	if (!rc)
 		*count = c.count;
+	if (left)
+		*left = c.unreachable;
 	return rc;
 }

@@ -21,8 +21,12 @@ int hostknob_set(struct store *st, int64_t run, const char *knob, const char *va
 int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err);
 /*
  * Writes every journaled original value back, and removes what a crashed
- * search left (undo.disk: a data disk; undo.domain: a domain); *count of them.
+ * search left (undo.disk: a data disk; undo.domain: a domain; undo.volume:
+ * a remote data disk); *count of them. *left (may be NULL): domains and
+ * volumes whose host could not be reached, kept in the journal for later.
  */
-int hostknob_restore(struct store *st, int *count, char *err);
+int hostknob_restore(struct store *st, int *count, int *left, char *err);
+/* The same for the domains and volumes a lost host uri kept, once it answers again. */
+int hostknob_restore_host(struct store *st, const char *uri, int *count, int *left, char *err);
 
 #endif

@@ -574,23 +574,58 @@ static int apply_host(const struct space *sp, const union pval *cfg, unsigned me
 
 struct reader {
 	int fd;			/* the results file (this machine) */
-	virStreamPtr st;	/* or the results channel through libvirt (remote hosts) */
-	int lost;		/* the stream failed */
+	virDomainPtr dom;	/* or, remote hosts, the results disk of dom, */
+	virStorageVolPtr vol;	/* its volume */
+	unsigned long long off;	/* and how much of it was read */
 	struct strbuf partial;
 	int done, error, first;
 	struct strbuf error_msg;
 };
 
+/*
+ * What the agent wrote to the results disk since the last look: the disk is
+ * zeros beyond its lines. Through virDomainBlockPeek while the domain runs.
+ */
+static ssize_t peek(struct reader *r, char *buf, size_t len)
+{
+	if (!r->dom || virDomainBlockPeek(r->dom, "vdz", r->off, len, buf, 0) < 0)
+		return 0;	/* not now: the volume's download takes the rest */
+	size_t n = strnlen(buf, len);
+	r->off += n;
+	return (ssize_t)n;
+}
+
+/* The rest of the results disk once the domain is gone: the volume, downloaded. */
+static void download_rest(struct reader *r, virConnectPtr conn)
+{
+	virStreamPtr st = virStreamNew(conn, 0);
+	char buf[65536];
+	int k = -1, more = 1;
+	if (st && virStorageVolDownload(r->vol, st, r->off, 0, 0) == 0) {
+		while (more && (k = virStreamRecv(st, buf, sizeof(buf))) > 0) {
+			size_t n = strnlen(buf, (size_t)k);
+			strbuf_add(&r->partial, buf, n);
+			r->off += n;
+			r->first |= n > 0;
+			more = n == (size_t)k;
+		}
+		if (k == 0)
+			virStreamFinish(st);
+		else
+			virStreamAbort(st);
+	}
+	if (st)
+		virStreamFree(st);
+}
+
 static void take_lines(struct reader *r, const struct trial_sink *sink, struct trial_result *res)
 {
 	char buf[65536];
 	ssize_t n;
-	while ((n = r->st ? virStreamRecv(r->st, buf, sizeof(buf)) : read(r->fd, buf, sizeof(buf))) > 0) {
+	while ((n = r->vol ? peek(r, buf, sizeof(buf)) : read(r->fd, buf, sizeof(buf))) > 0) {
 		strbuf_add(&r->partial, buf, (size_t)n);
 		r->first = 1;
 	}
-	if (r->st && n == -1)
-		r->lost = 1;
 	char *line = r->partial.buf, *nl;
 	while ((nl = strchr(line, '\n'))) {
 		*nl = '\0';
@@ -636,6 +671,8 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	struct dom_spec spec;
 	struct reader r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT };
 	virStorageVolPtr *vols = NULL;
+	char *results_vol_path = NULL;
+	struct strbuf plan_words = STRBUF_INIT;
 	struct space empty;
 	union pval none;
 	int ndisks = sp && sp->n ? domspec_disk_count(sp, cfg) : 0;
@@ -656,8 +693,15 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	for (int d = 0; d < ndisks && t->remote; d++) {	/* volumes of the host's pool */
 		struct strbuf p = STRBUF_INIT;
 		strbuf_addf(&p, "%s-d%d.img", name, d);
+		if (rq && sink->undo(sink->ud, "undo.volume", p.buf, t->uri, 0, err)) {
+			strbuf_release(&p);
+			strbuf_addstr(&res->reason, err);
+			goto out;
+		}
 		vols[d] = make_volume(t, p.buf, disk_format(sp, cfg),
 				      (unsigned long long)t->disk_mib << 20, err);
+		if (!vols[d] && rq)
+			sink->undo(sink->ud, "undo.volume", p.buf, NULL, 1, err);
 		strbuf_release(&p);
 		if (!vols[d] || !(disks[d] = virStorageVolGetPath(vols[d]))) {
 			strbuf_addstr(&res->reason, vols[d] ? last_error() : err);
@@ -677,11 +721,31 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 			goto out;
 		}
 	}
+	strbuf_addstr(&plan_words, words);
+	if (t->remote) {	/* the agent's lines come back on a disk of their own */
+		struct strbuf p = STRBUF_INIT;
+		strbuf_addf(&p, "%s-results.img", name);
+		if (rq && sink->undo(sink->ud, "undo.volume", p.buf, t->uri, 0, err)) {
+			strbuf_release(&p);
+			strbuf_addstr(&res->reason, err);
+			goto out;
+		}
+		r.vol = make_volume(t, p.buf, "raw", 1 << 20, err);
+		if (!r.vol && rq)
+			sink->undo(sink->ud, "undo.volume", p.buf, NULL, 1, err);
+		strbuf_release(&p);
+		if (!r.vol || !(results_vol_path = virStorageVolGetPath(r.vol))) {
+			strbuf_addstr(&res->reason, r.vol ? last_error() : err);
+			goto out;
+		}
+		strbuf_addstr(&plan_words, " vmtune.results=disk");
+	}
 	struct vm_env env = {
+		.results_disk = results_vol_path, .guest_words = plan_words.buf,
 		.name = name, .type = type, .kernel = t->kernel, .initrd = t->initrd,
 		.results_path = t->remote ? NULL : results.buf,
 		.console_path = t->remote ? NULL : console.buf, .memory_mib = t->memory_mib,
-		.cpus = &t->topo.cpus, .disk_paths = disks, .guest_words = words,
+		.cpus = &t->topo.cpus, .disk_paths = disks,
 	};
 	if (!sp) {
 		space_init(&empty);
@@ -710,18 +774,15 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		goto out;
 	}
 	double t0 = mono();
-	/* remote: paused until the results channel is open; gone with our connection */
-	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, t->remote
-				 ? VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY : 0);
-	if (dom && t->remote) {
-		r.st = virStreamNew(t->conn, VIR_STREAM_NONBLOCK);
-		if (!r.st || virDomainOpenChannel(dom, "org.vmtune.results", r.st, 0) < 0 ||
-		    virDomainResume(dom) < 0) {
-			strbuf_addf(&res->reason, "libvirt: cannot read the results channel: %s",
-				    last_error());
-			goto out;
-		}
-	}
+	/*
+	 * Not AUTODESTROY, and no channel stream for remote hosts: libvirt 9.0
+	 * deadlocks (virChrdevFree) when the domain of a lost connection's
+	 * channel stream ends. A domain of a lost host stays in the journal and
+	 * is destroyed when the host answers again (or by vmtune restore); its
+	 * plan's own deadline ends it meanwhile.
+	 */
+	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, 0);
+	r.dom = dom;
 	double started = mono();
 	if (!dom) {
 		strbuf_addf(&res->reason, "libvirt: %s", last_error());
@@ -739,7 +800,7 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	int running = 1, killed = 0;
 	double first_at = 0;
 	while (running) {
-		if (r.fd >= 0 || r.st)
+		if (r.fd >= 0 || r.vol)
 			take_lines(&r, sink, res);
 		if (r.first && !first_at) {
 			first_at = mono();
@@ -775,7 +836,11 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		}
 		usleep(20000);
 	}
-	if (r.fd >= 0 || (r.st && !r.lost))
+	if (r.vol && virConnectIsAlive(t->conn) == 1) {
+		r.dom = NULL;	/* gone or going: the volume has the rest */
+		download_rest(&r, t->conn);
+	}
+	if (r.fd >= 0 || r.vol)
 		take_lines(&r, sink, res);
 	if (virConnectIsAlive(t->conn) != 1) {
 		strbuf_reset(&res->reason);
@@ -802,21 +867,32 @@ out:
 		strbuf_addf(&res->reason, "lost the connection to %s", t->uri);
 		res->outcome = OUTCOME_HOST_LOST;
 	}
-	if (r.st) {
-		virStreamAbort(r.st);
-		virStreamFree(r.st);
-	}
-	if (dom) {
-		virDomainDestroy(dom);	/* transient: destroying it undefines it */
+	int gone = 1;
+	if (dom) {	/* transient: destroying it undefines it */
+		int state, why;
+		gone = virDomainDestroy(dom) == 0 ||
+		       virDomainGetState(dom, &state, &why, 0) < 0 ? virConnectIsAlive(t->conn) == 1 :
+		       state == VIR_DOMAIN_SHUTOFF;
 		virDomainFree(dom);
 	}
-	if (rq && sink->undo)
+	if (rq && sink->undo && gone)	/* else the journal keeps it, for when the host is back */
 		sink->undo(sink->ud, "undo.domain", name, NULL, 1, err);
+	if (r.vol) {
+		const char *vname = virStorageVolGetName(r.vol);
+		if (virStorageVolDelete(r.vol, 0) == 0 && rq && vname)
+			sink->undo(sink->ud, "undo.volume", vname, NULL, 1, err);
+		virStorageVolFree(r.vol);
+	}
+	free(results_vol_path);
+	strbuf_release(&plan_words);
 	if (r.fd >= 0)
 		close(r.fd);
 	for (int d = 0; d < ndisks; d++) {
 		if (vols && vols[d]) {
-			virStorageVolDelete(vols[d], 0);
+			const char *vname = virStorageVolGetName(vols[d]);
+			/* a host that went away keeps it in the journal, for vmtune restore */
+			if (virStorageVolDelete(vols[d], 0) == 0 && rq && vname)
+				sink->undo(sink->ud, "undo.volume", vname, NULL, 1, err);
 			virStorageVolFree(vols[d]);
 		} else if (disks[d] && !unlink(disks[d]) && rq && sink->undo) {
 			sink->undo(sink->ud, "undo.disk", disks[d], NULL, 1, err);
@@ -854,12 +930,33 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 	return rc;
 }
 
+int target_libvirt_delete_volume(const char *uri, const char *name, char *err)
+{
+	virSetErrorFunc(NULL, quiet_errors);
+	virConnectPtr conn = virConnectOpen(uri);
+	if (!conn)
+		return seterr(err, "cannot connect to %s: %s", uri, last_error()), 1;
+	virStoragePoolPtr pool = virStoragePoolLookupByName(conn, POOL_NAME);
+	virStorageVolPtr vol = pool ? virStorageVolLookupByName(pool, name) : NULL;
+	int rc = 0;
+	if (vol && virStorageVolDelete(vol, 0) < 0) {
+		seterr(err, "%s: cannot delete volume %s: %s", uri, name, last_error());
+		rc = -1;
+	}
+	if (vol)
+		virStorageVolFree(vol);
+	if (pool)
+		virStoragePoolFree(pool);
+	virConnectClose(conn);
+	return rc;
+}
+
 int target_libvirt_destroy(const char *uri, const char *name, char *err)
 {
 	virSetErrorFunc(NULL, quiet_errors);
 	virConnectPtr conn = virConnectOpen(uri);
 	if (!conn)
-		return seterr(err, "cannot connect to %s: %s", uri, last_error()), -1;
+		return seterr(err, "cannot connect to %s: %s", uri, last_error()), 1;
 	virDomainPtr dom = virDomainLookupByName(conn, name);
 	int rc = 0;
 	if (dom) {

@@ -52,8 +52,9 @@ struct trial_sink {
 	int (*host)(void *ud, const char *knob, const char *value, char *err);
 	/*
 	 * Journals what must not outlive a crash: kind "undo.disk" (what: its
-	 * path) or "undo.domain" (what: its name, how: the libvirt URI), before
-	 * it is made (done 0), and again once it is gone (done 1).
+	 * path), "undo.domain" (what: its name, how: the libvirt URI) or
+	 * "undo.volume" (a remote data disk: its name in pool vmtune, how: the
+	 * URI), before it is made (done 0), and again once it is gone (done 1).
 	 */
 	int (*undo)(void *ud, const char *kind, const char *what, const char *how, int done,
 		    char *err);
@@ -62,7 +63,16 @@ struct trial_sink {
 /* A libvirt URI naming a server (qemu+tcp://host/system), not this machine's daemon. */
 int uri_is_remote(const char *uri);
 
-/* Destroys a leftover domain of a crashed search (vmtune restore); 0 if already gone. */
+/*
+ * Deletes a leftover data-disk volume of a remote host's pool (vmtune
+ * restore); 0 if already gone, 1 when the host cannot be reached (try
+ * again later), -1 on another failure.
+ */
+int target_libvirt_delete_volume(const char *uri, const char *name, char *err);
+/*
+ * Destroys a leftover domain of a crashed search or a lost host (vmtune
+ * restore); 0 if already gone, 1 when its host cannot be reached.
+ */
 int target_libvirt_destroy(const char *uri, const char *name, char *err);
 
 /*

@@ -601,7 +601,7 @@ static int end_run(struct search *s, int ret, const char *status, char *err)
 	int restored;
 	if (ret)
 		status = "failed";
-	if (hostknob_restore(s->st, &restored, ret ? msg : err) && !ret)
+	if (hostknob_restore(s->st, &restored, NULL, ret ? msg : err) && !ret)
 		ret = -1;
 	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
 	     claim(s, 0, ret ? msg : err)) && !ret)
@@ -947,10 +947,14 @@ static void retry_hosts(struct search *s)
 		if (rc) {
 			h->up = 1;
 			host_down(s, h, msg);
-		} else {
-			notice(s, "host %s answers again", h->label);
-			h->backoff = 0;
+			continue;
 		}
+		int cleaned = 0, left = 0;	/* what its lost trial left there */
+		if (h->uri && hostknob_restore_host(s->st, h->uri, &cleaned, &left, msg))
+			notice(s, "host %s: %s", h->label, msg);
+		notice(s, "host %s answers again%s", h->label,
+		       cleaned ? "; removed what its lost trial left there" : "");
+		h->backoff = 0;
 	}
 }
 

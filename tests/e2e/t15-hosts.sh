@@ -133,8 +133,24 @@ nothing_left() {
 	unlisten
 	[ -z "$("${VIRSH[@]}" list --all --name | grep '^vmtune-')" ] || die "domains left: $("${VIRSH[@]}" list --all --name)"
 	[ -z "$("${VIRSH[@]}" vol-list vmtune | grep -- '-d[0-9]*\.img')" ] || die "data disk volumes left"
+	[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] ||
+		die "journal entries left: $(sql h.db "select knob, path from host_journal where restored_at is null")"
+	[ "$(sql h.db "select count(*) from host_journal where knob = 'undo.volume'")" -gt 0 ] ||
+		die "remote data disks were not journaled"
 	! pgrep -f "TCP-LISTEN:$PORT" >/dev/null || die "the listener is still running"
 }
 expect "the listener stopped; no domain, no data disk volume left" nothing_left
+
+restore_waits_for_a_host() {
+	sql h.db "insert into host_journal (knob, path, original, saved_at) values
+		('undo.volume', 'vmtune-gone-d0.img', 'qemu+tcp://127.0.0.1:1/system', 0)" || return 1
+	exits_with 3 "$VMTUNE" restore --db h.db &&
+		grep -q "1 data disk volume of unreachable hosts left" "$T/err" &&
+		[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 1 ] || return 1
+	sql h.db "update host_journal set original = 'qemu:///system' where path = 'vmtune-gone-d0.img'" &&
+		exits_with 0 "$VMTUNE" restore --db h.db &&
+		[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 0 ]
+}
+expect "vmtune restore keeps a remote volume in the journal while its host is away (exit 3), removes it after" restore_waits_for_a_host
 
 finish
