@@ -208,57 +208,48 @@ static void load_modules(int want_xfs)
 	announce();
 }
 
-/* The results disk appears once virtio_blk has probed: its serial names it. */
-static void open_results_disk(void)
+/*
+ * Opens /dev/X (write-only) for the entry X of the sysfs folder dir whose
+ * file attr reads want; waits for it up to 2 s (its driver may still be
+ * probing). X goes to name.
+ */
+static int open_by_attr(const char *dir, const char *attr, const char *want, char *name,
+			size_t len)
 {
-	for (int tries = 0; tries < 200 && port < 0; tries++) {
-		DIR *d = opendir("/sys/block");
+	int fd = -1;
+	for (int tries = 0; tries < 200 && fd < 0; tries++) {
+		DIR *d = opendir(dir);
 		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char path[300], serial[128], dev[300];
-			snprintf(path, sizeof(path), "/sys/block/%s/serial", e->d_name);
-			if (e->d_name[0] == '.' || read_file(path, serial, sizeof(serial)) ||
-			    strcmp(serial, RESULTS_SERIAL))
+		while (d && fd < 0 && (e = readdir(d))) {
+			char path[300], value[128], dev[300];
+			snprintf(path, sizeof(path), "%s/%s/%s", dir, e->d_name, attr);
+			if (e->d_name[0] == '.' || read_file(path, value, sizeof(value)) ||
+			    strcmp(value, want))
 				continue;
 			snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
-			snprintf(results_dev, sizeof(results_dev), "%s", e->d_name);
-			port = open(dev, O_WRONLY | O_CLOEXEC);
+			snprintf(name, len, "%s", e->d_name);
+			fd = open(dev, O_WRONLY | O_CLOEXEC);
 		}
 		if (d)
 			closedir(d);
-		if (port < 0)
+		if (fd < 0)
 			usleep(10000);
 	}
-	if (port < 0)
-		fail("no disk with serial %s", RESULTS_SERIAL);
+	return fd;
 }
 
-/* The results port appears once virtio_console has probed: /dev/vportNpM. */
+/*
+ * The results port appears once virtio_console has probed (/dev/vportNpM,
+ * named by its name); the results disk once virtio_blk has (by its serial).
+ */
 static void open_port(void)
 {
-	if (to_disk) {
-		open_results_disk();
-		return;
-	}
-	for (int tries = 0; tries < 200 && port < 0; tries++) {
-		DIR *d = opendir("/sys/class/virtio-ports");
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char path[300], name[128], dev[300];
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
-			if (read_file(path, name, sizeof(name)) || strcmp(name, PORT_NAME))
-				continue;
-			snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
-			port = open(dev, O_WRONLY | O_CLOEXEC);
-		}
-		if (d)
-			closedir(d);
-		if (port < 0)
-			usleep(10000);
-	}
-	if (port < 0)
+	char port_dev[32];
+	if (to_disk && (port = open_by_attr("/sys/block", "serial", RESULTS_SERIAL, results_dev,
+					     sizeof(results_dev))) < 0)
+		fail("no disk with serial %s", RESULTS_SERIAL);
+	if (!to_disk && (port = open_by_attr("/sys/class/virtio-ports", "name", PORT_NAME,
+					      port_dev, sizeof(port_dev))) < 0)
 		fail("no virtio-serial port named %s", PORT_NAME);
 }
 
