@@ -21,12 +21,15 @@
  * everything through the libvirt API: the appliance is uploaded into the
  * storage pool "vmtune" (made when missing) under names that carry its
  * sha256, only when that exact image is not there yet; data disks are
- * volumes of that pool; the domain starts paused, its results channel (a
- * pty) is opened as a libvirt stream, then it runs; pinning layouts come
- * from the host's capabilities XML. Host knobs are refused for remote hosts
- * (trial.c). Domains start with AUTODESTROY: when the connection to a host
- * is lost, libvirtd destroys what it ran for us, and the trial comes back
- * as OUTCOME_HOST_LOST.
+ * volumes of that pool; the agent writes its lines to a raw results disk
+ * of the pool (vmtune.results=disk), read with virDomainBlockPeek while the
+ * guest runs and downloaded once it is gone; pinning layouts come from the
+ * host's capabilities XML. Host knobs are refused for remote hosts
+ * (trial.c). When the connection to a host is lost, the trial comes back
+ * as OUTCOME_HOST_LOST; its domain and volumes stay in the journal until
+ * the host answers again. (No channel stream, no AUTODESTROY: libvirt 9.0
+ * deadlocks in virChrdevFree when a lost connection's channel stream meets
+ * the end of its domain.)
  */
 #include "target.h"
 #include "err.h"
