@@ -41,7 +41,7 @@ static int export_csv(struct store *st, const struct runview *rv, char *err)
 		free(cfg);
 		return -1;
 	}
-	fputs("run,trial,seq,origin,status,reason,started_at,ended_at,score", stdout);
+	fputs("run,trial,seq,origin,status,reason,host,started_at,ended_at,score", stdout);
 	for (size_t i = 0; i < rv->job.space.n; i++)
 		putchar(','), csv_field(rv->job.space.p[i].name);
 	for (size_t i = 0; i < nm; i++)
@@ -54,6 +54,8 @@ static int export_csv(struct store *st, const struct runview *rv, char *err)
 		printf("%lld,%lld,%lld,%s,%s,", (long long)rv->id, (long long)t->id, (long long)t->seq,
 		       trial_origin_name(t->origin), trial_status_name(t->status));
 		csv_field(t->reason);
+		putchar(',');
+		csv_field(t->host);
 		printf(",%.6f,%.6f,", t->started_at, t->ended_at);
 		csv_number(t->score);
 		if (config_from_json(&rv->job.space, t->config, cfg, err) ||

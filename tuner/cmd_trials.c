@@ -3,6 +3,8 @@
 #include "err.h"
 #include "runview.h"
 
+#include <string.h>
+
 static int trials_main(int argc, char **argv)
 {
 	const char *db;
@@ -20,9 +22,15 @@ static int trials_main(int argc, char **argv)
 		store_close(st);
 		return fail(EXIT_USAGE, "%s", err);
 	}
+	int hosts = 0;	/* several: a column says where each trial ran */
+	for (size_t i = 1; i < rv.n && !hosts; i++)
+		hosts = rv.t[i].host && rv.t[0].host && strcmp(rv.t[i].host, rv.t[0].host);
 	printf("run %lld (%s): measured by %s\n", (long long)run, rv.name, rv.accel);
-	printf("%-6s %-4s %-8s %-8s %-9s %-8s %s\n", "trial", "seq", "origin", "status", "score",
-	       "seconds", "configuration / reason");
+	printf("%-6s %-4s %-8s %-8s %-9s %-8s ", "trial", "seq", "origin", "status", "score",
+	       "seconds");
+	if (hosts)
+		printf("%-24s ", "host");
+	printf("configuration / reason\n");
 	for (size_t i = 0; i < rv.n; i++) {
 		const struct tview *t = &rv.t[i];
 		struct strbuf sb = STRBUF_INIT, secs = STRBUF_INIT;
@@ -31,10 +39,12 @@ static int trials_main(int argc, char **argv)
 			strbuf_addf(&secs, "%.3f", t->ended_at - t->started_at);
 		else
 			strbuf_addstr(&secs, "-");
-		printf("%-6lld %-4lld %-8s %-8s %-9s %-8s %s%s%s%s\n", (long long)t->id,
-		       (long long)t->seq, trial_origin_name(t->origin), trial_status_name(t->status),
-		       sb.buf, secs.buf, t->config, t->reason ? "  (" : "",
-		       t->reason ? t->reason : "", t->reason ? ")" : "");
+		printf("%-6lld %-4lld %-8s %-8s %-9s %-8s ", (long long)t->id, (long long)t->seq,
+		       trial_origin_name(t->origin), trial_status_name(t->status), sb.buf, secs.buf);
+		if (hosts)
+			printf("%-24s ", t->host ? t->host : "-");
+		printf("%s%s%s%s\n", t->config, t->reason ? "  (" : "", t->reason ? t->reason : "",
+		       t->reason ? ")" : "");
 		strbuf_release(&sb);
 		strbuf_release(&secs);
 	}
@@ -49,7 +59,8 @@ const struct cmd cmd_trials = {
 	.summary = "list the trials of a run",
 	.usage = "vmtune trials RUN [--db FILE]\n"
 		 "\n"
-		 "One line per trial: id, order, origin (baseline, strategy, retry), status,\n"
-		 "score against the baseline (higher is better; - when none), duration, and\n"
-		 "the configuration or why the trial failed.",
+		 "One line per trial: id, order, origin (baseline, strategy, retry, repeat),\n"
+		 "status, score against the baseline (higher is better; - when none),\n"
+		 "duration, the host it ran on (when the run used several), and the\n"
+		 "configuration or why the trial failed.",
 };

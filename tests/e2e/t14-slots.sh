@@ -47,9 +47,12 @@ three_slots() {
 expect "three slots on two hosts: 40 trials, both hosts used, results out of order, no configuration twice at once" three_slots
 
 best_works() {
-	exits_with 0 "$VMTUNE" best 1 --db p.db && grep -q "incumbent\|best" "$T/out"
+	exits_with 0 "$VMTUNE" best 1 --db p.db && grep -q "incumbent\|best" "$T/out" || return 1
+	exits_with 0 "$VMTUNE" trials 1 --db p.db && grep -q "^1 .* slot-[ab] " "$T/out" || return 1
+	exits_with 0 "$VMTUNE" export 1 --db p.db --format csv &&
+		[ "$(cut -d, -f7 "$T/out" | sort -u | tr '\n' ' ')" = "host slot-a slot-b " ]
 }
-expect "best replays racing in the order results came in" best_works
+expect "best replays racing in the order results came in; trials and export say where each ran" best_works
 
 # kill -9 (lib.sh) with trials in flight on both slots, then resume, three times
 killed_and_resumed() {
