@@ -296,6 +296,16 @@ static virStorageVolPtr make_volume(struct target *t, const char *name, const ch
 	return vol;
 }
 
+/* Deletes *vol from its pool, if any, and forgets it. */
+static void drop_volume(virStorageVolPtr *vol)
+{
+	if (!*vol)
+		return;
+	virStorageVolDelete(*vol, 0);
+	virStorageVolFree(*vol);
+	*vol = NULL;
+}
+
 static int upload(struct target *t, virStorageVolPtr vol, const char *path, char *err)
 {
 	FILE *f = fopen(path, "rb");
@@ -349,21 +359,16 @@ static int ensure_image(struct target *t, const char *file, const char *prefix, 
 	if (!vol || !mark) {
 		char *local = path_join(t->guest_dir, file);
 		struct stat st;
-		if (mark)
-			virStorageVolDelete(mark, 0), virStorageVolFree(mark), mark = NULL;
-		if (vol)	/* a partial upload */
-			virStorageVolDelete(vol, 0), virStorageVolFree(vol), vol = NULL;
+		drop_volume(&mark);
+		drop_volume(&vol);	/* a partial upload */
 		if (stat(local, &st))
 			seterr(err, "cannot read %s: %s", local, strerror(errno));
 		else if ((vol = make_volume(t, name.buf, "raw", (unsigned long long)st.st_size, err)) &&
 			 upload(t, vol, local, err) == 0)
 			mark = make_volume(t, ok.buf, "raw", 4096, err);
 		free(local);
-		if (!mark && vol) {
-			virStorageVolDelete(vol, 0);
-			virStorageVolFree(vol);
-			vol = NULL;
-		}
+		if (!mark)
+			drop_volume(&vol);
 	}
 	if (vol && mark && (*path = virStorageVolGetPath(vol)))
 		rc = 0;
@@ -873,9 +878,12 @@ out:
 	int gone = 1;
 	if (dom) {	/* transient: destroying it undefines it */
 		int state, why;
-		gone = virDomainDestroy(dom) == 0 ||
-		       virDomainGetState(dom, &state, &why, 0) < 0 ? virConnectIsAlive(t->conn) == 1 :
-		       state == VIR_DOMAIN_SHUTOFF;
+		if (virDomainDestroy(dom) == 0)
+			gone = 1;
+		else if (virDomainGetState(dom, &state, &why, 0) < 0)
+			gone = virConnectIsAlive(t->conn) == 1;	/* no such domain any more */
+		else
+			gone = state == VIR_DOMAIN_SHUTOFF;
 		virDomainFree(dom);
 	}
 	if (rq && sink->undo && gone)	/* else the journal keeps it, for when the host is back */

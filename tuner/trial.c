@@ -329,6 +329,16 @@ static void push_pending(struct search *s, int64_t id, const union pval *cfg, in
 		s->base_open = 1;
 }
 
+/* Closes the targets of host h's slots that run nothing (its connection is gone). */
+static void close_idle(struct search *s, const struct hoststate *h)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].h == h && !s->slots[i].busy && s->slots[i].tgt) {
+			s->job->target->close(s->slots[i].tgt);
+			s->slots[i].tgt = NULL;
+		}
+}
+
 static void host_down(struct search *s, struct hoststate *h, const char *why)
 {
 	if (!h->up)
@@ -340,6 +350,15 @@ static void host_down(struct search *s, struct hoststate *h, const char *why)
 	h->retry_at = mono() + h->backoff;
 	notice(s, "host %s stopped answering (%s); its trials go to the other slots, "
 	       "retrying it in %gs", h->label, why, h->backoff);
+}
+
+/* A result that came back before the baseline's: observed once that is in. */
+static void hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
+		 const char *host)
+{
+	s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
+	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host,
+					     .cfg = config_dup(&s->job->space, cfg) };
 }
 
 /* Results that came back before the baseline's, scored and observed now, in turn. */
@@ -391,11 +410,7 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		strbuf_addf(&why, "interrupted: host %s stopped answering: %s", sl->h->label,
 			    res->reason.buf);
 		host_down(s, sl->h, res->reason.buf);
-		for (size_t i = 0; i < s->nslots; i++)
-			if (s->slots[i].h == sl->h && !s->slots[i].busy && s->slots[i].tgt) {
-				s->job->target->close(s->slots[i].tgt);
-				s->slots[i].tgt = NULL;
-			}
+		close_idle(s, sl->h);
 		if (store_trial_transition(s->st, sl->id, TS_RUNNING, TS_FAILED, why.buf, NULL, err) ||
 		    store_run_add_elapsed(s->st, s->run_id, mono() - sl->t_start, err) ||
 		    insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err))
@@ -431,9 +446,7 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		goto out;
 	}
 	if (!sl->baseline && s->base_open) {	/* scored once the baseline is known */
-		s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
-		s->held[s->nheld++] = (struct held){ .id = sl->id, .st = final, .host = sl->h->label,
-						     .cfg = config_dup(&s->job->space, sl->cfg) };
+		hold(s, sl->id, sl->cfg, final, sl->h->label);
 		goto out;
 	}
 	if (account(s, sl->id, sl->cfg, sl->baseline, final, score, 1, err)) {
@@ -502,13 +515,7 @@ static int open_host(struct search *s, struct hoststate *h, char *err)
 		if (sl->h != h || sl->tgt)
 			continue;
 		if (job->target->open(&sl->tgt, job->tset, job->ntset, job->dir, h->uri, err)) {
-			job->target->close(sl->tgt);
-			sl->tgt = NULL;
-			for (size_t k = 0; k < s->nslots; k++)
-				if (s->slots[k].h == h && !s->slots[k].busy && s->slots[k].tgt) {
-					job->target->close(s->slots[k].tgt);
-					s->slots[k].tgt = NULL;
-				}
+			close_idle(s, h);	/* the one that failed too: it is not busy */
 			return -1;
 		}
 		if (!s->accel)
@@ -738,6 +745,12 @@ static int config_in(const struct space *sp, const union pval *cfg, const struct
 	return 0;
 }
 
+/* Racing's repeat (in cfg), unless that configuration is in flight: then none. */
+static int racing_repeat(struct search *s, const struct busy *busy, union pval *cfg)
+{
+	return racing_next(s->race, cfg) && !config_in(&s->job->space, cfg, busy);
+}
+
 int search_resume(struct search *s, char *err)
 {
 	const struct job *job = s->job;
@@ -793,7 +806,7 @@ int search_resume(struct search *s, char *err)
 		if (replay_until(s, &r, i, err))
 			goto out;
 		replay_busy(&r, i, bv, &busy);
-		int repeat = racing_next(s->race, want) && !config_in(sp, want, &busy);
+		int repeat = racing_repeat(s, &busy, want);
 		if (t->origin == ORIGIN_REPEAT) {
 			if (!repeat || !config_equal(sp, t->cfg, want)) {
 				seterr(err, "run %lld: racing no longer repeats trial %lld's "
@@ -814,16 +827,16 @@ int search_resume(struct search *s, char *err)
 	if (replay_until(s, &r, r.n, err))
 		goto out;
 	/* results that were waiting for the baseline's: they still are, or are taken in now */
-	if (r.n && r.v[0].origin == ORIGIN_BASELINE && !has_result(&r.v[0]))
-		s->base_open = 1;
+	s->base_open = 1;	/* until one of the baselines (one per host) has a result */
+	for (size_t i = 0; i < r.n; i++)
+		if (r.v[i].origin == ORIGIN_BASELINE && has_result(&r.v[i]))
+			s->base_open = 0;
 	for (size_t i = 0; i < r.n; i++) {
 		struct row *t = &r.v[i];
 		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
 			continue;
 		if (s->base_open) {
-			s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
-			s->held[s->nheld++] = (struct held){ .id = t->last->id, .st = t->last->status,
-							     .cfg = config_dup(sp, t->cfg) };
+			hold(s, t->last->id, t->cfg, t->last->status, NULL);
 			t->taken = 1;
 		} else if (replay_result(s, t, 1, err)) {
 			goto out;
@@ -864,6 +877,21 @@ static size_t running(const struct search *s)
 	for (size_t i = 0; i < s->nslots; i++)
 		n += s->slots[i].busy;
 	return n;
+}
+
+/* The budget holds no more trials than those running: start none. */
+static int budget_spent(const struct search *s)
+{
+	return (s->budget_trials && s->completed + (int64_t)running(s) >= s->budget_trials) ||
+	       (s->budget_seconds && elapsed(s) >= s->budget_seconds);
+}
+
+static int any_down(const struct search *s)
+{
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (!s->hosts[i].up)
+			return 1;
+	return 0;
 }
 
 static struct slot *idle_slot(struct search *s)
@@ -917,7 +945,7 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 	struct busy b;
 	int rc;
 	live_busy(s, v, &b);
-	if (racing_next(s->race, cfg) && !config_in(sp, cfg, &b)) {
+	if (racing_repeat(s, &b, cfg)) {
 		rc = insert_trial(s, ORIGIN_REPEAT, 0, cfg, id, err);
 	} else {
 		rc = s->sops->propose(s->strat, &b, cfg, err);
@@ -972,13 +1000,9 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 	for (;;) {
 		struct slot *sl;
 		int stopping = (s->stop && *s->stop) || interrupted;
-		while (!ret && !stopping && !exhausted && (sl = idle_slot(s))) {
+		while (!ret && !stopping && !exhausted && !budget_spent(s) && (sl = idle_slot(s))) {
 			int64_t id;
 			int baseline;
-			if (s->budget_trials && s->completed + (int64_t)running(s) >= s->budget_trials)
-				break;
-			if (s->budget_seconds && elapsed(s) >= s->budget_seconds)
-				break;
 			int rc = next_trial(s, sl, cfg, &id, &baseline, err);
 			if (rc < 0 || (rc == 0 && start(s, sl, id, cfg, baseline, err)))
 				ret = -1;
@@ -987,22 +1011,12 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 			if (rc)
 				break;
 		}
-		if (!running(s)) {
-			int waiting = 0;
-			for (size_t i = 0; i < s->npending; i++)
-				waiting |= !s->pending[i].started;
-			int budget_left = (!s->budget_trials || s->completed < s->budget_trials) &&
-					  (!s->budget_seconds || elapsed(s) < s->budget_seconds);
-			if (ret || stopping || exhausted || !budget_left)
-				break;
-			if (!idle_slot(s) && !waiting) {
-				int any = 0;
-				for (size_t i = 0; i < s->nhosts; i++)
-					any |= !s->hosts[i].up;
-				if (!any)
-					break;	/* the strategy had nothing now: cannot happen twice */
-			}
-		}
+		/*
+		 * Nothing runs and nothing could start: the end, unless a host is
+		 * down (its slots come back, or its pinned baseline waits for it).
+		 */
+		if (!running(s) && (ret || stopping || exhausted || budget_spent(s) || !any_down(s)))
+			break;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 200 * 1000000L;

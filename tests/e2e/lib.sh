@@ -59,6 +59,17 @@ completed_exactly() {
 	[ "$left" -eq 0 ] || die "$left trials left running or proposed"
 }
 
+# no_overlap DB: no two trials of one configuration ran at the same time (a
+# racing repeat runs only after the previous measurement came back), but for
+# the baseline, which is measured once on every host
+no_overlap() {
+	local n
+	n=$(sql "$1" "select count(*) from trials a join trials b on a.run_id = b.run_id and
+		a.id < b.id and a.config = b.config and a.started_at < b.ended_at and
+		b.started_at < a.ended_at and coalesce(a.reason, '') not like 'interrupted%' and a.origin != 'baseline'")
+	[ "$n" -eq 0 ] || die "$n pairs of trials measured one configuration at the same time"
+}
+
 # fails with its arguments as the message
 die() { echo "$*" >&2; return 1; }
 

@@ -13,17 +13,6 @@ sh "$ROOT/tests/make-table-job.sh" "$TABLE" x264.time 40 11 tpe > x264.yaml
 # a random delay per lookup, so that results come back out of order
 export LOOKUP_DELAY=0.1 LOOKUP_JITTER=1
 
-# No two trials of the same configuration overlap in time (a racing repeat
-# runs only after the configuration's previous measurement came back), but
-# for the baseline, which is measured once on every host.
-no_overlap() {
-	local n
-	n=$(sql "$1" "select count(*) from trials a join trials b on a.run_id = b.run_id and
-		a.id < b.id and a.config = b.config and a.started_at < b.ended_at and
-		b.started_at < a.ended_at and coalesce(a.reason, '') not like 'interrupted%' and a.origin != 'baseline'")
-	[ "$n" -eq 0 ] || die "$n pairs of trials measured one configuration at the same time"
-}
-
 three_slots() {
 	"$VMTUNE" search three.yaml --db p.db --quiet >/dev/null || return 1
 	[ "$(sql p.db "select count(*) from trials where status='done'")" -eq 40 ] ||

@@ -90,10 +90,7 @@ no_duplicates() {
 	n=$(sql h.db "select count(*) from trials a join trials b on a.id < b.id and a.config = b.config
 		and a.origin = 'strategy' and b.origin = 'strategy'")
 	[ "$n" -eq 0 ] || die "$n configurations proposed twice"
-	n=$(sql h.db "select count(*) from trials a join trials b on a.id < b.id and a.config = b.config and
-		a.started_at < b.ended_at and b.started_at < a.ended_at and coalesce(a.reason,'') not like 'interrupted%'
-		and a.origin != 'baseline'")
-	[ "$n" -eq 0 ] || die "$n configurations measured twice at once"
+	no_overlap h.db
 }
 expect "no configuration proposed twice, none measured on two slots at once" no_duplicates
 
