@@ -146,7 +146,7 @@ struct history {
 	const struct space *sp;
 	struct seen *index;	/* lookup; entries below in observation order */
 	union pval **cfg;
-	double *sum;		/* of log scores */
+	double *sum, *sumsq;	/* of log scores */
 	size_t *n, *failed;
 	size_t count, cap;
 };
@@ -179,19 +179,22 @@ size_t history_add(struct history *h, const union pval *cfg, int ok, double scor
 			h->cap = h->cap ? 2 * h->cap : 64;
 			h->cfg = realloc(h->cfg, h->cap * sizeof(*h->cfg));
 			h->sum = realloc(h->sum, h->cap * sizeof(*h->sum));
+			h->sumsq = realloc(h->sumsq, h->cap * sizeof(*h->sumsq));
 			h->n = realloc(h->n, h->cap * sizeof(*h->n));
 			h->failed = realloc(h->failed, h->cap * sizeof(*h->failed));
-			if (!h->cfg || !h->sum || !h->n || !h->failed)
+			if (!h->cfg || !h->sum || !h->sumsq || !h->n || !h->failed)
 				abort();
 		}
 		i = (long)h->count++;
 		h->cfg[i] = config_dup(h->sp, cfg);
-		h->sum[i] = 0;
+		h->sum[i] = h->sumsq[i] = 0;
 		h->n[i] = h->failed[i] = 0;
 		seen_add(h->index, cfg);
 	}
 	if (ok && score > 0 && isfinite(score)) {
-		h->sum[i] += log(score);
+		double x = log(score);
+		h->sum[i] += x;
+		h->sumsq[i] += x * x;
 		h->n[i]++;
 	} else {
 		h->failed[i]++;
@@ -214,6 +217,26 @@ double history_value(const struct history *h, size_t i)
 	if (h->failed[i] || !h->n[i])
 		return -INFINITY;
 	return h->sum[i] / (double)h->n[i];
+}
+
+size_t history_n(const struct history *h, size_t i)
+{
+	return h->failed[i] ? 0 : h->n[i];
+}
+
+double history_sigma(const struct history *h, size_t *dof_out)
+{
+	double ss = 0;
+	size_t dof = 0;
+	for (size_t i = 0; i < h->count; i++)
+		if (history_n(h, i) > 1) {
+			double d = h->sumsq[i] - h->sum[i] * h->sum[i] / (double)h->n[i];
+			ss += d > 0 ? d : 0;	/* rounding can leave a hair below 0 */
+			dof += h->n[i] - 1;
+		}
+	if (dof_out)
+		*dof_out = dof;
+	return dof ? sqrt(ss / (double)dof) : NAN;
 }
 
 long history_best(const struct history *h)
@@ -241,6 +264,7 @@ struct history *history_lied(const struct history *h, const struct busy *busy)
 	for (size_t i = 0; i < h->count; i++) {
 		size_t j = history_add(c, h->cfg[i], 0, NAN);
 		c->sum[j] = h->sum[i];
+		c->sumsq[j] = h->sumsq[i];
 		c->n[j] = h->n[i];
 		c->failed[j] = h->failed[i];
 		double v = history_value(h, i);
@@ -274,6 +298,7 @@ void history_free(struct history *h)
 		free(h->cfg[i]);
 	free(h->cfg);
 	free(h->sum);
+	free(h->sumsq);
 	free(h->n);
 	free(h->failed);
 	seen_free(h->index);

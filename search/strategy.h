@@ -71,6 +71,14 @@ size_t history_add(struct history *h, const union pval *cfg, int ok, double scor
 size_t history_count(const struct history *h);
 const union pval *history_config(const struct history *h, size_t i);
 double history_value(const struct history *h, size_t i);
+/* Measurements with a score of entry i (0 once one failed). */
+size_t history_n(const struct history *h, size_t i);
+/*
+ * The noise: pooled standard deviation of the log scores of every entry
+ * measured more than once, with its degrees of freedom in *dof (when not
+ * NULL); NaN when none was.
+ */
+double history_sigma(const struct history *h, size_t *dof);
 /* Index of the best entry; -1 when none has a score. */
 long history_best(const struct history *h);
 int history_has(const struct history *h, const union pval *cfg);

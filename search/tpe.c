@@ -13,10 +13,10 @@
  *    scale and rounded to its level.
  * TPE_CANDIDATES configurations are drawn from l and the one maximising
  * l(x) / g(x) that was never observed is proposed. Besides such draws, a
- * proposal can be a one-knob move from the best configuration so far: the
- * most promising by the same l(x) / g(x), or an untried one in a seeded
- * random order (the marginals l and g can steer away from a knob that
- * matters only together with others); or a draw from a joint model (a
+ * proposal can be a one-knob move: from the best configuration so far, the
+ * most promising by the same l(x) / g(x); or from the anchor, an untried one
+ * in a seeded random order (the marginals l and g can steer away from a knob
+ * that matters only together with others); or a draw from a joint model (a
  * product kernel around one of the good configurations, ranked by the joint
  * l/g, as BOHB's multivariate KDE), which sees how knobs interact. Which of
  * the four comes next is Thompson sampling over how often each found a new
@@ -25,6 +25,11 @@
  *
  * Configurations are scored by their mean log score over every measurement
  * (racing's repeats included); a failed configuration counts among the bad.
+ * The anchor is the best configuration, but under noise it moves only when
+ * another beats it by TPE_ANCHOR_Z standard errors (the noise from repeated
+ * configurations): otherwise the random moves would restart from whichever
+ * configuration was luckiest last, and never work through the knobs of one
+ * good configuration. Without noise (or before a repeat) it is the best.
  * A conditional parameter is modelled from the observations in which it was
  * active, and counts only in candidates in which it is.
  */
@@ -46,6 +51,9 @@
 #define TPE_PRIOR 1.0		/* weight of the prior in each density */
 #define TPE_GAMMA 0.10		/* share of the observations that are good */
 #define TPE_REACH 8.0		/* bandwidths beyond which a component counts for nothing */
+#ifndef TPE_ANCHOR_Z
+#define TPE_ANCHOR_Z 3.0	/* standard errors a new best must gain to become the anchor */
+#endif
 
 /* How a proposal was made; each earns credit when it finds a new best. */
 enum op { OP_DRAW, OP_RATIO_MOVE, OP_RANDOM_MOVE, OP_JOINT, NOPS };
@@ -60,6 +68,7 @@ struct strategy {
 	union pval **out;
 	int *out_op;
 	size_t nout;
+	long anchor;		/* history index; -1 before any score */
 };
 
 static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
@@ -72,6 +81,7 @@ static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed
 	s->sp = sp;
 	s->h = history_new(sp);
 	s->size = space_size(sp);
+	s->anchor = -1;
 	*out = s;
 	return 0;
 }
@@ -445,8 +455,8 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 	double best = -INFINITY;
 	int found = 0;
 	int op = pick_op(s);
-	if (op == OP_RATIO_MOVE || op == OP_RANDOM_MOVE) {	/* a move from the best */
-		long top = history_best(s->h);
+	if (op == OP_RATIO_MOVE || op == OP_RANDOM_MOVE) {	/* a move from the best or the anchor */
+		long top = op == OP_RANDOM_MOVE ? s->anchor : history_best(s->h);
 		size_t nm = 0;
 		struct move *m = top < 0 ? NULL
 			: neighbor_moves(sp, history_config(s->h, (size_t)top), &nm);
@@ -531,6 +541,26 @@ static int tpe_propose(struct strategy *s, const struct busy *busy, union pval *
 	return propose_lied(&s->h, busy, propose_from, s, cfg, err);
 }
 
+/* The anchor follows the best only by a gain the noise does not explain. */
+static void move_anchor(struct strategy *s)
+{
+	long b = history_best(s->h), a = s->anchor;
+	if (a < 0 || b < 0 || !history_n(s->h, (size_t)a)) {
+		s->anchor = b;
+		return;
+	}
+	size_t dof;
+	double sigma = history_sigma(s->h, &dof), margin = 0;
+	if (sigma > 0)	/* its 95% upper bound: a few repeats can look quiet by chance */
+		sigma *= sqrt((double)dof / gsl_cdf_chisq_Pinv(0.05, (double)dof));
+	if (sigma > 0)
+		margin = TPE_ANCHOR_Z * sigma *
+			 sqrt(1.0 / (double)history_n(s->h, (size_t)b) +
+			      1.0 / (double)history_n(s->h, (size_t)a));
+	if (history_value(s->h, (size_t)b) > history_value(s->h, (size_t)a) + margin)
+		s->anchor = b;
+}
+
 static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, double score)
 {
 	long before = history_best(s->h);
@@ -547,6 +577,7 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 		s->out_op[k] = s->out_op[s->nout];
 		break;
 	}
+	move_anchor(s);
 }
 
 static void tpe_free(struct strategy *s)
