@@ -26,8 +26,9 @@
  * Configurations are scored by their mean log score over every measurement
  * (racing's repeats included); a failed configuration counts among the bad.
  * The anchor is the best configuration, but under noise it moves only when
- * another beats it by TPE_ANCHOR_Z standard errors (the noise from repeated
- * configurations): otherwise the random moves would restart from whichever
+ * another beats it by TPE_ANCHOR_Z standard errors (the noise pooled from
+ * repeated configurations, at its 95% upper bound while few repeats tell
+ * it): otherwise the random moves would restart from whichever
  * configuration was luckiest last, and never work through the knobs of one
  * good configuration. Without noise (or before a repeat) it is the best.
  * A conditional parameter is modelled from the observations in which it was
