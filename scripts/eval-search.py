@@ -7,7 +7,8 @@
       first; noise exp(N(0, sigma))), the first row measured first as
       vmtune's baseline is, and Optuna's own best trial reported. One line
       per (sampler, seed, budget): NAME SEED BUDGET BITS, where BITS is the
-      reported configuration as 0/1 per option column.
+      reported configuration as 0/1 per option column. EVAL_NOISE_STREAM=K
+      (default 0) draws the noise of another stream (scripts/eval-streams.sh).
 
   eval-search.py rank TABLE.csv RESULTS
       Reads such lines (of every strategy) and prints, per strategy and
@@ -16,6 +17,7 @@
       top 1%.
 """
 import math
+import os
 import random
 import statistics
 import sys
@@ -50,6 +52,15 @@ def optuna_main(args):
     import optuna  # only this half needs it
 
     names, rows, perf = load(path)
+    stream = int(os.environ.get("EVAL_NOISE_STREAM", "0"))
+    near = {}  # configuration -> its nearest row, as nearest() says
+
+    def value(cfg):
+        key = tuple(cfg)
+        if key not in near:
+            near[key] = nearest(rows, cfg)
+        return perf[near[key]]
+
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     samplers = {
         "optuna-tpe": lambda s: optuna.samplers.TPESampler(seed=s),
@@ -58,11 +69,11 @@ def optuna_main(args):
     for label, make in samplers.items():
         for seed in range(1, seeds + 1):
             for budget in budgets:
-                noise = random.Random(seed * 7919 + budget)
+                noise = random.Random(seed * 7919 + budget + 1000003 * stream)
 
                 def objective(trial):
                     cfg = [trial.suggest_categorical(n, [0, 1]) for n in names]
-                    v = perf[nearest(rows, cfg)]
+                    v = value(cfg)
                     return v * math.exp(noise.gauss(0, sigma)) if sigma > 0 else v
 
                 study = optuna.create_study(direction="minimize", sampler=make(seed))

@@ -6,46 +6,75 @@
 # (build/search-sim, the same strategy + racing pair as the trial loop) over
 # K other noise streams (SIM_NOISE=1..K) plus eval-search.sh's own draws
 # (SIM_NOISE=awk), and prints per table how many streams' medians STRATEGY
-# beat random's, and the mean of the medians.
-#   scripts/eval-streams.sh [--streams K] [--strategy tpe] [--sigma 0.05] [--tables "X264 BDBC"]
+# beat random's, and the mean of the medians. --optuna N also runs Optuna's
+# TPESampler as eval-search.sh does on N other streams of its own noise
+# (EVAL_NOISE_STREAM, plus stream 0: eval-search.sh's) and counts, over every
+# pair of a STRATEGY stream and an Optuna stream, how often STRATEGY's median
+# is the lower (the two draw their noise differently: no stream is shared).
+#   scripts/eval-streams.sh [--streams K] [--optuna N] [--strategy tpe] [--sigma 0.05]
+#                           [--tables "X264 BDBC"]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=$root/../shared/datasets
-streams=100 strategy=tpe sigma=0.05 tables="X264 BDBC"
+streams=100 optuna=0 strategy=tpe sigma=0.05 tables="X264 BDBC"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--streams) streams=$2; shift 2 ;;
+	--optuna) optuna=$2; shift 2 ;;
 	--strategy) strategy=$2; shift 2 ;;
 	--sigma) sigma=$2; shift 2 ;;
 	--tables) tables=$2; shift 2 ;;
-	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "eval-streams.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-case $streams in ''|*[!0-9]*) echo "eval-streams.sh: --streams wants a number" >&2; exit 2 ;; esac
+for n in "$streams" "$optuna"; do
+	case $n in ''|*[!0-9]*) echo "eval-streams.sh: --streams and --optuna want a number" >&2; exit 2 ;; esac
+done
+if [ "$optuna" -gt 0 ] && ! /usr/bin/python3 -c 'import optuna' 2>/dev/null; then
+	echo "eval-streams.sh: python3-optuna is missing (scripts/eval-search.sh installs it)" >&2; exit 2
+fi
 for t in $tables; do
 	[ -r "$data/${t}_AllMeasurements.csv" ] || { echo "eval-streams.sh: no table $data/${t}_AllMeasurements.csv" >&2; exit 2; }
 done
 make -s -C "$root" build/search-sim >&2
-export root data sigma
+work=$(mktemp -d /tmp/vmtune-streams.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export root data sigma work
+# "TABLE STREAM WHO": a strategy through search-sim, or optuna-tpe through eval-search.py
 for t in $tables; do
 	for n in awk $(seq 1 "$streams"); do
 		for s in "$strategy" random; do echo "$t $n $s"; done
 	done
+	for n in $(seq 0 $((optuna - 1))); do [ "$optuna" -gt 0 ] && echo "$t $n optuna-tpe"; done
 done | xargs -P "$(nproc)" -L 1 bash -c '
-	m=$(SIM_NOISE=$1 "$root/build/search-sim" table "$data/$0_AllMeasurements.csv" "$2" 20 "$sigma" |
-	    awk "/budget  50:/ { sub(/,/, \"\", \$6); print \$6 }")
-	[ -n "$m" ] || { echo "eval-streams.sh: search-sim gave no budget-50 median" >&2; exit 255; }
-	echo "$0 $1 $2 $m"' |
+	csv=$data/$0_AllMeasurements.csv
+	if [ "$2" = optuna-tpe ]; then
+		f=$work/$0-$1
+		EVAL_NOISE_STREAM=$1 /usr/bin/python3 "$root/scripts/eval-search.py" optuna "$csv" 20 "$sigma" 50 > "$f" &&
+		m=$(/usr/bin/python3 "$root/scripts/eval-search.py" rank "$csv" "$f" | awk "\$1 == \"optuna-tpe\" { print \$2 }")
+	else
+		m=$(SIM_NOISE=$1 "$root/build/search-sim" table "$csv" "$2" 20 "$sigma" |
+		    awk "/budget  50:/ { sub(/,/, \"\", \$6); print \$6 }")
+	fi
+	[ -n "$m" ] || { echo "eval-streams.sh: no budget-50 median for $2 on $0" >&2; exit 255; }
+	echo "$0 $1 $2 $m"' > "$work/medians"
 awk -v s="$strategy" '
+	$3 == "optuna-tpe" { o[$1] = o[$1] " " $4; if ($2 == 0) oe[$1] = $4; next }
 	{ v[$1 " " $2 " " $3] = $4; if ($3 == s) k[$1 " " $2] = $1 }
 	END {
 		for (x in k) {
 			t = k[x]; n[t]++; a = v[x " " s]; b = v[x " random"]
 			win[t] += a < b; sa[t] += a; sb[t] += b
 			if (x ~ / awk$/) ev[t] = a " vs " b
+			m = split(o[t], om, " ")
+			for (j = 1; j <= m; j++) { pairs[t]++; owin[t] += a < om[j] + 0 }
 		}
-		for (t in n)
+		for (t in n) {
 			printf "%s sigma %s budget 50: %s beats random in %d of %d noise streams (mean median %.1f vs %.1f; eval-search.sh draws: %s)\n",
 			       t, ENVIRON["sigma"], s, win[t], n[t], sa[t] / n[t], sb[t] / n[t], ev[t]
-	}'
+			if (pairs[t])
+				printf "%s sigma %s budget 50: %s beats Optuna TPE in %d of %d pairs of streams (%d of Optuna'"'"'s; eval-search.sh draws: %s vs %s)\n",
+				       t, ENVIRON["sigma"], s, owin[t], pairs[t], pairs[t] / n[t], substr(ev[t], 1, index(ev[t], " ") - 1), oe[t]
+		}
+	}' "$work/medians"
