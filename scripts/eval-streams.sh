@@ -46,7 +46,7 @@ for t in $tables; do
 	for n in awk $(seq 1 "$streams"); do
 		for s in "$strategy" random; do echo "$t $n $s"; done
 	done
-	for n in $(seq 0 $((optuna - 1))); do [ "$optuna" -gt 0 ] && echo "$t $n optuna-tpe"; done
+	for n in $(seq 0 $((optuna - 1))); do echo "$t $n optuna-tpe"; done
 done | xargs -P "$(nproc)" -L 1 bash -c '
 	csv=$data/$0_AllMeasurements.csv
 	if [ "$2" = optuna-tpe ]; then
@@ -66,15 +66,15 @@ awk -v s="$strategy" '
 		for (x in k) {
 			t = k[x]; n[t]++; a = v[x " " s]; b = v[x " random"]
 			win[t] += a < b; sa[t] += a; sb[t] += b
-			if (x ~ / awk$/) ev[t] = a " vs " b
+			if (x ~ / awk$/) { ev[t] = a; evr[t] = b }
 			m = split(o[t], om, " ")
 			for (j = 1; j <= m; j++) { pairs[t]++; owin[t] += a < om[j] + 0 }
 		}
 		for (t in n) {
 			printf "%s sigma %s budget 50: %s beats random in %d of %d noise streams (mean median %.1f vs %.1f; eval-search.sh draws: %s)\n",
-			       t, ENVIRON["sigma"], s, win[t], n[t], sa[t] / n[t], sb[t] / n[t], ev[t]
+			       t, ENVIRON["sigma"], s, win[t], n[t], sa[t] / n[t], sb[t] / n[t], ev[t] " vs " evr[t]
 			if (pairs[t])
 				printf "%s sigma %s budget 50: %s beats Optuna TPE in %d of %d pairs of streams (%d of Optuna'"'"'s; eval-search.sh draws: %s vs %s)\n",
-				       t, ENVIRON["sigma"], s, owin[t], pairs[t], pairs[t] / n[t], substr(ev[t], 1, index(ev[t], " ") - 1), oe[t]
+				       t, ENVIRON["sigma"], s, owin[t], pairs[t], pairs[t] / n[t], ev[t], oe[t]
 		}
 	}' "$work/medians"

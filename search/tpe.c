@@ -552,10 +552,9 @@ static void move_anchor(struct strategy *s)
 	}
 	size_t dof;
 	double sigma = history_sigma(s->h, &dof), margin = 0;
-	if (sigma > 0)	/* its 95% upper bound: a few repeats can look quiet by chance */
-		sigma *= sqrt((double)dof / gsl_cdf_chisq_Pinv(0.05, (double)dof));
-	if (sigma > 0)
+	if (sigma > 0)	/* at its 95% upper bound: a few repeats can look quiet by chance */
 		margin = TPE_ANCHOR_Z * sigma *
+			 sqrt((double)dof / gsl_cdf_chisq_Pinv(0.05, (double)dof)) *
 			 sqrt(1.0 / (double)history_n(s->h, (size_t)b) +
 			      1.0 / (double)history_n(s->h, (size_t)a));
 	if (history_value(s->h, (size_t)b) > history_value(s->h, (size_t)a) + margin)

@@ -2,6 +2,7 @@
 #include "err.h"
 #include "trial.h"
 #include "../search/racing.h"
+#include "../search/strategy.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -187,39 +188,48 @@ static struct racing *replay_racing(const struct runview *rv, char *err)
 	return race;
 }
 
+/* A measured result with a host: what the noise within a host is taken from. */
+static int host_result(const struct tview *t)
+{
+	return t->host && t->status == TS_DONE && !isnan(t->score);
+}
+
 /*
  * The noise within one host: the pooled sd of the log scores of every
  * configuration measured more than once on the same host (racing's own
- * estimate would count a difference between hosts as noise).
+ * estimate would count a difference between hosts as noise), each host's
+ * from a history of its results.
  */
 static double within_host_sigma(const struct runview *rv)
 {
+	const struct space *sp = &rv->job.space;
+	union pval *cfg = config_new(sp);
+	char *taken = xcalloc(rv->n + 1, 1), err[ERR_LEN];
 	double ss = 0;
 	size_t df = 0;
-	char *seen = xcalloc(rv->n + 1, 1);
 	for (size_t i = 0; i < rv->n; i++) {
-		const struct tview *a = &rv->t[i];
-		if (seen[i] || !a->host || a->status != TS_DONE || isnan(a->score))
+		if (taken[i] || !host_result(&rv->t[i]))
 			continue;
-		double sum = 0, sq = 0;
-		size_t k = 0;
+		struct history *h = history_new(sp);
 		for (size_t j = i; j < rv->n; j++) {
 			const struct tview *b = &rv->t[j];
-			if (seen[j] || !b->host || b->status != TS_DONE || isnan(b->score) ||
-			    strcmp(a->host, b->host) || strcmp(a->config, b->config))
+			if (!host_result(b) || strcmp(rv->t[i].host, b->host))
 				continue;
-			seen[j] = 1;
-			sum += log(b->score);
-			sq += log(b->score) * log(b->score);
-			k++;
+			taken[j] = 1;
+			if (!config_from_json(sp, b->config, cfg, err))
+				history_add(h, cfg, 1, b->score);
 		}
-		if (k > 1) {
-			ss += sq - sum * sum / (double)k;
-			df += k - 1;
+		size_t d;
+		double sigma = history_sigma(h, &d);
+		if (d) {
+			ss += sigma * sigma * (double)d;
+			df += d;
 		}
+		history_free(h);
 	}
-	free(seen);
-	return df ? sqrt(fmax(ss, 0) / (double)df) : NAN;
+	free(taken);
+	free(cfg);
+	return df ? sqrt(ss / (double)df) : NAN;
 }
 
 struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigma)
@@ -230,7 +240,7 @@ struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigm
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
 		size_t k;
-		if (!t->host || t->status != TS_DONE || isnan(t->score))
+		if (!host_result(t))
 			continue;
 		for (k = 0; k < *n && strcmp(h[k].host, t->host); k++)
 			;

@@ -229,13 +229,22 @@ static void start_event_loop(void)
 		pthread_detach(th);
 }
 
+/* A connection to uri with libvirt's own error printing off; NULL with err set. */
+static virConnectPtr open_quiet(const char *uri, char *err)
+{
+	virSetErrorFunc(NULL, quiet_errors);
+	virConnectPtr conn = virConnectOpen(uri);
+	if (!conn)
+		seterr(err, "cannot connect to %s: %s", uri, last_error());
+	return conn;
+}
+
 static int connect_host(struct target *t, char *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, start_event_loop);
-	virSetErrorFunc(NULL, quiet_errors);
-	if (!(t->conn = virConnectOpen(t->uri)))
-		return seterr(err, "cannot connect to %s: %s", t->uri, last_error()), -1;
+	if (!(t->conn = open_quiet(t->uri, err)))
+		return -1;
 	virConnectSetKeepAlive(t->conn, KEEPALIVE_SECONDS, 3);
 	return 0;
 }
@@ -943,10 +952,9 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 
 int target_libvirt_delete_volume(const char *uri, const char *name, char *err)
 {
-	virSetErrorFunc(NULL, quiet_errors);
-	virConnectPtr conn = virConnectOpen(uri);
+	virConnectPtr conn = open_quiet(uri, err);
 	if (!conn)
-		return seterr(err, "cannot connect to %s: %s", uri, last_error()), 1;
+		return 1;
 	virStoragePoolPtr pool = virStoragePoolLookupByName(conn, POOL_NAME);
 	virStorageVolPtr vol = pool ? virStorageVolLookupByName(pool, name) : NULL;
 	int rc = 0;
@@ -964,10 +972,9 @@ int target_libvirt_delete_volume(const char *uri, const char *name, char *err)
 
 int target_libvirt_destroy(const char *uri, const char *name, char *err)
 {
-	virSetErrorFunc(NULL, quiet_errors);
-	virConnectPtr conn = virConnectOpen(uri);
+	virConnectPtr conn = open_quiet(uri, err);
 	if (!conn)
-		return seterr(err, "cannot connect to %s: %s", uri, last_error()), 1;
+		return 1;
 	virDomainPtr dom = virDomainLookupByName(conn, name);
 	int rc = 0;
 	if (dom) {
