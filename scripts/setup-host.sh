@@ -45,6 +45,9 @@ for key in user group; do
 	fi
 done
 
+# /dev/kvm as Debian's udev rule leaves it, where no udev ran (kvm-access.sh).
+sh "$(dirname "$0")/kvm-access.sh" /dev/kvm libvirt-qemu
+
 # Huge pages for domains that ask for them.
 mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs hugetlbfs /dev/hugepages

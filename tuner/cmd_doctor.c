@@ -6,19 +6,25 @@
 #include "err.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #define HUGETLBFS_MAGIC 0x958458f6
+#define QEMU_CONF "/etc/libvirt/qemu.conf"
+#define KVM_FIX "bash scripts/setup-host.sh (as Debian's udev rule does: chgrp kvm /dev/kvm; " \
+	"chmod 0660 /dev/kvm; QEMU's user in group kvm)"
 
 static int failed;
-
 __attribute__((format(printf, 3, 4)))
 static void report(int ok, const char *fix, const char *fmt, ...)
 {
@@ -54,21 +60,153 @@ static int on_path(const char *prog)
 	return 0;
 }
 
+/* The value of "KEY = "VALUE"" in qemu.conf into out (empty when unset). */
+static void qemu_conf(const char *key, char *out, size_t size)
+{
+	FILE *f = fopen(QEMU_CONF, "r");
+	char line[256], k[64], v[128];
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " %63[a-z_] = \"%127[^\"]\"", k, v) == 2 && !strcmp(k, key))
+			snprintf(out, size, "%s", v);
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Whether user, running with group as its group, may read and write st's
+ * file. As libvirt starts QEMU: that group, the user's primary group and
+ * the groups that list the user.
+ */
+static int user_may_rw(const struct stat *st, const char *user, const char *group)
+{
+	struct passwd *pw = getpwnam(user);
+	struct group *gr = group[0] ? getgrnam(group) : NULL;
+	gid_t groups[256];
+	int n = 256, member;
+	mode_t bits;
+
+	if (!pw)
+		return 0;
+	if (pw->pw_uid == 0)
+		return 1;
+	member = gr && gr->gr_gid == st->st_gid;
+	if (getgrouplist(user, pw->pw_gid, groups, &n) < 0)
+		n = 256;	/* more groups than that: the first 256 are in */
+	for (int i = 0; i < n; i++)
+		member |= groups[i] == st->st_gid;
+	if (st->st_uid == pw->pw_uid)
+		bits = st->st_mode >> 6;
+	else if (member)
+		bits = st->st_mode >> 3;
+	else
+		bits = st->st_mode;
+	return (bits & 06) == 06;
+}
+
+static void owner_mode(const struct stat *st, char *out, size_t size)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	struct group *gr = getgrgid(st->st_gid);
+	char u[32], g[32];
+	snprintf(u, sizeof(u), "%s", pw ? pw->pw_name : "?");
+	snprintf(g, sizeof(g), "%s", gr ? gr->gr_name : "?");
+	snprintf(out, size, "%s:%s %04o", u, g, (unsigned)(st->st_mode & 07777));
+}
+
+/*
+ * KVM as libvirtd sees it and as QEMU's user does: where they differ,
+ * libvirt 9.0 finds its QEMU capabilities stale on every call.
+ */
+static void check_kvm(const char *dev, const char *user, const char *group)
+{
+	struct stat st;
+	char om[96];
+	if (stat(dev, &st)) {
+		report(1, "", "accelerator: no %s: TCG (QEMU emulation)", dev);
+		return;
+	}
+	owner_mode(&st, om, sizeof(om));
+	int root = !access(dev, R_OK | W_OK), qemu = user_may_rw(&st, user, group);
+	if (root && !qemu)
+		report(0, KVM_FIX, "%s (%s): this user can open it, QEMU's user %s cannot, so libvirt "
+		       "probes QEMU again on every call (~80 s per domain start)", dev, om, user);
+	else
+		report(1, "", "accelerator: %s (%s) %s: a search with accel: auto probes whether it "
+		       "boots the guest, else uses TCG", dev, om,
+		       qemu ? "open to QEMU's user" : "closed to this user and QEMU's: TCG");
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Two capability lookups in a row. The first may probe QEMU (after an
+ * upgrade or a fix); a second as slow means libvirt probes on every call.
+ */
+static void check_lookups(virConnectPtr conn, double max)
+{
+	double t[2];
+	char *caps;
+	for (int i = 0; i < 2; i++) {
+		double t0 = mono();
+		caps = virConnectGetDomainCapabilities(conn, NULL, NULL, NULL, NULL, 0);
+		t[i] = mono() - t0;
+		if (!caps) {
+			virErrorPtr e = virGetLastError();
+			report(0, "bash scripts/setup-host.sh (installs QEMU)",
+			       "libvirt's domain capabilities: %s", e && e->message ? e->message : "none");
+			return;
+		}
+		free(caps);
+	}
+	report(t[0] <= max || t[1] <= max,
+	       "the likely cause: KVM access that differs between libvirtd's probe (root) and QEMU's "
+	       "user; " KVM_FIX ", then run vmtune doctor again",
+	       "capability lookups %.3f s, %.3f s (the slow path: over %g s each, when libvirt "
+	       "probes QEMU on every call)", t[0], t[1], max);
+}
+
+static const struct option long_opts[] = {
+	{ "uri", required_argument, NULL, 'u' },
+	{ "storage", required_argument, NULL, 's' },
+	{ "kvm", required_argument, NULL, 'k' },
+	{ "max-lookup", required_argument, NULL, 'm' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int doctor_main(int argc, char **argv)
 {
 	const struct cmd *c = &cmd_doctor;
-	const char *uri = "qemu:///system", *storage = "/var/tmp/vmtune";
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			print_usage(c, stdout);
-			return EXIT_OK;
-		} else if ((!strcmp(argv[i], "--uri") || !strcmp(argv[i], "--storage")) && i + 1 < argc) {
-			*(argv[i][2] == 'u' ? &uri : &storage) = argv[i + 1];
-			i++;
-		} else {
-			return usage_error(c, "unknown argument '%s'", argv[i]);
+	const char *uri = "qemu:///system", *storage = "/var/tmp/vmtune", *kvmdev = "/dev/kvm";
+	double max_lookup = 1;
+	char *end;
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'u': uri = optarg; break;
+		case 's': storage = optarg; break;
+		case 'k': kvmdev = optarg; break;
+		case 'm':
+			max_lookup = strtod(optarg, &end);
+			if (end == optarg || *end || !(max_lookup >= 0 && max_lookup <= 3600))
+				return usage_error(c, "--max-lookup is seconds from 0 to 3600, e.g. 1");
+			break;
+		case 'h': print_usage(c, stdout); return EXIT_OK;
+		case ':': return usage_error(c, "'%s' needs a value", argv[optind - 1]);
+		default: return usage_error(c, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (optind < argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
 
 	/* libvirt */
 	virSetErrorFunc(NULL, quiet);
@@ -77,22 +215,17 @@ static int doctor_main(int argc, char **argv)
 	report(conn != NULL, "bash scripts/setup-host.sh (installs libvirt, starts virtlogd and libvirtd)",
 	       "libvirt reachable at %s%s%s", uri, conn ? "" : ": ",
 	       conn ? "" : e && e->message ? e->message : "no answer");
+	if (conn)
+		check_lookups(conn, max_lookup);
 
-	/* the accelerator: /dev/kvm existing proves nothing; a search probes a boot */
-	int kvm = !access("/dev/kvm", R_OK | W_OK);
-	report(1, "", "accelerator: %s", kvm ? "/dev/kvm present: a search with accel: auto probes "
-	       "whether it boots the guest, else uses TCG" : "no /dev/kvm: TCG (QEMU emulation)");
-
-	/* QEMU's user */
-	FILE *f = fopen("/etc/libvirt/qemu.conf", "r");
-	char line[256];
-	int user = 0;
-	while (f && fgets(line, sizeof(line), f))
-		user |= !strncmp(line, "user = \"libvirt-qemu\"", 21);
-	if (f)
-		fclose(f);
-	report(user, "bash scripts/setup-host.sh (sets user = \"libvirt-qemu\" in /etc/libvirt/qemu.conf)",
+	/* QEMU's user, and KVM as it sees it */
+	char user[128], group[128];
+	qemu_conf("user", user, sizeof(user));
+	qemu_conf("group", group, sizeof(group));
+	report(!strcmp(user, "libvirt-qemu"),
+	       "bash scripts/setup-host.sh (sets user = \"libvirt-qemu\" in " QEMU_CONF ")",
 	       "QEMU runs as libvirt-qemu (as root, libvirt re-probes QEMU for ~80 s per start)");
+	check_kvm(kvmdev, user[0] ? user : "libvirt-qemu", group);
 
 	/* hugetlbfs */
 	struct statfs sf;
@@ -102,8 +235,8 @@ static int doctor_main(int argc, char **argv)
 
 	/* the guest appliance */
 	char *manifest = beside_executable("build/guest/manifest");
-	char kernel[128] = "";
-	f = fopen(manifest, "r");
+	char line[256], kernel[128] = "";
+	FILE *f = fopen(manifest, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "kernel %127s", kernel) == 1)
 			break;
@@ -134,8 +267,11 @@ const struct cmd cmd_doctor = {
 	.name = "doctor",
 	.fn = doctor_main,
 	.summary = "check the prerequisites of a test-VM search",
-	.usage = "vmtune doctor [--uri URI] [--storage DIR]\n"
+	.usage = "vmtune doctor [--uri URI] [--storage DIR] [--kvm DEVICE] [--max-lookup SECONDS]\n"
 		 "\n"
-		 "Checks libvirt, the accelerator, QEMU's user, hugetlbfs, the guest appliance,\n"
-		 "gnuplot and permissions, and prints the fix of each that fails (exit 1).",
+		 "Checks libvirt, the speed of its capability lookups (two in a row, each over\n"
+		 "--max-lookup seconds, default 1, is the slow path: libvirt probing QEMU on every\n"
+		 "call), QEMU's user and its access to KVM (--kvm, default /dev/kvm), hugetlbfs,\n"
+		 "the guest appliance, gnuplot and permissions, and prints the fix of each that\n"
+		 "fails (exit 1).",
 };

@@ -120,12 +120,25 @@ struct sink_ctx {
 	char err[ERR_LEN];
 };
 
+/*
+ * A define+start slower than this is the slow path seen on fresh hosts
+ * (libvirt probing QEMU on every call: 80 s a start where 0.4 s is usual).
+ */
+#define SLOW_START 5.0
+
 static int sink_metric(void *ud, const struct metric *m)
 {
 	struct sink_ctx *c = ud;
-	pthread_mutex_lock(&c->s->lock);
-	int rc = store_measurement(c->s->st, c->trial, c->repeat, m, c->err);
-	pthread_mutex_unlock(&c->s->lock);
+	struct search *s = c->s;
+	pthread_mutex_lock(&s->lock);
+	int rc = store_measurement(s->st, c->trial, c->repeat, m, c->err);
+	if (!strcmp(m->name, "vm.define_start") && m->value > SLOW_START && !s->warned_slow_start) {
+		s->warned_slow_start = 1;
+		notice(s, "trial %lld: defining and starting the VM took %.1f s (over %g s): "
+		       "libvirt may be probing QEMU on every call; see 'vmtune doctor'",
+		       (long long)c->trial, m->value, SLOW_START);
+	}
+	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
 

@@ -66,7 +66,7 @@ struct search {
 	uint64_t seed;
 	volatile sig_atomic_t *stop;
 	void (*progress)(void *ud, const struct progress *p);
-	/* A host went down or came back (one line, no newline). */
+	/* A host went down or came back, a start was slow (one line, no newline). */
 	void (*notice)(void *ud, const char *msg);
 	void *progress_ud;
 
@@ -99,6 +99,7 @@ struct search {
 	size_t npending;
 	const union pval *fixed;	/* vmtune check: the one configuration to measure */
 	int base_open;			/* the baseline has no result yet */
+	int warned_slow_start;		/* said once that a define+start was slow */
 	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
 	size_t nheld;			/* results that came back before the baseline's */
 	char host[256];			/* this machine: the run's owner */
