@@ -1,5 +1,6 @@
 #!/bin/sh
-# Writes a job file searching a dataset table through tests/x264-lookup.sh:
+# Writes a job file searching a measured-configuration table (tests/gen-table.sh
+# makes one) through tests/table-lookup.sh:
 # one bool parameter per option column, defaults from the first row.
 #   make-table-job.sh TABLE.csv METRIC TRIALS SEED [STRATEGY] > job.yaml
 set -eu
@@ -9,7 +10,7 @@ cat <<YAML
 name: $(basename "$table" .csv)
 target:
   kind: exec
-  command: [sh, $here/x264-lookup.sh, $table, $metric]
+  command: [sh, $here/table-lookup.sh, $table, $metric]
   timeout: 30s
 parameters:
 YAML

@@ -1,20 +1,18 @@
 #!/bin/bash
 # Interruptions: kill -9 at random moments and SIGINT/SIGTERM, then resume.
-# The x264 table of ../shared/datasets is the workload (nearest measured
-# configuration, lower is better).
+# The workload: a measured-configuration table that tests/gen-table.sh makes
+# (nearest measured configuration, lower is better).
 . "$(dirname "$0")/lib.sh"
-TABLE=${VMTUNE_DATASETS:-$ROOT/../shared/datasets}/X264_AllMeasurements.csv
-
-have_table() { [ -r "$TABLE" ] || die "dataset table not found: $TABLE (set VMTUNE_DATASETS)"; }
-expect "the x264 table is there" have_table
+TABLE=$T/table.csv
+sh "$ROOT/tests/gen-table.sh" 12 1 > "$TABLE"
 
 # tpe (the default) with racing: a resumed search must propose, and repeat,
 # what an uninterrupted one would have
-sh "$ROOT/tests/make-table-job.sh" "$TABLE" x264.time 50 7 tpe > x264.yaml
+sh "$ROOT/tests/make-table-job.sh" "$TABLE" table.time 50 7 tpe > table.yaml
 export LOOKUP_DELAY=0.04
 
 reference() {
-	LOOKUP_DELAY= "$VMTUNE" search x264.yaml --db ref.db --quiet >/dev/null 2>&1 &&
+	LOOKUP_DELAY= "$VMTUNE" search table.yaml --db ref.db --quiet >/dev/null 2>&1 &&
 	[ "$(sql ref.db "select count(*) from trials where status='done'")" -eq 50 ]
 }
 expect "an uninterrupted search completes 50 trials" reference
@@ -26,7 +24,7 @@ kill_and_list() {
 }
 
 killed_three_times() {
-	kill_and_list "$VMTUNE" search x264.yaml --db killed.db || return 1
+	kill_and_list "$VMTUNE" search table.yaml --db killed.db || return 1
 	cp done.last done.1
 	for k in 2 3 4; do
 		kill_and_list "$VMTUNE" search --resume 1 --db killed.db
@@ -77,7 +75,7 @@ expect "resuming a finished run runs nothing more" resume_finished
 one_owner() {
 	local pid rc=0
 	# slow trials (0.2 s): the first process must still be running while we poke at it
-	LOOKUP_DELAY=0.2 "$VMTUNE" search x264.yaml --db owner.db --trials 20 >/dev/null 2>&1 &
+	LOOKUP_DELAY=0.2 "$VMTUNE" search table.yaml --db owner.db --trials 20 >/dev/null 2>&1 &
 	pid=$!
 	for _ in $(seq 1 200); do
 		[ "$(sql owner.db "select count(*) from trials where status='done'" 2>/dev/null)" -ge 2 ] && break
@@ -97,7 +95,7 @@ expect "a run driven by a live process cannot be resumed; a dead one shows and r
 
 stop_with() {	# SIGNAL
 	local sig=$1 db=$1.db pid rc=0
-	"$VMTUNE" search x264.yaml --db "$db" --trials 20 > "$sig.out" 2> "$sig.err" &
+	"$VMTUNE" search table.yaml --db "$db" --trials 20 > "$sig.out" 2> "$sig.err" &
 	pid=$!
 	for _ in $(seq 1 200); do
 		[ "$(sql "$db" "select count(*) from trials where status='running'" 2>/dev/null)" = 1 ] &&

@@ -3,13 +3,11 @@
 # busy, never sends one configuration to two slots at once, and survives
 # kill -9 and resume with results that came back out of order.
 . "$(dirname "$0")/lib.sh"
-TABLE=${VMTUNE_DATASETS:-$ROOT/../shared/datasets}/X264_AllMeasurements.csv
+TABLE=$T/table.csv
+sh "$ROOT/tests/gen-table.sh" 12 1 > "$TABLE"
 
-have_table() { [ -r "$TABLE" ] || die "dataset table not found: $TABLE (set VMTUNE_DATASETS)"; }
-expect "the x264 table is there" have_table
-
-sh "$ROOT/tests/make-table-job.sh" "$TABLE" x264.time 40 11 tpe > x264.yaml
-{ cat x264.yaml; printf 'hosts:\n  - {uri: slot-a, slots: 2}\n  - slot-b\n'; } > three.yaml
+sh "$ROOT/tests/make-table-job.sh" "$TABLE" table.time 40 11 tpe > table.yaml
+{ cat table.yaml; printf 'hosts:\n  - {uri: slot-a, slots: 2}\n  - slot-b\n'; } > three.yaml
 # a random delay per lookup, so that results come back out of order
 export LOOKUP_DELAY=0.1 LOOKUP_JITTER=1
 
@@ -45,7 +43,7 @@ expect "best replays racing in the order results came in; trials and export say 
 
 # kill -9 (lib.sh) with trials in flight on both slots, then resume, three times
 killed_and_resumed() {
-	kill_at_random k.db 3 "$VMTUNE" search x264.yaml --db k.db --host a --host b
+	kill_at_random k.db 3 "$VMTUNE" search table.yaml --db k.db --host a --host b
 	for _ in 1 2 3; do
 		kill_at_random k.db 3 "$VMTUNE" search --resume 1 --db k.db --host a --host b
 	done
@@ -95,13 +93,13 @@ EOF
 expect "the baseline is measured on every host; best and the report group by host and warn when one host's baseline differs by more than the noise" hosts_compared
 
 bad_hosts() {
-	{ cat x264.yaml; printf 'hosts:\n  - {uri: a, slots: 0}\n'; } > b1.yaml
+	{ cat table.yaml; printf 'hosts:\n  - {uri: a, slots: 0}\n'; } > b1.yaml
 	exits_with 2 "$VMTUNE" search b1.yaml --db b.db &&
 		grep -q "b1.yaml:[0-9]*:[0-9]*: .*slots" "$T/err" || return 1
-	{ cat x264.yaml; printf 'hosts:\n  - a\n  - a\n'; } > b2.yaml
+	{ cat table.yaml; printf 'hosts:\n  - a\n  - a\n'; } > b2.yaml
 	exits_with 2 "$VMTUNE" search b2.yaml --db b.db &&
 		grep -q "b2.yaml:[0-9]*:[0-9]*: host 'a' is listed twice" "$T/err" || return 1
-	exits_with 2 "$VMTUNE" search x264.yaml --db b.db --host "" || return 1
+	exits_with 2 "$VMTUNE" search table.yaml --db b.db --host "" || return 1
 	[ ! -e b.db ]
 }
 expect "bad hosts: slots 0, a host listed twice, an empty --host: one line naming the place, no database" bad_hosts

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Exec-target workload for the tests: the performance of the measured
-# configuration of a dataset table (../shared/datasets) nearest by Hamming
+# configuration of a table (tests/gen-table.sh) nearest by Hamming
 # distance to the trial's configuration, ties to the first row, as one metric
 # line. Parameters are the table's option columns without the leading '$'
 # (VMTUNE_P_<COLUMN>, true/false).
-#   x264-lookup.sh TABLE.csv METRIC
+#   table-lookup.sh TABLE.csv METRIC
 # LOOKUP_DELAY (seconds, e.g. 0.1) slows each trial, for interruption tests;
 # LOOKUP_JITTER=1 makes it a random 0..3x that (parallel slots: out of order).
 set -eu
