@@ -278,8 +278,11 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 	};
 	int64_t done_now = s->completed - s->started_completed;
 	if (s->budget_trials && done_now > 0) {
-		double per = (mono() - s->t0) / (double)done_now;
-		p.eta = per * (double)(s->budget_trials - s->completed);
+		/* the pace of the last completions: the first trials (cold caches, new disks) are slower */
+		int64_t w = done_now < ETA_WINDOW ? done_now : ETA_WINDOW;
+		double now = mono(), since = done_now == w ? s->t0 : s->done_at[(done_now - w) % ETA_WINDOW];
+		s->done_at[done_now % ETA_WINDOW] = now;
+		p.eta = (now - since) / (double)w * (double)(s->budget_trials - s->completed);
 		if (s->budget_seconds && p.eta > s->budget_seconds - p.elapsed)
 			p.eta = s->budget_seconds - p.elapsed;
 		if (p.eta < 0)

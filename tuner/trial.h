@@ -57,6 +57,8 @@ struct progress {
 	const char *host;		/* where the trial ran */
 };
 
+#define ETA_WINDOW 5	/* the ETA's pace: over the last this many completions */
+
 struct search {
 	struct store *st;
 	const struct job *job;
@@ -89,6 +91,7 @@ struct search {
 	int64_t best_trial;
 	int64_t completed, started_completed, seq;
 	double elapsed_before, t0;
+	double done_at[ETA_WINDOW];	/* when the last completions came in: the ETA's pace */
 	/* stored trials to run before any new one; h: only on that host */
 	struct pending {
 		int64_t id;

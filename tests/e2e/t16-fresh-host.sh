@@ -106,6 +106,26 @@ quiet_when_fast() {
 }
 expect "a define+start under 5 s: no warning" quiet_when_fast
 
+# The ETA goes at the pace of the last trials, not of the first (a fresh
+# host's first trials are slower: cold caches, new disks): 3 trials of 2 s,
+# then 0.05 s; at trial 8 of 10 the whole run's pace would say 1.6 s left.
+eta_follows_pace() {
+	cat > pace.yaml <<'EOF'
+name: pace
+target: {kind: exec, command: [sh, -c, '[ "$VMTUNE_TRIAL" -le 3 ] && sleep 2 || sleep 0.05; echo "{\"metric\":\"t\",\"value\":1}"']}
+parameters: {x: {type: int, min: 1, max: 99, default: 1}}
+objective: {metric: t, goal: minimize}
+budget: {trials: 10}
+repeats: 1
+seed: 1
+EOF
+	exits_with 0 "$VMTUNE" search pace.yaml --db pace.db || return 1
+	local eta
+	eta=$(sed -n 's|^trial 8/10 .* eta \([0-9.]*\)s$|\1|p' "$T/err")
+	[ -n "$eta" ] && awk -v e="$eta" 'BEGIN { exit !(e < 0.8) }' || die "eta at 8/10: '$eta': $(cat "$T/err")"
+}
+expect "the ETA follows the pace of the last trials" eta_follows_pace
+
 # Nothing a test runs reads beside the repository (../shared is not there
 # on a clone): no path that climbs out of it, no shared datasets.
 self_contained() {
