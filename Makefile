@@ -33,7 +33,7 @@ LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricli
 	tuner/domxml.c tuner/hostknobs.c tuner/report.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c \
-	results/store.c results/stats.c results/score.c
+	results/store.c results/stats.c results/score.c results/compare.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
 	tuner/cmd_topology.c tuner/cmd_doctor.c tuner/cmd_report.c tuner/cmd_baseline.c \

@@ -172,3 +172,29 @@ double stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny
 	}
 	return p > 1 ? 1 : p;
 }
+
+double stats_t_quantile(double p, double df)
+{
+	return gsl_cdf_tdist_Pinv(p, df);
+}
+
+int stats_welch(const double *x, size_t nx, const double *y, size_t ny, double level,
+		double *d, double *se, double *df, double *lo, double *hi)
+{
+	if (nx < 2 || ny < 2 || level <= 0 || level >= 1)
+		return -1;
+	double vx = gsl_stats_variance(x, 1, nx) / (double)nx;
+	double vy = gsl_stats_variance(y, 1, ny) / (double)ny;
+	*d = gsl_stats_mean(y, 1, ny) - gsl_stats_mean(x, 1, nx);
+	*se = sqrt(vx + vy);
+	if (*se == 0) {
+		*df = (double)(nx + ny - 2);
+		*lo = *hi = *d;
+		return 0;
+	}
+	*df = (vx + vy) * (vx + vy) / (vx * vx / (double)(nx - 1) + vy * vy / (double)(ny - 1));
+	double t = stats_t_quantile(0.5 + level / 2, *df);
+	*lo = *d - t * *se;
+	*hi = *d + t * *se;
+	return 0;
+}

@@ -34,4 +34,15 @@ int stats_bootstrap_ratio_ci(const double *x, size_t nx, const double *y, size_t
  */
 double stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny, double *u);
 
+/*
+ * Welch's t: the difference of means mean(y) - mean(x) (*d), its standard
+ * error (*se), Welch-Satterthwaite degrees of freedom (*df), and the
+ * two-sided confidence interval at level [*lo, *hi]. -1 unless both sides
+ * have two values; with no spread on either side the interval is the point.
+ */
+int stats_welch(const double *x, size_t nx, const double *y, size_t ny, double level,
+		double *d, double *se, double *df, double *lo, double *hi);
+/* The t quantile of probability p with df degrees of freedom. */
+double stats_t_quantile(double p, double df);
+
 #endif

@@ -126,6 +126,36 @@ static const char *const migrations[] = {
 	 * had taken in when it proposed a trial, and the order it took them in. */
 	"ALTER TABLE trials ADD COLUMN proposed_after INTEGER;"
 	"ALTER TABLE trials ADD COLUMN observed INTEGER;",
+	/* 6 -> 7: origin 'confirm', the fresh measurements of the incumbent and
+	 * the baseline that end a search, and how many the run asked for (runs
+	 * made before had none: 0). The table is rebuilt as for 3 -> 4. */
+	"CREATE TABLE trials_v7 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  seq INTEGER NOT NULL,"
+	"  origin TEXT NOT NULL CHECK (origin IN ('baseline','strategy','retry','repeat','confirm')),"
+	"  retry_of INTEGER REFERENCES trials(id),"
+	"  config TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('proposed','running','done','failed','timeout')),"
+	"  reason TEXT,"
+	"  stderr_tail TEXT,"
+	"  host TEXT,"
+	"  proposed_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL,"
+	"  domain_xml TEXT,"
+	"  console_path TEXT,"
+	"  proposed_after INTEGER,"
+	"  observed INTEGER);"
+	"INSERT INTO trials_v7 SELECT id, run_id, seq, origin, retry_of, config, status, reason,"
+	"  stderr_tail, host, proposed_at, started_at, ended_at, domain_xml, console_path,"
+	"  proposed_after, observed FROM trials;"
+	"DROP TABLE trials;"
+	"ALTER TABLE trials_v7 RENAME TO trials;"
+	"CREATE INDEX trials_run ON trials(run_id, id);"
+	"ALTER TABLE runs ADD COLUMN confirm_repeats INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN confirm_max INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const char *const status_names[] = {
@@ -135,7 +165,7 @@ static const char *const status_names[] = {
 
 static const char *const origin_names[] = {
 	[ORIGIN_BASELINE] = "baseline", [ORIGIN_STRATEGY] = "strategy", [ORIGIN_RETRY] = "retry",
-	[ORIGIN_REPEAT] = "repeat",
+	[ORIGIN_REPEAT] = "repeat", [ORIGIN_CONFIRM] = "confirm",
 };
 
 const char *trial_status_name(enum trial_status s)
@@ -352,8 +382,9 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	double t = now();
 	if (prepare(st, &s,
 		    "INSERT INTO runs (name, job_path, job_dir, job_text, strategy, seed,"
-		    " budget_trials, budget_seconds, status, accel, host, created_at, updated_at)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)", err))
+		    " budget_trials, budget_seconds, status, accel, host, created_at, updated_at,"
+		    " confirm_repeats, confirm_max)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)", err))
 		return -1;
 	bind_text(s, 1, ri->name);
 	bind_text(s, 2, ri->job_path);
@@ -367,6 +398,8 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	bind_text(s, 10, ri->host);
 	sqlite3_bind_double(s, 11, t);
 	sqlite3_bind_double(s, 12, t);
+	sqlite3_bind_int(s, 13, ri->confirm_repeats);
+	sqlite3_bind_int(s, 14, ri->confirm_max);
 	if (exec_done(st, s, err, "cannot create run"))
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -380,8 +413,8 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'done')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
-	"    AND (t.reason IS NULL OR t.reason != 'interrupted'))," \
-	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id)"
+	"    AND (t.reason IS NULL OR t.reason != 'interrupted') AND t.origin != 'confirm')," \
+	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max"
 
 static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 {
@@ -406,6 +439,8 @@ static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 	ri->n_failed = sqlite3_column_int64(s, 18);
 	ri->n_completed = sqlite3_column_int64(s, 19);
 	ri->n_trials = sqlite3_column_int64(s, 20);
+	ri->confirm_repeats = sqlite3_column_int(s, 21);
+	ri->confirm_max = sqlite3_column_int(s, 22);
 }
 
 int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err)

@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -33,7 +33,11 @@ enum store_mode {
 
 enum trial_status { TS_PROPOSED, TS_RUNNING, TS_DONE, TS_FAILED, TS_TIMEOUT };
 
-enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY, ORIGIN_REPEAT };
+/*
+ * confirm: a fresh measurement of the incumbent or the baseline after the
+ * search (never observed by the strategy or racing).
+ */
+enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY, ORIGIN_REPEAT, ORIGIN_CONFIRM };
 
 const char *trial_status_name(enum trial_status s);
 int trial_status_parse(const char *s, enum trial_status *out);
@@ -55,7 +59,9 @@ struct run_info {
 	double created_at, updated_at, elapsed;
 	int64_t owner_pid;	/* the process driving the run, 0 when none */
 	const char *owner_host;	/* where that process runs */
-	/* counts, filled by store_run_get() and store_runs_foreach() */
+	int confirm_repeats;	/* confirmation: measurements of each side; 0: none */
+	int confirm_max;	/* of each side when the first look cannot tell */
+	/* counts (n_completed: of the search, confirmation left out), filled by store_run_get() and store_runs_foreach() */
 	int64_t n_done, n_failed, n_completed, n_trials;
 };
 

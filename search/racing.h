@@ -22,7 +22,9 @@
  *
  * The state depends only on the sequence of observe() calls, so replaying a
  * stored run through it gives the same decisions (resume, `vmtune best`).
- * max_repeats 1 turns re-measuring off: racing then only keeps the best.
+ * max_repeats 1 turns re-measuring off: racing then only keeps the best
+ * mean, whatever the number of measurements behind it (the baseline has
+ * the noise floor's).
  */
 #include <stddef.h>
 #include "../tuner/space.h"

@@ -18,6 +18,8 @@ awk -F, 'NR == 1 { for (i = 1; i < NF; i++) { n = $i; sub(/^\$/, "", n); name[i]
 NR == 2 { for (i = 1; i < NF; i++) printf "  %s: {type: bool, default: %s}\n", name[i], ($i + 0 ? "true" : "false"); exit }' "$table"
 cat <<YAML
 objective: {metric: $metric, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 strategy: $strategy
 budget: {trials: $trials}
 seed: $seed

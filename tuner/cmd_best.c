@@ -60,6 +60,33 @@ static int print_config(const struct runview *rv, const char *cfg_json, const ch
 	return rc ? -1 : 0;
 }
 
+/* The objective's metrics as the confirmation measured them, and how many others moved. */
+static void print_confirmed_metrics(const struct confirmation *cf)
+{
+	size_t others = 0;
+	if (cf->outcome != CONFIRMED_JUDGED || !cf->best)
+		return;
+	printf("per metric, as the confirmation measured them (the incumbent over the defaults, "
+	       "%.0f%% CI):\n", 100 * cf->c.level);
+	for (size_t i = 0; i < cf->nm; i++) {
+		const struct confirm_metric *m = &cf->m[i];
+		const struct comparison *c = &m->c;
+		int sig = c->lo > 1 || c->hi < 1;
+		if (!isfinite(c->ratio))
+			continue;
+		if (m->better == BETTER_UNKNOWN || !strncmp(m->metric, "vm.", 3)) {
+			others++;
+			continue;
+		}
+		printf("  %-24s %+7.1f%% [%+.1f%%, %+.1f%%]  p %.3f  %s\n", m->metric,
+		       100 * (c->ratio - 1), 100 * (c->lo - 1), 100 * (c->hi - 1), c->p,
+		       !sig ? "no difference beyond the noise"
+		       : (c->ratio > 1) == (m->better == BETTER_HIGHER) ? "better" : "WORSE");
+	}
+	if (others)
+		printf("  (%zu metric%s without a direction not judged)\n", others, others == 1 ? "" : "s");
+}
+
 /* Several hosts: what each measured, and a warning when their baselines differ. */
 static void print_hosts(const struct runview *rv)
 {
@@ -85,8 +112,51 @@ static void print_hosts(const struct runview *rv)
 	free(h);
 }
 
+static const char *verdict_word(const struct confirmation *cf)
+{
+	switch (cf->outcome) {
+	case CONFIRMED_NOT_ASKED: return "off";
+	case CONFIRMED_NOTHING: return "nothing";
+	case CONFIRMED_PENDING: return "pending";
+	default: break;
+	}
+	switch (cf->state) {
+	case CONFIRM_YES: return "confirmed";
+	case CONFIRM_NO: return "not confirmed";
+	case CONFIRM_WORSE: return "worse";
+	default: return "failed";
+	}
+}
+
+static void json_number(const char *key, double v)
+{
+	if (isfinite(v))
+		printf(",\"%s\":%.17g", key, v);
+	else
+		printf(",\"%s\":null", key);
+}
+
+/* "noise_floor" and "confirmation" objects, each with a leading comma. */
+static void print_json_trust(const struct noise *nz, const struct confirmation *cf)
+{
+	const struct comparison *c = &cf->c;
+	printf(",\"noise_floor\":{\"n\":%zu", nz->n);
+	json_number("score_sd", nz->score_sd);
+	printf("},\"confirmation\":{\"verdict\":\"%s\",\"n_best\":%zu,\"n_baseline\":%zu,"
+	       "\"failed\":%zu", verdict_word(cf), cf->nb, cf->na, cf->failed);
+	if (cf->best)
+		printf(",\"trial\":%lld,\"config\":%s", (long long)cf->best->id, cf->best->config);
+	json_number("ratio", c->ratio);
+	json_number("lo", c->lo);
+	json_number("hi", c->hi);
+	json_number("level", c->level);
+	json_number("p", c->p);
+	json_number("detectable", c->detectable);
+	printf("}");
+}
+
 static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,
-		       double lo, double hi)
+		       double lo, double hi, const struct noise *nz, const struct confirmation *cf)
 {
 	double sigma;
 	size_t n;
@@ -108,7 +178,9 @@ static void print_json(const struct runview *rv, const struct cview *b, double s
 		free(q);
 		json_decref(host);
 	}
-	printf("],\"host_warnings\":%d}\n", runview_host_warnings(h, n, sigma, &w));
+	printf("],\"host_warnings\":%d", runview_host_warnings(h, n, sigma, &w));
+	print_json_trust(nz, cf);
+	printf("}\n");
 	strbuf_release(&w);
 	free(h);
 }
@@ -120,6 +192,8 @@ static int best_main(int argc, char **argv)
 	char err[ERR_LEN];
 	struct runview rv;
 	struct cview b, r;
+	struct noise nz = { 0 };
+	struct confirmation cf = { 0 };
 	int ret = EXIT_OK;
 	int rc = parse_report_args(&cmd_best, argc, argv, &db, &run, &format);
 	if (rc)
@@ -145,15 +219,28 @@ static int best_main(int argc, char **argv)
 			   rv.have_base ? "" : " (the baseline was not measured)");
 		goto out;
 	}
+	if (runview_noise(&rv, st, &nz, err) || runview_confirmation(&rv, st, &cf, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
 	double score = stats_median(b.scores, b.nscores), lo = NAN, hi = NAN;
 	int have_ci = !stats_bootstrap_median_ci(b.scores, b.nscores, 0.95, BOOTSTRAP_RESAMPLES,
 						 rv.seed, &lo, &hi);
 	if (!strcmp(format, "json")) {
-		print_json(&rv, &b, score, have_ci, lo, hi);
+		print_json(&rv, &b, score, have_ci, lo, hi, &nz, &cf);
 		goto out;
 	}
+	struct strbuf line = STRBUF_INIT;
 	printf("run %lld (%s): best of %lld completed trials, measured by %s\n", (long long)run,
 	       rv.name, (long long)rv.n_completed, rv.accel);
+	confirmation_format(&cf, &line);
+	printf("%s\n", line.buf);
+	strbuf_reset(&line);
+	noise_format(&nz, 3, &line);
+	printf("noise floor: %s\n", line.buf);
+	strbuf_release(&line);
+	print_confirmed_metrics(&cf);
+	printf("search's estimate (chosen and judged on the same measurements: biased upward)\n");
 	printf("trial %lld: score %.4f", (long long)b.first->id, score);
 	if (have_ci)
 		printf("  95%% CI [%.4f, %.4f] over %zu repeats", lo, hi, b.nscores);
@@ -191,6 +278,8 @@ static int best_main(int argc, char **argv)
 		ret = fail(EXIT_RUNTIME, "%s", err);
 	print_hosts(&rv);
 out:
+	confirmation_release(&cf);
+	noise_release(&nz);
 	cview_release(&b);
 	cview_release(&r);
 	runview_release(&rv);
@@ -204,7 +293,10 @@ const struct cmd cmd_best = {
 	.summary = "show the best configuration of a run",
 	.usage = "vmtune best RUN [--db FILE] [--format text|json]\n"
 		 "\n"
-		 "The incumbent: the configuration the search's racing crowned, never one that\n"
+		 "First the verdict of the run's confirmation (the incumbent and the defaults\n"
+		 "measured afresh after the search: confirmed, or no difference beyond the\n"
+		 "noise), the noise floor and each metric's confirmed change; then the\n"
+		 "incumbent: the configuration the search's racing crowned, never one that\n"
 		 "was lucky once. Its configuration (with the defaults it departs from), its\n"
 		 "score with a 95% bootstrap confidence interval over all its repeats, the\n"
 		 "runner-up and whether it is significantly worse, and each objective metric\n"

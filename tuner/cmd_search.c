@@ -5,6 +5,7 @@
 #include "vmtune.h"
 #include "err.h"
 #include "job.h"
+#include "runview.h"
 #include "trial.h"
 #include "strbuf.h"
 
@@ -57,6 +58,20 @@ static void on_progress(void *ud, const struct progress *p)
 	if (p->note && !po->noted) {
 		fprintf(stderr, "%svmtune: %s\n", po->tty ? "\r\033[K" : "", p->note);
 		po->noted = 1;
+	}
+	if (p->side) {	/* a measurement of the confirmation */
+		strbuf_addf(&sb, "confirm %lld/%lld #%lld %s %s", (long long)p->confirm_done,
+			    (long long)p->confirm_total, (long long)p->trial_id,
+			    trial_status_name(p->status), p->side);
+		if (p->reason)
+			strbuf_addf(&sb, " (%s)", p->reason);
+		strbuf_addstr(&sb, " score ");
+		format_score(p->score, &sb);
+		strbuf_addstr(&sb, "  elapsed ");
+		format_duration(p->elapsed, &sb);
+		fprintf(stderr, po->tty ? "\r\033[K%s" : "%s\n", sb.buf);
+		strbuf_release(&sb);
+		return;
 	}
 	if (p->budget)
 		strbuf_addf(&sb, "trial %lld/%lld", (long long)p->completed, (long long)p->budget);
@@ -114,6 +129,29 @@ static void remove_db(const char *db)
 	}
 }
 
+/* The noise floor and the confirmation's verdict: the headline of the run. */
+static int print_verdict(struct store *st, int64_t run, char *err)
+{
+	struct runview rv;
+	struct noise nz = { 0 };
+	struct confirmation cf = { 0 };
+	struct strbuf sb = STRBUF_INIT;
+	int rc = runview_load(&rv, st, run, err) || runview_noise(&rv, st, &nz, err) ||
+		 runview_confirmation(&rv, st, &cf, err);
+	if (!rc) {
+		noise_format(&nz, 3, &sb);
+		printf("noise floor: %s\n", sb.buf);
+		strbuf_reset(&sb);
+		confirmation_format(&cf, &sb);
+		printf("%s\n", sb.buf);
+	}
+	strbuf_release(&sb);
+	confirmation_release(&cf);
+	noise_release(&nz);
+	runview_release(&rv);
+	return rc ? -1 : 0;
+}
+
 static int summarize(struct store *st, int64_t run, const char *db)
 {
 	struct run_info ri;
@@ -123,6 +161,8 @@ static int summarize(struct store *st, int64_t run, const char *db)
 	printf("run %lld (%s, %s): %lld completed, %lld done, %lld failed\n", (long long)run,
 	       ri.name, ri.accel, (long long)ri.n_completed, (long long)ri.n_done,
 	       (long long)ri.n_failed);
+	if (ri.n_done && print_verdict(st, run, err))
+		return fail(EXIT_RUNTIME, "%s", err);
 	printf("see 'vmtune best %lld --db %s'\n", (long long)run, db);
 	if (ri.n_completed && !ri.n_done)
 		return fail(EXIT_RUNTIME, "no trial of run %lld measured anything (reasons: 'vmtune "
@@ -138,6 +178,7 @@ static const struct option long_opts[] = {
 	{ "resume", required_argument, NULL, 'r' },
 	{ "host", required_argument, NULL, 'H' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "no-confirm", no_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -151,7 +192,7 @@ static int search_main(int argc, char **argv)
 	struct progress_out po = { .tty = isatty(2) };
 	const char *hosts[64];
 	size_t nhosts = 0;
-	int opt;
+	int opt, no_confirm = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -180,6 +221,9 @@ static int search_main(int argc, char **argv)
 		case 'q':
 			po.quiet = 1;
 			break;
+		case 'C':
+			no_confirm = 1;
+			break;
 		case 'H':
 			if (!*optarg)
 				return usage_error(c, "--host wants a libvirt URI");
@@ -198,8 +242,9 @@ static int search_main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return usage_error(c, "one job file at most");
-	if (resume && (argc - optind || trials || seconds || seed >= 0))
-		return usage_error(c, "--resume takes the run's own job, budget and seed");
+	if (resume && (argc - optind || trials || seconds || seed >= 0 || no_confirm))
+		return usage_error(c, "--resume takes the run's own job, budget, seed and "
+				   "confirmation");
 
 	struct job job;
 	char err[ERR_LEN];
@@ -220,6 +265,8 @@ static int search_main(int argc, char **argv)
 		s.budget_trials = ri.budget_trials;
 		s.budget_seconds = ri.budget_seconds;
 		s.seed = ri.seed;
+		s.confirm_repeats = ri.confirm_repeats;
+		s.confirm_max = ri.confirm_max;
 		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err)) {
 			store_close(st);
 			return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)resume, err);
@@ -241,6 +288,8 @@ static int search_main(int argc, char **argv)
 		if (seconds && !trials)
 			s.budget_trials = 0;	/* --time alone: run until the time is spent */
 		s.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
+		s.confirm_repeats = no_confirm ? 0 : job.confirm_repeats;
+		s.confirm_max = no_confirm ? 0 : job.confirm_max;
 		created = access(db, F_OK) != 0;
 		if (store_open(&st, db, STORE_CREATE, err)) {
 			job_release(&job);
@@ -304,12 +353,16 @@ const struct cmd cmd_search = {
 	.summary = "search a job's space for the best configuration",
 	.usage =
 	"vmtune search [JOB] [--db FILE] [--trials N] [--time DURATION] [--seed N]\n"
-	"              [--host URI]... [--quiet]\n"
+	"              [--host URI]... [--no-confirm] [--quiet]\n"
 	"   or: vmtune search --resume RUN [--db FILE] [--host URI]...\n"
 	"\n"
-	"Runs the job file JOB (YAML; without one, the embedded default job), the\n"
-	"baseline (the job's defaults) first, storing every trial and measurement in\n"
-	"the database as it arrives. Progress goes to stderr.\n"
+	"Runs the job file JOB (YAML; without one, the embedded default job), storing\n"
+	"every trial and measurement in the database as it arrives. Three phases: the\n"
+	"noise floor (the baseline, the job's defaults, measured noise_floor times,\n"
+	"default 3), the search, and the confirmation (the best configuration and the\n"
+	"baseline measured afresh, alternated, 5 times each, up to 10 when that cannot\n"
+	"tell): the verdict, confirmed or not, comes from those measurements alone.\n"
+	"Progress goes to stderr.\n"
 	"\n"
 	"  --db FILE         the SQLite database (default vmtune.db, created if missing)\n"
 	"  --trials N        stop after N completed trials (overrides the job's budget)\n"
@@ -322,6 +375,7 @@ const struct cmd cmd_search = {
 	"                    Each slot runs one trial at a time; a host that stops\n"
 	"                    answering is left out, its trial retried elsewhere, and\n"
 	"                    it is tried again later\n"
+	"  --no-confirm      end without the confirmation (the job's confirm: off)\n"
 	"  --quiet           no progress output\n"
 	"\n"
 	"strategies: tpe (default), local, anneal, random, grid. targets: exec, libvirt.\n"

@@ -480,7 +480,7 @@ static int parse_target(struct ctx *c, yaml_node_t *n)
 
 static const char *const top_keys[] = {
 	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
-	"hosts", NULL
+	"hosts", "confirm", "noise_floor", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
 
@@ -555,6 +555,38 @@ static int parse_budget(struct ctx *c, const char *key, yaml_node_t *k, yaml_nod
 	return 0;
 }
 
+static const char *const confirm_keys[] = { "repeats", "max", NULL };
+
+static int parse_confirm(struct ctx *c, yaml_node_t *v)
+{
+	struct job *job = c->job;
+	long long n;
+	if (v->type == YAML_SCALAR_NODE && (!strcmp((const char *)v->data.scalar.value, "off") ||
+					    !strcmp((const char *)v->data.scalar.value, "false"))) {
+		job->confirm_repeats = job->confirm_max = 0;
+		return 0;
+	}
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "expected off or {repeats: N, max: M}, got %s", kind_name(v));
+	if (walk_mapping(c, v, "confirm", confirm_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *r = lookup(c, v, "repeats"), *m = lookup(c, v, "max");
+	if (r) {
+		if (want_int(c, r, "a number of measurements of each side", 2, 100, &n))
+			return -1;
+		job->confirm_repeats = (int)n;
+		job->confirm_max = 2 * (int)n;
+	}
+	if (m) {
+		if (want_int(c, m, "a number of measurements of each side", 2, 200, &n))
+			return -1;
+		if (n < job->confirm_repeats)
+			return fail(c, m, "max (%lld) is below repeats (%d)", n, job->confirm_repeats);
+		job->confirm_max = (int)n;
+	}
+	return 0;
+}
+
 static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
 	struct job *job = c->job;
@@ -596,6 +628,14 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 		if (want_int(c, v, "'auto' or a number of repeats", 1, 1000, &n))
 			return -1;
 		job->repeats = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "confirm"))
+		return parse_confirm(c, v);
+	if (!strcmp(key, "noise_floor")) {
+		if (want_int(c, v, "a number of measurements of the baseline", 1, 100, &n))
+			return -1;
+		job->noise_floor = (int)n;
 		return 0;
 	}
 	if (!strcmp(key, "hosts")) {
@@ -647,6 +687,9 @@ static void job_defaults(struct job *job)
 	job->trial_timeout = JOB_DEFAULT_TIMEOUT;
 	job->budget_trials = JOB_DEFAULT_TRIALS;
 	job->repeats = 0;	/* auto: racing decides */
+	job->confirm_repeats = JOB_DEFAULT_CONFIRM;
+	job->confirm_max = 2 * JOB_DEFAULT_CONFIRM;
+	job->noise_floor = JOB_DEFAULT_NOISE_FLOOR;
 	job->strategy = xstrdup("tpe");
 }
 

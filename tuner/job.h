@@ -28,6 +28,12 @@
  *   repeats: auto                  # default: racing measures a configuration
  *                                  # again while it is competitive (up to 5);
  *                                  # N: every trial runs N times, no racing
+ *   noise_floor: 3                 # default 3: the baseline is measured this many
+ *                                  # times before anything else: the noise
+ *   confirm: {repeats: 5, max: 10} # default: the search ends with the incumbent
+ *                                  # and the baseline measured afresh, alternated,
+ *                                  # 5 times each, up to max when that cannot
+ *                                  # tell (results/compare.h); off: no confirmation
  *   seed: 42                       # default: chosen at start and stored
  *   hosts:                         # default: the target's own (one slot)
  *     - qemu:///system             # a libvirt URI, one slot
@@ -61,6 +67,9 @@ struct job {
 	int64_t budget_trials;
 	double budget_seconds;
 	int repeats;		/* runs per trial; 0: auto (1 run, racing) */
+	int noise_floor;	/* measurements of the baseline first */
+	int confirm_repeats;	/* confirmation: measurements of each side; 0: off */
+	int confirm_max;
 	uint64_t seed;
 	int has_seed;
 	struct job_host *hosts;	/* empty: the target's own host, one slot */
@@ -69,6 +78,8 @@ struct job {
 
 #define JOB_DEFAULT_TRIALS 20
 #define JOB_DEFAULT_TIMEOUT 600.0
+#define JOB_DEFAULT_CONFIRM 5
+#define JOB_DEFAULT_NOISE_FLOOR 3
 
 /* Reads and validates path; -1 with "path:line:col: message" in err. */
 int job_load_file(struct job *job, const char *path, char *err);

@@ -62,6 +62,8 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 	rv->n_failed = ri.n_failed;
 	rv->elapsed = ri.elapsed;
 	rv->created_at = ri.created_at;
+	rv->confirm_repeats = ri.confirm_repeats;
+	rv->confirm_max = ri.confirm_max;
 	if (job_load_text(&rv->job, ri.job_text, ri.job_path, ri.job_dir, err))
 		return -1;
 	if (store_trials_foreach(st, run, collect, rv, err))
@@ -130,7 +132,8 @@ static void gather(const struct runview *rv, const union pval *cfg, union pval *
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (isnan(t->score) || config_from_json(&rv->job.space, t->config, tmp, NULL) ||
+		if (isnan(t->score) || t->origin == ORIGIN_CONFIRM ||
+		    config_from_json(&rv->job.space, t->config, tmp, NULL) ||
 		    !config_equal(&rv->job.space, tmp, cfg))
 			continue;
 		if (!c->first)
@@ -158,8 +161,9 @@ size_t *runview_observed(const struct runview *rv, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || reason_interrupted(t->reason))
-			continue;	/* not completed: the search never observed it */
+		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || reason_interrupted(t->reason) ||
+		    t->origin == ORIGIN_CONFIRM)
+			continue;	/* not completed, or the confirmation's: the search never observed it */
 		v[(*n)++] = i;
 	}
 	order_rv = rv;
@@ -191,7 +195,7 @@ static struct racing *replay_racing(const struct runview *rv, char *err)
 /* A measured result with a host: what the noise within a host is taken from. */
 static int host_result(const struct tview *t)
 {
-	return t->host && t->status == TS_DONE && !isnan(t->score);
+	return t->host && t->status == TS_DONE && !isnan(t->score) && t->origin != ORIGIN_CONFIRM;
 }
 
 /*
@@ -331,4 +335,236 @@ void cview_release(struct cview *c)
 {
 	free(c->scores);
 	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the noise floor ---------------------------------------------------- */
+
+/* Appends trial t's median of each metric to the per-metric lists. */
+static int add_metric_medians(struct store *st, const struct tview *t, struct confirm_metric **m,
+			      size_t *nm, double ***vals, size_t **nv, int side, char *err)
+{
+	struct sample *smp;
+	size_t n;
+	if (store_trial_samples(st, t->id, &smp, &n, err))
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		size_t i;
+		for (i = 0; i < *nm && strcmp((*m)[i].metric, smp[k].metric); i++)
+			;
+		if (i == *nm) {
+			*m = xrealloc(*m, (*nm + 1) * sizeof(**m));
+			(*m)[*nm] = (struct confirm_metric){ .metric = xstrdup(smp[k].metric) };
+			*vals = xrealloc(*vals, (*nm + 1) * 2 * sizeof(**vals));
+			*nv = xrealloc(*nv, (*nm + 1) * 2 * sizeof(**nv));
+			(*vals)[2 * *nm] = (*vals)[2 * *nm + 1] = NULL;
+			(*nv)[2 * *nm] = (*nv)[2 * *nm + 1] = 0;
+			(*nm)++;
+		}
+		/* one value per trial: the first sample of it adds the trial's median */
+		size_t j = 2 * i + (size_t)side;
+		int seen = 0;
+		for (size_t q = 0; q < k; q++)
+			seen |= !strcmp(smp[q].metric, smp[k].metric);
+		if (seen)
+			continue;
+		(*vals)[j] = xrealloc((*vals)[j], ((*nv)[j] + 1) * sizeof(double));
+		(*vals)[j][(*nv)[j]++] = sample_median(smp, n, smp[k].metric, -1);
+	}
+	store_samples_free(smp, n);
+	return 0;
+}
+
+static int by_cov(const void *x, const void *y)
+{
+	double a = ((const struct noise_metric *)x)->cov, b = ((const struct noise_metric *)y)->cov;
+	return (b > a) - (b < a);
+}
+
+static double sd(const double *x, size_t n, double *mean)
+{
+	double m = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		m += x[i] / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - m) * (x[i] - m);
+	*mean = m;
+	return n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
+}
+
+int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err)
+{
+	struct confirm_metric *m = NULL;
+	double **vals = NULL, *logs = NULL, mean;
+	size_t nm = 0, *nv = NULL;
+	int ret = 0;
+
+	memset(nz, 0, sizeof(*nz));
+	nz->score_sd = NAN;
+	for (size_t i = 0; i < rv->n && !ret; i++) {
+		const struct tview *t = &rv->t[i];
+		if (!is_baseline(rv, t) || t->status != TS_DONE || isnan(t->score))
+			continue;
+		logs = xrealloc(logs, (nz->n + 1) * sizeof(double));
+		logs[nz->n++] = log(t->score);
+		ret = add_metric_medians(st, t, &m, &nm, &vals, &nv, 0, err);
+	}
+	nz->score_sd = sd(logs, nz->n, &mean);
+	nz->m = xcalloc(nm + 1, sizeof(*nz->m));
+	for (size_t i = 0; i < nm; i++) {
+		double s = sd(vals[2 * i], nv[2 * i], &mean);
+		if (nv[2 * i] > 1 && mean > 0)
+			nz->m[nz->nm++] = (struct noise_metric){ .metric = m[i].metric, .cov = s / mean };
+		else
+			free(m[i].metric);
+		free(vals[2 * i]);
+		free(vals[2 * i + 1]);
+	}
+	qsort(nz->m, nz->nm, sizeof(*nz->m), by_cov);
+	free(m);
+	free(vals);
+	free(nv);
+	free(logs);
+	return ret;
+}
+
+void noise_format(const struct noise *nz, size_t top, struct strbuf *out)
+{
+	if (nz->n < 2) {
+		strbuf_addf(out, "unknown: the defaults were measured %zu time%s", nz->n,
+			    nz->n == 1 ? "" : "s");
+		return;
+	}
+	strbuf_addf(out, "score %.1f%% over %zu measurements of the defaults", 100 * nz->score_sd,
+		    nz->n);
+	for (size_t i = 0; i < nz->nm && i < top; i++)
+		strbuf_addf(out, "%s %s %.0f%%", i ? "," : "; noisiest metrics:", nz->m[i].metric,
+			    100 * nz->m[i].cov);
+}
+
+void noise_release(struct noise *nz)
+{
+	for (size_t i = 0; i < nz->nm; i++)
+		free(nz->m[i].metric);
+	free(nz->m);
+	memset(nz, 0, sizeof(*nz));
+}
+
+/* ---- the confirmation ---------------------------------------------------- */
+
+int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
+			 char *err)
+{
+	const struct space *sp = &rv->job.space;
+	union pval *def = config_defaults(sp), *tmp = config_new(sp);
+	double **vals = NULL;
+	size_t *nv = NULL, want;
+	int ret = 0;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->outcome = rv->confirm_repeats > 0 ? CONFIRMED_PENDING : CONFIRMED_NOT_ASKED;
+	for (size_t i = 0; i < rv->n && !ret; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->origin != ORIGIN_CONFIRM)
+			continue;
+		if (config_from_json(sp, t->config, tmp, err)) {
+			ret = -1;
+			break;
+		}
+		int side = !config_equal(sp, tmp, def);
+		if (side && !cf->best)
+			cf->best = t;
+		if (t->status != TS_DONE || isnan(t->score)) {
+			cf->failed += t->status != TS_PROPOSED && !reason_interrupted(t->reason);
+			continue;
+		}
+		double **arr = side ? &cf->b : &cf->a;
+		size_t *len = side ? &cf->nb : &cf->na;
+		*arr = xrealloc(*arr, (*len + 1) * sizeof(double));
+		(*arr)[(*len)++] = t->score;
+		ret = add_metric_medians(st, t, &cf->m, &cf->nm, &vals, &nv, side, err);
+	}
+	if (ret)
+		goto out;
+	if (cf->outcome == CONFIRMED_PENDING && !cf->best && rv->status &&
+	    !strcmp(rv->status, "finished")) {
+		cf->outcome = CONFIRMED_NOTHING;	/* a finished run confirmed nothing */
+		goto out;
+	}
+	if (cf->outcome == CONFIRMED_NOT_ASKED || !cf->best)
+		goto out;
+	cf->state = confirm_judge(cf->a, cf->na, cf->b, cf->nb, rv->confirm_repeats,
+				  rv->confirm_max, &want, &cf->c);
+	if (cf->state == CONFIRM_MORE && cf->failed > (size_t)rv->confirm_max)
+		cf->state = CONFIRM_FAILED;	/* as the search gives up */
+	if (cf->state != CONFIRM_MORE)
+		cf->outcome = CONFIRMED_JUDGED;
+	for (size_t i = 0; i < cf->nm; i++) {
+		if (store_metric_better(st, rv->id, cf->m[i].metric, &cf->m[i].better, NULL))
+			cf->m[i].better = BETTER_UNKNOWN;
+		for (size_t k = 0; k < rv->job.obj.n && cf->m[i].better == BETTER_UNKNOWN; k++)
+			if (!strcmp(rv->job.obj.t[k].metric, cf->m[i].metric))
+				cf->m[i].better = rv->job.obj.t[k].better;	/* the job says */
+		compare_samples(vals[2 * i], nv[2 * i], vals[2 * i + 1], nv[2 * i + 1],
+				cf->c.level > 0 ? cf->c.level : 0.95, &cf->m[i].c);
+	}
+out:
+	for (size_t i = 0; i < 2 * cf->nm; i++)
+		free(vals[i]);
+	free(vals);
+	free(nv);
+	free(def);
+	free(tmp);
+	return ret;
+}
+
+void confirmation_format(const struct confirmation *cf, struct strbuf *out)
+{
+	const struct comparison *c = &cf->c;
+	switch (cf->outcome) {
+	case CONFIRMED_NOT_ASKED:
+		strbuf_addstr(out, "not confirmed: the run measured no confirmation (confirm: off); "
+			      "its best was chosen and judged on the same measurements");
+		return;
+	case CONFIRMED_NOTHING:
+		strbuf_addstr(out, "nothing to confirm: no configuration beat the defaults");
+		return;
+	case CONFIRMED_PENDING:
+		strbuf_addf(out, "not confirmed yet: %zu + %zu of the confirmation's measurements "
+			    "(resume the run to finish it)", cf->nb, cf->na);
+		return;
+	case CONFIRMED_JUDGED:
+		break;
+	}
+	switch (cf->state) {
+	case CONFIRM_YES:
+		strbuf_addf(out, "confirmed: %+.1f%% [%+.1f%%, %+.1f%%]", 100 * (c->ratio - 1),
+			    100 * (c->lo - 1), 100 * (c->hi - 1));
+		break;
+	case CONFIRM_WORSE:
+		strbuf_addf(out, "not confirmed: WORSE than the defaults, %+.1f%% [%+.1f%%, %+.1f%%]",
+			    100 * (c->ratio - 1), 100 * (c->lo - 1), 100 * (c->hi - 1));
+		break;
+	case CONFIRM_NO:
+		strbuf_addf(out, "not confirmed: no difference beyond the noise (%+.1f%% [%+.1f%%, "
+			    "%+.1f%%]; this noise and %zu + %zu measurements detect changes of about "
+			    "%.0f%% or more)", 100 * (c->ratio - 1), 100 * (c->lo - 1),
+			    100 * (c->hi - 1), c->nb, c->na, 100 * c->detectable);
+		return;
+	default:
+		strbuf_addf(out, "not confirmed: the confirmation's measurements failed (%zu failed; "
+			    "%zu + %zu done)", cf->failed, cf->nb, cf->na);
+		return;
+	}
+	strbuf_addf(out, " against the defaults, %zu + %zu fresh measurements alternated, "
+		    "Mann-Whitney p %.3f", c->nb, c->na, c->p);
+}
+
+void confirmation_release(struct confirmation *cf)
+{
+	for (size_t i = 0; i < cf->nm; i++)
+		free(cf->m[i].metric);
+	free(cf->m);
+	free(cf->a);
+	free(cf->b);
+	memset(cf, 0, sizeof(*cf));
 }

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 #include "job.h"
+#include "../results/compare.h"
 #include "../results/store.h"
 
 struct tview {
@@ -27,6 +28,7 @@ struct runview {
 	uint64_t seed;
 	int64_t budget_trials, n_completed, n_done, n_failed;
 	double budget_seconds, elapsed, created_at;
+	int confirm_repeats, confirm_max;	/* what the run asked of its confirmation */
 	struct job job;
 	double *base;
 	int have_base;
@@ -85,5 +87,58 @@ struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigm
  * Returns how many.
  */
 int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out);
+
+/*
+ * The noise floor: the baseline's measurements by the search (the noise
+ * floor's and racing's; not the confirmation's). score_sd is the sd of
+ * their log scores (about the score's coefficient of variation), each
+ * metric's cov its sd over its mean across those trials, noisiest first.
+ */
+struct noise_metric {
+	char *metric;
+	double cov;
+};
+struct noise {
+	size_t n;			/* baseline measurements with a score */
+	double score_sd;		/* NaN with fewer than two */
+	struct noise_metric *m;
+	size_t nm;
+};
+int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err);
+/* "score 4.2% over 3 measurements; noisiest: a 40%, b 12%" (top: metrics named). */
+void noise_format(const struct noise *nz, size_t top, struct strbuf *out);
+void noise_release(struct noise *nz);
+
+/*
+ * The confirmation that ended the run (results/compare.h): its fresh
+ * measurements of the incumbent (b) and the baseline (a), and the verdict,
+ * which comes from them alone.
+ */
+enum confirm_outcome {
+	CONFIRMED_NOT_ASKED,	/* the run had none (confirm: off, or an older vmtune) */
+	CONFIRMED_NOTHING,	/* the search's best was the defaults: nothing to confirm */
+	CONFIRMED_PENDING,	/* not finished (interrupted: resume finishes it) */
+	CONFIRMED_JUDGED,	/* state holds the verdict */
+};
+struct confirm_metric {
+	char *metric;
+	enum better better;
+	struct comparison c;	/* of the metric's values, b over a */
+};
+struct confirmation {
+	enum confirm_outcome outcome;
+	enum confirm_state state;
+	const struct tview *best;	/* a confirmation trial of the incumbent */
+	double *a, *b;			/* scores, per trial */
+	size_t na, nb, failed;
+	struct comparison c;		/* of the scores */
+	struct confirm_metric *m;
+	size_t nm;
+};
+int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
+			 char *err);
+/* One line: "confirmed: +X% [lo, hi] ..." or "not confirmed: ..." (no newline). */
+void confirmation_format(const struct confirmation *cf, struct strbuf *out);
+void confirmation_release(struct confirmation *cf);
 
 #endif

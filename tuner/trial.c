@@ -1,6 +1,8 @@
 #include "trial.h"
 #include "err.h"
 #include "hostknobs.h"
+#include "runview.h"
+#include "../results/compare.h"
 #include "../results/stats.h"
 
 #include <errno.h>
@@ -92,6 +94,7 @@ struct slot {
 	union pval *cfg;
 	char *json;
 	int baseline;
+	int confirm;		/* a measurement of the confirmation */
 	double t_start;
 	int rc;			/* -1: a result could not be stored */
 	char err[ERR_LEN];
@@ -221,6 +224,13 @@ static void *work(void *arg)
 
 /* ---- one trial -------------------------------------------------------- */
 
+/* Measurements of the baseline before anything else: the job's, within the budget. */
+static int64_t noise_floor(const struct search *s)
+{
+	int64_t floor = s->job->noise_floor;
+	return s->budget_trials && floor > s->budget_trials ? s->budget_trials : floor;
+}
+
 static double elapsed(const struct search *s)
 {
 	return s->elapsed_before + (mono() - s->t0);
@@ -292,10 +302,41 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 		s->progress(s->progress_ud, &p);
 }
 
+/* A confirmation trial ended: the progress line says which side, of how many. */
+static void report_confirm(struct search *s, const struct slot *sl, enum trial_status status,
+			   const char *reason, double score)
+{
+	struct progress p = {
+		.trial_id = sl->id, .status = status, .reason = reason, .score = score,
+		.completed = s->completed, .budget = s->budget_trials, .best = s->best,
+		.best_trial = s->best_trial, .elapsed = elapsed(s), .eta = -1,
+		.host = sl->h->label, .side = sl->confirm == 2 ? "best" : "baseline",
+		.confirm_done = s->confirm_done, .confirm_total = s->confirm_total,
+	};
+	if (s->progress)
+		s->progress(s->progress_ud, &p);
+}
+
 /*
  * Records a finished trial with the strategy and the best-so-far; a live
  * one (record) also stores the order it was observed in.
  */
+/* The noise floor is in: says how noisy the score and the metrics are. */
+static void noise_notice(struct search *s)
+{
+	struct runview rv;
+	struct noise nz;
+	struct strbuf sb = STRBUF_INIT;
+	char msg[ERR_LEN];
+	if (!runview_load(&rv, s->st, s->run_id, msg) && !runview_noise(&rv, s->st, &nz, msg)) {
+		noise_format(&nz, 3, &sb);
+		notice(s, "noise floor: %s", sb.buf);
+		noise_release(&nz);
+	}
+	runview_release(&rv);
+	strbuf_release(&sb);
+}
+
 static int account(struct search *s, int64_t id, const union pval *cfg, int cfg_is_baseline,
 		   enum trial_status st, double score, int record, char *err)
 {
@@ -305,6 +346,9 @@ static int account(struct search *s, int64_t id, const union pval *cfg, int cfg_
 	s->completed++;
 	if (cfg_is_baseline)
 		s->base_open = 0;
+	if (cfg_is_baseline && st == TS_DONE && ++s->floor_seen == noise_floor(s) &&
+	    s->floor_seen > 1 && record)
+		noise_notice(s);
 	if (racing_incumbent(s->race, &inc)) {
 		if (config_equal(&s->job->space, inc.cfg, cfg))
 			s->best_trial = id;
@@ -343,6 +387,13 @@ static void push_pending(struct search *s, int64_t id, const union pval *cfg, in
 	s->npending++;
 	if (baseline)
 		s->base_open = 1;
+}
+
+/* A confirmation trial, waiting to run: side 1 the baseline, 2 the incumbent. */
+static void push_confirm(struct search *s, int64_t id, const union pval *cfg, int side)
+{
+	push_pending(s, id, cfg, 0);
+	s->pending[s->npending - 1].confirm = side;
 }
 
 /* Closes the targets of host h's slots that run nothing (its connection is gone). */
@@ -429,10 +480,12 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		close_idle(s, sl->h);
 		if (store_trial_transition(s->st, sl->id, TS_RUNNING, TS_FAILED, why.buf, NULL, err) ||
 		    store_run_add_elapsed(s->st, s->run_id, mono() - sl->t_start, err) ||
-		    insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err))
+		    insert_trial(s, sl->confirm ? ORIGIN_CONFIRM : ORIGIN_RETRY,
+				 sl->confirm ? 0 : sl->id, sl->cfg, &retry, err))
 			ret = -1;
 		else
-			push_pending(s, retry, sl->cfg, sl->baseline);
+			sl->confirm ? push_confirm(s, retry, sl->cfg, sl->confirm)
+				    : push_pending(s, retry, sl->cfg, sl->baseline);
 		strbuf_release(&why);
 		goto out;
 	}
@@ -461,6 +514,11 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		*interrupted = 1;
 		goto out;
 	}
+	if (sl->confirm) {	/* the strategy and racing never see the confirmation */
+		s->confirm_done++;
+		report_confirm(s, sl, final, final == TS_DONE ? NULL : res->reason.buf, score);
+		goto out;
+	}
 	if (!sl->baseline && s->base_open) {	/* scored once the baseline is known */
 		hold(s, sl->id, sl->cfg, final, sl->h->label);
 		goto out;
@@ -482,7 +540,7 @@ out:
 
 /* Starts trial id on slot sl, in a thread of its own. */
 static int start(struct search *s, struct slot *sl, int64_t id, const union pval *cfg,
-		 int baseline, char *err)
+		 int baseline, int confirm, char *err)
 {
 	if (store_trial_start(s->st, id, sl->h->label, err))
 		return -1;
@@ -490,6 +548,7 @@ static int start(struct search *s, struct slot *sl, int64_t id, const union pval
 	sl->json = config_to_json(&s->job->space, cfg);
 	sl->id = id;
 	sl->baseline = baseline;
+	sl->confirm = confirm;
 	sl->rc = 0;
 	sl->t_start = mono();
 	sl->busy = 1;
@@ -609,6 +668,7 @@ static int create_run(struct search *s, const char *strategy, char *err)
 		.job_text = job->text, .strategy = strategy, .seed = s->seed,
 		.budget_trials = s->budget_trials, .budget_seconds = s->budget_seconds,
 		.accel = s->accel, .host = s->host,
+		.confirm_repeats = s->confirm_repeats, .confirm_max = s->confirm_max,
 	};
 	int rc = store_run_create(s->st, &ri, &s->run_id, err);
 	return rc || claim(s, getpid(), err) ? -1 : 0;
@@ -647,6 +707,12 @@ int search_begin(struct search *s, char *err)
 		if (!rc && s->nhosts > 1)
 			s->pending[s->npending - 1].h = &s->hosts[i];
 	}
+	/* the noise floor: the baseline measured noise_floor times in all, before anything else */
+	for (int64_t k = (int64_t)s->nhosts; k < noise_floor(s) && !rc; k++) {
+		rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
+		if (!rc)
+			push_pending(s, id, def, 1);
+	}
 	free(def);
 	return rc;
 }
@@ -668,11 +734,15 @@ struct row {
 struct rows {
 	struct row *v;
 	size_t n;
+	size_t all;	/* with the confirmation's, which the replay leaves to confirm() */
 };
 
 static int collect(const struct trial_row *t, void *ud)
 {
 	struct rows *r = ud;
+	r->all++;
+	if (t->origin == ORIGIN_CONFIRM)
+		return 0;
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = (struct row){
 		.id = t->id, .retry_of = t->retry_of, .origin = t->origin, .status = t->status,
@@ -793,7 +863,7 @@ int search_resume(struct search *s, char *err)
 		goto out;
 	if (open_parts(s, err))
 		goto out;
-	s->seq = (int64_t)r.n;
+	s->seq = (int64_t)r.all;
 	bv = xcalloc(r.n + 1, sizeof(*bv));
 	for (size_t i = 0; i < r.n; i++) {
 		struct row *t = &r.v[i];
@@ -939,10 +1009,10 @@ static void live_busy(struct search *s, const union pval **v, struct busy *b)
  * now, -1 on error.
  */
 static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, int64_t *id,
-		      int *baseline, char *err)
+		      int *baseline, int *confirm, char *err)
 {
 	const struct space *sp = &s->job->space;
-	*baseline = 0;
+	*baseline = *confirm = 0;
 	for (size_t i = 0; i < s->npending; i++) {
 		struct pending *p = &s->pending[i];
 		if (p->started || (p->h && p->h != sl->h))
@@ -951,8 +1021,11 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 		*id = p->id;
 		memcpy(cfg, p->cfg, sp->n * sizeof(*cfg));
 		*baseline = p->baseline;
+		*confirm = p->confirm;
 		return 0;
 	}
+	if (s->confirming)
+		return 1;	/* the confirmation runs what it queued, nothing else */
 	if (s->fixed) {
 		memcpy(cfg, s->fixed, sp->n * sizeof(*cfg));
 		return insert_trial(s, ORIGIN_STRATEGY, 0, cfg, id, err);
@@ -1016,11 +1089,12 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 	for (;;) {
 		struct slot *sl;
 		int stopping = (s->stop && *s->stop) || interrupted;
-		while (!ret && !stopping && !exhausted && !budget_spent(s) && (sl = idle_slot(s))) {
+		while (!ret && !stopping && !exhausted && (s->confirming || !budget_spent(s)) &&
+		       (sl = idle_slot(s))) {
 			int64_t id;
-			int baseline;
-			int rc = next_trial(s, sl, cfg, &id, &baseline, err);
-			if (rc < 0 || (rc == 0 && start(s, sl, id, cfg, baseline, err)))
+			int baseline, confirm;
+			int rc = next_trial(s, sl, cfg, &id, &baseline, &confirm, err);
+			if (rc < 0 || (rc == 0 && start(s, sl, id, cfg, baseline, confirm, err)))
 				ret = -1;
 			if (rc == 1)
 				exhausted = !running(s);
@@ -1061,6 +1135,149 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 	return 0;
 }
 
+/* ---- the confirmation (results/compare.h) ------------------------------ */
+
+/* The run's confirmation trials as stored: done ones scored, waiting ones, failures. */
+struct confirm_state_rows {
+	struct search *s;
+	const union pval *def;
+	union pval *tmp, *best;	/* best: the incumbent being confirmed, once known */
+	double *score[2];	/* [0] the baseline's, [1] the incumbent's */
+	size_t n[2], failed;
+	struct { int64_t id; int side; } *waiting;
+	size_t nwaiting;
+	char *err;
+};
+
+static int confirm_collect(const struct trial_row *t, void *ud)
+{
+	struct confirm_state_rows *c = ud;
+	const struct space *sp = &c->s->job->space;
+	char msg[ERR_LEN];
+	double score;
+	if (t->origin != ORIGIN_CONFIRM)
+		return 0;
+	if (config_from_json(sp, t->config, c->tmp, c->err))
+		return -1;
+	int side = !config_equal(sp, c->tmp, c->def);
+	if (side && !c->best)
+		c->best = config_dup(sp, c->tmp);
+	if (t->status == TS_PROPOSED) {
+		c->waiting = xrealloc(c->waiting, (c->nwaiting + 1) * sizeof(*c->waiting));
+		c->waiting[c->nwaiting].id = t->id;
+		c->waiting[c->nwaiting++].side = side;
+	} else if (t->status == TS_DONE &&
+		   !trial_score(c->s->st, &c->s->job->obj, c->s->base, t->id, &score, NULL, NULL, msg)) {
+		c->score[side] = xrealloc(c->score[side], (c->n[side] + 1) * sizeof(double));
+		c->score[side][c->n[side]++] = score;
+	} else if (!reason_interrupted(t->reason)) {
+		c->failed++;
+	}
+	return 0;
+}
+
+static void confirm_rows_release(struct confirm_state_rows *c)
+{
+	free(c->score[0]);
+	free(c->score[1]);
+	free(c->waiting);
+	c->score[0] = c->score[1] = NULL;
+	c->waiting = NULL;
+	c->n[0] = c->n[1] = c->failed = c->nwaiting = 0;
+}
+
+/*
+ * Ends a search: the incumbent and the baseline measured afresh, alternated,
+ * confirm_repeats times each, then up to confirm_max while the first look
+ * cannot tell but leans to the incumbent. Everything it knows is in the
+ * store, so a resumed run carries on where it stopped.
+ */
+static int confirm(struct search *s, enum search_end *end, char *err)
+{
+	const struct space *sp = &s->job->space;
+	union pval *def = config_defaults(sp);
+	struct confirm_state_rows c = { .s = s, .def = def, .tmp = config_new(sp), .err = err };
+	size_t seen = SIZE_MAX, want, prev_want = 0;
+	struct comparison cmp;
+	int ret = 0;
+
+	*end = SEARCH_BUDGET;
+	for (;;) {
+		confirm_rows_release(&c);
+		if (store_trials_foreach(s->st, s->run_id, confirm_collect, &c, err)) {
+			ret = -1;
+			break;
+		}
+		if (!c.best) {	/* nothing measured yet: the search's incumbent */
+			struct racing_entry e;
+			if (!s->have_base || !racing_incumbent(s->race, &e) ||
+			    config_equal(sp, e.cfg, def)) {
+				notice(s, "nothing to confirm: no configuration beat the defaults");
+				break;
+			}
+			c.best = config_dup(sp, e.cfg);
+			notice(s, "confirming trial %lld's configuration: it and the defaults measured "
+			       "afresh, alternated, %d times each (up to %d when that cannot tell)",
+			       (long long)s->best_trial, s->confirm_repeats, s->confirm_max);
+		}
+		enum confirm_state st = confirm_judge(c.score[0], c.n[0], c.score[1], c.n[1],
+						      s->confirm_repeats, s->confirm_max, &want, &cmp);
+		if (st != CONFIRM_MORE)
+			break;
+		if (c.failed > (size_t)s->confirm_max) {
+			notice(s, "confirmation: %zu measurements failed; it stops", c.failed);
+			break;
+		}
+		size_t now = c.n[0] + c.n[1] + c.failed;
+		if (now == seen) {
+			seterr(err, "the confirmation's measurements could not run");
+			ret = -1;
+			break;
+		}
+		if (want > (size_t)s->confirm_repeats && prev_want == (size_t)s->confirm_repeats)
+			notice(s, "confirmation: %zu + %zu measurements cannot tell yet (%+.1f%%): "
+			       "measuring up to %zu each", c.n[1], c.n[0], 100 * (cmp.ratio - 1), want);
+		seen = now;
+		prev_want = want;
+		/* queued A B A B ..., the stored waiting ones first */
+		size_t q[2] = { c.n[0], c.n[1] };
+		for (size_t i = 0; i < c.nwaiting; i++) {
+			push_confirm(s, c.waiting[i].id, c.waiting[i].side ? c.best : def,
+				     1 + c.waiting[i].side);
+			q[c.waiting[i].side]++;
+		}
+		while (q[0] < want || q[1] < want) {
+			int side = q[0] > q[1] || q[0] >= want;
+			int64_t id;
+			if (insert_trial(s, ORIGIN_CONFIRM, 0, side ? c.best : def, &id, err)) {
+				ret = -1;
+				break;
+			}
+			push_confirm(s, id, side ? c.best : def, 1 + side);
+			q[side]++;
+		}
+		if (ret)
+			break;
+		s->confirming = 1;
+		s->confirm_done = (int64_t)(c.n[0] + c.n[1]);
+		s->confirm_total = 2 * (int64_t)want;
+		enum search_end e;
+		ret = schedule(s, &e, err);
+		s->confirming = 0;
+		if (ret)
+			break;
+		if (e == SEARCH_INTERRUPTED) {
+			*end = e;
+			break;
+		}
+	}
+	confirm_rows_release(&c);
+	free(c.best);
+	free(c.tmp);
+	free(def);
+	return ret;
+}
+
 /* ---- measuring one configuration (vmtune check) ---------------------- */
 
 int search_measure(struct search *s, const union pval *cfg, int n, char *err)
@@ -1081,6 +1298,12 @@ int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 int search_loop(struct search *s, enum search_end *end, char *err)
 {
 	int ret = schedule(s, end, err);
+	if (!ret && *end != SEARCH_INTERRUPTED && s->confirm_repeats > 0) {
+		enum search_end e;
+		ret = confirm(s, &e, err);
+		if (!ret && e == SEARCH_INTERRUPTED)
+			*end = e;
+	}
 	if (ret)
 		*end = SEARCH_BUDGET;
 	/* host knobs go back however the search ended */

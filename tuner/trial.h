@@ -55,6 +55,9 @@ struct progress {
 	double elapsed, eta;		/* seconds; eta < 0 when unknown */
 	const char *note;		/* e.g. why there are no scores */
 	const char *host;		/* where the trial ran */
+	/* a measurement of the confirmation: which side, of how many */
+	const char *side;		/* "best" or "baseline"; NULL: a search trial */
+	int64_t confirm_done, confirm_total;
 };
 
 #define ETA_WINDOW 5	/* the ETA's pace: over the last this many completions */
@@ -66,6 +69,7 @@ struct search {
 	int64_t budget_trials;
 	double budget_seconds;
 	uint64_t seed;
+	int confirm_repeats, confirm_max;	/* the confirmation; 0: none */
 	volatile sig_atomic_t *stop;
 	void (*progress)(void *ud, const struct progress *p);
 	/* A host went down or came back, a start was slow (one line, no newline). */
@@ -96,13 +100,16 @@ struct search {
 	struct pending {
 		int64_t id;
 		union pval *cfg;
-		int baseline, started;
+		int baseline, started, confirm;
 		struct hoststate *h;
 	} *pending;
 	size_t npending;
 	const union pval *fixed;	/* vmtune check: the one configuration to measure */
 	int base_open;			/* the baseline has no result yet */
 	int warned_slow_start;		/* said once that a define+start was slow */
+	int confirming;			/* the confirmation runs: only its queued trials */
+	int64_t floor_seen;		/* baseline results taken in: the noise floor */
+	int64_t confirm_done, confirm_total;	/* for the progress line */
 	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
 	size_t nheld;			/* results that came back before the baseline's */
 	char host[256];			/* this machine: the run's owner */

@@ -56,8 +56,9 @@ printf 'SQLite format 2, but not really a database at all. %.0s' $(seq 1 40) > g
 expect "a file that is not a database exits 2" bad_db garbage.db "file is not a database"
 
 cp good.db newer.db
-sqlite3 newer.db "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE; PRAGMA user_version=7;" >/dev/null
-expect "a database with a newer schema exits 2, unchanged" bad_db newer.db "schema version 7 is newer"
+newer=$(( $(sed -n "s/^#define STORE_SCHEMA_VERSION //p" "$ROOT/results/store.h") + 1 ))
+sqlite3 newer.db "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE; PRAGMA user_version=$newer;" >/dev/null
+expect "a database with a newer schema exits 2, unchanged" bad_db newer.db "schema version $newer is newer"
 
 mkdir dir.db
 expect "a directory as database exits 2" bad_db dir.db "cannot"

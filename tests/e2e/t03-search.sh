@@ -29,6 +29,8 @@ parameters:
   x: {type: int, min: 0, max: 9, default: 0}
   fast: {type: bool, default: false}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 strategy: grid
 budget: {trials: 100}
 repeats: 1
@@ -127,6 +129,8 @@ SH
 target: {kind: exec, command: [./rep.sh]}
 parameters: {x: {type: int, min: 0, max: 4, default: 2}}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 strategy: grid
 repeats: 3
 YAML
@@ -144,6 +148,8 @@ time_budget() {
 target: {kind: exec, command: [sh, -c, 'sleep 0.3; echo "{\"metric\":\"t\",\"value\":1}"']}
 parameters: {x: {type: float, min: 0, max: 1, default: 0.5}}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 YAML
 	exits_with 0 "$VMTUNE" search slow.yaml --db slow.db --time 1s || return 1
 	n=$(sql slow.db "select count(*) from trials")
@@ -156,6 +162,8 @@ baseline_failure() {
 target: {kind: exec, command: [sh, -c, '[ "$VMTUNE_P_X" = 0 ] && exit 1; echo "{\"metric\":\"t\",\"value\":1}"']}
 parameters: {x: {type: int, min: 0, max: 5, default: 0}}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 strategy: grid
 YAML
 	exits_with 0 "$VMTUNE" search bf.yaml --db bf.db || return 1
@@ -183,6 +191,8 @@ parameters:
   tool: {type: categorical, values: [gzip, xz], default: gzip}
   level: {type: int, min: 1, max: 9, default: 9, when: {tool: [xz]}}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 budget: {trials: 30}
 seed: 3
 YAML

@@ -20,7 +20,7 @@ job() {
 		[ -z "$uri" ] || printf '  uri: "%s"\n' "$uri"
 		printf 'parameters:\n'
 		printf '  %s\n' "$@"
-		printf 'objective: {metric: pingpong.rtt, goal: minimize}\nstrategy: grid\nrepeats: 1\nbudget: {trials: 2}\n'
+		printf 'objective: {metric: pingpong.rtt, goal: minimize}\nstrategy: grid\nrepeats: 1\nbudget: {trials: 2}\nnoise_floor: 1\nconfirm: off\n'
 	} > "$name.yaml"
 }
 

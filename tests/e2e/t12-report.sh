@@ -33,6 +33,8 @@ parameters:
   layout: {type: categorical, values: [none, compact, spread], default: none}
   depth: {type: int, min: 1, max: 400, default: 1}
 objective: {metric: app.time, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 strategy: $1
 repeats: 1
 budget: {trials: $2}
@@ -97,6 +99,8 @@ no_baseline() {
 target: {kind: exec, command: [sh, -c, '[ "$VMTUNE_P_X" = 0 ] && exit 1; echo "{\"metric\":\"t\",\"value\":$VMTUNE_P_X}"']}
 parameters: {x: {type: int, min: 0, max: 5, default: 0}}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 budget: {trials: 4}
 YAML
 	"$VMTUNE" search nb.yaml --db nb.db --quiet >/dev/null 2>&1

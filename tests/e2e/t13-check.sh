@@ -86,6 +86,8 @@ parameters:
   host.thp: {type: categorical, values: [always, madvise], default: always}
   guest.swappiness: {type: int, min: 10, max: 60, step: 50, default: 60}
 objective: {metric: t, goal: minimize}
+noise_floor: 1   # one baseline, no confirmation: the phases are t17's
+confirm: off
 strategy: grid
 repeats: 1
 budget: {trials: 40}

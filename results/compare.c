@@ -1,0 +1,100 @@
+#include "compare.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* Logarithms of x; -1 when a value is not positive and finite. */
+static int logs(const double *x, size_t n, double **out)
+{
+	double *y = malloc((n ? n : 1) * sizeof(*y));
+	if (!y)
+		abort();
+	*out = y;
+	for (size_t i = 0; i < n; i++) {
+		if (!(x[i] > 0) || !isfinite(x[i]))
+			return -1;
+		y[i] = log(x[i]);
+	}
+	return 0;
+}
+
+static double mean(const double *x, size_t n)
+{
+	double s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += x[i];
+	return s / (double)n;
+}
+
+/* Sum of squared deviations from the mean. */
+static double ssd(const double *x, size_t n)
+{
+	double m = mean(x, n), s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += (x[i] - m) * (x[i] - m);
+	return s;
+}
+
+int compare_samples(const double *a, size_t na, const double *b, size_t nb, double level,
+		    struct comparison *c)
+{
+	double *la, *lb, d, se, df, u;
+	int rc = -1;
+
+	*c = (struct comparison){ .na = na, .nb = nb, .ratio = NAN, .lo = NAN, .hi = NAN,
+				  .level = level, .p = NAN, .noise = NAN, .detectable = NAN };
+	int bad = logs(a, na, &la) | logs(b, nb, &lb);
+	if (bad || !na || !nb)
+		goto out;
+	c->ratio = exp(mean(lb, nb) - mean(la, na));
+	if (stats_welch(la, na, lb, nb, level, &d, &se, &df, &c->lo, &c->hi))
+		goto out;
+	c->lo = exp(c->lo);
+	c->hi = exp(c->hi);
+	c->p = stats_mann_whitney(b, nb, a, na, &u);
+	/* the pooled sd, and the shift a two-sided test at this level finds 80% of the time */
+	double pdf = (double)(na + nb - 2);
+	c->noise = sqrt((ssd(la, na) + ssd(lb, nb)) / pdf);
+	c->detectable = exp((stats_t_quantile(0.5 + level / 2, pdf) + stats_t_quantile(0.8, pdf)) *
+			    c->noise * sqrt(1.0 / (double)na + 1.0 / (double)nb)) - 1;
+	rc = 0;
+out:
+	free(la);
+	free(lb);
+	return rc;
+}
+
+enum confirm_state confirm_judge(const double *a, size_t na, const double *b, size_t nb,
+				 int repeats, int max, size_t *want, struct comparison *c)
+{
+	size_t first = (size_t)repeats, last = (size_t)(max > repeats ? max : repeats);
+	double alpha = last > first ? CONFIRM_ALPHA_TWO : CONFIRM_ALPHA_ONE;
+	size_t n = na < nb ? na : nb;
+
+	*want = n < first ? first : last;
+	if (n < first || (n > first && n < last)) {
+		compare_samples(a, na, b, nb, 1 - alpha, c);
+		return CONFIRM_MORE;
+	}
+	if (compare_samples(a, na, b, nb, 1 - alpha, c))
+		return CONFIRM_FAILED;
+	if (c->lo > 1)
+		return CONFIRM_YES;
+	if (c->hi < 1)
+		return CONFIRM_WORSE;
+	/* the first look cannot tell but leans to b: the second decides */
+	if (n < last && c->ratio > 1)
+		return CONFIRM_MORE;
+	return CONFIRM_NO;
+}
+
+const char *confirm_state_name(enum confirm_state s)
+{
+	static const char *const names[] = {
+		[CONFIRM_MORE] = "measuring", [CONFIRM_YES] = "confirmed",
+		[CONFIRM_NO] = "not confirmed", [CONFIRM_WORSE] = "worse",
+		[CONFIRM_FAILED] = "failed",
+	};
+	return names[s];
+}

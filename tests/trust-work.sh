@@ -1,0 +1,14 @@
+#!/bin/sh
+# Exec-target workload with a known effect and known noise, for the A/A and
+# A/B checks of what vmtune reports (tests/e2e/t17-trust.sh,
+# scripts/eval-trust.sh): app.time = 100 / TRUST_EFFECT when parameter a is
+# true (else 100), times exp(N(0, TRUST_SIGMA)) drawn from (TRUST_SEED,
+# trial, repeat). Parameters b, c and d change nothing. TRUST_EFFECT 1 (the
+# default) is an A/A test: no configuration is better than another.
+exec awk -v f="${TRUST_EFFECT:-1}" -v seed="${TRUST_SEED:-1}" -v sigma="${TRUST_SIGMA:-0.05}" \
+	-v a="${VMTUNE_P_A:-false}" -v t="$VMTUNE_TRIAL" -v r="$VMTUNE_REPEAT" 'BEGIN {
+	srand(seed * 1000003 + t * 101 + r)
+	u1 = rand(); u2 = rand(); if (u1 < 1e-12) u1 = 1e-12
+	v = 100 / (a == "true" ? f : 1) * exp(sigma * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2))
+	printf "{\"metric\":\"app.time\",\"value\":%.6f,\"unit\":\"s\",\"better\":\"lower\"}\n", v
+}'
