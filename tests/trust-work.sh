@@ -5,6 +5,8 @@
 # true (else 100), times exp(N(0, TRUST_SIGMA)) drawn from (TRUST_SEED,
 # trial, repeat). Parameters b, c and d change nothing. TRUST_EFFECT 1 (the
 # default) is an A/A test: no configuration is better than another.
+# TRUST_DELAY (seconds) slows each run, for interruption tests.
+[ -z "${TRUST_DELAY:-}" ] || sleep "$TRUST_DELAY"
 exec awk -v f="${TRUST_EFFECT:-1}" -v seed="${TRUST_SEED:-1}" -v sigma="${TRUST_SIGMA:-0.05}" \
 	-v a="${VMTUNE_P_A:-false}" -v t="$VMTUNE_TRIAL" -v r="$VMTUNE_REPEAT" 'BEGIN {
 	srand(seed * 1000003 + t * 101 + r)

@@ -198,16 +198,54 @@ out_disks:
 	return rc;
 }
 
+/*
+ * Whether json is the configuration the run's confirmation confirmed; when
+ * not, says so (a warning, or with require an error: *ret EXIT_CHECK, and
+ * 1 is returned so that nothing is printed).
+ */
+static int confirmed_or_say(struct store *st, const struct runview *rv, const char *json,
+			    int require, int *ret)
+{
+	struct confirmation cf;
+	struct strbuf why = STRBUF_INIT;
+	char err[ERR_LEN];
+	int confirmed = 0, stop = 0;
+	if (runview_confirmation(rv, st, &cf, err)) {
+		strbuf_addstr(&why, err);
+	} else {
+		confirmed = cf.outcome == CONFIRMED_JUDGED && cf.state == CONFIRM_YES &&
+			    !strcmp(cf.best->config, json);
+		if (!confirmed && cf.outcome == CONFIRMED_JUDGED && cf.state == CONFIRM_YES)
+			strbuf_addstr(&why, "not confirmed: the confirmation confirmed another "
+				      "configuration");
+		else
+			confirmation_format(&cf, &why);
+	}
+	if (!confirmed && require) {
+		*ret = fail(EXIT_CHECK, "run %lld: %s", (long long)rv->id, why.buf);
+		stop = 1;
+	} else if (!confirmed) {
+		fprintf(stderr, "vmtune: warning: run %lld: %s; it may do no better than the "
+			"defaults\n", (long long)rv->id, why.buf);
+	}
+	strbuf_release(&why);
+	confirmation_release(&cf);
+	return stop;
+}
+
 static int apply_main(int argc, char **argv)
 {
 	const struct cmd *c = &cmd_apply;
 	const char *db = DEFAULT_DB, *format = NULL, *run_arg = NULL;
 	int64_t run, trial = 0;
+	int require = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			print_usage(c, stdout);
 			return EXIT_OK;
+		} else if (!strcmp(a, "--require-confirmed")) {
+			require = 1;
 		} else if (!strcmp(a, "--db") || !strcmp(a, "--format") || !strcmp(a, "--trial")) {
 			if (i + 1 == argc)
 				return usage_error(c, "'%s' needs a value", a);
@@ -263,6 +301,8 @@ static int apply_main(int argc, char **argv)
 			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
 				     : fail(EXIT_RUNTIME, "run %lld has no scored trial", (long long)run);
 	}
+	if (json && confirmed_or_say(st, &rv, json, require, &ret))
+		json = NULL;
 	if (json) {
 		const struct space *sp = &rv.job.space;
 		union pval *cfg = config_new(sp);
@@ -296,12 +336,14 @@ const struct cmd cmd_apply = {
 	.fn = apply_main,
 	.summary = "print a run's best settings for production VMs",
 	.usage =
-	"vmtune apply RUN [--trial N] --format xml|sysctl|shell [--db FILE]\n"
+	"vmtune apply RUN [--trial N] --format xml|sysctl|shell [--require-confirmed] [--db FILE]\n"
 	"\n"
 	"The best configuration of RUN (or trial N's) as:\n"
 	"  xml     libvirt domain XML: <vcpu>, <cputune> (pins for this host's\n"
 	"          topology), <memoryBacking>, <cpu>, <iothreads>, the disk <driver>\n"
 	"  sysctl  sysctl.d lines and /etc/sysfs.conf lines, host and guest\n"
 	"  shell   a script setting them now (run the host part on the host, the\n"
-	"          guest part in the guest)\n",
+	"          guest part in the guest)\n"
+	"A configuration the run's confirmation did not confirm gets a warning line on\n"
+	"stderr; with --require-confirmed it is not printed and the exit is 1.\n",
 };

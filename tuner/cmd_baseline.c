@@ -2,6 +2,7 @@
 #include "vmtune.h"
 #include "err.h"
 #include "runview.h"
+#include "trial.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,15 @@ static int save(int argc, char **argv, const char *db)
 {
 	const struct cmd *c = &cmd_baseline;
 	const char *name = NULL, *run_arg = NULL;
-	int64_t run, trial = 0;
+	int64_t run, trial = 0, measure = 0;
 	int force = 0;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--trial")) {
 			if (i + 1 == argc || parse_i64(argv[++i], 1, INT64_MAX, &trial))
 				return usage_error(c, "--trial needs a trial id");
+		} else if (!strcmp(argv[i], "--measure")) {
+			if (i + 1 == argc || parse_i64(argv[++i], 3, 1000, &measure))
+				return usage_error(c, "--measure needs a number of measurements, 3 to 1000");
 		} else if (!strcmp(argv[i], "--force")) {
 			force = 1;
 		} else if (argv[i][0] == '-') {
@@ -74,13 +78,38 @@ static int save(int argc, char **argv, const char *db)
 		t = best.first;
 	}
 	b.config = t->config;
+	if (measure) {	/* measured now, in a run of its own, instead of the trials' */
+		struct search s = { 0 };
+		struct baseline old;
+		if (!force && !store_baseline_get(st, name, &old, NULL)) {
+			store_baseline_release(&old);
+			ret = fail(EXIT_USAGE, "baseline %s exists (--force replaces it)", name);
+			goto out;
+		}
+		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", t->config,
+			(long long)measure, name);
+		int rc = measure_now(&s, st, &rv.job, rv.seed, t->config, (int)measure, err);
+		b.run_id = s.run_id;
+		b.trial_id = 0;
+		search_release(&s);
+		if (rc) {
+			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+				     : fail(EXIT_RUNTIME, "interrupted; no baseline saved");
+			goto out;
+		}
+	}
 	if (store_baseline_save(st, &b, force, err)) {
 		ret = fail(EXIT_USAGE, "%s", err);
 		goto out;
 	}
-	printf("baseline %s: run %lld, %s %lld\n", name, (long long)run,
-	       trial ? "trial" : "its best configuration, first measured in trial",
-	       (long long)t->id);
+	if (measure)
+		printf("baseline %s: run %lld's %s, measured %lld times now in run %lld\n", name,
+		       (long long)run, trial ? "trial" : "best configuration", (long long)measure,
+		       (long long)b.run_id);
+	else
+		printf("baseline %s: run %lld, %s %lld\n", name, (long long)run,
+		       trial ? "trial" : "its best configuration, first measured in trial",
+		       (long long)t->id);
 out:
 	cview_release(&best);
 	cview_release(&runner);
@@ -156,10 +185,13 @@ const struct cmd cmd_baseline = {
 	.fn = baseline_main,
 	.summary = "name a run's configuration as the baseline vmtune check compares with",
 	.usage =
-	"vmtune baseline save NAME RUN [--trial N] [--force] [--db FILE]\n"
+	"vmtune baseline save NAME RUN [--trial N] [--measure N] [--force] [--db FILE]\n"
 	"   or: vmtune baseline list [--db FILE]\n"
 	"\n"
 	"save: NAME stands for RUN's best configuration (racing's incumbent) and the\n"
 	"measurements of all its trials, or, with --trial, for trial N alone.\n"
-	"--force replaces a baseline of that name.\n",
+	"--measure N measures that configuration N times now (a run of its own, as\n"
+	"vmtune check does) and keeps those measurements instead. vmtune check needs\n"
+	"a baseline of at least 3 measurements. --force replaces a baseline of that\n"
+	"name.\n",
 };

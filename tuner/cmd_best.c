@@ -112,22 +112,6 @@ static void print_hosts(const struct runview *rv)
 	free(h);
 }
 
-static const char *verdict_word(const struct confirmation *cf)
-{
-	switch (cf->outcome) {
-	case CONFIRMED_NOT_ASKED: return "off";
-	case CONFIRMED_NOTHING: return "nothing";
-	case CONFIRMED_PENDING: return "pending";
-	default: break;
-	}
-	switch (cf->state) {
-	case CONFIRM_YES: return "confirmed";
-	case CONFIRM_NO: return "not confirmed";
-	case CONFIRM_WORSE: return "worse";
-	default: return "failed";
-	}
-}
-
 static void json_number(const char *key, double v)
 {
 	if (isfinite(v))
@@ -143,7 +127,7 @@ static void print_json_trust(const struct noise *nz, const struct confirmation *
 	printf(",\"noise_floor\":{\"n\":%zu", nz->n);
 	json_number("score_sd", nz->score_sd);
 	printf("},\"confirmation\":{\"verdict\":\"%s\",\"n_best\":%zu,\"n_baseline\":%zu,"
-	       "\"failed\":%zu", verdict_word(cf), cf->nb, cf->na, cf->failed);
+	       "\"failed\":%zu", confirmation_word(cf), cf->nb, cf->na, cf->failed);
 	if (cf->best)
 		printf(",\"trial\":%lld,\"config\":%s", (long long)cf->best->id, cf->best->config);
 	json_number("ratio", c->ratio);

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "runview.h"
 #include "trial.h"
+#include "../results/compare.h"
 #include "../results/stats.h"
 
 #include <getopt.h>
@@ -22,6 +23,7 @@
 
 #define CHECK_ALPHA 0.05
 #define CHECK_RESAMPLES 2000
+#define CHECK_MIN_BASE 3	/* measurements of the baseline a gate needs to be able to fail */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -31,12 +33,33 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+int measure_now(struct search *s, struct store *st, struct job *job, uint64_t seed,
+		const char *cfg_json, int n, char *err)
+{
+	union pval *cfg = config_new(&job->space);
+	if (config_from_json(&job->space, cfg_json, cfg, err)) {
+		free(cfg);
+		return -1;
+	}
+	job->repeats = 1;	/* N trials of one run each: N measurements, whatever the run did */
+	s->st = st;
+	s->job = job;
+	s->seed = seed;
+	s->stop = &stop_requested;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	int rc = search_measure(s, cfg, n, err);
+	free(cfg);
+	return rc;
+}
+
 struct verdict {
 	char *metric;
 	enum better better;
 	double *base, *now;
 	size_t nbase, nnow;
 	double mbase, mnow, change, lo, hi, p;
+	double detects;		/* the smallest change these data find 80% of the time */
 	int regressed;
 };
 
@@ -258,7 +281,9 @@ static int check_main(int argc, char **argv)
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
 	}
-	if (pick_config(&brv, which, &job, &cfg_json, err)) {
+	if (!which && !strcmp(brv.strategy, "check")) {
+		cfg_json = xstrdup(b.config);	/* measured by baseline save --measure */
+	} else if (pick_config(&brv, which, &job, &cfg_json, err)) {
 		fail(EXIT_USAGE, "%s", err);
 		goto out;
 	}
@@ -271,21 +296,24 @@ static int check_main(int argc, char **argv)
 		goto out;
 	}
 
+	/* a gate that cannot fail says so instead of passing */
+	size_t fewest = SIZE_MAX;
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].nbase < fewest)
+			fewest = v[i].nbase;
+	if (fewest < CHECK_MIN_BASE) {
+		ret = fail(EXIT_USAGE, "baseline %s has %zu measurement%s of a metric: too few to tell "
+			   "a regression from noise (at least %d; save one with 'vmtune baseline save "
+			   "%s %lld --measure 5')", name, fewest, fewest == 1 ? "" : "s", CHECK_MIN_BASE,
+			   name, (long long)b.run_id);
+		goto out;
+	}
+
 	/* measure now */
-	union pval *cfg = config_new(&job.space);
-	config_from_json(&job.space, cfg_json, cfg, err);
-	job.repeats = 1;	/* N trials of one run each: N measurements, whatever the run did */
-	s.st = st;
-	s.job = &job;
-	s.seed = ri.seed;
-	s.stop = &stop_requested;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	if (!quiet)
 		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", cfg_json,
 			(long long)repeats, name);
-	int rc = search_measure(&s, cfg, (int)repeats, err);
-	free(cfg);
+	int rc = measure_now(&s, st, &job, ri.seed, cfg_json, (int)repeats, err);
 	if (rc) {
 		ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
 			     : fail(EXIT_RUNTIME, "interrupted; nothing was judged");
@@ -298,11 +326,11 @@ static int check_main(int argc, char **argv)
 	double seconds = nrv.elapsed;
 
 	/* judge */
-	size_t judged = 0, regressed = 0;
+	size_t judged = 0, regressed = 0, blind = 0;
 	printf("check of baseline %s (run %lld) against run %lld: %s\n", name, (long long)b.run_id,
 	       (long long)s.run_id, cfg_json);
-	printf("%-26s %12s %12s %9s  %-21s %7s  %s\n", "metric", "baseline", "now", "change",
-	       "95% CI", "p", "verdict");
+	printf("%-26s %12s %12s %9s  %-21s %7s %8s  %s\n", "metric", "baseline", "now", "change",
+	       "95% CI", "p", "detects", "verdict");
 	for (size_t i = 0; i < nv; i++) {
 		struct verdict *d = &v[i];
 		if (!d->nbase || !d->nnow)
@@ -324,10 +352,15 @@ static int check_main(int argc, char **argv)
 			       : d->better == BETTER_HIGHER ? -d->change : 0;
 		d->regressed = worse > max_reg / 100 && d->p < CHECK_ALPHA;
 		regressed += d->regressed;
+		struct comparison cmp;
+		d->detects = compare_samples(d->base, d->nbase, d->now, d->nnow, 1 - CHECK_ALPHA, &cmp)
+			     ? NAN : cmp.detectable;
+		if (d->better != BETTER_UNKNOWN && !(d->detects <= max_reg / 100))
+			blind++;
 		struct strbuf ci = STRBUF_INIT;
 		strbuf_addf(&ci, "[%+.1f%%, %+.1f%%]", 100 * d->lo, 100 * d->hi);
-		printf("%-26s %12.6g %12.6g %+8.1f%%  %-21s %7.4f  %s\n", d->metric, d->mbase, d->mnow,
-		       100 * d->change, ci.buf, d->p,
+		printf("%-26s %12.6g %12.6g %+8.1f%%  %-21s %7.4f %7.1f%%  %s\n", d->metric, d->mbase,
+		       d->mnow, 100 * d->change, ci.buf, d->p, 100 * d->detects,
 		       d->regressed ? "REGRESSION"
 		       : d->better == BETTER_UNKNOWN ? "(no direction: not judged)" : "ok");
 		strbuf_release(&ci);
@@ -342,6 +375,11 @@ static int check_main(int argc, char **argv)
 	}
 	printf("%zu metric%s judged, %zu regressed by more than %g%% (p < %g)\n", judged,
 	       judged == 1 ? "" : "s", regressed, max_reg, CHECK_ALPHA);
+	if (blind)
+		printf("warning: for %zu metric%s the noise and %zu + %lld measurements detect only "
+		       "changes larger than %g%% (column 'detects'): more --repeats, or a baseline "
+		       "of more measurements, narrow it\n", blind, blind == 1 ? "" : "s", fewest,
+		       (long long)repeats, max_reg);
 	ret = regressed ? EXIT_CHECK : EXIT_OK;
 out:
 	for (size_t i = 0; i < nv; i++) {
@@ -373,7 +411,10 @@ const struct cmd cmd_check = {
 	"compares every metric with the baseline's stored measurements: the change\n"
 	"of the medians with a 95% bootstrap CI, and the Mann-Whitney U test. A\n"
 	"metric regressed when it moved the worse way by more than PCT (default 5)\n"
-	"and p < 0.05. --config: best (the baseline run's best, default), a trial id\n"
+	"and p < 0.05; 'detects' is the smallest change the data at hand find 80% of\n"
+	"the time, and a warning names the metrics where it exceeds PCT. A baseline\n"
+	"of fewer than 3 measurements is refused (exit 2): it could not fail.\n"
+	"--config: best (the baseline run's best, default), a trial id\n"
 	"of that run, or a file holding a configuration as JSON.\n"
 	"\n"
 	"Exit: 0 no regression, 1 a regression, 2 bad input, 3 could not measure.\n"

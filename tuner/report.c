@@ -107,6 +107,11 @@ struct data {
 	struct metric_pair *m;
 	size_t nm;
 	char *best_config;	/* JSON */
+	struct confirmation cf;
+	struct noise nz;
+	int confirm_only;	/* the plots compare the confirmation's measurements alone */
+	struct bench_group { char *name; struct strbuf dat; } *g;
+	size_t ng;
 };
 
 static struct metric_pair *pair_of(struct data *d, const char *name)
@@ -133,7 +138,8 @@ static int collect(struct store *st, struct data *d, const char *cfg_json, int s
 		const struct tview *t = &rv->t[i];
 		struct sample *smp;
 		size_t n;
-		if (t->status != TS_DONE || strcmp(t->config, cfg_json))
+		if (t->status != TS_DONE || strcmp(t->config, cfg_json) ||
+		    (d->confirm_only && t->origin != ORIGIN_CONFIRM))
 			continue;
 		if (store_trial_samples(st, t->id, &smp, &n, err))
 			return -1;
@@ -160,6 +166,13 @@ static void data_release(struct data *d)
 	}
 	free(d->m);
 	free(d->best_config);
+	for (size_t i = 0; i < d->ng; i++) {
+		free(d->g[i].name);
+		strbuf_release(&d->g[i].dat);
+	}
+	free(d->g);
+	confirmation_release(&d->cf);
+	noise_release(&d->nz);
 }
 
 /* memlat.16KiB -> 16 (KiB); 0 when the name is not such a size. */
@@ -278,24 +291,38 @@ static void median_ci(const double *x, size_t n, double scale, uint64_t seed, do
 	v[2] /= scale;
 }
 
-/* Metrics measured on both sides, relative to the baseline's median. */
-static size_t bench_data(const struct data *d, struct strbuf *out)
+/*
+ * Metrics measured on both sides, relative to the baseline's median, one
+ * group per benchmark (the name before the first dot): a panel each.
+ * Returns the number of groups.
+ */
+static size_t bench_data(struct data *d)
 {
-	size_t n = 0;
-	strbuf_addstr(out, "# metric base base_lo base_hi best best_lo best_hi (ratios to the "
-			   "baseline's median)\n");
 	for (size_t i = 0; i < d->nm; i++) {
 		const struct metric_pair *p = &d->m[i];
 		double med = stats_median(p->base, p->nbase), b[3], w[3];
+		const char *dot = strchr(p->name, '.');
+		size_t glen = dot ? (size_t)(dot - p->name) : strlen(p->name), k;
 		if (!p->nbase || !p->nbest || !(med > 0))
 			continue;
+		for (k = 0; k < d->ng; k++)
+			if (strlen(d->g[k].name) == glen && !strncmp(d->g[k].name, p->name, glen))
+				break;
+		if (k == d->ng) {
+			d->g = xrealloc(d->g, (d->ng + 1) * sizeof(*d->g));
+			d->g[k].name = xstrndup(p->name, glen);
+			strbuf_init(&d->g[k].dat);
+			strbuf_addstr(&d->g[k].dat, "# metric base base_lo base_hi best best_lo best_hi "
+					  "(ratios to the baseline's median)\n");
+			d->ng++;
+		}
 		median_ci(p->base, p->nbase, med, d->rv->seed, b);
 		median_ci(p->best, p->nbest, med, d->rv->seed, w);
-		gp_string(out, p->name);
-		strbuf_addf(out, " %.6g %.6g %.6g %.6g %.6g %.6g\n", b[0], b[1], b[2], w[0], w[1], w[2]);
-		n++;
+		gp_string(&d->g[k].dat, dot ? dot + 1 : p->name);
+		strbuf_addf(&d->g[k].dat, " %.6g %.6g %.6g %.6g %.6g %.6g\n", b[0], b[1], b[2], w[0],
+			    w[1], w[2]);
 	}
-	return n;
+	return d->ng;
 }
 
 static size_t memlat_data(const struct data *d, struct strbuf *out)
@@ -421,15 +448,27 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 			    name);
 	}
 
-	if (nbench) {
-		gp_plot_header(gp, format, "bench", 900, 460);
-		strbuf_addstr(gp, "set title 'Benchmarks: best against the baseline (medians, 95% CI)'\n"
-				  "set ylabel 'ratio to the baseline median'\n"
-				  "set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
-				  "set style fill solid 0.6 border -1\nset xtics rotate by -35 noenhanced\n"
-				  "set key top right\nset yrange [0:*]\n"
-				  "plot 'bench.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \\\n"
-				  "     '' using 5:6:7 lc rgb '#228833' title 'best'\n");
+	if (nbench) {	/* a small panel per benchmark, three to a row */
+		size_t cols = nbench < 3 ? nbench : 3, rows = (nbench + 2) / 3;
+		gp_plot_header(gp, format, "bench", 960, 60 + 300 * (int)rows);
+		strbuf_addf(gp, "set multiplot layout %zu,%zu title 'Benchmarks: best against the "
+				"baseline (medians, 95%% CI; %s)'\n"
+				"set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
+				"set style fill solid 0.6 border -1\nset boxwidth 0.9\n"
+				"set xtics rotate by -30 noenhanced font ',9'\nset yrange [0:*]\n"
+				"set ylabel 'ratio to the baseline' font ',9'\nset key top right font ',9'\n",
+			    rows, cols, d->confirm_only ? "measured in the confirmation"
+							: "every measurement of the two");
+		for (size_t k = 0; k < nbench; k++) {
+			strbuf_addstr(gp, "set title ");
+			gp_string(gp, d->g[k].name);
+			strbuf_addf(gp, " noenhanced\n%s"
+					"plot 'bench-%zu.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' "
+					"title 'baseline', \\\n"
+					"     '' using 5:6:7 lc rgb '#228833' title 'best'\n",
+				    k == 1 ? "unset key\n" : "", k);
+		}
+		strbuf_addstr(gp, "unset multiplot\n");
 	}
 	if (nmemlat) {
 		gp_plot_header(gp, format, "memlat", 720, 420);
@@ -627,8 +666,8 @@ static void failures(const struct runview *rv, struct strbuf *md, struct strbuf 
 static const char *const captions[][2] = {
 	{ "convergence", "Score of each trial (dots) and of the incumbent racing kept (line); "
 			 "failed trials marked at the bottom." },
-	{ "bench", "Every metric of the best configuration against the baseline, as ratios "
-		   "of the baseline's median, with 95% bootstrap CIs." },
+	{ "bench", "Every metric of the best configuration against the baseline, one panel "
+		   "per benchmark, as ratios of the baseline's median, with 95% bootstrap CIs." },
 	{ "memlat", "Memory latency against working set: the cache levels, baseline and best." },
 	{ "tlb", "One access per page: what huge pages changed." },
 	{ "timeline", "Each trial: boot (VM start to the agent's first line) and benchmarks; "
@@ -655,6 +694,50 @@ static int embed(struct strbuf *html, const char *dir, const char *name, const c
 	strbuf_release(&path);
 	strbuf_release(&img);
 	return 0;
+}
+
+/* The headline: the confirmation's verdict, the noise floor, each metric as confirmed. */
+static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html)
+{
+	struct strbuf line = STRBUF_INIT, noise = STRBUF_INIT;
+	confirmation_format(&d->cf, &line);
+	noise_format(&d->nz, 3, &noise);
+	strbuf_addf(md, "\n## Verdict\n\n**%s**\n\nnoise floor: %s\n", line.buf, noise.buf);
+	strbuf_addstr(html, "<h2>Verdict</h2>\n<p id=\"verdict\"><b>");
+	html_escape(html, line.buf);
+	strbuf_addstr(html, "</b></p>\n<p id=\"noise\">noise floor: ");
+	html_escape(html, noise.buf);
+	strbuf_addstr(html, "</p>\n");
+	if (d->cf.outcome == CONFIRMED_JUDGED && d->cf.nm) {
+		strbuf_addf(md, "\nPer metric, the confirmation's measurements (best over baseline, "
+			    "%.0f%% CI):\n\n| metric | change | CI | p | |\n|---|---|---|---|---|\n",
+			    100 * d->cf.c.level);
+		strbuf_addstr(html, "<table><tr><th>metric</th><th>change</th><th>CI</th><th>p</th>"
+				    "<th></th></tr>\n");
+		for (size_t i = 0; i < d->cf.nm; i++) {
+			const struct confirm_metric *m = &d->cf.m[i];
+			const struct comparison *c = &m->c;
+			if (!isfinite(c->lo) || m->better == BETTER_UNKNOWN)
+				continue;
+			int sig = c->lo > 1 || c->hi < 1;
+			const char *v = !sig ? "no difference beyond the noise"
+					: (c->ratio > 1) == (m->better == BETTER_HIGHER) ? "better" : "worse";
+			struct strbuf row = STRBUF_INIT;
+			strbuf_addf(&row, "%+.1f%%\t[%+.1f%%, %+.1f%%]\t%.3f", 100 * (c->ratio - 1),
+				    100 * (c->lo - 1), 100 * (c->hi - 1), c->p);
+			char *ci = strchr(row.buf, '\t'), *p = strchr(ci + 1, '\t');
+			*ci = *p = '\0';
+			strbuf_addf(md, "| %s | %s | %s | %s | %s |\n", m->metric, row.buf, ci + 1, p + 1, v);
+			strbuf_addf(html, "<tr%s><td>", sig ? " class=\"changed\"" : "");
+			html_escape(html, m->metric);
+			strbuf_addf(html, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+				    row.buf, ci + 1, p + 1, v);
+			strbuf_release(&row);
+		}
+		strbuf_addstr(html, "</table>\n");
+	}
+	strbuf_release(&line);
+	strbuf_release(&noise);
 }
 
 static int pages(const struct data *d, const struct report_opts *o, const char **images,
@@ -691,6 +774,7 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 	versions(&md, &html, gnuplot);
 	strbuf_addstr(&html, "</ul>\n");
 
+	verdict(d, &md, &html);
 	if (d->have_best) {
 		double lo, hi, med = stats_median(d->best.scores, d->best.nscores);
 		struct strbuf line = STRBUF_INIT;
@@ -702,8 +786,12 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 				    100 * (lo - 1), 100 * (hi - 1), d->best.nscores);
 		else
 			strbuf_addf(&line, ", %zu repeat: no confidence interval", d->best.nscores);
-		strbuf_addf(&md, "\n## Best configuration\n\n%s\n\n", line.buf);
-		strbuf_addstr(&html, "<h2>Best configuration</h2>\n<p id=\"best\">");
+		strbuf_addf(&md, "\n## Best configuration\n\nThe search's own estimate (chosen and "
+			    "judged on the same measurements, so biased upward; the verdict above is "
+			    "not):\n\n%s\n\n", line.buf);
+		strbuf_addstr(&html, "<h2>Best configuration</h2>\n<p>The search's own estimate "
+				     "(chosen and judged on the same measurements, so biased upward; "
+				     "the verdict above is not):</p>\n<p id=\"best\">");
 		html_escape(&html, line.buf);
 		strbuf_addstr(&html, "</p>\n");
 		config_rows(rv, d->best_config, &html, &md);
@@ -744,11 +832,22 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 
 /* ---- the whole ------------------------------------------------------------ */
 
+static int bench_files(const struct data *d, const char *dir, char *err)
+{
+	for (size_t k = 0; k < d->ng; k++) {
+		char name[32];
+		snprintf(name, sizeof(name), "bench-%zu.dat", k);
+		if (write_file(dir, name, &d->g[k].dat, err))
+			return -1;
+	}
+	return 0;
+}
+
 int report_write(struct store *st, const struct runview *rv, const struct report_opts *o,
 		 struct report_result *res, char *err)
 {
 	struct data d = { .rv = rv };
-	struct strbuf conv = STRBUF_INIT, failed = STRBUF_INIT, bench = STRBUF_INIT,
+	struct strbuf conv = STRBUF_INIT, failed = STRBUF_INIT,
 		      memlat = STRBUF_INIT, tlb = STRBUF_INIT, timeline = STRBUF_INIT,
 		      gp = STRBUF_INIT, prog = STRBUF_INIT;
 	const char **images = xcalloc(rv->job.space.n + 8, sizeof(char *));
@@ -763,9 +862,10 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 		goto out;
 	}
 	int rc = runview_incumbent(rv, &d.best, &d.runner, err);
-	if (rc < 0)
+	if (rc < 0 || runview_noise(rv, st, &d.nz, err) || runview_confirmation(rv, st, &d.cf, err))
 		goto out;
 	d.have_best = rc;
+	d.confirm_only = d.cf.na && d.cf.nb;	/* then the plots show what was confirmed */
 	if (rv->have_base) {
 		union pval *dv = config_defaults(&rv->job.space);
 		char *def = config_to_json(&rv->job.space, dv);
@@ -776,19 +876,19 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 			goto out;
 	}
 	if (d.have_best) {
-		d.best_config = xstrdup(d.best.first->config);
+		d.best_config = xstrdup(d.confirm_only ? d.cf.best->config : d.best.first->config);
 		if (collect(st, &d, d.best_config, 1, err))
 			goto out;
 	}
 
 	size_t nconv = convergence_data(&d, &conv, &failed);
-	size_t nbench = bench_data(&d, &bench), nmemlat = memlat_data(&d, &memlat);
+	size_t nbench = bench_data(&d), nmemlat = memlat_data(&d, &memlat);
 	size_t ntlb = tlb_data(&d, &tlb);
 	if (timeline_data(st, rv, &timeline, err))
 		goto out;
 	if (write_file(o->out, "convergence.dat", &conv, err) ||
 	    write_file(o->out, "failed.dat", &failed, err) ||
-	    write_file(o->out, "bench.dat", &bench, err) ||
+	    bench_files(&d, o->out, err) ||
 	    write_file(o->out, "memlat.dat", &memlat, err) ||
 	    write_file(o->out, "tlb.dat", &tlb, err) ||
 	    write_file(o->out, "timeline.dat", &timeline, err))
@@ -840,7 +940,6 @@ out:
 	free(images);
 	strbuf_release(&conv);
 	strbuf_release(&failed);
-	strbuf_release(&bench);
 	strbuf_release(&memlat);
 	strbuf_release(&tlb);
 	strbuf_release(&timeline);

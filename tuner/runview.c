@@ -559,6 +559,18 @@ void confirmation_format(const struct confirmation *cf, struct strbuf *out)
 		    "Mann-Whitney p %.3f", c->nb, c->na, c->p);
 }
 
+const char *confirmation_word(const struct confirmation *cf)
+{
+	switch (cf->outcome) {
+	case CONFIRMED_NOT_ASKED: return "off";
+	case CONFIRMED_NOTHING: return "nothing";
+	case CONFIRMED_PENDING: return "pending";
+	case CONFIRMED_JUDGED: break;
+	}
+	return cf->state == CONFIRM_YES ? "confirmed" : cf->state == CONFIRM_NO ? "not confirmed"
+	       : cf->state == CONFIRM_WORSE ? "worse" : "failed";
+}
+
 void confirmation_release(struct confirmation *cf)
 {
 	for (size_t i = 0; i < cf->nm; i++)

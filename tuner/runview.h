@@ -139,6 +139,8 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 			 char *err);
 /* One line: "confirmed: +X% [lo, hi] ..." or "not confirmed: ..." (no newline). */
 void confirmation_format(const struct confirmation *cf, struct strbuf *out);
+/* One word for scripts: confirmed, not confirmed, worse, failed, pending, nothing, off. */
+const char *confirmation_word(const struct confirmation *cf);
 void confirmation_release(struct confirmation *cf);
 
 #endif

@@ -56,4 +56,14 @@ void format_score(double score, struct strbuf *out);
 int parse_report_args(const struct cmd *c, int argc, char **argv, const char **db,
 		      int64_t *run, const char **format);
 
+struct search;
+struct job;
+/*
+ * Measures the configuration cfg_json of job n times now, in a new run of
+ * strategy "check" (s->run_id); SIGINT and SIGTERM stop it. 0 when done, 1
+ * when interrupted, -1 on a failure (cmd_check.c).
+ */
+int measure_now(struct search *s, struct store *st, struct job *job, uint64_t seed,
+		const char *cfg_json, int n, char *err);
+
 #endif

@@ -91,22 +91,32 @@ plot 'knob-3.dat' using 1:4:3:7:6:xtic(2) with candlesticks whiskerbars lc rgb '
      '' using 1:5:5:5:5 with candlesticks lw 2 lc rgb '#222222'
 
 reset
-set terminal svg size 900,460 dynamic font 'sans,11' background '#ffffff'
+set terminal svg size 960,360 dynamic font 'sans,11' background '#ffffff'
 set output 'bench.svg'
 set grid ytics lc rgb '#dddddd'
 set border 3
 set tics nomirror
 set key top left opaque
-set title 'Benchmarks: best against the baseline (medians, 95% CI)'
-set ylabel 'ratio to the baseline median'
+set multiplot layout 1,3 title 'Benchmarks: best against the baseline (medians, 95% CI; every measurement of the two)'
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.6 border -1
-set xtics rotate by -35 noenhanced
-set key top right
+set boxwidth 0.9
+set xtics rotate by -30 noenhanced font ',9'
 set yrange [0:*]
-plot 'bench.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
+set ylabel 'ratio to the baseline' font ',9'
+set key top right font ',9'
+set title "app" noenhanced
+plot 'bench-0.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
      '' using 5:6:7 lc rgb '#228833' title 'best'
+set title "memlat" noenhanced
+unset key
+plot 'bench-1.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
+     '' using 5:6:7 lc rgb '#228833' title 'best'
+set title "tlb" noenhanced
+plot 'bench-2.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
+     '' using 5:6:7 lc rgb '#228833' title 'best'
+unset multiplot
 
 reset
 set terminal svg size 720,420 dynamic font 'sans,11' background '#ffffff'

@@ -1,0 +1,181 @@
+#!/bin/bash
+# Results a user can trust (issue 14): the noise floor first, the
+# confirmation last, and a verdict from the confirmation's measurements
+# alone. The workload (tests/trust-work.sh) has a known effect and known
+# noise drawn from (seed, trial): every run here is reproducible.
+. "$(dirname "$0")/lib.sh"
+JOB=$ROOT/tests/jobs/trust.yaml
+
+# search EFFECT SIGMA SEED DB [ARGS...]
+search() {
+	local effect=$1 sigma=$2 seed=$3 db=$4
+	shift 4
+	TRUST_EFFECT=$effect TRUST_SIGMA=$sigma TRUST_SEED=$seed \
+		"$VMTUNE" search "$JOB" --db "$db" --seed "$seed" --trials 30 "$@"
+}
+verdict() { "$VMTUNE" best 1 --db "$1" --format json | jq -r .confirmation.verdict; }
+
+phases() {
+	exits_with 0 search 1.10 0.05 1 p.db || return 1
+	# the noise floor: three measurements of the defaults before anything else
+	[ "$(sql p.db "select group_concat(origin) from (select origin from trials order by id limit 4)")" = \
+		"baseline,baseline,baseline,strategy" ] || die "$(sql p.db "select id, origin from trials")"
+	grep -q "^vmtune: noise floor: score [0-9.]*% over 3 measurements of the defaults" "$T/err" ||
+		die "no noise floor said: $(cat "$T/err")"
+	# the confirmation: after the 30 search trials, A B A B ... between the defaults and the best
+	[ "$(sql p.db "select count(*) from trials where origin = 'confirm' and id <= 30")" -eq 0 ] || die "early"
+	local order
+	order=$(sql p.db "select case when config = (select config from trials where id = 1)
+		then 'A' else 'B' end from trials where origin = 'confirm' order by id" | tr -d '\n')
+	[[ "$order" =~ ^(AB){5,10}$ ]] || die "confirmation order $order"
+	grep -q "^confirmed: +[0-9.]*% \[+[0-9.]*%, +[0-9.]*%\] against the defaults" "$T/out" ||
+		die "no verdict in the summary: $(cat "$T/out")"
+	# the strategy and racing never saw it: the run counts 30 completed trials
+	[ "$(sql p.db "select count(*) from trials where origin != 'confirm'")" -eq 30 ] &&
+	"$VMTUNE" runs --db p.db | grep -qE "^1 .* 30/30 " || die "$("$VMTUNE" runs --db p.db)"
+}
+expect "noise floor first (3 baselines), confirmation last (A B A B), verdict in the summary" phases
+
+# Seeds are fixed, so these counts are exact; each fails if the rule breaks.
+aa_says_no_difference() {
+	local s v yes=0
+	for s in 1 2 3 4 5 6 7 8 9 10; do
+		search 1 0.05 "$s" "aa$s.db" --quiet >/dev/null 2>&1 || die "search $s failed"
+		v=$(verdict "aa$s.db")
+		[ "$v" = confirmed ] && yes=$((yes + 1))
+		case $v in confirmed|"not confirmed"|worse|nothing) ;; *) die "seed $s: verdict '$v'" ;; esac
+	done
+	[ "$yes" -eq 0 ] || die "$yes of 10 A/A searches confirmed an improvement"
+	# and the search's own interval claimed one in some of them: what the confirmation undoes
+	local claimed=0
+	for s in 1 2 3 4 5 6 7 8 9 10; do
+		"$VMTUNE" best 1 --db "aa$s.db" --format json | jq -e '.ci95[0] > 1' >/dev/null &&
+			claimed=$((claimed + 1))
+	done
+	[ "$claimed" -gt 0 ] || die "no winner's curse to undo: the test proves nothing"
+}
+expect "A/A (no parameter does anything): 10 of 10 searches say no difference" aa_says_no_difference
+
+ab_finds_it() {
+	local s yes=0 cover=0
+	for s in 11 12 13 14 15 16 17 18 19 20; do
+		search 1.10 0.05 "$s" "ab$s.db" --quiet >/dev/null 2>&1 || die "search $s failed"
+		"$VMTUNE" best 1 --db "ab$s.db" --format json > ab.json
+		[ "$(jq -r .confirmation.verdict ab.json)" = confirmed ] || continue
+		yes=$((yes + 1))
+		jq -e '.confirmation.lo <= 1.10 and 1.10 <= .confirmation.hi and .confirmation.config.a' \
+			ab.json >/dev/null && cover=$((cover + 1))
+	done
+	# a 97% interval misses now and then (scripts/eval-trust.sh: 97% of 100); one
+	# that is broken misses nearly always
+	[ "$yes" -ge 9 ] && [ "$cover" -ge 7 ] || die "confirmed $yes of 10, covering +10% $cover"
+}
+expect "A/B (a is 10% faster): 9+ of 10 confirmed, with a = true and +10% inside the interval" ab_finds_it
+
+best_and_report_lead_with_it() {
+	exits_with 0 "$VMTUNE" best 1 --db ab11.db || return 1
+	sed -n 2p "$T/out" | grep -q "^confirmed: +" || die "best: $(head -3 "$T/out")"
+	grep -q "^noise floor: score " "$T/out" &&
+	grep -qE "^  app.time +-[0-9.]+% \[.*\]  p [0-9.]+  better$" "$T/out" &&
+	grep -q "^search's estimate (chosen and judged on the same measurements" "$T/out" || die "$(cat "$T/out")"
+	exits_with 0 "$VMTUNE" report 1 --db ab11.db --out rep || return 1
+	grep -q "^## Verdict" rep/report.md && grep -q "^\*\*confirmed: +" rep/report.md &&
+	grep -q '<p id="verdict"><b>confirmed: +' rep/index.html || die "report: $(head -20 rep/report.md)"
+	[ "$(grep -n '^## ' rep/report.md | head -1 | cut -d: -f2-)" = "## Verdict" ] || die "not first"
+	"$VMTUNE" export 1 --db ab11.db --format json | jq -e '.run.confirmation.verdict == "confirmed"
+		and .run.noise_floor.n == 3' >/dev/null || die "export json"
+	"$VMTUNE" export 1 --db ab11.db --format csv | grep -c ",confirm," | grep -qE "^(10|20)$" || die "export csv"
+}
+expect "best, report and export lead with the verdict and the noise floor" best_and_report_lead_with_it
+
+apply_warns() {
+	exits_with 0 "$VMTUNE" apply 1 --db ab11.db --format sysctl &&
+	[ ! -s "$T/err" ] || die "a confirmed best got a warning: $(cat "$T/err")"
+	local aa
+	for aa in aa1 aa2 aa3; do [ "$(verdict "$aa.db")" = "not confirmed" ] && break; done
+	exits_with 0 "$VMTUNE" apply 1 --db "$aa.db" --format sysctl &&
+	grep -q "^vmtune: warning: run 1: not confirmed: no difference beyond the noise" "$T/err" || return 1
+	exits_with 1 "$VMTUNE" apply 1 --db "$aa.db" --format sysctl --require-confirmed &&
+	[ ! -s "$T/out" ] && grep -q "^vmtune: run 1: not confirmed" "$T/err"
+}
+expect "apply: an unconfirmed best gets a warning; --require-confirmed exits 1 and prints nothing" apply_warns
+
+confirm_off() {
+	exits_with 0 search 1.10 0.05 1 off.db --no-confirm &&
+	[ "$(sql off.db "select count(*) from trials where origin = 'confirm'")" -eq 0 ] &&
+	[ "$(verdict off.db)" = off ] && grep -q "^not confirmed: the run measured no confirmation" "$T/out" ||
+		return 1
+	sed -e 's/^budget:.*/&\nconfirm: off/' -e "s|\.\./trust-work.sh|$ROOT/tests/trust-work.sh|" \
+		"$JOB" > off.yaml
+	TRUST_EFFECT=1.10 exits_with 0 "$VMTUNE" search off.yaml --db off2.db --trials 10 &&
+	[ "$(sql off2.db "select count(*) from trials where origin = 'confirm'")" -eq 0 ] &&
+	exits_with 2 "$VMTUNE" search --resume 1 --db off.db --no-confirm
+}
+expect "--no-confirm and confirm: off end without one, and say so; --resume keeps the run's" confirm_off
+
+nothing_to_confirm() {	# a makes it slower, nothing else does anything, no noise
+	exits_with 0 search 0.5 0 1 none.db &&
+	[ "$(sql none.db "select count(*) from trials where origin = 'confirm'")" -eq 0 ] &&
+	[ "$(verdict none.db)" = nothing ] &&
+	grep -q "^nothing to confirm: no configuration beat the defaults" "$T/out"
+}
+expect "when the defaults stay the best there is nothing to confirm, and it says so" nothing_to_confirm
+
+two_looks() {	# sigma 0.05 and a 4% effect: five of each cannot tell, the second look measures ten
+	exits_with 0 env TRUST_EFFECT=1.04 TRUST_SIGMA=0.05 TRUST_SEED=5 "$VMTUNE" search "$JOB" \
+		--db two.db --seed 5 --trials 30 || return 1
+	local na nb
+	na=$(sql two.db "select count(*) from trials where origin = 'confirm' and config = (select config from trials where id = 1)")
+	nb=$(sql two.db "select count(*) from trials where origin = 'confirm'")
+	[ "$na" -eq 10 ] && [ "$nb" -eq 20 ] &&
+	grep -q "^vmtune: confirmation: 5 + 5 measurements cannot tell yet" "$T/err" || die "$na, $nb: $(tail -5 "$T/err")"
+}
+expect "a first look that cannot tell but leans to the best measures up to max" two_looks
+
+killed_in_confirmation() {
+	local pid n
+	TRUST_EFFECT=1.10 TRUST_SEED=3 TRUST_DELAY=0.2 "$VMTUNE" search "$JOB" --db k.db --seed 3 \
+		--trials 20 >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 600); do
+		n=$(sql k.db "select count(*) from trials where origin = 'confirm' and status = 'done'" 2>/dev/null)
+		[ "${n:-0}" -ge 3 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	[ "${n:-0}" -ge 3 ] || die "never reached the confirmation"
+	TRUST_EFFECT=1.10 TRUST_SEED=3 exits_with 0 "$VMTUNE" search --resume 1 --db k.db || return 1
+	# the search was not run again; the confirmation finished; nothing left over
+	[ "$(sql k.db "select count(*) from trials where origin != 'confirm' and status in ('done','failed')
+		and coalesce(reason, '') != 'interrupted'")" -eq 20 ] || die "search trials changed"
+	[ "$(sql k.db "select count(*) from trials where status in ('proposed', 'running')")" -eq 0 ] || die "left over"
+	[ "$(sql k.db "select count(*) from trials where origin = 'confirm' and status = 'done'")" -ge 10 ] &&
+	[ "$(verdict k.db)" = confirmed ] || die "verdict $(verdict k.db)"
+	# resuming again measures nothing more
+	local before
+	before=$(sql k.db "select count(*) from trials")
+	exits_with 0 "$VMTUNE" search --resume 1 --db k.db &&
+	[ "$(sql k.db "select count(*) from trials")" -eq "$before" ]
+}
+expect "kill -9 in the confirmation, then --resume: it finishes it, the search is not re-run" killed_in_confirmation
+
+# The gate that can fail
+gate_refuses_one() {
+	GATE=$ROOT/tests/jobs/gate.yaml
+	sed 's/^repeats: 5/repeats: 1/' "$GATE" > one.yaml
+	sed -i "s|\.\./gate-work.sh|$ROOT/tests/gate-work.sh|" one.yaml
+	exits_with 0 "$VMTUNE" search one.yaml --db g1.db --quiet &&
+	exits_with 0 "$VMTUNE" baseline save one 1 --db g1.db || return 1
+	exits_with 2 "$VMTUNE" check --baseline one --db g1.db --quiet &&
+	grep -q "^vmtune: baseline one has 1 measurement of a metric: too few to tell a regression from noise" "$T/err" &&
+	[ "$(sql g1.db "select count(*) from runs")" -eq 1 ] || die "$(cat "$T/err")"
+	# --measure makes one that can fail, and check then says what it detects
+	exits_with 0 "$VMTUNE" baseline save five 1 --measure 5 --db g1.db &&
+	grep -q "measured 5 times now in run 2" "$T/out" || return 1
+	exits_with 0 "$VMTUNE" check --baseline five --db g1.db --quiet &&
+	grep -qE "^app.time .* [0-9.]+%  ok$" "$T/out" && grep -q " detects " "$T/out" || die "$(cat "$T/out")"
+	GATE_FACTOR=1.3 exits_with 1 "$VMTUNE" check --baseline five --db g1.db --quiet &&
+	grep -q "REGRESSION" "$T/out"
+}
+expect "check refuses a one-measurement baseline (2); baseline save --measure 5 makes a gate that fails on +30%" gate_refuses_one
+finish
