@@ -22,6 +22,12 @@ struct objective_term {
 struct objective {
 	struct objective_term *t;
 	size_t n;
+	/*
+	 * A metric whose coefficient of variation over the noise floor exceeds
+	 * this (a fraction) is left out of the score (weight 0) once the floor
+	 * is in; 0 keeps every metric (tuner/runview.h: objective_for_noise).
+	 */
+	double max_cov;
 };
 
 struct sample {

@@ -155,7 +155,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE trials_v7 RENAME TO trials;"
 	"CREATE INDEX trials_run ON trials(run_id, id);"
 	"ALTER TABLE runs ADD COLUMN confirm_repeats INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE runs ADD COLUMN confirm_max INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE runs ADD COLUMN confirm_max INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN max_cov REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN noise_floor INTEGER NOT NULL DEFAULT 1;",
 };
 
 static const char *const status_names[] = {
@@ -383,8 +385,8 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	if (prepare(st, &s,
 		    "INSERT INTO runs (name, job_path, job_dir, job_text, strategy, seed,"
 		    " budget_trials, budget_seconds, status, accel, host, created_at, updated_at,"
-		    " confirm_repeats, confirm_max)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)", err))
+		    " confirm_repeats, confirm_max, max_cov, noise_floor)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)", err))
 		return -1;
 	bind_text(s, 1, ri->name);
 	bind_text(s, 2, ri->job_path);
@@ -400,6 +402,8 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	sqlite3_bind_double(s, 12, t);
 	sqlite3_bind_int(s, 13, ri->confirm_repeats);
 	sqlite3_bind_int(s, 14, ri->confirm_max);
+	sqlite3_bind_double(s, 15, ri->max_cov);
+	sqlite3_bind_int64(s, 16, ri->noise_floor > 0 ? ri->noise_floor : 1);
 	if (exec_done(st, s, err, "cannot create run"))
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -414,7 +418,8 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
 	"    AND (t.reason IS NULL OR t.reason != 'interrupted') AND t.origin != 'confirm')," \
-	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max"
+	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max," \
+	" r.max_cov, r.noise_floor"
 
 static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 {
@@ -441,6 +446,8 @@ static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 	ri->n_trials = sqlite3_column_int64(s, 20);
 	ri->confirm_repeats = sqlite3_column_int(s, 21);
 	ri->confirm_max = sqlite3_column_int(s, 22);
+	ri->max_cov = sqlite3_column_double(s, 23);
+	ri->noise_floor = sqlite3_column_int64(s, 24);
 }
 
 int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err)

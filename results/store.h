@@ -61,6 +61,8 @@ struct run_info {
 	const char *owner_host;	/* where that process runs */
 	int confirm_repeats;	/* confirmation: measurements of each side; 0: none */
 	int confirm_max;	/* of each side when the first look cannot tell */
+	double max_cov;		/* the objective's, as the run applies it; 0: none */
+	int64_t noise_floor;	/* baseline results before any is taken in (older runs: 1) */
 	/* counts (n_completed: of the search, confirmation left out), filled by store_run_get() and store_runs_foreach() */
 	int64_t n_done, n_failed, n_completed, n_trials;
 };

@@ -5,12 +5,22 @@
 # true (else 100), times exp(N(0, TRUST_SIGMA)) drawn from (TRUST_SEED,
 # trial, repeat). Parameters b, c and d change nothing. TRUST_EFFECT 1 (the
 # default) is an A/A test: no configuration is better than another.
-# TRUST_DELAY (seconds) slows each run, for interruption tests.
+# TRUST_NOISY (a sigma) adds app.noise: 100 times exp(N(0, TRUST_NOISY)),
+# which nothing changes. TRUST_DELAY (seconds) slows each run, for
+# interruption tests.
 [ -z "${TRUST_DELAY:-}" ] || sleep "$TRUST_DELAY"
 exec awk -v f="${TRUST_EFFECT:-1}" -v seed="${TRUST_SEED:-1}" -v sigma="${TRUST_SIGMA:-0.05}" \
-	-v a="${VMTUNE_P_A:-false}" -v t="$VMTUNE_TRIAL" -v r="$VMTUNE_REPEAT" 'BEGIN {
-	srand(seed * 1000003 + t * 101 + r)
+	-v noisy="${TRUST_NOISY:-0}" -v a="${VMTUNE_P_A:-false}" -v t="$VMTUNE_TRIAL" \
+	-v r="$VMTUNE_REPEAT" '
+function gauss(  u1, u2) {
 	u1 = rand(); u2 = rand(); if (u1 < 1e-12) u1 = 1e-12
-	v = 100 / (a == "true" ? f : 1) * exp(sigma * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2))
+	return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2)
+}
+BEGIN {
+	srand(seed * 1000003 + t * 101 + r)
+	v = 100 / (a == "true" ? f : 1) * exp(sigma * gauss())
 	printf "{\"metric\":\"app.time\",\"value\":%.6f,\"unit\":\"s\",\"better\":\"lower\"}\n", v
+	if (noisy > 0)
+		printf "{\"metric\":\"app.noise\",\"value\":%.6f,\"unit\":\"s\",\"better\":\"lower\"}\n",
+			100 * exp(noisy * gauss())
 }'

@@ -222,6 +222,8 @@ static int best_main(int argc, char **argv)
 	strbuf_reset(&line);
 	noise_format(&nz, 3, &line);
 	printf("noise floor: %s\n", line.buf);
+	if (rv.dropped)
+		printf("%s\n", rv.dropped);
 	strbuf_release(&line);
 	print_confirmed_metrics(&cf);
 	printf("search's estimate (chosen and judged on the same measurements: biased upward)\n");

@@ -106,6 +106,8 @@ static void on_progress(void *ud, const struct progress *p)
 static void on_notice(void *ud, const char *msg)
 {
 	struct progress_out *po = ud;
+	if (po->quiet)
+		return;
 	fprintf(stderr, "%svmtune: %s\n", po->tty ? "\r\033[K" : "", msg);
 }
 
@@ -141,6 +143,8 @@ static int print_verdict(struct store *st, int64_t run, char *err)
 	if (!rc) {
 		noise_format(&nz, 3, &sb);
 		printf("noise floor: %s\n", sb.buf);
+		if (rv.dropped)
+			printf("%s\n", rv.dropped);
 		strbuf_reset(&sb);
 		confirmation_format(&cf, &sb);
 		printf("%s\n", sb.buf);
@@ -267,6 +271,8 @@ static int search_main(int argc, char **argv)
 		s.seed = ri.seed;
 		s.confirm_repeats = ri.confirm_repeats;
 		s.confirm_max = ri.confirm_max;
+		s.max_cov = ri.max_cov;
+		s.noise_floor = ri.noise_floor;
 		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err)) {
 			store_close(st);
 			return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)resume, err);
@@ -290,6 +296,8 @@ static int search_main(int argc, char **argv)
 		s.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
 		s.confirm_repeats = no_confirm ? 0 : job.confirm_repeats;
 		s.confirm_max = no_confirm ? 0 : job.confirm_max;
+		s.max_cov = job.obj.max_cov;
+		s.noise_floor = job.noise_floor;
 		created = access(db, F_OK) != 0;
 		if (store_open(&st, db, STORE_CREATE, err)) {
 			job_release(&job);

@@ -331,7 +331,7 @@ static int parse_param(struct ctx *c, const char *key, yaml_node_t *k, yaml_node
 
 /* ---- objective -------------------------------------------------------- */
 
-static const char *const objective_keys[] = { "metric", "goal", "metrics", NULL };
+static const char *const objective_keys[] = { "metric", "goal", "metrics", "max_cov", NULL };
 static const char *const term_keys[] = { "metric", "better", "weight", NULL };
 
 static int add_term(struct ctx *c, yaml_node_t *at, const char *metric, enum better b, double w)
@@ -375,9 +375,34 @@ static int parse_term(struct ctx *c, yaml_node_t *n)
 	return add_term(c, m, metric, b, w);
 }
 
+/* max_cov: "25%", 0.25 or off */
+static int parse_max_cov(struct ctx *c, yaml_node_t *n)
+{
+	const char *v;
+	char *end;
+	if (want_scalar(c, n, "a percentage such as 25% or off", &v))
+		return -1;
+	if (!strcmp(v, "off")) {
+		c->job->obj.max_cov = 0;
+		return 0;
+	}
+	double x = strtod(v, &end);
+	if (end != v && *end == '%' && !end[1])
+		x /= 100;
+	else if (end == v || *end)
+		return fail(c, n, "expected a percentage such as 25%% or off, got '%s'", v);
+	if (!(x > 0 && x <= 10))
+		return fail(c, n, "expected a percentage above 0 and at most 1000%%, got '%s'", v);
+	c->job->obj.max_cov = x;
+	return 0;
+}
+
 static int parse_objective(struct ctx *c, yaml_node_t *n)
 {
 	if (walk_mapping(c, n, "the objective", objective_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *mc = lookup(c, n, "max_cov");
+	if (mc && parse_max_cov(c, mc))
 		return -1;
 	yaml_node_t *m = lookup(c, n, "metric"), *g = lookup(c, n, "goal");
 	yaml_node_t *ms = lookup(c, n, "metrics");
@@ -690,6 +715,7 @@ static void job_defaults(struct job *job)
 	job->confirm_repeats = JOB_DEFAULT_CONFIRM;
 	job->confirm_max = 2 * JOB_DEFAULT_CONFIRM;
 	job->noise_floor = JOB_DEFAULT_NOISE_FLOOR;
+	job->obj.max_cov = JOB_DEFAULT_MAX_COV;
 	job->strategy = xstrdup("tpe");
 }
 

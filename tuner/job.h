@@ -18,6 +18,10 @@
  *     window: {type: int, min: 1, max: 8, default: 4, when: {tool: [xz]}}
  *                                  # exists only while tool is xz
  *   objective:                     # required: one of the two forms
+ *                                  # (either takes max_cov: 25%, the default: a
+ *                                  # metric noisier than that over the noise floor
+ *                                  # is left out of the score, and that is said;
+ *                                  # off keeps every metric)
  *     metric: x264.time
  *     goal: minimize
  *   # objective:
@@ -80,6 +84,7 @@ struct job {
 #define JOB_DEFAULT_TIMEOUT 600.0
 #define JOB_DEFAULT_CONFIRM 5
 #define JOB_DEFAULT_NOISE_FLOOR 3
+#define JOB_DEFAULT_MAX_COV 0.25	/* objective metrics noisier over the floor are left out */
 
 /* Reads and validates path; -1 with "path:line:col: message" in err. */
 int job_load_file(struct job *job, const char *path, char *err);

@@ -708,6 +708,12 @@ static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html
 	strbuf_addstr(html, "</b></p>\n<p id=\"noise\">noise floor: ");
 	html_escape(html, noise.buf);
 	strbuf_addstr(html, "</p>\n");
+	if (d->rv->dropped) {
+		strbuf_addf(md, "\n%s\n", d->rv->dropped);
+		strbuf_addstr(html, "<p id=\"dropped\">");
+		html_escape(html, d->rv->dropped);
+		strbuf_addstr(html, "</p>\n");
+	}
 	if (d->cf.outcome == CONFIRMED_JUDGED && d->cf.nm) {
 		strbuf_addf(md, "\nPer metric, the confirmation's measurements (best over baseline, "
 			    "%.0f%% CI):\n\n| metric | change | CI | p | |\n|---|---|---|---|---|\n",

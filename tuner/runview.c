@@ -41,6 +41,27 @@ static int is_baseline(const struct runview *rv, const struct tview *t)
 	return 0;
 }
 
+/* The run whose trials qsort() is ordering (by_observed, by_ended). */
+static const struct runview *order_rv;
+
+static int by_ended(const void *a, const void *b)
+{
+	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
+	return (x->ended_at > y->ended_at) - (x->ended_at < y->ended_at);
+}
+
+/* Sample sd (NaN with fewer than two), and the mean. */
+static double sd(const double *x, size_t n, double *mean)
+{
+	double m = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		m += x[i] / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (x[i] - m) * (x[i] - m);
+	*mean = m;
+	return n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
+}
+
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 {
 	struct run_info ri;
@@ -63,6 +84,8 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 	rv->elapsed = ri.elapsed;
 	rv->created_at = ri.created_at;
 	rv->confirm_repeats = ri.confirm_repeats;
+	rv->max_cov = ri.max_cov;
+	rv->noise_floor = ri.noise_floor;
 	rv->confirm_max = ri.confirm_max;
 	if (job_load_text(&rv->job, ri.job_text, ri.job_path, ri.job_dir, err))
 		return -1;
@@ -91,15 +114,96 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 		rv->have_base = score_baseline(&rv->job.obj, smp, n, rv->base, NULL) == 0;
 		store_samples_free(smp, n);
 	}
-	free(obs);
-	for (size_t i = 0; rv->have_base && i < rv->n; i++) {
+	/*
+	 * The noise floor: the run's first noise_floor baseline results, in the
+	 * order they ended. When they are all in, the live search took nothing
+	 * in before and scored everything after with objective_for_noise()'s
+	 * objective (trial.c): so are all scores here.
+	 */
+	int64_t floor = rv->noise_floor;
+	size_t nb = 0, nids = 0, *b = xcalloc(rv->n + 1, sizeof(*b));
+	int64_t *ids = xcalloc(rv->n + 1, sizeof(*ids));
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (is_baseline(rv, t) && t->origin != ORIGIN_CONFIRM && t->status != TS_PROPOSED &&
+		    t->status != TS_RUNNING && !reason_interrupted(t->reason))
+			b[nb++] = i;
+	}
+	order_rv = rv;
+	qsort(b, nb, sizeof(*b), by_ended);
+	for (size_t k = 0; k < nb && (int64_t)k < floor; k++)
+		if (rv->t[b[k]].status == TS_DONE)
+			ids[nids++] = rv->t[b[k]].id;
+	int rc = 0;
+	struct strbuf said = STRBUF_INIT;
+	if ((int64_t)nb >= floor)
+		rc = objective_for_noise(st, &rv->job.obj, rv->max_cov, ids, nids, &rv->obj, &said, err);
+	if (said.len)
+		rv->dropped = strbuf_detach(&said);
+	strbuf_release(&said);
+	for (size_t i = 0; !rc && rv->have_base && i < rv->n; i++) {
 		struct tview *t = &rv->t[i];
 		if (t->status != TS_DONE)
 			continue;
-		if (trial_score(st, &rv->job.obj, rv->base, t->id, &t->score, &t->rep_scores,
-				&t->nrep, NULL))
+		if (trial_score(st, rv->obj.n ? &rv->obj : &rv->job.obj, rv->base, t->id, &t->score,
+				&t->rep_scores, &t->nrep, NULL))
 			t->score = NAN;
 	}
+	free(b);
+	free(ids);
+	free(obs);
+	return rc;
+}
+
+int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
+			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
+			char *err)
+{
+	double *v = xcalloc(n + 1, sizeof(double));
+	size_t dropped = 0;
+	struct strbuf list = STRBUF_INIT;
+	out->n = o->n;
+	out->max_cov = max_cov;
+	out->t = xcalloc(o->n + 1, sizeof(*out->t));
+	for (size_t i = 0; i < o->n; i++) {
+		out->t[i] = o->t[i];
+		out->t[i].metric = xstrdup(o->t[i].metric);
+	}
+	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
+		size_t nv = 0;
+		double mean, s;
+		for (size_t k = 0; k < n; k++) {
+			struct sample *smp;
+			size_t ns;
+			if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+				free(v);
+				strbuf_release(&list);
+				return -1;
+			}
+			double x = sample_median(smp, ns, o->t[i].metric, -1);
+			if (!isnan(x))
+				v[nv++] = x;
+			store_samples_free(smp, ns);
+		}
+		s = sd(v, nv, &mean);
+		if (nv >= 3 && mean > 0 && s / mean > max_cov) {
+			strbuf_addf(&list, "%s%s (%.0f%%)", dropped ? ", " : "", o->t[i].metric,
+				    100 * s / mean);
+			out->t[i].weight = 0;
+			dropped++;
+		}
+	}
+	free(v);
+	if (dropped == o->n) {	/* never every metric: a score of nothing means nothing */
+		for (size_t i = 0; i < o->n; i++)
+			out->t[i].weight = o->t[i].weight;
+		strbuf_addf(said, "every objective metric varies by more than %.0f%% over the noise "
+			    "floor: all are kept, and the verdict will be wide", 100 * max_cov);
+	} else if (dropped) {
+		strbuf_addf(said, "left out of the score, noisier than max_cov %.0f%% over the noise "
+			    "floor (still measured and reported): %s", 100 * max_cov, list.buf);
+	}
+	strbuf_release(&list);
 	return 0;
 }
 
@@ -111,6 +215,8 @@ void runview_release(struct runview *rv)
 	free(rv->strategy);
 	free(rv->host);
 	free(rv->job_path);
+	free(rv->dropped);
+	objective_release(&rv->obj);
 	if (rv->job.path)
 		job_release(&rv->job);
 	for (size_t i = 0; i < rv->n; i++) {
@@ -144,7 +250,6 @@ static void gather(const struct runview *rv, const union pval *cfg, union pval *
 	}
 }
 
-static const struct runview *order_rv;
 static int by_observed(const void *a, const void *b)
 {
 	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
@@ -378,17 +483,6 @@ static int by_cov(const void *x, const void *y)
 {
 	double a = ((const struct noise_metric *)x)->cov, b = ((const struct noise_metric *)y)->cov;
 	return (b > a) - (b < a);
-}
-
-static double sd(const double *x, size_t n, double *mean)
-{
-	double m = 0, ss = 0;
-	for (size_t i = 0; i < n; i++)
-		m += x[i] / (double)n;
-	for (size_t i = 0; i < n; i++)
-		ss += (x[i] - m) * (x[i] - m);
-	*mean = m;
-	return n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
 }
 
 int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err)

@@ -24,6 +24,10 @@ struct tview {
 
 struct runview {
 	int64_t id;
+	double max_cov;		/* the run's (0: every objective metric scored) */
+	int64_t noise_floor;	/* the run's: baseline results before any is taken in */
+	struct objective obj;	/* what scores after the noise floor: job.obj less the noisy */
+	char *dropped;		/* the line that says which were left out; NULL: none */
 	char *name, *accel, *status, *strategy, *host, *job_path;
 	uint64_t seed;
 	int64_t budget_trials, n_completed, n_done, n_failed;
@@ -36,6 +40,18 @@ struct runview {
 	struct tview *t;
 	size_t n;
 };
+
+/*
+ * The objective once a run's noise floor is in: o, with weight 0 for each
+ * metric whose coefficient of variation over the floor's done trials (ids)
+ * exceeds max_cov; all kept when every one is (or with fewer than three
+ * trials). *said: one line naming what was left out (nothing when none).
+ * Live searches, their resume and runview_load() switch to it at the same
+ * point: after the last of the floor's results was taken in.
+ */
+int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
+			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
+			char *err);
 
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
 void runview_release(struct runview *rv);

@@ -224,10 +224,10 @@ static void *work(void *arg)
 
 /* ---- one trial -------------------------------------------------------- */
 
-/* Measurements of the baseline before anything else: the job's, within the budget. */
+/* Baseline results that open the search: the run's (the job's, within the budget). */
 static int64_t noise_floor(const struct search *s)
 {
-	int64_t floor = s->job->noise_floor;
+	int64_t floor = s->noise_floor > 0 ? s->noise_floor : s->job->noise_floor;
 	return s->budget_trials && floor > s->budget_trials ? s->budget_trials : floor;
 }
 
@@ -243,7 +243,7 @@ static double elapsed(const struct search *s)
 static int score_done(struct search *s, int64_t id, int is_baseline, double *score,
 		      struct strbuf *reason)
 {
-	const struct objective *o = &s->job->obj;
+	const struct objective *o = &s->obj;
 	char msg[ERR_LEN];
 	double *ones = xmalloc(o->n * sizeof(double));
 	int rc = 0;
@@ -337,6 +337,57 @@ static void noise_notice(struct search *s)
 	strbuf_release(&sb);
 }
 
+/*
+ * One more baseline result while the noise floor is open (the done ones
+ * first in floor_ids, 0 for the others); 1 when that completes the floor.
+ */
+static int floor_result(struct search *s, int64_t id, enum trial_status st)
+{
+	s->floor_ids = xrealloc(s->floor_ids, (size_t)(s->floor_seen + 1) * sizeof(int64_t));
+	size_t k = (size_t)s->floor_seen++;
+	if (st == TS_DONE) {	/* done ones stay in front, in the order they came */
+		size_t d = 0;
+		while (d < k && s->floor_ids[d])
+			d++;
+		memmove(s->floor_ids + d + 1, s->floor_ids + d, (k - d) * sizeof(int64_t));
+		s->floor_ids[d] = id;
+	} else {
+		s->floor_ids[k] = 0;
+	}
+	return s->floor_seen >= noise_floor(s);
+}
+
+/*
+ * The noise floor is in: every score from here on (and the results that
+ * waited for it) leaves out the objective's noisy metrics, as
+ * runview_load() scores a run whose floor is in; a live search says how
+ * noisy things are and what was left out.
+ */
+static int floor_in(struct search *s, int record, char *err)
+{
+	struct objective o = { 0 };
+	struct strbuf said = STRBUF_INIT;
+	size_t ndone = 0;
+	while (ndone < (size_t)s->floor_seen && s->floor_ids[ndone])
+		ndone++;
+	if (objective_for_noise(s->st, &s->job->obj, s->max_cov, s->floor_ids, ndone, &o, &said,
+				err)) {
+		strbuf_release(&said);
+		return -1;
+	}
+	if (o.n) {
+		objective_release(&s->obj);
+		s->obj = o;
+	}
+	s->base_open = 0;
+	if (record && ndone > 1)
+		noise_notice(s);
+	if (record && said.len)
+		notice(s, "%s", said.buf);
+	strbuf_release(&said);
+	return 0;
+}
+
 static int account(struct search *s, int64_t id, const union pval *cfg, int cfg_is_baseline,
 		   enum trial_status st, double score, int record, char *err)
 {
@@ -344,11 +395,7 @@ static int account(struct search *s, int64_t id, const union pval *cfg, int cfg_
 	s->sops->observe(s->strat, cfg, st == TS_DONE, score);
 	racing_observe(s->race, cfg, st == TS_DONE, score);
 	s->completed++;
-	if (cfg_is_baseline)
-		s->base_open = 0;
-	if (cfg_is_baseline && st == TS_DONE && ++s->floor_seen == noise_floor(s) &&
-	    s->floor_seen > 1 && record)
-		noise_notice(s);
+	(void)cfg_is_baseline;
 	if (racing_incumbent(s->race, &inc)) {
 		if (config_equal(&s->job->space, inc.cfg, cfg))
 			s->best_trial = id;
@@ -385,8 +432,6 @@ static void push_pending(struct search *s, int64_t id, const union pval *cfg, in
 		.id = id, .cfg = config_dup(&s->job->space, cfg), .baseline = baseline,
 	};
 	s->npending++;
-	if (baseline)
-		s->base_open = 1;
 }
 
 /* A confirmation trial, waiting to run: side 1 the baseline, 2 the incumbent. */
@@ -419,19 +464,19 @@ static void host_down(struct search *s, struct hoststate *h, const char *why)
 	       "retrying it in %gs", h->label, why, h->backoff);
 }
 
-/* A result that came back before the baseline's: observed once that is in. */
+/* A result that came back before the noise floor was in: observed once it is. */
 static void hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		 const char *host)
+		 const char *host, int baseline)
 {
 	s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
-	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host,
+	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host, .baseline = baseline,
 					     .cfg = config_dup(&s->job->space, cfg) };
 }
 
-/* Results that came back before the baseline's, scored and observed now, in turn. */
+/* Results that came back before the noise floor was in, scored and observed now, in turn. */
 static int take_held(struct search *s, char *err)
 {
-	const struct objective *o = &s->job->obj;
+	const struct objective *o = &s->obj;
 	char msg[ERR_LEN];
 	int ret = 0;
 	for (size_t i = 0; i < s->nheld; i++) {
@@ -440,7 +485,7 @@ static int take_held(struct search *s, char *err)
 		if (!ret && h->st == TS_DONE && s->have_base &&
 		    trial_score(s->st, o, s->base, h->id, &score, NULL, NULL, msg))
 			score = NAN;
-		if (!ret && account(s, h->id, h->cfg, 0, h->st, score, 1, err))
+		if (!ret && account(s, h->id, h->cfg, h->baseline, h->st, score, 1, err))
 			ret = -1;
 		if (!ret)
 			report(s, h->id, h->st, NULL, score, h->host);
@@ -519,8 +564,11 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		report_confirm(s, sl, final, final == TS_DONE ? NULL : res->reason.buf, score);
 		goto out;
 	}
-	if (!sl->baseline && s->base_open) {	/* scored once the baseline is known */
-		hold(s, sl->id, sl->cfg, final, sl->h->label);
+	if (s->base_open) {	/* the noise floor is not in: scored and observed once it is */
+		hold(s, sl->id, sl->cfg, final, sl->h->label, sl->baseline);
+		if (sl->baseline && floor_result(s, sl->id, final) &&
+		    (floor_in(s, 1, err) || take_held(s, err)))
+			ret = -1;
 		goto out;
 	}
 	if (account(s, sl->id, sl->cfg, sl->baseline, final, score, 1, err)) {
@@ -528,8 +576,6 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		goto out;
 	}
 	report(s, sl->id, final, final == TS_DONE ? NULL : res->reason.buf, score, sl->h->label);
-	if (sl->baseline && take_held(s, err))
-		ret = -1;
 out:
 	trial_result_release(res);
 	trial_result_init(res);
@@ -615,6 +661,12 @@ static int open_parts(struct search *s, char *err)
 		return -1;
 	s->race = racing_new(&job->space, job->repeats ? 1 : RACING_MAX_REPEATS);
 	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
+	s->obj.n = job->obj.n;	/* a copy: the noise floor may leave metrics out */
+	s->obj.t = xcalloc(job->obj.n + 1, sizeof(*s->obj.t));
+	for (size_t i = 0; i < job->obj.n; i++) {
+		s->obj.t[i] = job->obj.t[i];
+		s->obj.t[i].metric = xstrdup(job->obj.t[i].metric);
+	}
 	s->best = NAN;
 	if (gethostname(s->host, sizeof(s->host) - 1))
 		strcpy(s->host, "localhost");
@@ -669,6 +721,7 @@ static int create_run(struct search *s, const char *strategy, char *err)
 		.budget_trials = s->budget_trials, .budget_seconds = s->budget_seconds,
 		.accel = s->accel, .host = s->host,
 		.confirm_repeats = s->confirm_repeats, .confirm_max = s->confirm_max,
+		.max_cov = s->max_cov, .noise_floor = noise_floor(s),
 	};
 	int rc = store_run_create(s->st, &ri, &s->run_id, err);
 	return rc || claim(s, getpid(), err) ? -1 : 0;
@@ -700,6 +753,7 @@ int search_begin(struct search *s, char *err)
 	union pval *def = config_defaults(&job->space);
 	int64_t id;
 	int rc = 0;
+	s->base_open = 1;	/* until the noise floor is in */
 	for (size_t i = 0; i < s->nhosts && !rc; i++) {	/* one per host when there are several */
 		rc = insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 		if (!rc)
@@ -722,6 +776,7 @@ int search_begin(struct search *s, char *err)
 /* A stored trial, copied out of the store's callback. */
 struct row {
 	int64_t id, retry_of, proposed_after, observed;
+	double ended_at;
 	enum trial_origin origin;
 	enum trial_status status;
 	int interrupted;
@@ -748,6 +803,7 @@ static int collect(const struct trial_row *t, void *ud)
 		.id = t->id, .retry_of = t->retry_of, .origin = t->origin, .status = t->status,
 		.interrupted = reason_interrupted(t->reason), .config = xstrdup(t->config),
 		.proposed_after = t->proposed_after, .observed = t->observed,
+		.ended_at = t->ended_at,
 	};
 	return 0;
 }
@@ -764,6 +820,35 @@ static const struct row *last_attempt(const struct rows *r, const struct row *t)
 static int has_result(const struct row *t)
 {
 	return t->last->status != TS_PROPOSED && !t->last->interrupted;
+}
+
+static const struct rows *by_end_rows;
+static int by_end(const void *a, const void *b)
+{
+	const struct row *x = by_end_rows->v[*(const size_t *)a].last;
+	const struct row *y = by_end_rows->v[*(const size_t *)b].last;
+	return (x->ended_at > y->ended_at) - (x->ended_at < y->ended_at);
+}
+
+/*
+ * The noise floor as the stored run has it: its first noise_floor baseline
+ * results, in the order they ended. When they are all in, the objective is
+ * the one that leaves the noisy metrics out, before anything is replayed,
+ * as it was when the live search took anything in.
+ */
+static int open_floor(struct search *s, const struct rows *r, char *err)
+{
+	size_t *b = xcalloc(r->n + 1, sizeof(*b)), nb = 0, complete = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].origin == ORIGIN_BASELINE && has_result(&r->v[i]))
+			b[nb++] = i;
+	by_end_rows = r;
+	qsort(b, nb, sizeof(*b), by_end);
+	s->base_open = 1;
+	for (size_t k = 0; k < nb && !complete; k++)
+		complete = floor_result(s, r->v[b[k]].last->id, r->v[b[k]].last->status);
+	free(b);
+	return complete ? floor_in(s, 0, err) : 0;
 }
 
 /* Observes one stored result (a chain's last attempt) again; record: for the first time. */
@@ -875,6 +960,8 @@ int search_resume(struct search *s, char *err)
 			goto out;
 		}
 	}
+	if (open_floor(s, &r, err))
+		goto out;
 	if (!r.n || r.v[0].origin != ORIGIN_BASELINE) {
 		union pval *def = config_defaults(sp);
 		int64_t id;
@@ -912,17 +999,14 @@ int search_resume(struct search *s, char *err)
 	}
 	if (replay_until(s, &r, r.n, err))
 		goto out;
-	/* results that were waiting for the baseline's: they still are, or are taken in now */
-	s->base_open = 1;	/* until one of the baselines (one per host) has a result */
-	for (size_t i = 0; i < r.n; i++)
-		if (r.v[i].origin == ORIGIN_BASELINE && has_result(&r.v[i]))
-			s->base_open = 0;
+	/* results that were waiting for the noise floor: they still are, or are taken in now */
 	for (size_t i = 0; i < r.n; i++) {
 		struct row *t = &r.v[i];
 		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
 			continue;
 		if (s->base_open) {
-			hold(s, t->last->id, t->cfg, t->last->status, NULL);
+			hold(s, t->last->id, t->cfg, t->last->status, NULL,
+			     t->origin == ORIGIN_BASELINE);
 			t->taken = 1;
 		} else if (replay_result(s, t, 1, err)) {
 			goto out;
@@ -1167,7 +1251,7 @@ static int confirm_collect(const struct trial_row *t, void *ud)
 		c->waiting[c->nwaiting].id = t->id;
 		c->waiting[c->nwaiting++].side = side;
 	} else if (t->status == TS_DONE &&
-		   !trial_score(c->s->st, &c->s->job->obj, c->s->base, t->id, &score, NULL, NULL, msg)) {
+		   !trial_score(c->s->st, &c->s->obj, c->s->base, t->id, &score, NULL, NULL, msg)) {
 		c->score[side] = xrealloc(c->score[side], (c->n[side] + 1) * sizeof(double));
 		c->score[side][c->n[side]++] = score;
 	} else if (!reason_interrupted(t->reason)) {
@@ -1339,6 +1423,10 @@ void search_release(struct search *s)
 	s->nheld = 0;
 	free(s->base);
 	free(s->base_note);
+	free(s->floor_ids);
+	s->floor_ids = NULL;
+	s->floor_seen = 0;
+	objective_release(&s->obj);
 	free(s->accel);
 	s->strat = NULL;
 	s->slots = NULL;

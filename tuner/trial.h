@@ -70,6 +70,8 @@ struct search {
 	double budget_seconds;
 	uint64_t seed;
 	int confirm_repeats, confirm_max;	/* the confirmation; 0: none */
+	double max_cov;			/* noisy objective metrics left out after the floor; 0: none */
+	int64_t noise_floor;		/* baseline results that open the search (the run's) */
 	volatile sig_atomic_t *stop;
 	void (*progress)(void *ud, const struct progress *p);
 	/* A host went down or came back, a start was slow (one line, no newline). */
@@ -105,13 +107,21 @@ struct search {
 	} *pending;
 	size_t npending;
 	const union pval *fixed;	/* vmtune check: the one configuration to measure */
-	int base_open;			/* the baseline has no result yet */
+	int base_open;			/* the noise floor is not in: results wait for it */
 	int warned_slow_start;		/* said once that a define+start was slow */
 	int confirming;			/* the confirmation runs: only its queued trials */
-	int64_t floor_seen;		/* baseline results taken in: the noise floor */
+	int64_t floor_seen;		/* baseline results in (done or not): the noise floor */
+	int64_t *floor_ids;		/* the done ones */
+	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
 	int64_t confirm_done, confirm_total;	/* for the progress line */
-	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
-	size_t nheld;			/* results that came back before the baseline's */
+	struct held {
+		int64_t id;
+		union pval *cfg;
+		enum trial_status st;
+		const char *host;
+		int baseline;
+	} *held;
+	size_t nheld;			/* results that came back before the noise floor was in */
 	char host[256];			/* this machine: the run's owner */
 };
 

@@ -159,6 +159,62 @@ killed_in_confirmation() {
 }
 expect "kill -9 in the confirmation, then --resume: it finishes it, the search is not re-run" killed_in_confirmation
 
+# An objective metric noisier than max_cov over the noise floor is left out
+# of the score (and said); the quiet one decides. TRUST_NOISY 0.6: ~60% CoV.
+JOB2=$ROOT/tests/jobs/trust2.yaml
+noisy_left_out() {
+	TRUST_EFFECT=1.10 TRUST_NOISY=0.6 TRUST_SEED=4 exits_with 0 "$VMTUNE" search "$JOB2" \
+		--db n.db --seed 4 || return 1
+	grep -q "^vmtune: left out of the score, noisier than max_cov 25% over the noise floor (still measured and reported): app.noise ([0-9]*%)$" "$T/err" &&
+	grep -q "^left out of the score" "$T/out" && grep -q "^confirmed: +" "$T/out" || die "$(cat "$T/out" "$T/err")"
+	# every score is app.time's alone: a trial's score is the baseline's app.time over its own
+	local bad
+	bad=$("$VMTUNE" export 1 --db n.db --format csv | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$5 == "done" && $(c["score"]) != "" { if (!base) base = $(c["app.time"]) * $(c["score"])
+		r = base / $(c["app.time"]); if (r / $(c["score"]) > 1.0001 || r / $(c["score"]) < 0.9999) n++ }
+		END { print n + 0 }')
+	[ "$bad" -eq 0 ] || die "$bad scores are not app.time's alone"
+	exits_with 0 "$VMTUNE" report 1 --db n.db --out nrep && grep -q "^left out of the score" nrep/report.md
+}
+expect "max_cov: a metric noisier than that over the noise floor leaves the score, and that is said" noisy_left_out
+
+noisy_kept_when_off() {
+	sed -e 's/max_cov: 25%/max_cov: off/' -e "s|\.\./trust-work.sh|$ROOT/tests/trust-work.sh|" "$JOB2" > keep.yaml
+	TRUST_EFFECT=1.10 TRUST_NOISY=0.6 TRUST_SEED=4 exits_with 0 "$VMTUNE" search keep.yaml \
+		--db keep.db --seed 4 --no-confirm && ! grep -q "left out" "$T/err" "$T/out"
+}
+expect "max_cov: off keeps every metric" noisy_kept_when_off
+
+# kill -9 in the floor and in the search, then --resume: the replay scores as
+# the live search did (a different score would make it propose otherwise,
+# and resume refuses that: "no longer proposes")
+noisy_resumes() {
+	local pid k
+	for k in 1 2 3 4; do
+		if [ "$k" -eq 1 ]; then
+			TRUST_NOISY=0.6 TRUST_SEED=6 TRUST_DELAY=0.05 "$VMTUNE" search "$JOB2" --db r.db \
+				--seed 6 --no-confirm >/dev/null 2>&1 &
+		else
+			TRUST_NOISY=0.6 TRUST_SEED=6 TRUST_DELAY=0.05 "$VMTUNE" search --resume 1 --db r.db \
+				>/dev/null 2>&1 &
+		fi
+		pid=$!
+		# in the floor (3 of its 5), then at 10, 16 and 22 results
+		local at=$((k == 1 ? 3 : 4 + 6 * (k - 1))) n
+		for _ in $(seq 1 400); do
+			n=$(sql r.db "select count(*) from trials where status = 'done'" 2>/dev/null)
+			[ "${n:-0}" -ge "$at" ] && break
+			sleep 0.02
+		done
+		kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	done
+	TRUST_NOISY=0.6 TRUST_SEED=6 exits_with 0 "$VMTUNE" search --resume 1 --db r.db || return 1
+	[ "$(sql r.db "select count(*) from trials where status in ('done','failed') and coalesce(reason,'') != 'interrupted'")" -eq 30 ] &&
+	[ "$(sql r.db "select count(*) from trials where reason = 'interrupted'")" -gt 0 ] || die "never interrupted"
+	exits_with 0 "$VMTUNE" best 1 --db r.db && grep -q "^left out of the score" "$T/out"
+}
+expect "max_cov: killed with -9 in the noise floor and the search, resumed: the same scores" noisy_resumes
+
 # The gate that can fail
 gate_refuses_one() {
 	GATE=$ROOT/tests/jobs/gate.yaml
