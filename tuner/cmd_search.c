@@ -59,6 +59,18 @@ static void on_progress(void *ud, const struct progress *p)
 		fprintf(stderr, "%svmtune: %s\n", po->tty ? "\r\033[K" : "", p->note);
 		po->noted = 1;
 	}
+	if (p->floor_total) {	/* a baseline result of the noise floor */
+		strbuf_addf(&sb, "noise floor %lld/%lld #%lld %s", (long long)p->floor_done,
+			    (long long)p->floor_total, (long long)p->trial_id,
+			    trial_status_name(p->status));
+		if (p->reason)
+			strbuf_addf(&sb, " (%s)", p->reason);
+		strbuf_addstr(&sb, "  elapsed ");
+		format_duration(p->elapsed, &sb);
+		fprintf(stderr, po->tty ? "\r\033[K%s" : "%s\n", sb.buf);
+		strbuf_release(&sb);
+		return;
+	}
 	if (p->side) {	/* a measurement of the confirmation */
 		strbuf_addf(&sb, "confirm %lld/%lld #%lld %s %s", (long long)p->confirm_done,
 			    (long long)p->confirm_total, (long long)p->trial_id,

@@ -286,13 +286,17 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 		.best_trial = s->best_trial, .elapsed = elapsed(s), .eta = -1,
 		.note = s->have_base ? NULL : s->base_note, .host = host,
 	};
-	int64_t done_now = s->completed - s->started_completed;
-	if (s->budget_trials && done_now > 0) {
-		/* the pace of the last completions: the first trials (cold caches, new disks) are slower */
-		int64_t w = done_now < ETA_WINDOW ? done_now : ETA_WINDOW;
-		double now = mono(), since = done_now == w ? s->t0 : s->done_at[(done_now - w) % ETA_WINDOW];
-		s->done_at[done_now % ETA_WINDOW] = now;
-		p.eta = (now - since) / (double)w * (double)(s->budget_trials - s->completed);
+	int64_t n = s->ended;
+	if (s->budget_trials && n > 0) {
+		/*
+		 * The pace of the last completions, timed when they ended (results
+		 * held for the noise floor are reported together): the first trials
+		 * (cold caches, new disks) are slower.
+		 */
+		int64_t w = n < ETA_WINDOW ? n : ETA_WINDOW;
+		double since = n == w ? s->t0 : s->done_at[(n - w) % (ETA_WINDOW + 1)];
+		int64_t left = s->budget_trials - s->started_completed - n;
+		p.eta = (s->done_at[n % (ETA_WINDOW + 1)] - since) / (double)w * (double)(left > 0 ? left : 0);
 		if (s->budget_seconds && p.eta > s->budget_seconds - p.elapsed)
 			p.eta = s->budget_seconds - p.elapsed;
 		if (p.eta < 0)
@@ -559,6 +563,10 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		*interrupted = 1;
 		goto out;
 	}
+	if (!sl->confirm) {	/* when it ended: the ETA's pace */
+		s->ended++;
+		s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
+	}
 	if (sl->confirm) {	/* the strategy and racing never see the confirmation */
 		s->confirm_done++;
 		report_confirm(s, sl, final, final == TS_DONE ? NULL : res->reason.buf, score);
@@ -566,6 +574,15 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 	}
 	if (s->base_open) {	/* the noise floor is not in: scored and observed once it is */
 		hold(s, sl->id, sl->cfg, final, sl->h->label, sl->baseline);
+		if (sl->baseline && s->progress) {	/* said now: the floor takes a while */
+			struct progress p = {
+				.trial_id = sl->id, .status = final, .score = NAN, .best = NAN,
+				.reason = final == TS_DONE ? NULL : res->reason.buf, .eta = -1,
+				.elapsed = elapsed(s), .host = sl->h->label,
+				.floor_done = s->floor_seen + 1, .floor_total = noise_floor(s),
+			};
+			s->progress(s->progress_ud, &p);
+		}
 		if (sl->baseline && floor_result(s, sl->id, final) &&
 		    (floor_in(s, 1, err) || take_held(s, err)))
 			ret = -1;

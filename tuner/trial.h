@@ -58,6 +58,8 @@ struct progress {
 	/* a measurement of the confirmation: which side, of how many */
 	const char *side;		/* "best" or "baseline"; NULL: a search trial */
 	int64_t confirm_done, confirm_total;
+	/* a baseline result of the noise floor, before anything is scored */
+	int64_t floor_done, floor_total;
 };
 
 #define ETA_WINDOW 5	/* the ETA's pace: over the last this many completions */
@@ -97,7 +99,8 @@ struct search {
 	int64_t best_trial;
 	int64_t completed, started_completed, seq;
 	double elapsed_before, t0;
-	double done_at[ETA_WINDOW];	/* when the last completions came in: the ETA's pace */
+	int64_t ended;			/* search trials ended in this process */
+	double done_at[ETA_WINDOW + 1];	/* when the last of them ended: the ETA's pace */
 	/* stored trials to run before any new one; h: only on that host */
 	struct pending {
 		int64_t id;
