@@ -581,6 +581,34 @@ static int parse_budget(struct ctx *c, const char *key, yaml_node_t *k, yaml_nod
 }
 
 static const char *const confirm_keys[] = { "repeats", "max", NULL };
+static const char *const adaptive_keys[] = { "min", "max", "ci", NULL };
+
+/* repeats: {min: 2, max: 8, ci: 2%} */
+static int parse_adaptive(struct ctx *c, yaml_node_t *v)
+{
+	struct job *job = c->job;
+	long long lo, hi;
+	const char *ci;
+	char *end;
+	if (walk_mapping(c, v, "repeats", adaptive_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *mn = lookup(c, v, "min"), *mx = lookup(c, v, "max"), *cn = lookup(c, v, "ci");
+	if (!mn || !mx || !cn)
+		return fail(c, v, "adaptive repeats need min, max and ci, e.g. {min: 2, max: 8, ci: 2%%}");
+	if (want_int(c, mn, "a number of runs", 2, 1000, &lo) ||
+	    want_int(c, mx, "a number of runs", 2, 1000, &hi) ||
+	    want_scalar(c, cn, "a percentage such as 2%", &ci))
+		return -1;
+	if (hi < lo)
+		return fail(c, mx, "max (%lld) is below min (%lld)", hi, lo);
+	double x = strtod(ci, &end);
+	if (end == ci || strcmp(end, "%") || !(x > 0 && x < 100))
+		return fail(c, cn, "expected a percentage above 0 and below 100, such as 2%%, got '%s'", ci);
+	job->repeats = (int)hi;
+	job->repeats_min = (int)lo;
+	job->repeats_ci = x / 100;
+	return 0;
+}
 
 static int parse_confirm(struct ctx *c, yaml_node_t *v)
 {
@@ -650,6 +678,8 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 			job->repeats = 0;
 			return 0;
 		}
+		if (v->type == YAML_MAPPING_NODE)
+			return parse_adaptive(c, v);
 		if (want_int(c, v, "'auto' or a number of repeats", 1, 1000, &n))
 			return -1;
 		job->repeats = (int)n;

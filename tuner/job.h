@@ -31,7 +31,10 @@
  *   budget: {trials: 50, time: 8h} # default 20 trials
  *   repeats: auto                  # default: racing measures a configuration
  *                                  # again while it is competitive (up to 5);
- *                                  # N: every trial runs N times, no racing
+ *                                  # N: every trial runs N times, no racing;
+ *                                  # {min: 2, max: 8, ci: 2%}: each trial runs
+ *                                  # until its score's 95% CI half-width is
+ *                                  # 2% or it ran max times, no racing
  *   noise_floor: 3                 # default 3: the baseline is measured this many
  *                                  # times before anything else: the noise
  *   confirm: {repeats: 5, max: 10} # default: the search ends with the incumbent
@@ -70,7 +73,9 @@ struct job {
 	char *strategy;
 	int64_t budget_trials;
 	double budget_seconds;
-	int repeats;		/* runs per trial; 0: auto (1 run, racing) */
+	int repeats;		/* runs per trial (adaptive: at most); 0: auto (1 run, racing) */
+	int repeats_min;	/* adaptive: at least this many, then until */
+	double repeats_ci;	/* the score's 95% CI half-width is this fraction; 0: fixed */
 	int noise_floor;	/* measurements of the baseline first */
 	int confirm_repeats;	/* confirmation: measurements of each side; 0: off */
 	int confirm_max;

@@ -181,6 +181,36 @@ static int sink_undo(void *ud, const char *kind, const char *what, const char *h
 	return rc;
 }
 
+/*
+ * Adaptive repeats: whether the 95% CI half-width of the trial's score over
+ * its runs so far is within the job's ci (on logarithms; the baseline the
+ * score is taken against is the same for every run, so it does not count).
+ */
+static int precise_enough(struct search *s, int64_t trial)
+{
+	double score, *per = NULL, *ones = xcalloc(s->obj.n + 1, sizeof(double));
+	size_t n = 0;
+	char msg[ERR_LEN];
+	int ok = 0;
+	for (size_t i = 0; i < s->obj.n; i++)
+		ones[i] = 1;
+	pthread_mutex_lock(&s->lock);
+	int rc = trial_score(s->st, &s->obj, ones, trial, &score, &per, &n, msg);
+	pthread_mutex_unlock(&s->lock);
+	if (!rc && n >= 2) {
+		double m = 0, ss = 0;
+		for (size_t i = 0; i < n; i++)
+			m += log(per[i]) / (double)n;
+		for (size_t i = 0; i < n; i++)
+			ss += (log(per[i]) - m) * (log(per[i]) - m);
+		double hw = stats_t_quantile(0.975, (double)(n - 1)) * sqrt(ss / (double)(n - 1) / (double)n);
+		ok = exp(hw) - 1 <= s->job->repeats_ci;
+	}
+	free(per);
+	free(ones);
+	return ok;
+}
+
 /* A slot's thread: every repeat of its trial, then it says it is finished. */
 static void *work(void *arg)
 {
@@ -192,6 +222,8 @@ static void *work(void *arg)
 				   .host = sink_host, .undo = sink_undo };
 
 	for (int r = 1; r <= (job->repeats ? job->repeats : 1); r++) {
+		if (r > job->repeats_min && job->repeats_ci > 0 && precise_enough(s, sl->id))
+			break;
 		struct trial_request rq = {
 			.trial_id = sl->id, .repeat = r, .space = &job->space, .config = sl->cfg,
 			.config_json = sl->json, .timeout = job->trial_timeout, .stop = s->stop,

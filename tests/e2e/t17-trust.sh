@@ -215,6 +215,30 @@ noisy_resumes() {
 }
 expect "max_cov: killed with -9 in the noise floor and the search, resumed: the same scores" noisy_resumes
 
+# Adaptive repeats: each trial runs until its score's 95% CI half-width is
+# ci, or max times
+adaptive() {	# CI SIGMA: the runs of each trial, one line
+	sed -e "s/^budget:.*/budget: {trials: 8}\nrepeats: {min: 2, max: 8, ci: $1}\nconfirm: off/" \
+		-e "s|\.\./trust-work.sh|$ROOT/tests/trust-work.sh|" "$JOB" > ad.yaml
+	rm -f ad.db
+	TRUST_SIGMA=$2 "$VMTUNE" search ad.yaml --db ad.db --seed 1 --quiet >/dev/null 2>&1 || return 1
+	sql ad.db "select group_concat(n, ' ') from (select trial_id, count(distinct repeat) n
+		from measurements group by trial_id order by trial_id)"
+}
+adaptive_repeats() {
+	local runs
+	runs=$(adaptive 1% 0) && [ "$runs" = "2 2 2 2 2 2 2 2" ] || die "no noise, ci 1%: $runs"
+	runs=$(adaptive 50% 0.05) && [[ "$runs" =~ ^[23]( [23]){7}$ ]] && [[ "$runs" =~ 2 ]] ||
+		die "sigma 0.05, ci 50%: $runs"
+	# sigma 0.05 over 8 runs: a half-width of about 2.36 * 0.05 / sqrt(8) = 4%
+	runs=$(adaptive 3% 0.05) && [ "$(tr ' ' '\n' <<<"$runs" | grep -c '^8$')" -ge 6 ] ||
+		die "sigma 0.05, ci 3%: $runs"
+	sed 's/ci: 3%/ci: 3/' ad.yaml > bad.yaml
+	exits_with 2 "$VMTUNE" search bad.yaml --db bad.db &&
+	grep -q "^vmtune: bad.yaml:[0-9]*:[0-9]*: expected a percentage above 0 and below 100" "$T/err"
+}
+expect "repeats: {min, max, ci}: no noise stops at min, a tight ci runs to max" adaptive_repeats
+
 # The gate that can fail
 gate_refuses_one() {
 	GATE=$ROOT/tests/jobs/gate.yaml
