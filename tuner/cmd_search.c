@@ -81,6 +81,10 @@ static void on_progress(void *ud, const struct progress *p)
 		format_score(p->score, &sb);
 		strbuf_addstr(&sb, "  elapsed ");
 		format_duration(p->elapsed, &sb);
+		if (p->eta >= 0) {
+			strbuf_addstr(&sb, "  eta ");
+			format_duration(p->eta, &sb);
+		}
 		fprintf(stderr, po->tty ? "\r\033[K%s" : "%s\n", sb.buf);
 		strbuf_release(&sb);
 		return;

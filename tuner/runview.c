@@ -136,8 +136,11 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 			ids[nids++] = rv->t[b[k]].id;
 	int rc = 0;
 	struct strbuf said = STRBUF_INIT;
-	if ((int64_t)nb >= floor)
+	if ((int64_t)nb >= floor) {
 		rc = objective_for_noise(st, &rv->job.obj, rv->max_cov, ids, nids, &rv->obj, &said, err);
+		if (!rc && nids)	/* the reference: the floor's, as trial.c takes it */
+			rv->have_base = floor_base(st, &rv->job.obj, ids, nids, rv->base, NULL) == 0;
+	}
 	if (said.len)
 		rv->dropped = strbuf_detach(&said);
 	strbuf_release(&said);
@@ -152,6 +155,39 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 	free(b);
 	free(ids);
 	free(obs);
+	return rc;
+}
+
+int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
+	       double *base, char *err)
+{
+	struct sample *all = NULL, *smp;
+	struct sample **keep = xcalloc(n + 1, sizeof(*keep));
+	size_t *nkeep = xcalloc(n + 1, sizeof(*nkeep)), nall = 0, ns;
+	int rc = 0;
+	if (!n) {
+		seterr(err, "the noise floor has no measurement");
+		rc = -1;
+	}
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+			rc = -1;
+			break;
+		}
+		keep[k] = smp;
+		nkeep[k] = ns;
+		all = xrealloc(all, (nall + ns + 1) * sizeof(*all));
+		memcpy(all + nall, smp, ns * sizeof(*smp));
+		nall += ns;
+	}
+	if (!rc)
+		rc = score_baseline(o, all, nall, base, err);
+	for (size_t k = 0; k < n; k++)
+		if (keep[k])
+			store_samples_free(keep[k], nkeep[k]);
+	free(keep);
+	free(nkeep);
+	free(all);
 	return rc;
 }
 

@@ -53,6 +53,14 @@ int objective_for_noise(struct store *st, const struct objective *o, double max_
 			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
 			char *err);
 
+/*
+ * The reference the scores are taken against once the noise floor is in:
+ * each objective metric's median over every sample of the floor's done
+ * trials (ids), not one measurement's. -1 when a metric is missing.
+ */
+int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
+	       double *base, char *err);
+
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
 void runview_release(struct runview *rv);
 /*

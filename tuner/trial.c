@@ -309,6 +309,20 @@ static int score_done(struct search *s, int64_t id, int is_baseline, double *sco
 	return rc;
 }
 
+/*
+ * Seconds for `left` more trials at the pace of the last completions,
+ * timed when they ended (results held for the noise floor are reported
+ * together): the first trials (cold caches, new disks) are slower.
+ */
+static double eta(const struct search *s, int64_t left)
+{
+	int64_t n = s->ended, w = n < ETA_WINDOW ? n : ETA_WINDOW;
+	if (n <= 0)
+		return -1;
+	double since = n == w ? s->t0 : s->done_at[(n - w) % (ETA_WINDOW + 1)];
+	return (s->done_at[n % (ETA_WINDOW + 1)] - since) / (double)w * (double)(left > 0 ? left : 0);
+}
+
 static void report(struct search *s, int64_t id, enum trial_status status, const char *reason,
 		   double score, const char *host)
 {
@@ -318,17 +332,10 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 		.best_trial = s->best_trial, .elapsed = elapsed(s), .eta = -1,
 		.note = s->have_base ? NULL : s->base_note, .host = host,
 	};
-	int64_t n = s->ended;
-	if (s->budget_trials && n > 0) {
-		/*
-		 * The pace of the last completions, timed when they ended (results
-		 * held for the noise floor are reported together): the first trials
-		 * (cold caches, new disks) are slower.
-		 */
-		int64_t w = n < ETA_WINDOW ? n : ETA_WINDOW;
-		double since = n == w ? s->t0 : s->done_at[(n - w) % (ETA_WINDOW + 1)];
-		int64_t left = s->budget_trials - s->started_completed - n;
-		p.eta = (s->done_at[n % (ETA_WINDOW + 1)] - since) / (double)w * (double)(left > 0 ? left : 0);
+	if (s->budget_trials && s->ended > 0) {
+		/* the search's trials left, then the confirmation's first look */
+		p.eta = eta(s, s->budget_trials - s->started_completed - s->search_ended +
+			       2 * (int64_t)s->confirm_repeats);
 		if (s->budget_seconds && p.eta > s->budget_seconds - p.elapsed)
 			p.eta = s->budget_seconds - p.elapsed;
 		if (p.eta < 0)
@@ -349,6 +356,7 @@ static void report_confirm(struct search *s, const struct slot *sl, enum trial_s
 		.host = sl->h->label, .side = sl->confirm == 2 ? "best" : "baseline",
 		.confirm_done = s->confirm_done, .confirm_total = s->confirm_total,
 	};
+	p.eta = eta(s, s->confirm_total - s->confirm_done);
 	if (s->progress)
 		s->progress(s->progress_ud, &p);
 }
@@ -414,6 +422,12 @@ static int floor_in(struct search *s, int record, char *err)
 	if (o.n) {
 		objective_release(&s->obj);
 		s->obj = o;
+	}
+	/* the reference: every measurement of the floor, not its first */
+	if (ndone && !floor_base(s->st, &s->job->obj, s->floor_ids, ndone, s->base, NULL)) {
+		s->have_base = 1;
+		free(s->base_note);
+		s->base_note = NULL;
 	}
 	s->base_open = 0;
 	if (record && ndone > 1)
@@ -595,10 +609,9 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		*interrupted = 1;
 		goto out;
 	}
-	if (!sl->confirm) {	/* when it ended: the ETA's pace */
-		s->ended++;
-		s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
-	}
+	s->ended++;	/* when it ended: the ETA's pace */
+	s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
+	s->search_ended += !sl->confirm;
 	if (sl->confirm) {	/* the strategy and racing never see the confirmation */
 		s->confirm_done++;
 		report_confirm(s, sl, final, final == TS_DONE ? NULL : res->reason.buf, score);

@@ -99,7 +99,7 @@ struct search {
 	int64_t best_trial;
 	int64_t completed, started_completed, seq;
 	double elapsed_before, t0;
-	int64_t ended;			/* search trials ended in this process */
+	int64_t ended, search_ended;	/* trials ended in this process; of them, the search's */
 	double done_at[ETA_WINDOW + 1];	/* when the last of them ended: the ETA's pace */
 	/* stored trials to run before any new one; h: only on that host */
 	struct pending {

@@ -117,6 +117,7 @@ parameters: {x: {type: int, min: 1, max: 99, default: 1}}
 objective: {metric: t, goal: minimize}
 budget: {trials: 10}
 repeats: 1
+confirm: off
 seed: 1
 EOF
 	exits_with 0 "$VMTUNE" search pace.yaml --db pace.db || return 1
