@@ -438,14 +438,13 @@ static int floor_in(struct search *s, int record, char *err)
 	return 0;
 }
 
-static int account(struct search *s, int64_t id, const union pval *cfg, int cfg_is_baseline,
-		   enum trial_status st, double score, int record, char *err)
+static int account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
+		   double score, int record, char *err)
 {
 	struct racing_entry inc;
 	s->sops->observe(s->strat, cfg, st == TS_DONE, score);
 	racing_observe(s->race, cfg, st == TS_DONE, score);
 	s->completed++;
-	(void)cfg_is_baseline;
 	if (racing_incumbent(s->race, &inc)) {
 		if (config_equal(&s->job->space, inc.cfg, cfg))
 			s->best_trial = id;
@@ -516,10 +515,10 @@ static void host_down(struct search *s, struct hoststate *h, const char *why)
 
 /* A result that came back before the noise floor was in: observed once it is. */
 static void hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		 const char *host, int baseline)
+		 const char *host)
 {
 	s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
-	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host, .baseline = baseline,
+	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host,
 					     .cfg = config_dup(&s->job->space, cfg) };
 }
 
@@ -535,7 +534,7 @@ static int take_held(struct search *s, char *err)
 		if (!ret && h->st == TS_DONE && s->have_base &&
 		    trial_score(s->st, o, s->base, h->id, &score, NULL, NULL, msg))
 			score = NAN;
-		if (!ret && account(s, h->id, h->cfg, h->baseline, h->st, score, 1, err))
+		if (!ret && account(s, h->id, h->cfg, h->st, score, 1, err))
 			ret = -1;
 		if (!ret)
 			report(s, h->id, h->st, NULL, score, h->host);
@@ -618,7 +617,7 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 		goto out;
 	}
 	if (s->base_open) {	/* the noise floor is not in: scored and observed once it is */
-		hold(s, sl->id, sl->cfg, final, sl->h->label, sl->baseline);
+		hold(s, sl->id, sl->cfg, final, sl->h->label);
 		if (sl->baseline && s->progress) {	/* said now: the floor takes a while */
 			struct progress p = {
 				.trial_id = sl->id, .status = final, .score = NAN, .best = NAN,
@@ -633,7 +632,7 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 			ret = -1;
 		goto out;
 	}
-	if (account(s, sl->id, sl->cfg, sl->baseline, final, score, 1, err)) {
+	if (account(s, sl->id, sl->cfg, final, score, 1, err)) {
 		ret = -1;
 		goto out;
 	}
@@ -926,8 +925,7 @@ static int replay_result(struct search *s, struct row *t, int record, char *err)
 	} else if (t->origin == ORIGIN_BASELINE) {
 		baseline_note(s, l->id, l->status, NULL);
 	}
-	return account(s, l->id, t->cfg, t->origin == ORIGIN_BASELINE, l->status, score, record,
-		       err);
+	return account(s, l->id, t->cfg, l->status, score, record, err);
 }
 
 /*
@@ -1067,8 +1065,7 @@ int search_resume(struct search *s, char *err)
 		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
 			continue;
 		if (s->base_open) {
-			hold(s, t->last->id, t->cfg, t->last->status, NULL,
-			     t->origin == ORIGIN_BASELINE);
+			hold(s, t->last->id, t->cfg, t->last->status, NULL);
 			t->taken = 1;
 		} else if (replay_result(s, t, 1, err)) {
 			goto out;
@@ -1284,7 +1281,7 @@ static int schedule(struct search *s, enum search_end *end, char *err)
 /* ---- the confirmation (results/compare.h) ------------------------------ */
 
 /* The run's confirmation trials as stored: done ones scored, waiting ones, failures. */
-struct confirm_state_rows {
+struct confirm_rows {
 	struct search *s;
 	const union pval *def;
 	union pval *tmp, *best;	/* best: the incumbent being confirmed, once known */
@@ -1297,7 +1294,7 @@ struct confirm_state_rows {
 
 static int confirm_collect(const struct trial_row *t, void *ud)
 {
-	struct confirm_state_rows *c = ud;
+	struct confirm_rows *c = ud;
 	const struct space *sp = &c->s->job->space;
 	char msg[ERR_LEN];
 	double score;
@@ -1322,7 +1319,7 @@ static int confirm_collect(const struct trial_row *t, void *ud)
 	return 0;
 }
 
-static void confirm_rows_release(struct confirm_state_rows *c)
+static void confirm_rows_release(struct confirm_rows *c)
 {
 	free(c->score[0]);
 	free(c->score[1]);
@@ -1342,7 +1339,7 @@ static int confirm(struct search *s, enum search_end *end, char *err)
 {
 	const struct space *sp = &s->job->space;
 	union pval *def = config_defaults(sp);
-	struct confirm_state_rows c = { .s = s, .def = def, .tmp = config_new(sp), .err = err };
+	struct confirm_rows c = { .s = s, .def = def, .tmp = config_new(sp), .err = err };
 	size_t seen = SIZE_MAX, want, prev_want = 0;
 	struct comparison cmp;
 	int ret = 0;

@@ -117,13 +117,7 @@ struct search {
 	int64_t *floor_ids;		/* the done ones */
 	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
 	int64_t confirm_done, confirm_total;	/* for the progress line */
-	struct held {
-		int64_t id;
-		union pval *cfg;
-		enum trial_status st;
-		const char *host;
-		int baseline;
-	} *held;
+	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
 	size_t nheld;			/* results that came back before the noise floor was in */
 	char host[256];			/* this machine: the run's owner */
 };
