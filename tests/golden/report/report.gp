@@ -97,7 +97,7 @@ set grid ytics lc rgb '#dddddd'
 set border 3
 set tics nomirror
 set key top left opaque
-set multiplot layout 1,3 title 'Benchmarks: best against the baseline (medians, 95% CI; every measurement of the two)'
+set multiplot layout 1,2 title 'Benchmarks: best against the baseline (medians, 95% CI; every measurement of the two)'
 set style data histogram
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.6 border -1
@@ -109,12 +109,9 @@ set key top right font ',9'
 set title "app" noenhanced
 plot 'bench-0.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
      '' using 5:6:7 lc rgb '#228833' title 'best'
-set title "memlat" noenhanced
+set title "tlb" noenhanced
 unset key
 plot 'bench-1.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
-     '' using 5:6:7 lc rgb '#228833' title 'best'
-set title "tlb" noenhanced
-plot 'bench-2.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
      '' using 5:6:7 lc rgb '#228833' title 'best'
 unset multiplot
 
