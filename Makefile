@@ -30,14 +30,14 @@ LIBS := -pthread $(PKG_LIBS) -lm
 B := build
 LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
-	tuner/domxml.c tuner/hostknobs.c tuner/report.c \
+	tuner/domxml.c tuner/hostknobs.c tuner/report.c tuner/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c \
 	results/store.c results/stats.c results/score.c results/compare.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
 	tuner/cmd_topology.c tuner/cmd_doctor.c tuner/cmd_report.c tuner/cmd_baseline.c \
-	tuner/cmd_check.c tuner/cmd_apply.c
+	tuner/cmd_check.c tuner/cmd_apply.c tuner/cmd_knobs.c
 GEN_SRC := $(B)/default-job.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 

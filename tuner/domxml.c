@@ -1,5 +1,6 @@
 #include "domxml.h"
 #include "err.h"
+#include "knobs.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,37 +9,12 @@
 
 /* ---- knobs of a configuration ------------------------------------------- */
 
-struct knob_default {
-	const char *name, *def;
-	const char *const values[8];	/* empty: numeric */
-};
-
-static const struct knob_default knobs[] = {
-	{ "vm.vcpus", "2", { NULL } },
-	{ "vm.pinning", "none", { "none", "compact", "spread", "per-core" } },
-	{ "vm.emulatorpin", "none", { "none", "shared", "dedicated" } },
-	{ "vm.hugepages", "none", { "none", "2M", "1G" } },
-	{ "vm.cpu_model", "default", { "default", "host-passthrough" } },
-	{ "vm.machine", "q35", { "pc", "q35" } },
-	{ "vm.vcpusched", "other", { "other", "fifo", "rr" } },
-	{ "vm.balloon", "on", { "on", "off" } },
-	{ "disk.bus", "virtio-blk", { "virtio-blk", "virtio-scsi", "sata" } },
-	{ "disk.cache", "none", { "none", "writeback", "writethrough", "directsync", "unsafe" } },
-	{ "disk.io", "native", { "native", "threads", "io_uring" } },
-	{ "disk.format", "raw", { "raw", "qcow2", "qcow2-prealloc" } },
-	{ "disk.count", "1", { NULL } },
-	{ "disk.iothreads", "0", { NULL } },
-};
-
-/* The knob's value in the configuration as text, or its default; NULL if unknown. */
+/* The knob's value in the configuration as text, or its default; -1 outside its domain. */
 static int knob(const struct space *sp, const union pval *cfg, const char *name,
 		struct strbuf *out, char *err)
 {
-	size_t i, k;
-	const struct knob_default *d = NULL;
-	for (k = 0; k < sizeof(knobs) / sizeof(*knobs); k++)
-		if (!strcmp(knobs[k].name, name))
-			d = &knobs[k];
+	size_t i;
+	const struct knob *k = knob_find(name);
 	strbuf_reset(out);
 	const struct param *p = space_find(sp, name, &i);
 	if (p) {
@@ -46,19 +22,9 @@ static int knob(const struct space *sp, const union pval *cfg, const char *name,
 		if (p->type == P_BOOL)	/* on/off knobs may be declared as bools */
 			strbuf_reset(out), strbuf_addstr(out, cfg[i].b ? "on" : "off");
 	} else {
-		strbuf_addstr(out, d->def);
+		strbuf_addstr(out, k->def);
 	}
-	if (!d->values[0]) {
-		char *end;
-		long v = strtol(out->buf, &end, 10);
-		if (*end || v < 0 || v > 4096)
-			return seterr(err, "'%s' value '%s' is not a count", name, out->buf), -1;
-		return 0;
-	}
-	for (k = 0; k < 8 && d->values[k]; k++)
-		if (!strcmp(d->values[k], out->buf))
-			return 0;
-	return seterr(err, "'%s' has no value '%s'", name, out->buf), -1;
+	return knob_check(k, out->buf, err);
 }
 
 int domspec_disk_count(const struct space *sp, const union pval *cfg)
@@ -162,11 +128,8 @@ static int pinning(struct dom_spec *s, const char *lay, const char *emu, const s
 
 /* ---- configuration -> spec ------------------------------------------------ */
 
-static const char *const guest_knobs[] = {
-	"swappiness", "hugepages", "thp", "dirty_ratio", "iosched", "readahead_kb", "fs", NULL
-};
-
-static char *cmdline(const struct space *sp, const union pval *cfg, const char *extra)
+/* The guest's kernel command line; NULL (err set) when a guest value is outside its domain. */
+static char *cmdline(const struct space *sp, const union pval *cfg, const char *extra, char *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	/*
@@ -178,16 +141,23 @@ static char *cmdline(const struct space *sp, const union pval *cfg, const char *
 	strbuf_addstr(&sb, "console=ttyS0 quiet panic=-1 tsc=reliable no_timer_check "
 		      "cryptomgr.notests random.trust_cpu=on 8250.nr_uarts=1 "
 		      "rcupdate.rcu_expedited=1 rcupdate.rcu_normal_after_boot=1");
-	for (size_t k = 0; guest_knobs[k]; k++) {
+	struct strbuf v = STRBUF_INIT;
+	for (size_t k = 0; k < knob_count(); k++) {	/* the catalogue's guest knobs */
+		const struct knob *g = knob_at(k);
 		size_t i;
-		char name[64];
-		snprintf(name, sizeof(name), "guest.%s", guest_knobs[k]);
-		const struct param *p = space_find(sp, name, &i);
-		if (!p)
+		const struct param *p = space_find(sp, g->name, &i);
+		if (g->level != KNOB_GUEST || !p)
 			continue;
-		strbuf_addf(&sb, " vmtune.%s=", guest_knobs[k]);
-		pval_format(p, cfg[i], &sb);
+		strbuf_reset(&v);
+		pval_format(p, cfg[i], &v);
+		if (knob_check(g, v.buf, err)) {	/* never on a command line */
+			strbuf_release(&v);
+			strbuf_release(&sb);
+			return NULL;
+		}
+		strbuf_addf(&sb, " vmtune.%s=%s", g->name + 6, v.buf);
 	}
+	strbuf_release(&v);
 	if (extra && *extra)
 		strbuf_addf(&sb, " %s", extra);
 	return strbuf_detach(&sb);
@@ -263,7 +233,8 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 			.path = env->disk_paths[d], .format = format, .bus = bus, .cache = cache,
 			.io = io, .iothread = s->iothreads ? (int)(d % s->iothreads) + 1 : 0,
 		};
-	s->cmdline = cmdline(sp, cfg, env->guest_words);
+	if (!(s->cmdline = cmdline(sp, cfg, env->guest_words, err)))
+		goto fail;
 	strbuf_release(&v);
 	strbuf_release(&lay);
 	return 0;

@@ -1,4 +1,5 @@
 #include "job.h"
+#include "knobs.h"
 #include "err.h"
 #include "../search/strategy.h"
 
@@ -711,6 +712,73 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	return 0;
 }
 
+/* ---- the knob catalogue (a test-VM job's parameters are knobs) ---------- */
+
+/* One value of parameter `name` (node n) against its knob's domain. */
+static int check_knob_value(struct ctx *c, const struct knob *k, yaml_node_t *n, const char *v)
+{
+	char msg[ERR_LEN];
+	if (knob_check(k, v, msg))
+		return fail(c, n, "%s", msg);
+	return 0;
+}
+
+static int check_knob(struct ctx *c, yaml_node_t *key, yaml_node_t *spec, const struct param *q)
+{
+	const struct knob *k = knob_find(q->name);
+	char dom[160], v[64];
+	if (!k) {
+		const struct knob *near = knob_nearest(q->name);
+		if (near)
+			return fail(c, key, "unknown knob '%s' (did you mean %s? 'vmtune knobs' lists "
+				    "them)", q->name, near->name);
+		return fail(c, key, "unknown knob '%s' ('vmtune knobs' lists them)", q->name);
+	}
+	knob_domain(k, dom, sizeof(dom));
+	if (q->type == P_CAT) {
+		yaml_node_t *vs = lookup(c, spec, "values");
+		for (yaml_node_item_t *i = vs->data.sequence.items.start;
+		     i < vs->data.sequence.items.top; i++) {
+			yaml_node_t *n = node(c, *i);
+			if (check_knob_value(c, k, n, (const char *)n->data.scalar.value))
+				return -1;
+		}
+		return 0;
+	}
+	if (q->type == P_BOOL) {
+		if (k->values[0] && !strcmp(k->values[0], "on") && k->values[1] &&
+		    !strcmp(k->values[1], "off") && !k->values[2])
+			return 0;
+		return fail(c, key, "%s takes %s, not a bool: declare it categorical or int", k->name,
+			    dom);
+	}
+	if (q->type == P_FLOAT || k->values[0])
+		return fail(c, key, "%s takes %s: declare it %s", k->name, dom,
+			    k->values[0] ? "categorical" : "int");
+	/* an integer knob: the range must lie within the knob's */
+	snprintf(v, sizeof(v), "%.0f", q->min);
+	if (check_knob_value(c, k, lookup(c, spec, "min"), v))
+		return -1;
+	snprintf(v, sizeof(v), "%.0f", q->max);
+	return check_knob_value(c, k, lookup(c, spec, "max"), v);
+}
+
+/*
+ * A test-VM job searches knobs: every parameter must be one, every value
+ * inside its domain (a misspelt knob would change nothing, and a value
+ * outside it would reach a kernel command line or sysfs).
+ */
+static int check_knobs(struct ctx *c, yaml_node_t *root)
+{
+	yaml_node_t *ps = lookup(c, root, "parameters");
+	size_t i = 0;
+	for (yaml_node_pair_t *p = ps->data.mapping.pairs.start; p < ps->data.mapping.pairs.top;
+	     p++, i++)
+		if (check_knob(c, node(c, p->key), node(c, p->value), &c->job->space.p[i]))
+			return -1;
+	return 0;
+}
+
 static int parse_document(struct ctx *c, yaml_node_t *root)
 {
 	if (!root || is_null(root))
@@ -721,6 +789,8 @@ static int parse_document(struct ctx *c, yaml_node_t *root)
 	for (size_t i = 0; i < 3; i++)
 		if (!lookup(c, root, required[i]))
 			return fail(c, root, "the job needs '%s'", required[i]);
+	if (!strcmp(c->job->target->name, "libvirt"))
+		return check_knobs(c, root);
 	return 0;
 }
 

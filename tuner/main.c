@@ -15,7 +15,7 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_search, &cmd_runs, &cmd_trials, &cmd_best, &cmd_export, &cmd_bench, &cmd_restore,
-	&cmd_topology, &cmd_doctor, &cmd_report, &cmd_baseline, &cmd_check, &cmd_apply,
+	&cmd_topology, &cmd_doctor, &cmd_report, &cmd_baseline, &cmd_check, &cmd_apply, &cmd_knobs,
 	&cmd_help, NULL,
 };
 

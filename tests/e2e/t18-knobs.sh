@@ -1,0 +1,76 @@
+#!/bin/bash
+# The knob catalogue (issue 15, first part): a test-VM job's parameters are
+# knobs, their values inside the knobs' domains, checked when the job loads,
+# before anything runs or any database is made; vmtune knobs lists them.
+. "$(dirname "$0")/lib.sh"
+NOHOST=qemu+tcp://127.0.0.1:1/system	# nothing listens: a job that loads fails later, exit 3
+
+vmjob() {	# NAME PARAMETER-LINES...: a libvirt job
+	local name=$1
+	shift
+	{ printf 'target: {kind: libvirt}\nparameters:\n'; printf '  %s\n' "$@"
+	  printf 'objective: {metric: pingpong.rtt, goal: minimize}\n'; } > "$name.yaml"
+}
+refused() {	# NAME MESSAGE: exit 2, one line naming file:line:col, no database
+	exits_with 2 "$VMTUNE" search "$1.yaml" --db "$1.db" --host "$NOHOST" &&
+	[ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "^vmtune: $1.yaml:[0-9]*:[0-9]*: $2" "$T/err" &&
+	[ ! -e "$1.db" ] || die "$(cat "$T/err")"
+}
+loads() { exits_with 3 "$VMTUNE" search "$1.yaml" --db "$1.db" --host "$NOHOST"; }
+
+misspelt() {
+	vmjob pining "vm.pining: {type: categorical, values: [none, compact], default: none}" &&
+	refused pining "unknown knob 'vm.pining' (did you mean vm.pinning?" || return 1
+	vmjob swap "guest.swapiness: {type: int, min: 0, max: 100, default: 60}" &&
+	refused swap "unknown knob 'guest.swapiness' (did you mean guest.swappiness?" || return 1
+	vmjob cache "disk.cahce: {type: categorical, values: [none, unsafe], default: none}" &&
+	refused cache "unknown knob 'disk.cahce' (did you mean disk.cache?" || return 1
+	vmjob far "frobnicate: {type: bool, default: false}" &&
+	refused far "unknown knob 'frobnicate' ('vmtune knobs' lists them)"
+}
+expect "misspelt knobs (vm.pining, guest.swapiness, disk.cahce) are exit 2 with 'did you mean'" misspelt
+
+outside() {
+	vmjob huge "vm.hugepages: {type: categorical, values: [none, 4M], default: none}" &&
+	refused huge "'4M' is not a value of vm.hugepages (none, 2M, 1G)" || return 1
+	vmjob ws "guest.thp: {type: categorical, values: [madvise, \"never rdinit=/bin/sh\"], default: madvise}" &&
+	refused ws "'never rdinit=/bin/sh' is not a value of guest.thp" || return 1
+	vmjob nl "host.thp: {type: categorical, values: [madvise, \"never\\nvm.overcommit_memory = 1\"], default: madvise}" &&
+	refused nl "'never\\\\nvm.overcommit_memory = 1' is not a value of host.thp" || return 1
+	vmjob range "guest.swappiness: {type: int, min: 0, max: 300, default: 60}" &&
+	refused range "'300' is not a value of guest.swappiness (0 to 200)" || return 1
+	vmjob float "vm.vcpus: {type: float, min: 1, max: 2, default: 1}" &&
+	refused float "vm.vcpus takes 1 to 64: declare it int" || return 1
+	vmjob boolean "vm.pinning: {type: bool, default: false}" &&
+	refused boolean "vm.pinning takes none, compact, spread, per-core, not a bool"
+}
+expect "values outside a knob's domain (4M, whitespace, a newline, 300, float, bool) are exit 2" outside
+
+good() {
+	vmjob ok "vm.balloon: {type: bool, default: true}" \
+		"guest.swappiness: {type: int, min: 0, max: 200, step: 20, default: 60}" \
+		"disk.cache: {type: categorical, values: [none, unsafe], default: none}" &&
+	loads ok || return 1
+	for f in "$ROOT/jobs/default.yaml" "$ROOT"/tests/jobs/vm/*.yaml; do
+		exits_with 3 "$VMTUNE" search "$f" --db good.db --host "$NOHOST" || die "$f: $(cat "$T/err")"
+		rm -f good.db*
+	done
+}
+expect "the shipped VM jobs and on/off knobs as bools load" good
+
+listed() {
+	exits_with 0 "$VMTUNE" knobs --format json || return 1
+	local n k
+	n=$(jq length "$T/out")
+	[ "$n" -ge 24 ] || die "$n knobs"
+	for k in host.thp host.ksm host.swappiness vm.vcpus vm.pinning vm.hugepages disk.cache disk.io \
+		disk.format disk.count guest.swappiness guest.thp guest.iosched guest.fs; do
+		jq -e --arg k "$k" 'map(select(.name == $k and .default != null)) | length == 1' "$T/out" \
+			>/dev/null || die "$k missing"
+	done
+	exits_with 0 "$VMTUNE" knobs --format md && [ "$(grep -c '^| `' "$T/out")" -eq "$n" ] &&
+	exits_with 0 "$VMTUNE" knobs && grep -q "^vm.hugepages  *vm  *none  *none, 2M, 1G$" "$T/out" &&
+	exits_with 2 "$VMTUNE" knobs --format yaml
+}
+expect "vmtune knobs lists every knob with its level, domain and default (text, md, json)" listed
+finish

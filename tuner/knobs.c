@@ -1,0 +1,158 @@
+#include "knobs.h"
+#include "err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENUM(...) { __VA_ARGS__, NULL }
+#define INT { NULL }
+
+static const struct knob catalogue[] = {
+	{ "host.thp", KNOB_HOST, "madvise", ENUM("always", "madvise", "never"), 0, 0,
+	  "the host's transparent huge pages" },
+	{ "host.ksm", KNOB_HOST, "off", ENUM("on", "off"), 0, 0,
+	  "the host's kernel samepage merging" },
+	{ "host.swappiness", KNOB_HOST, "60", INT, 0, 200, "the host's vm.swappiness" },
+	{ "vm.vcpus", KNOB_VM, "2", INT, 1, 64, "virtual CPUs" },
+	{ "vm.pinning", KNOB_VM, "none", ENUM("none", "compact", "spread", "per-core"), 0, 0,
+	  "vCPU pinning layout over the host's topology (hwloc)" },
+	{ "vm.emulatorpin", KNOB_VM, "none", ENUM("none", "shared", "dedicated"), 0, 0,
+	  "where QEMU's own threads run" },
+	{ "vm.hugepages", KNOB_VM, "none", ENUM("none", "2M", "1G"), 0, 0,
+	  "guest memory backed by host huge pages" },
+	{ "vm.cpu_model", KNOB_VM, "default", ENUM("default", "host-passthrough"), 0, 0,
+	  "the CPU model the guest sees" },
+	{ "vm.machine", KNOB_VM, "q35", ENUM("pc", "q35"), 0, 0, "the machine type" },
+	{ "vm.vcpusched", KNOB_VM, "other", ENUM("other", "fifo", "rr"), 0, 0,
+	  "the host scheduler class of the vCPU threads" },
+	{ "vm.balloon", KNOB_VM, "on", ENUM("on", "off"), 0, 0, "the virtio memory balloon" },
+	{ "disk.bus", KNOB_DISK, "virtio-blk", ENUM("virtio-blk", "virtio-scsi", "sata"), 0, 0,
+	  "the data disks' bus" },
+	{ "disk.cache", KNOB_DISK, "none",
+	  ENUM("none", "writeback", "writethrough", "directsync", "unsafe"), 0, 0,
+	  "the data disks' host cache mode" },
+	{ "disk.io", KNOB_DISK, "native", ENUM("native", "threads", "io_uring"), 0, 0,
+	  "the data disks' host I/O mode" },
+	{ "disk.format", KNOB_DISK, "raw", ENUM("raw", "qcow2", "qcow2-prealloc"), 0, 0,
+	  "the data disks' image format" },
+	{ "disk.count", KNOB_DISK, "1", INT, 1, 8, "data disks, spread over the storage folders" },
+	{ "disk.iothreads", KNOB_DISK, "0", INT, 0, 8, "I/O threads for the data disks" },
+	{ "guest.swappiness", KNOB_GUEST, "60", INT, 0, 200, "the guest's vm.swappiness" },
+	{ "guest.hugepages", KNOB_GUEST, "0", INT, 0, 1048576, "the guest's vm.nr_hugepages" },
+	{ "guest.thp", KNOB_GUEST, "madvise", ENUM("always", "madvise", "never"), 0, 0,
+	  "the guest's transparent huge pages" },
+	{ "guest.dirty_ratio", KNOB_GUEST, "20", INT, 1, 100, "the guest's vm.dirty_ratio" },
+	{ "guest.iosched", KNOB_GUEST, "mq-deadline", ENUM("none", "mq-deadline", "kyber", "bfq"),
+	  0, 0, "the guest's I/O scheduler of the data disks" },
+	{ "guest.readahead_kb", KNOB_GUEST, "128", INT, 0, 65536,
+	  "the guest's read-ahead of the data disks (KiB)" },
+	{ "guest.fs", KNOB_GUEST, "ext4", ENUM("ext4", "xfs", "raw"), 0, 0,
+	  "what the benchmarks write on: a filesystem, or the raw disk" },
+};
+
+#define N_KNOBS (sizeof(catalogue) / sizeof(*catalogue))
+
+const char *knob_level_name(enum knob_level l)
+{
+	static const char *const names[] = { "host", "vm", "disk", "guest" };
+	return names[l];
+}
+
+size_t knob_count(void)
+{
+	return N_KNOBS;
+}
+
+const struct knob *knob_at(size_t i)
+{
+	return i < N_KNOBS ? &catalogue[i] : NULL;
+}
+
+const struct knob *knob_find(const char *name)
+{
+	for (size_t i = 0; i < N_KNOBS; i++)
+		if (!strcmp(catalogue[i].name, name))
+			return &catalogue[i];
+	return NULL;
+}
+
+/* Levenshtein distance, for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *row = calloc(lb + 1, sizeof(size_t)), d;
+	if (!row)
+		abort();
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j], sub = prev + (a[i - 1] != b[j - 1]);
+			row[j] = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			if (sub < row[j])
+				row[j] = sub;
+			prev = cur;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+const struct knob *knob_nearest(const char *name)
+{
+	const struct knob *best = NULL;
+	size_t bd = 4;
+	for (size_t i = 0; i < N_KNOBS; i++) {
+		size_t d = distance(name, catalogue[i].name);
+		if (d < bd) {
+			bd = d;
+			best = &catalogue[i];
+		}
+	}
+	return best;
+}
+
+void knob_domain(const struct knob *k, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	if (!k->values[0]) {
+		snprintf(buf, size, "%ld to %ld", k->min, k->max);
+		return;
+	}
+	for (size_t i = 0; i < 8 && k->values[i] && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "", k->values[i]);
+}
+
+int knob_check(const struct knob *k, const char *value, char *err)
+{
+	char dom[160];
+	if (k->values[0]) {
+		for (size_t i = 0; i < 8 && k->values[i]; i++)
+			if (!strcmp(k->values[i], value))
+				return 0;
+	} else {
+		char *end;
+		long v = strtol(value, &end, 10);
+		if (*value && !*end && end != value && v >= k->min && v <= k->max)
+			return 0;
+	}
+	/* the value as printable text: a newline in it must not start a line of the message */
+	char shown[96];
+	size_t o = 0;
+	for (const char *p = value; *p && o + 5 < sizeof(shown); p++) {
+		unsigned char ch = (unsigned char)*p;
+		if (ch == '\n')
+			o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\n");
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(shown + o, sizeof(shown) - o, "\\x%02x", ch);
+		else
+			shown[o++] = (char)ch;
+	}
+	shown[o] = '\0';
+	knob_domain(k, dom, sizeof(dom));
+	return seterr(err, "'%s' is not a value of %s (%s)", shown, k->name, dom), -1;
+}

@@ -1,0 +1,35 @@
+#ifndef KNOBS_H
+#define KNOBS_H
+/*
+ * The knob catalogue: every knob a test-VM job may search, once. A row is
+ * the knob's name (the public interface), its level, its domain (values, or
+ * an integer range), its default and one line of help. The job loader
+ * checks a libvirt job's parameters against it, domxml.c takes defaults and
+ * domains from it, and `vmtune knobs` prints it. No value outside its
+ * knob's domain reaches a kernel command line, a sysctl or a sysfs path.
+ */
+#include <stddef.h>
+
+enum knob_level { KNOB_HOST, KNOB_VM, KNOB_DISK, KNOB_GUEST };
+
+struct knob {
+	const char *name;
+	enum knob_level level;
+	const char *def;
+	const char *const values[8];	/* empty: an integer from min to max */
+	long min, max;
+	const char *help;
+};
+
+const char *knob_level_name(enum knob_level l);
+size_t knob_count(void);
+const struct knob *knob_at(size_t i);
+const struct knob *knob_find(const char *name);
+/* The knob whose name is nearest (edit distance <= 3); NULL when none is. */
+const struct knob *knob_nearest(const char *name);
+/* 0 when value is in the knob's domain; else -1 and why, in err. */
+int knob_check(const struct knob *k, const char *value, char *err);
+/* "none, 2M, 1G" or "0 to 200" into buf. */
+void knob_domain(const struct knob *k, char *buf, size_t size);
+
+#endif
