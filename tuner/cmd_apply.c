@@ -8,6 +8,7 @@
 #include "err.h"
 #include "domxml.h"
 #include "hostknobs.h"
+#include "knobs.h"
 #include "runview.h"
 #include "topology.h"
 
@@ -16,27 +17,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-/*
- * Where each guest knob lives, as the agent writes it (benchmarks/agent.c);
- * "%s" stands for each data disk. Host knobs: hostknobs.c's own table.
- */
-static const struct { const char *knob, *path; } guest_paths[] = {
-	{ "guest.swappiness", "/proc/sys/vm/swappiness" },
-	{ "guest.thp", "/sys/kernel/mm/transparent_hugepage/enabled" },
-	{ "guest.hugepages", "/proc/sys/vm/nr_hugepages" },
-	{ "guest.dirty_ratio", "/proc/sys/vm/dirty_ratio" },
-	{ "guest.iosched", "/sys/block/%s/queue/scheduler" },
-	{ "guest.readahead_kb", "/sys/block/%s/queue/read_ahead_kb" },
-};
-
+/* Where a host or guest knob lives (the catalogue); NULL for any other parameter. */
 static const char *knob_path(const char *knob)
 {
-	if (!strncmp(knob, "host.", 5))
-		return hostknob_path(knob);
-	for (size_t j = 0; j < sizeof(guest_paths) / sizeof(*guest_paths); j++)
-		if (!strcmp(guest_paths[j].knob, knob))
-			return guest_paths[j].path;
-	return NULL;
+	const struct knob *k = knob_find(knob);
+	return k ? k->path : NULL;
 }
 
 /* A value printed for a shell: bare when plain, else single-quoted. */
@@ -89,8 +74,9 @@ static void knob_line(const char *path, const char *v, int shell, struct strbuf 
 	}
 }
 
-static void knob_lines(const struct space *sp, const union pval *cfg, const char *side, int shell,
-		       struct strbuf *out)
+/* -1 (err set) when a value is outside its knob's domain: nothing of it is printed. */
+static int knob_lines(const struct space *sp, const union pval *cfg, const char *side, int shell,
+		      struct strbuf *out, char *err)
 {
 	int header = 0;
 	size_t prefix = strlen(side);
@@ -99,8 +85,13 @@ static void knob_lines(const struct space *sp, const union pval *cfg, const char
 		if (strncmp(p->name, side, prefix) || !param_active(sp, cfg, i))
 			continue;
 		const char *path = knob_path(p->name);
+		const struct knob *k = knob_find(p->name);
 		struct strbuf v = STRBUF_INIT;
 		pval_format(p, cfg[i], &v);
+		if (k && knob_check(k, v.buf, err)) {	/* never a line of its own on a sysctl.d */
+			strbuf_release(&v);
+			return -1;
+		}
 		if (!header++)
 			strbuf_addf(out, "# %s\n", !strcmp(side, "host.") ? "on the host"
 								   : "in the guest");
@@ -113,6 +104,7 @@ static void knob_lines(const struct space *sp, const union pval *cfg, const char
 								 : "apply by hand");
 		strbuf_release(&v);
 	}
+	return 0;
 }
 
 /* The parts of a built domain a production domain takes. */
@@ -316,8 +308,9 @@ static int apply_main(int argc, char **argv)
 			if (shell)
 				strbuf_addstr(&out, "#!/bin/sh\nset -e\n");
 			strbuf_addf(&out, "# vmtune apply: run %lld, %s\n", (long long)run, json);
-			knob_lines(sp, cfg, "host.", shell, &out);
-			knob_lines(sp, cfg, "guest.", shell, &out);
+			if (knob_lines(sp, cfg, "host.", shell, &out, err) ||
+			    knob_lines(sp, cfg, "guest.", shell, &out, err))
+				ret = fail(EXIT_RUNTIME, "run %lld: %s", (long long)run, err);
 		}
 		free(cfg);
 		if (!ret)

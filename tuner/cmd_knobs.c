@@ -8,11 +8,11 @@
 static void text(void)
 {
 	char dom[160];
-	printf("%-20s %-6s %-12s %s\n", "knob", "level", "default", "values / help");
+	printf("%-24s %-6s %-12s %s\n", "knob", "level", "default", "values / help");
 	for (size_t i = 0; i < knob_count(); i++) {
 		const struct knob *k = knob_at(i);
 		knob_domain(k, dom, sizeof(dom));
-		printf("%-20s %-6s %-12s %s\n%-41s%s\n", k->name, knob_level_name(k->level), k->def, dom,
+		printf("%-24s %-6s %-12s %s\n%-45s%s\n", k->name, knob_level_name(k->level), k->def, dom,
 		       "", k->help);
 	}
 }

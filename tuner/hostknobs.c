@@ -1,5 +1,6 @@
 #include "hostknobs.h"
 #include "err.h"
+#include "knobs.h"
 #include "strbuf.h"
 #include "target.h"
 
@@ -9,19 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct { const char *knob, *path; } paths[] = {
-	{ "host.thp", "/sys/kernel/mm/transparent_hugepage/enabled" },
-	{ "host.ksm", "/sys/kernel/mm/ksm/run" },
-	{ "host.swappiness", "/proc/sys/vm/swappiness" },
+/* What vm.hugepages reserves: no searchable knobs of their own, not in the catalogue. */
+static const struct { const char *knob, *path; } reserves[] = {
 	{ "host.hugepages-2M", "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages" },
 	{ "host.hugepages-1G", "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages" },
 };
 
 const char *hostknob_path(const char *knob)
 {
-	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++)
-		if (!strcmp(paths[i].knob, knob))
-			return paths[i].path;
+	const struct knob *k = knob_find(knob);
+	if (k)
+		return k->level == KNOB_HOST ? k->path : NULL;
+	for (size_t i = 0; i < sizeof(reserves) / sizeof(*reserves); i++)
+		if (!strcmp(reserves[i].knob, knob))
+			return reserves[i].path;
 	return NULL;
 }
 

@@ -19,6 +19,12 @@ struct knob {
 	const char *const values[8];	/* empty: an integer from min to max */
 	long min, max;
 	const char *help;
+	/*
+	 * How it is applied and read back: a host knob's file on the host, a
+	 * guest knob's in the guest ("%s": each data disk); NULL for the VM and
+	 * disk knobs (the domain XML) and guest.fs (the agent's mkfs).
+	 */
+	const char *path;
 };
 
 const char *knob_level_name(enum knob_level l);

@@ -58,6 +58,37 @@ good() {
 }
 expect "the shipped VM jobs and on/off knobs as bools load" good
 
+# apply prints each knob where the catalogue says it lives, and nothing
+# outside a knob's domain: an exec job's parameters are not knobs, so its
+# stored values are checked when apply prints them.
+apply_job() {	# THP-VALUES THP-DEFAULT: an exec job over host.ksm_sleep_ms and guest.thp
+	cat > ap.yaml <<EOF
+target: {kind: exec, command: [sh, -c, 'echo "{\"metric\":\"t\",\"value\":\$((\$VMTUNE_P_HOST_KSM_SLEEP_MS + 1))}"']}
+parameters:
+  host.ksm_sleep_ms: {type: int, min: 10, max: 50, step: 10, default: 50}
+  guest.thp: {type: categorical, values: $1, default: $2}
+objective: {metric: t, goal: minimize}
+noise_floor: 1
+confirm: off
+budget: {trials: 6}
+seed: 2
+EOF
+}
+applied() {
+	apply_job "[madvise, never]" madvise && rm -f ap.db &&
+	exits_with 0 "$VMTUNE" search ap.yaml --db ap.db --quiet &&
+	exits_with 0 "$VMTUNE" apply 1 --db ap.db --format sysctl || return 1
+	grep -q "^kernel/mm/ksm/sleep_millisecs = 10    # sysfs" "$T/out" || die "$(cat "$T/out")"
+	exits_with 0 "$VMTUNE" apply 1 --db ap.db --format shell &&
+	grep -q "^echo 10 > /sys/kernel/mm/ksm/sleep_millisecs$" "$T/out" || return 1
+	# the baseline (trial 1) holds a value with a newline, as a job of the exec target may
+	apply_job "[madvise, \"never\\nvm.overcommit_memory = 1\"]" "\"never\\nvm.overcommit_memory = 1\"" &&
+	rm -f ap2.db && exits_with 0 "$VMTUNE" search ap.yaml --db ap2.db --quiet || return 1
+	exits_with 3 "$VMTUNE" apply 1 --db ap2.db --format sysctl --trial 1 &&
+	[ ! -s "$T/out" ] && grep -q "is not a value of guest.thp" "$T/err" || die "$(cat "$T/out" "$T/err")"
+}
+expect "apply: the new knob's sysfs line from the catalogue; a stored value with a newline is refused" applied
+
 listed() {
 	exits_with 0 "$VMTUNE" knobs --format json || return 1
 	local n k
