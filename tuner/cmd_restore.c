@@ -10,7 +10,8 @@ static int restore_main(int argc, char **argv)
 	const char *db;
 	char err[ERR_LEN];
 	struct store *st;
-	int count = 0, left = 0;
+	int count = 0, left = 0, foreign = 0;
+	char foreign_msg[ERR_LEN] = "";
 	int rc = parse_report_args(&cmd_restore, argc, argv, &db, NULL, NULL);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
@@ -18,11 +19,14 @@ static int restore_main(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s: no such database", db);
 	if (store_open(&st, db, STORE_CREATE, err))
 		return fail(EXIT_USAGE, "%s", err);
-	rc = hostknob_restore(st, &count, &left, err);
+	rc = hostknob_restore(st, &count, &left, &foreign, foreign_msg, err);
 	store_close(st);
 	if (rc)
 		return fail(EXIT_RUNTIME, "%s", err);
 	printf("restored %d host knob value%s\n", count, count == 1 ? "" : "s");
+	if (foreign)
+		return fail(EXIT_RUNTIME, "%s%s", foreign_msg,
+			    foreign > 1 ? " (and more rows like it)" : "");
 	if (left)
 		return fail(EXIT_RUNTIME, "%d data disk volume%s of unreachable hosts left; run "
 			    "'vmtune restore' again once they answer", left, left == 1 ? "" : "s");
@@ -40,5 +44,8 @@ const struct cmd cmd_restore = {
 		 "and no search has restored yet: after kill -9, a crash or a power cut;\n"
 		 "destroys the domains and removes the data disks (files, or volumes of a\n"
 		 "remote host's pool) such a search left. A remote host that cannot be\n"
-		 "reached keeps its volumes in the journal: exit 3, run it again later.",
+		 "reached keeps its volumes in the journal: exit 3, run it again later.\n"
+		 "Only rows vmtune writes are undone: a knob's own file (the catalogue, a plain\n"
+		 "value), a data disk it named, a domain or volume it named; any other row is\n"
+		 "said and left alone (exit 3).",
 };

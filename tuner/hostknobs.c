@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* What vm.hugepages reserves: no searchable knobs of their own, not in the catalogue. */
@@ -124,12 +125,50 @@ out:
 }
 
 struct restore_ctx {
-	int count, failed, unreachable;
+	int count, failed, unreachable, foreign;
+	char *foreign_msg;	/* the first row left alone, said */
 	const char *only_uri;	/* NULL: everything; else only that host's domains and volumes */
 	char *err;
 	int64_t *done;	/* ids written back, marked once all are */
 	size_t ndone;
 };
+
+/* A word with nothing a file or a name could be steered by: [A-Za-z0-9._-]+. */
+static int plain(const char *s, size_t max)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+	return n && !s[n] && n <= max;
+}
+
+/* A data disk vmtune made: STORAGE/vmtune-PID-tTRIAL-rREPEAT-dN.img, absolute, no "..". */
+static int own_disk(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	int pid, len = 0;
+	long long trial;
+	unsigned rep, d;
+	struct stat st;
+	if (path[0] != '/' || strstr(path, "/../") || !base ||
+	    sscanf(base + 1, "vmtune-%d-t%lld-r%u-d%u.img%n", &pid, &trial, &rep, &d, &len) != 4 ||
+	    base[1 + len] != '\0')
+		return 0;
+	return lstat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
+/*
+ * Whether vmtune wrote this row: a knob's own file from the catalogue and a
+ * plain original value, a data disk it made, a domain or volume it named.
+ * Any other (a row added by hand) is reported and left alone.
+ */
+static int own_row(const struct journal_entry *e)
+{
+	if (!strcmp(e->knob, "undo.disk"))
+		return own_disk(e->path);
+	if (!strcmp(e->knob, "undo.domain") || !strcmp(e->knob, "undo.volume"))
+		return !strncmp(e->path, "vmtune-", 7) && plain(e->path, 200);
+	const char *want = hostknob_path(e->knob);
+	return want && !strcmp(want, e->path) && plain(e->original, 64);
+}
 
 static int restore_one(const struct journal_entry *e, void *ud)
 {
@@ -140,6 +179,12 @@ static int restore_one(const struct journal_entry *e, void *ud)
 	if (c->only_uri && ((strcmp(e->knob, "undo.domain") && strcmp(e->knob, "undo.volume")) ||
 			    strcmp(e->original, c->only_uri)))
 		return 0;
+	if (!own_row(e)) {
+		if (!c->foreign++ && c->foreign_msg)
+			snprintf(c->foreign_msg, ERR_LEN, "journal row %lld (%s, %s) is not one vmtune "
+				 "writes: left alone", (long long)e->id, e->knob, e->path);
+		return 0;
+	}
 	if (!strcmp(e->knob, "undo.disk")) {
 		rc = unlink(e->path) && errno != ENOENT ? -1 : 0;
 		if (rc)
@@ -166,14 +211,10 @@ static int restore_one(const struct journal_entry *e, void *ud)
 	return 0;
 }
 
-int hostknob_restore(struct store *st, int *count, int *left, char *err)
+static int restore(struct store *st, const char *uri, int *count, int *left, int *foreign,
+		   char *foreign_msg, char *err)
 {
-	return hostknob_restore_host(st, NULL, count, left, err);
-}
-
-int hostknob_restore_host(struct store *st, const char *uri, int *count, int *left, char *err)
-{
-	struct restore_ctx c = { .err = err, .only_uri = uri };
+	struct restore_ctx c = { .err = err, .only_uri = uri, .foreign_msg = foreign_msg };
 	int rc = store_journal_foreach_pending(st, restore_one, &c, err) || c.failed ? -1 : 0;
 	/* marked only once every value is back, so a failed restore can be replayed */
 	for (size_t i = 0; !rc && i < c.ndone; i++)
@@ -183,5 +224,18 @@ int hostknob_restore_host(struct store *st, const char *uri, int *count, int *le
 		*count = c.count;
 	if (left)
 		*left = c.unreachable;
+	if (foreign)
+		*foreign = c.foreign;
 	return rc;
+}
+
+int hostknob_restore(struct store *st, int *count, int *left, int *foreign, char *foreign_msg,
+		     char *err)
+{
+	return restore(st, NULL, count, left, foreign, foreign_msg, err);
+}
+
+int hostknob_restore_host(struct store *st, const char *uri, int *count, int *left, char *err)
+{
+	return restore(st, uri, count, left, NULL, NULL, err);
 }

@@ -24,8 +24,13 @@ int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, 
  * search left (undo.disk: a data disk; undo.domain: a domain; undo.volume:
  * a remote data disk); *count of them. *left (may be NULL): domains and
  * volumes whose host could not be reached, kept in the journal for later.
+ * Only rows vmtune writes are undone (a knob's own file from the catalogue
+ * with a plain value, a data disk it made, a domain or volume it named);
+ * *foreign (may be NULL) counts the others, left alone, and foreign_msg
+ * (ERR_LEN, may be NULL) names the first.
  */
-int hostknob_restore(struct store *st, int *count, int *left, char *err);
+int hostknob_restore(struct store *st, int *count, int *left, int *foreign, char *foreign_msg,
+		     char *err);
 /* The same for the domains and volumes a lost host uri kept, once it answers again. */
 int hostknob_restore_host(struct store *st, const char *uri, int *count, int *left, char *err);
 

@@ -798,7 +798,7 @@ static int end_run(struct search *s, int ret, const char *status, char *err)
 	int restored;
 	if (ret)
 		status = "failed";
-	if (hostknob_restore(s->st, &restored, NULL, ret ? msg : err) && !ret)
+	if (hostknob_restore(s->st, &restored, NULL, NULL, NULL, ret ? msg : err) && !ret)
 		ret = -1;
 	if ((store_run_set_status(s->st, s->run_id, status, ret ? msg : err) ||
 	     claim(s, 0, ret ? msg : err)) && !ret)
