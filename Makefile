@@ -103,11 +103,26 @@ guest: agent vmbench
 
 unit: $(UNIT_BIN)
 
+# Test tiers: unit tests (seconds); end-to-end tests of the exec target and
+# the commands, no VM (a few minutes); those that boot VMs through libvirt or
+# QEMU (setup-host.sh first). `make test` runs all three.
+E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18
+E2E_VM := t05 t07 t09 t10 t11 t15 t16
+
 test: all $(UNIT_BIN)
 	bash tests/run.sh $(UNIT_BIN)
+
+test-unit: $(UNIT_BIN)
+	E2E= bash tests/run.sh $(UNIT_BIN)
+
+test-exec: vmtune vmbench
+	E2E="$(E2E_EXEC)" bash tests/run.sh
+
+test-vm: all
+	E2E="$(E2E_VM)" bash tests/run.sh
 
 clean:
 	rm -rf $(B) vmtune vmbench agent
 
-.PHONY: all test unit clean guest FORCE
+.PHONY: all test test-unit test-exec test-vm unit clean guest FORCE
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -27,8 +27,15 @@ run() {
 	[ "$f" -eq 0 ] || failures+=("$name")
 }
 
+# E2E: which end-to-end tests ("t01 t05 ..."; empty: none; unset: all)
 for bin in "$@"; do run "$bin" "$bin"; done
-for t in tests/e2e/t*.sh; do run "$t" bash "$t"; done
+if [ -z "${E2E+set}" ]; then
+	for t in tests/e2e/t*.sh; do run "$t" bash "$t"; done
+else
+	for n in $E2E; do
+		for t in tests/e2e/"$n"-*.sh; do run "$t" bash "$t"; done
+	done
+fi
 [ ${#failures[@]} -eq 0 ] || printf 'failed in: %s\n' "${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -136,4 +136,15 @@ self_contained() {
 	[ -z "$hits" ] || die "reads beside the repository: $hits"
 }
 expect "tests read nothing beside the repository" self_contained
+
+# make test-exec and make test-vm together run every end-to-end test, once
+tiers() {
+	local exec vm t n
+	exec=$(sed -n 's/^E2E_EXEC := //p' "$ROOT/Makefile") vm=$(sed -n 's/^E2E_VM := //p' "$ROOT/Makefile")
+	for t in "$ROOT"/tests/e2e/t*.sh; do
+		n=$(basename "$t" | cut -d- -f1)
+		[ "$(printf '%s\n' $exec $vm | grep -cx "$n")" -eq 1 ] || die "$n is in $(printf '%s\n' $exec $vm | grep -cx "$n") tiers"
+	done
+}
+expect "every end-to-end test is in exactly one tier (make test-exec, make test-vm)" tiers
 finish
