@@ -120,6 +120,8 @@ struct sink_ctx {
 	struct search *s;
 	int64_t trial;
 	int repeat;
+	const union pval *cfg;	/* what the trial asked for */
+	char mismatch[ERR_LEN];	/* the first knob whose read-back differs: the trial fails */
 	char err[ERR_LEN];
 };
 
@@ -145,9 +147,24 @@ static int sink_metric(void *ud, const struct metric *m)
 	return rc;
 }
 
+/*
+ * A value the target read back after applying it: stored, and compared
+ * with what the trial asked for (a parameter of that name, while active).
+ */
 static int sink_applied(void *ud, const char *knob, const char *value)
 {
 	struct sink_ctx *c = ud;
+	const struct space *sp = &c->s->job->space;
+	size_t i;
+	const struct param *p = space_find(sp, knob, &i);
+	if (p && !c->mismatch[0] && param_active(sp, c->cfg, i)) {
+		struct strbuf asked = STRBUF_INIT;
+		pval_format(p, c->cfg[i], &asked);
+		if (strcmp(asked.buf, value))
+			snprintf(c->mismatch, sizeof(c->mismatch), "%s not applied: asked %s, got %.64s",
+				 knob, asked.buf, value);
+		strbuf_release(&asked);
+	}
 	pthread_mutex_lock(&c->s->lock);
 	int rc = store_applied(c->s->st, c->trial, c->repeat, knob, value, c->err);
 	pthread_mutex_unlock(&c->s->lock);
@@ -217,7 +234,7 @@ static void *work(void *arg)
 	struct slot *sl = arg;
 	struct search *s = sl->s;
 	const struct job *job = s->job;
-	struct sink_ctx sc = { .s = s, .trial = sl->id };
+	struct sink_ctx sc = { .s = s, .trial = sl->id, .cfg = sl->cfg };
 	struct trial_sink sink = { .ud = &sc, .metric = sink_metric, .applied = sink_applied,
 				   .host = sink_host, .undo = sink_undo };
 
@@ -235,6 +252,11 @@ static void *work(void *arg)
 			seterr(sl->err, "%s", sc.err);
 			sl->rc = -1;
 			break;
+		}
+		if (sc.mismatch[0] && sl->res.outcome == OUTCOME_DONE) {	/* not what was asked */
+			sl->res.outcome = OUTCOME_FAILED;
+			strbuf_reset(&sl->res.reason);
+			strbuf_addstr(&sl->res.reason, sc.mismatch);
 		}
 		if (sl->res.domain_xml.len) {
 			pthread_mutex_lock(&s->lock);

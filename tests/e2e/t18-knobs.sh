@@ -89,6 +89,26 @@ applied() {
 }
 expect "apply: the new knob's sysfs line from the catalogue; a stored value with a newline is refused" applied
 
+# What a target reads back is compared with what the trial asked for: a
+# doctored read-back (x = 3 reports 4) fails that trial, and the search goes on
+read_back() {
+	cat > rb.yaml <<'EOF'
+target: {kind: exec, command: [sh, -c, 'v=$VMTUNE_P_X; [ "$v" = 3 ] && v=4; echo "{\"applied\":\"x\",\"value\":$v}"; echo "{\"metric\":\"t\",\"value\":$((VMTUNE_P_X + 1))}"']}
+parameters: {x: {type: int, min: 0, max: 5, default: 0}}
+objective: {metric: t, goal: minimize}
+strategy: grid
+noise_floor: 1
+confirm: off
+budget: {trials: 6}
+EOF
+	exits_with 0 "$VMTUNE" search rb.yaml --db rb.db || return 1
+	[ "$(sql rb.db "select status || ' ' || reason from trials where config = '{\"x\":3}'")" = \
+		"failed x not applied: asked 3, got 4" ] || die "$(sql rb.db "select id, status, reason from trials")"
+	[ "$(sql rb.db "select count(*) from trials where status = 'done'")" -eq 5 ] &&
+	[ "$(sql rb.db "select value from applied a join trials t on t.id = a.trial_id where t.config = '{\"x\":3}'")" = 4 ]
+}
+expect "a read-back that differs from what was asked fails the trial with asked/got; the search goes on" read_back
+
 # restore undoes only rows vmtune writes: rows added by hand are left alone
 restore_own_rows() {
 	mkdir -p scratch
