@@ -4,12 +4,12 @@
 
 help_lists_commands() {
 	"$VMTUNE" help > out &&
-	for c in search runs trials best export bench restore topology doctor help; do grep -q "^  $c " out || die "no $c"; done
+	for c in search runs trials best export bench restore topology doctor knobs help; do grep -q "^  $c " out || die "no $c"; done
 }
 expect "vmtune help lists every command" help_lists_commands
 
 every_command_has_help() {
-	for c in search runs trials best export bench restore topology doctor help; do
+	for c in search runs trials best export bench restore topology doctor knobs help; do
 		"$VMTUNE" "$c" --help | grep -q "^usage: vmtune $c" || die "$c --help"
 		"$VMTUNE" help "$c" | grep -q "^usage: vmtune $c" || die "help $c"
 	done
