@@ -19,27 +19,10 @@ static int logs(const double *x, size_t n, double **out)
 	return 0;
 }
 
-static double mean(const double *x, size_t n)
-{
-	double s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += x[i];
-	return s / (double)n;
-}
-
-/* Sum of squared deviations from the mean. */
-static double ssd(const double *x, size_t n)
-{
-	double m = mean(x, n), s = 0;
-	for (size_t i = 0; i < n; i++)
-		s += (x[i] - m) * (x[i] - m);
-	return s;
-}
-
 int compare_samples(const double *a, size_t na, const double *b, size_t nb, double level,
 		    struct comparison *c)
 {
-	double *la, *lb, d, se, df, u;
+	double *la, *lb, d, se, df, u, ma, mb;
 	int rc = -1;
 
 	*c = (struct comparison){ .na = na, .nb = nb, .ratio = NAN, .lo = NAN, .hi = NAN,
@@ -47,7 +30,8 @@ int compare_samples(const double *a, size_t na, const double *b, size_t nb, doub
 	int bad = logs(a, na, &la) | logs(b, nb, &lb);
 	if (bad || !na || !nb)
 		goto out;
-	c->ratio = exp(mean(lb, nb) - mean(la, na));
+	double sa = stats_sd(la, na, &ma), sb = stats_sd(lb, nb, &mb);
+	c->ratio = exp(mb - ma);
 	if (stats_welch(la, na, lb, nb, level, &d, &se, &df, &c->lo, &c->hi))
 		goto out;
 	c->lo = exp(c->lo);
@@ -55,7 +39,7 @@ int compare_samples(const double *a, size_t na, const double *b, size_t nb, doub
 	c->p = stats_mann_whitney(b, nb, a, na, &u);
 	/* the pooled sd, and the shift a two-sided test at this level finds 80% of the time */
 	double pdf = (double)(na + nb - 2);
-	c->noise = sqrt((ssd(la, na) + ssd(lb, nb)) / pdf);
+	c->noise = sqrt((sa * sa * (double)(na - 1) + sb * sb * (double)(nb - 1)) / pdf);
 	c->detectable = exp((stats_t_quantile(0.5 + level / 2, pdf) + stats_t_quantile(0.8, pdf)) *
 			    c->noise * sqrt(1.0 / (double)na + 1.0 / (double)nb)) - 1;
 	rc = 0;
@@ -66,7 +50,8 @@ out:
 }
 
 enum confirm_state confirm_judge(const double *a, size_t na, const double *b, size_t nb,
-				 int repeats, int max, size_t *want, struct comparison *c)
+				 size_t failed, int repeats, int max, size_t *want,
+				 struct comparison *c)
 {
 	size_t first = (size_t)repeats, last = (size_t)(max > repeats ? max : repeats);
 	double alpha = last > first ? CONFIRM_ALPHA_TWO : CONFIRM_ALPHA_ONE;
@@ -75,7 +60,7 @@ enum confirm_state confirm_judge(const double *a, size_t na, const double *b, si
 	*want = n < first ? first : last;
 	if (n < first || (n > first && n < last)) {
 		compare_samples(a, na, b, nb, 1 - alpha, c);
-		return CONFIRM_MORE;
+		return failed > last ? CONFIRM_FAILED : CONFIRM_MORE;
 	}
 	if (compare_samples(a, na, b, nb, 1 - alpha, c))
 		return CONFIRM_FAILED;
@@ -85,16 +70,6 @@ enum confirm_state confirm_judge(const double *a, size_t na, const double *b, si
 		return CONFIRM_WORSE;
 	/* the first look cannot tell but leans to b: the second decides */
 	if (n < last && c->ratio > 1)
-		return CONFIRM_MORE;
+		return failed > last ? CONFIRM_FAILED : CONFIRM_MORE;
 	return CONFIRM_NO;
-}
-
-const char *confirm_state_name(enum confirm_state s)
-{
-	static const char *const names[] = {
-		[CONFIRM_MORE] = "measuring", [CONFIRM_YES] = "confirmed",
-		[CONFIRM_NO] = "not confirmed", [CONFIRM_WORSE] = "worse",
-		[CONFIRM_FAILED] = "failed",
-	};
-	return names[s];
 }

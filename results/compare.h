@@ -47,10 +47,10 @@ enum confirm_state {
 /*
  * Judges the confirmation's scores (higher is better) so far; *want: how
  * many measurements each side needs before the next look. c is filled at
- * every look.
+ * every look. More than max failed measurements end it: CONFIRM_FAILED.
  */
 enum confirm_state confirm_judge(const double *a, size_t na, const double *b, size_t nb,
-				 int repeats, int max, size_t *want, struct comparison *c);
-const char *confirm_state_name(enum confirm_state s);
+				 size_t failed, int repeats, int max, size_t *want,
+				 struct comparison *c);
 
 #endif

@@ -15,6 +15,21 @@ void objective_release(struct objective *o)
 	o->n = 0;
 }
 
+void objective_copy(struct objective *dst, const struct objective *src)
+{
+	dst->n = src->n;
+	dst->max_cov = src->max_cov;
+	dst->t = malloc((src->n + 1) * sizeof(*dst->t));
+	if (!dst->t)
+		abort();
+	for (size_t i = 0; i < src->n; i++) {
+		dst->t[i] = src->t[i];
+		dst->t[i].metric = strdup(src->t[i].metric);
+		if (!dst->t[i].metric)
+			abort();
+	}
+}
+
 double sample_median(const struct sample *s, size_t n, const char *metric, int repeat)
 {
 	double *v = malloc((n ? n : 1) * sizeof(*v));

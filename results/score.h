@@ -37,6 +37,8 @@ struct sample {
 };
 
 void objective_release(struct objective *o);
+/* dst: a copy of src that owns its terms (objective_release() frees it). */
+void objective_copy(struct objective *dst, const struct objective *src);
 
 /* Median of the samples of `metric` in `repeat` (in any repeat when < 0); NaN if none. */
 double sample_median(const struct sample *s, size_t n, const char *metric, int repeat);

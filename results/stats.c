@@ -43,6 +43,12 @@ double stats_mad(const double *x, size_t n)
 	return mad;
 }
 
+double stats_sd(const double *x, size_t n, double *mean)
+{
+	*mean = n ? gsl_stats_mean(x, 1, n) : NAN;
+	return n > 1 ? gsl_stats_sd_m(x, 1, n, *mean) : NAN;
+}
+
 static double resampled_median(gsl_rng *r, const double *x, size_t n, double *s)
 {
 	for (size_t i = 0; i < n; i++)

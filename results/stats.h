@@ -10,6 +10,8 @@
 double stats_median(const double *x, size_t n);
 /* Median absolute deviation (unscaled). */
 double stats_mad(const double *x, size_t n);
+/* The sample sd (n - 1; NaN with fewer than two values), and the mean into *mean. */
+double stats_sd(const double *x, size_t n, double *mean);
 /*
  * Percentile bootstrap confidence interval of the median at the given level
  * (0.95), from `resamples` resamples drawn with a generator seeded by seed,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Writes a measured-configuration table for the tests, in the format of the
-# tables the search is evaluated on (../shared/datasets, which the repository
-# does not hold): a header of option columns named with a leading '$' and the
+# tables the search is evaluated on (scripts/eval-search.sh's, which the
+# repository does not hold): a header of option columns named with a leading '$' and the
 # objective '$<Performance' (lower is better), then one row per measured
 # configuration, options 0/1, the first row the defaults (all 0). The
 # performance is a fixed function of the options: a main effect per option

@@ -71,7 +71,7 @@ static void print_confirmed_metrics(const struct confirmation *cf)
 	for (size_t i = 0; i < cf->nm; i++) {
 		const struct confirm_metric *m = &cf->m[i];
 		const struct comparison *c = &m->c;
-		int sig = c->lo > 1 || c->hi < 1;
+		int change = confirm_metric_change(m);
 		if (!isfinite(c->ratio))
 			continue;
 		if (m->better == BETTER_UNKNOWN || !strncmp(m->metric, "vm.", 3)) {
@@ -80,8 +80,7 @@ static void print_confirmed_metrics(const struct confirmation *cf)
 		}
 		printf("  %-24s %+7.1f%% [%+.1f%%, %+.1f%%]  p %.3f  %s\n", m->metric,
 		       100 * (c->ratio - 1), 100 * (c->lo - 1), 100 * (c->hi - 1), c->p,
-		       !sig ? "no difference beyond the noise"
-		       : (c->ratio > 1) == (m->better == BETTER_HIGHER) ? "better" : "WORSE");
+		       change > 0 ? "better" : change < 0 ? "WORSE" : "no difference beyond the noise");
 	}
 	if (others)
 		printf("  (%zu metric%s without a direction not judged)\n", others, others == 1 ? "" : "s");
@@ -112,31 +111,18 @@ static void print_hosts(const struct runview *rv)
 	free(h);
 }
 
-static void json_number(const char *key, double v)
-{
-	if (isfinite(v))
-		printf(",\"%s\":%.17g", key, v);
-	else
-		printf(",\"%s\":null", key);
-}
-
 /* "noise_floor" and "confirmation" objects, each with a leading comma. */
 static void print_json_trust(const struct noise *nz, const struct confirmation *cf)
 {
-	const struct comparison *c = &cf->c;
-	printf(",\"noise_floor\":{\"n\":%zu", nz->n);
-	json_number("score_sd", nz->score_sd);
-	printf("},\"confirmation\":{\"verdict\":\"%s\",\"n_best\":%zu,\"n_baseline\":%zu,"
-	       "\"failed\":%zu", confirmation_word(cf), cf->nb, cf->na, cf->failed);
-	if (cf->best)
-		printf(",\"trial\":%lld,\"config\":%s", (long long)cf->best->id, cf->best->config);
-	json_number("ratio", c->ratio);
-	json_number("lo", c->lo);
-	json_number("hi", c->hi);
-	json_number("level", c->level);
-	json_number("p", c->p);
-	json_number("detectable", c->detectable);
-	printf("}");
+	json_t *o[2] = { noise_json(nz), confirmation_json(cf) };
+	const char *const keys[2] = { "noise_floor", "confirmation" };
+	for (int i = 0; i < 2; i++) {
+		char *text = json_dumps(o[i], JSON_COMPACT | JSON_PRESERVE_ORDER |
+					      JSON_REAL_PRECISION(17));
+		printf(",\"%s\":%s", keys[i], text);
+		free(text);
+		json_decref(o[i]);
+	}
 }
 
 static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,

@@ -3,6 +3,7 @@
  * for each that fails, what fixes it. Exit 1 when a check failed.
  */
 #include "vmtune.h"
+#include "clock.h"
 #include "err.h"
 
 #include <errno.h>
@@ -135,13 +136,6 @@ static void check_kvm(const char *dev, const char *user, const char *group)
 		report(1, "", "accelerator: %s (%s) %s: a search with accel: auto probes whether it "
 		       "boots the guest, else uses TCG", dev, om,
 		       qemu ? "open to QEMU's user" : "closed to this user and QEMU's: TCG");
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*

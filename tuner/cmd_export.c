@@ -147,16 +147,8 @@ static int export_json(struct store *st, const struct runview *rv, char *err)
 		json_decref(trials);
 		return -1;
 	}
-	const struct comparison *c = &cf.c;
-	json_object_set_new(run, "noise_floor", json_pack("{s:I, s:o}", "n", (json_int_t)nz.n,
-							  "score_sd", number_or_null(nz.score_sd)));
-	json_object_set_new(run, "confirmation", json_pack(
-		"{s:s, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"verdict", confirmation_word(&cf), "n_best", (json_int_t)cf.nb,
-		"n_baseline", (json_int_t)cf.na, "failed", (json_int_t)cf.failed,
-		"ratio", number_or_null(c->ratio), "lo", number_or_null(c->lo),
-		"hi", number_or_null(c->hi), "level", number_or_null(c->level),
-		"p", number_or_null(c->p), "detectable", number_or_null(c->detectable)));
+	json_object_set_new(run, "noise_floor", noise_json(&nz));
+	json_object_set_new(run, "confirmation", confirmation_json(&cf));
 	noise_release(&nz);
 	confirmation_release(&cf);
 	json_t *root = json_pack("{s:o, s:o}", "run", run, "trials", trials);

@@ -1,4 +1,5 @@
 #include "report.h"
+#include "clock.h"
 #include "err.h"
 #include "../results/stats.h"
 #include "../search/racing.h"
@@ -506,13 +507,6 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 
 /* ---- rendering ---------------------------------------------------------- */
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int run_gnuplot(const char *program, const char *dir, char *err)
 {
 	posix_spawn_file_actions_t fa;
@@ -730,20 +724,18 @@ static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html
 			const struct comparison *c = &m->c;
 			if (!isfinite(c->lo) || m->better == BETTER_UNKNOWN)
 				continue;
-			int sig = c->lo > 1 || c->hi < 1;
-			const char *v = !sig ? "no difference beyond the noise"
-					: (c->ratio > 1) == (m->better == BETTER_HIGHER) ? "better" : "worse";
-			struct strbuf row = STRBUF_INIT;
-			strbuf_addf(&row, "%+.1f%%\t[%+.1f%%, %+.1f%%]\t%.3f", 100 * (c->ratio - 1),
-				    100 * (c->lo - 1), 100 * (c->hi - 1), c->p);
-			char *ci = strchr(row.buf, '\t'), *p = strchr(ci + 1, '\t');
-			*ci = *p = '\0';
-			strbuf_addf(md, "| %s | %s | %s | %s | %s |\n", m->metric, row.buf, ci + 1, p + 1, v);
-			strbuf_addf(html, "<tr%s><td>", sig ? " class=\"changed\"" : "");
+			int change = confirm_metric_change(m);
+			const char *v = change > 0 ? "better" : change < 0 ? "worse"
+					: "no difference beyond the noise";
+			char by[32], ci[64], p[16];
+			snprintf(by, sizeof(by), "%+.1f%%", 100 * (c->ratio - 1));
+			snprintf(ci, sizeof(ci), "[%+.1f%%, %+.1f%%]", 100 * (c->lo - 1), 100 * (c->hi - 1));
+			snprintf(p, sizeof(p), "%.3f", c->p);
+			strbuf_addf(md, "| %s | %s | %s | %s | %s |\n", m->metric, by, ci, p, v);
+			strbuf_addf(html, "<tr%s><td>", change ? " class=\"changed\"" : "");
 			html_escape(html, m->metric);
 			strbuf_addf(html, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-				    row.buf, ci + 1, p + 1, v);
-			strbuf_release(&row);
+				    by, ci, p, v);
 		}
 		strbuf_addstr(html, "</table>\n");
 		strbuf_addf(md, "\nEach metric is judged alone: of %zu, about %.0f%% differ by chance "

@@ -1,9 +1,11 @@
 #include "runview.h"
 #include "err.h"
 #include "trial.h"
+#include "../results/stats.h"
 #include "../search/racing.h"
 #include "../search/strategy.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,18 +50,6 @@ static int by_ended(const void *a, const void *b)
 {
 	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
 	return (x->ended_at > y->ended_at) - (x->ended_at < y->ended_at);
-}
-
-/* Sample sd (NaN with fewer than two), and the mean. */
-static double sd(const double *x, size_t n, double *mean)
-{
-	double m = 0, ss = 0;
-	for (size_t i = 0; i < n; i++)
-		m += x[i] / (double)n;
-	for (size_t i = 0; i < n; i++)
-		ss += (x[i] - m) * (x[i] - m);
-	*mean = m;
-	return n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
 }
 
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
@@ -195,34 +185,31 @@ int objective_for_noise(struct store *st, const struct objective *o, double max_
 			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
 			char *err)
 {
-	double *v = xcalloc(n + 1, sizeof(double));
-	size_t dropped = 0;
+	/* v[i * n + k]: term i's median in trial k; each trial read once */
+	double *v = xcalloc(o->n * n + 1, sizeof(double));
+	size_t dropped = 0, *nv = xcalloc(o->n + 1, sizeof(*nv));
 	struct strbuf list = STRBUF_INIT;
-	out->n = o->n;
+	objective_copy(out, o);
 	out->max_cov = max_cov;
-	out->t = xcalloc(o->n + 1, sizeof(*out->t));
-	for (size_t i = 0; i < o->n; i++) {
-		out->t[i] = o->t[i];
-		out->t[i].metric = xstrdup(o->t[i].metric);
-	}
-	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
-		size_t nv = 0;
-		double mean, s;
-		for (size_t k = 0; k < n; k++) {
-			struct sample *smp;
-			size_t ns;
-			if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
-				free(v);
-				strbuf_release(&list);
-				return -1;
-			}
+	for (size_t k = 0; max_cov > 0 && n >= 3 && k < n; k++) {
+		struct sample *smp;
+		size_t ns;
+		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+			free(v);
+			free(nv);
+			strbuf_release(&list);
+			return -1;
+		}
+		for (size_t i = 0; i < o->n; i++) {
 			double x = sample_median(smp, ns, o->t[i].metric, -1);
 			if (!isnan(x))
-				v[nv++] = x;
-			store_samples_free(smp, ns);
+				v[i * n + nv[i]++] = x;
 		}
-		s = sd(v, nv, &mean);
-		if (nv >= 3 && mean > 0 && s / mean > max_cov) {
+		store_samples_free(smp, ns);
+	}
+	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
+		double mean, s = stats_sd(v + i * n, nv[i], &mean);
+		if (nv[i] >= 3 && mean > 0 && s / mean > max_cov) {
 			strbuf_addf(&list, "%s%s (%.0f%%)", dropped ? ", " : "", o->t[i].metric,
 				    100 * s / mean);
 			out->t[i].weight = 0;
@@ -230,6 +217,7 @@ int objective_for_noise(struct store *st, const struct objective *o, double max_
 		}
 	}
 	free(v);
+	free(nv);
 	if (dropped == o->n) {	/* never every metric: a score of nothing means nothing */
 		for (size_t i = 0; i < o->n; i++)
 			out->t[i].weight = o->t[i].weight;
@@ -538,10 +526,10 @@ int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, 
 		logs[nz->n++] = log(t->score);
 		ret = add_metric_medians(st, t, &m, &nm, &vals, &nv, 0, err);
 	}
-	nz->score_sd = sd(logs, nz->n, &mean);
+	nz->score_sd = stats_sd(logs, nz->n, &mean);
 	nz->m = xcalloc(nm + 1, sizeof(*nz->m));
 	for (size_t i = 0; i < nm; i++) {
-		double s = sd(vals[2 * i], nv[2 * i], &mean);
+		double s = stats_sd(vals[2 * i], nv[2 * i], &mean);
 		if (nv[2 * i] > 1 && mean > 0)
 			nz->m[nz->nm++] = (struct noise_metric){ .metric = m[i].metric, .cov = s / mean };
 		else
@@ -622,10 +610,8 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 	}
 	if (cf->outcome == CONFIRMED_NOT_ASKED || !cf->best)
 		goto out;
-	cf->state = confirm_judge(cf->a, cf->na, cf->b, cf->nb, rv->confirm_repeats,
+	cf->state = confirm_judge(cf->a, cf->na, cf->b, cf->nb, cf->failed, rv->confirm_repeats,
 				  rv->confirm_max, &want, &cf->c);
-	if (cf->state == CONFIRM_MORE && cf->failed > (size_t)rv->confirm_max)
-		cf->state = CONFIRM_FAILED;	/* as the search gives up */
 	if (cf->state != CONFIRM_MORE)
 		cf->outcome = CONFIRMED_JUDGED;
 	for (size_t i = 0; i < cf->nm; i++) {
@@ -687,6 +673,42 @@ void confirmation_format(const struct confirmation *cf, struct strbuf *out)
 	}
 	strbuf_addf(out, " against the defaults, %zu + %zu fresh measurements alternated, "
 		    "Mann-Whitney p %.3f", c->nb, c->na, c->p);
+}
+
+static json_t *number_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *noise_json(const struct noise *nz)
+{
+	return json_pack("{s:I, s:o}", "n", (json_int_t)nz->n, "score_sd",
+			 number_or_null(nz->score_sd));
+}
+
+json_t *confirmation_json(const struct confirmation *cf)
+{
+	const struct comparison *c = &cf->c;
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "verdict", confirmation_word(cf), "n_best",
+			      (json_int_t)cf->nb, "n_baseline", (json_int_t)cf->na, "failed",
+			      (json_int_t)cf->failed);
+	if (cf->best) {
+		json_object_set_new(o, "trial", json_integer(cf->best->id));
+		json_object_set_new(o, "config", json_loads(cf->best->config, 0, NULL));
+	}
+	const char *const keys[] = { "ratio", "lo", "hi", "level", "p", "detectable" };
+	const double vals[] = { c->ratio, c->lo, c->hi, c->level, c->p, c->detectable };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		json_object_set_new(o, keys[i], number_or_null(vals[i]));
+	return o;
+}
+
+int confirm_metric_change(const struct confirm_metric *m)
+{
+	const struct comparison *c = &m->c;
+	if (m->better == BETTER_UNKNOWN || !(c->lo > 1 || c->hi < 1))
+		return 0;
+	return (c->ratio > 1) == (m->better == BETTER_HIGHER) ? 1 : -1;
 }
 
 const char *confirmation_word(const struct confirmation *cf)

@@ -161,8 +161,14 @@ struct confirmation {
 };
 int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
 			 char *err);
+/* A metric as confirmed: 1 better, -1 worse, 0 no difference beyond the noise (or no direction). */
+int confirm_metric_change(const struct confirm_metric *m);
 /* One line: "confirmed: +X% [lo, hi] ..." or "not confirmed: ..." (no newline). */
 void confirmation_format(const struct confirmation *cf, struct strbuf *out);
+/* For best --format json and export: the noise floor and the confirmation as JSON objects. */
+struct json_t;
+struct json_t *noise_json(const struct noise *nz);
+struct json_t *confirmation_json(const struct confirmation *cf);
 /* One word for scripts: confirmed, not confirmed, worse, failed, pending, nothing, off. */
 const char *confirmation_word(const struct confirmation *cf);
 void confirmation_release(struct confirmation *cf);

@@ -14,6 +14,7 @@
  * command left running when it exited is killed too.
  */
 #include "target.h"
+#include "clock.h"
 #include "err.h"
 #include "metricline.h"
 
@@ -64,13 +65,6 @@ static int exec_check(const struct target_setting *s, size_t n, size_t *bad, cha
 	}
 	*bad = n;
 	return seterr(err, "the exec target needs a command"), -1;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int exec_open(struct target **out, const struct target_setting *s, size_t n,

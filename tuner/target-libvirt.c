@@ -32,6 +32,7 @@
  * the end of its domain.)
  */
 #include "target.h"
+#include "clock.h"
 #include "err.h"
 #include "domxml.h"
 #include "metricline.h"
@@ -129,13 +130,6 @@ static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, 
 	}
 	*bad = n;
 	return 0;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Lets QEMU, running as libvirt-qemu, write what it must. */

@@ -1,4 +1,5 @@
 #include "trial.h"
+#include "clock.h"
 #include "err.h"
 #include "hostknobs.h"
 #include "runview.h"
@@ -15,13 +16,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int trial_score(struct store *st, const struct objective *o, const double *base, int64_t trial,
 		double *score, double **per_repeat, size_t *nrep, char *err)
@@ -203,24 +197,30 @@ static int sink_undo(void *ud, const char *kind, const char *what, const char *h
  * its runs so far is within the job's ci (on logarithms; the baseline the
  * score is taken against is the same for every run, so it does not count).
  */
+/* A baseline of 1 for every objective term: scores as plain geometric means. */
+static double *unit_base(const struct objective *o)
+{
+	double *b = xmalloc((o->n + 1) * sizeof(double));
+	for (size_t i = 0; i < o->n; i++)
+		b[i] = 1;
+	return b;
+}
+
 static int precise_enough(struct search *s, int64_t trial)
 {
-	double score, *per = NULL, *ones = xcalloc(s->obj.n + 1, sizeof(double));
+	double score, *per = NULL, *ones = unit_base(&s->obj);
 	size_t n = 0;
 	char msg[ERR_LEN];
 	int ok = 0;
-	for (size_t i = 0; i < s->obj.n; i++)
-		ones[i] = 1;
 	pthread_mutex_lock(&s->lock);
 	int rc = trial_score(s->st, &s->obj, ones, trial, &score, &per, &n, msg);
 	pthread_mutex_unlock(&s->lock);
 	if (!rc && n >= 2) {
-		double m = 0, ss = 0;
+		double m;
 		for (size_t i = 0; i < n; i++)
-			m += log(per[i]) / (double)n;
-		for (size_t i = 0; i < n; i++)
-			ss += (log(per[i]) - m) * (log(per[i]) - m);
-		double hw = stats_t_quantile(0.975, (double)(n - 1)) * sqrt(ss / (double)(n - 1) / (double)n);
+			per[i] = log(per[i]);
+		double hw = stats_t_quantile(0.975, (double)(n - 1)) * stats_sd(per, n, &m) /
+			    sqrt((double)n);
 		ok = exp(hw) - 1 <= s->job->repeats_ci;
 	}
 	free(per);
@@ -299,12 +299,10 @@ static int score_done(struct search *s, int64_t id, int is_baseline, double *sco
 {
 	const struct objective *o = &s->obj;
 	char msg[ERR_LEN];
-	double *ones = xmalloc(o->n * sizeof(double));
+	double *ones = unit_base(o);
 	int rc = 0;
 
 	*score = NAN;
-	for (size_t i = 0; i < o->n; i++)
-		ones[i] = 1;
 	if (is_baseline && !s->have_base) {	/* the first baseline result is the reference */
 		struct sample *smp;
 		size_t n;
@@ -403,24 +401,14 @@ static void noise_notice(struct search *s)
 	strbuf_release(&sb);
 }
 
-/*
- * One more baseline result while the noise floor is open (the done ones
- * first in floor_ids, 0 for the others); 1 when that completes the floor.
- */
+/* One more baseline result while the noise floor is open; 1 when that completes it. */
 static int floor_result(struct search *s, int64_t id, enum trial_status st)
 {
-	s->floor_ids = xrealloc(s->floor_ids, (size_t)(s->floor_seen + 1) * sizeof(int64_t));
-	size_t k = (size_t)s->floor_seen++;
-	if (st == TS_DONE) {	/* done ones stay in front, in the order they came */
-		size_t d = 0;
-		while (d < k && s->floor_ids[d])
-			d++;
-		memmove(s->floor_ids + d + 1, s->floor_ids + d, (k - d) * sizeof(int64_t));
-		s->floor_ids[d] = id;
-	} else {
-		s->floor_ids[k] = 0;
+	if (st == TS_DONE) {	/* what the floor is measured from, in the order it came */
+		s->floor_ids = xrealloc(s->floor_ids, (size_t)(s->floor_done + 1) * sizeof(int64_t));
+		s->floor_ids[s->floor_done++] = id;
 	}
-	return s->floor_seen >= noise_floor(s);
+	return ++s->floor_seen >= noise_floor(s);
 }
 
 /*
@@ -433,9 +421,7 @@ static int floor_in(struct search *s, int record, char *err)
 {
 	struct objective o = { 0 };
 	struct strbuf said = STRBUF_INIT;
-	size_t ndone = 0;
-	while (ndone < (size_t)s->floor_seen && s->floor_ids[ndone])
-		ndone++;
+	size_t ndone = (size_t)s->floor_done;
 	if (objective_for_noise(s->st, &s->job->obj, s->max_cov, s->floor_ids, ndone, &o, &said,
 				err)) {
 		strbuf_release(&said);
@@ -744,12 +730,7 @@ static int open_parts(struct search *s, char *err)
 		return -1;
 	s->race = racing_new(&job->space, job->repeats ? 1 : RACING_MAX_REPEATS);
 	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
-	s->obj.n = job->obj.n;	/* a copy: the noise floor may leave metrics out */
-	s->obj.t = xcalloc(job->obj.n + 1, sizeof(*s->obj.t));
-	for (size_t i = 0; i < job->obj.n; i++) {
-		s->obj.t[i] = job->obj.t[i];
-		s->obj.t[i].metric = xstrdup(job->obj.t[i].metric);
-	}
+	objective_copy(&s->obj, &job->obj);	/* a copy: the noise floor may leave metrics out */
 	s->best = NAN;
 	if (gethostname(s->host, sizeof(s->host) - 1))
 		strcpy(s->host, "localhost");
@@ -1385,14 +1366,12 @@ static int confirm(struct search *s, enum search_end *end, char *err)
 			       "afresh, alternated, %d times each (up to %d when that cannot tell)",
 			       (long long)s->best_trial, s->confirm_repeats, s->confirm_max);
 		}
-		enum confirm_state st = confirm_judge(c.score[0], c.n[0], c.score[1], c.n[1],
+		enum confirm_state st = confirm_judge(c.score[0], c.n[0], c.score[1], c.n[1], c.failed,
 						      s->confirm_repeats, s->confirm_max, &want, &cmp);
+		if (st == CONFIRM_FAILED && c.failed > (size_t)s->confirm_max)
+			notice(s, "confirmation: %zu measurements failed; it stops", c.failed);
 		if (st != CONFIRM_MORE)
 			break;
-		if (c.failed > (size_t)s->confirm_max) {
-			notice(s, "confirmation: %zu measurements failed; it stops", c.failed);
-			break;
-		}
 		size_t now = c.n[0] + c.n[1] + c.failed;
 		if (now == seen) {
 			seterr(err, "the confirmation's measurements could not run");
@@ -1506,7 +1485,7 @@ void search_release(struct search *s)
 	free(s->base_note);
 	free(s->floor_ids);
 	s->floor_ids = NULL;
-	s->floor_seen = 0;
+	s->floor_seen = s->floor_done = 0;
 	objective_release(&s->obj);
 	free(s->accel);
 	s->strat = NULL;

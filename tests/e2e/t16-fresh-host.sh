@@ -127,8 +127,8 @@ EOF
 }
 expect "the ETA follows the pace of the last trials" eta_follows_pace
 
-# Nothing a test runs reads beside the repository (../shared is not there
-# on a clone): no path that climbs out of it, no shared datasets.
+# Nothing a test runs reads beside the repository (a clone has nothing
+# beside it): no path that climbs out of it, no evaluation tables.
 self_contained() {
 	local hits
 	hits=$(cd "$ROOT" && grep -rnE '\.\./shared|/shared/|datasets|ROOT/\.\.|\.\./\.\./\.\.' \

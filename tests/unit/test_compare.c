@@ -61,24 +61,24 @@ static void judge_stages(void **state)
 	size_t want;
 	struct comparison c;
 
-	assert_int_equal(confirm_judge(a, 3, b, 3, 5, 10, &want, &c), CONFIRM_MORE);
+	assert_int_equal(confirm_judge(a, 3, b, 3, 0, 5, 10, &want, &c), CONFIRM_MORE);
 	assert_int_equal(want, 5);
-	assert_int_equal(confirm_judge(a, 5, b, 4, 5, 10, &want, &c), CONFIRM_MORE);
-	assert_int_equal(confirm_judge(a, 5, b, 5, 5, 10, &want, &c), CONFIRM_YES);
+	assert_int_equal(confirm_judge(a, 5, b, 4, 0, 5, 10, &want, &c), CONFIRM_MORE);
+	assert_int_equal(confirm_judge(a, 5, b, 5, 0, 5, 10, &want, &c), CONFIRM_YES);
 	assert_true(fabs(c.level - (1 - CONFIRM_ALPHA_TWO)) < 1e-12);
 	assert_true(c.lo > 1);
-	assert_int_equal(confirm_judge(a, 5, d, 5, 5, 10, &want, &c), CONFIRM_WORSE);
+	assert_int_equal(confirm_judge(a, 5, d, 5, 0, 5, 10, &want, &c), CONFIRM_WORSE);
 	/* undecided but leaning to b: the second look, up to max */
-	assert_int_equal(confirm_judge(a, 5, l, 5, 5, 10, &want, &c), CONFIRM_MORE);
+	assert_int_equal(confirm_judge(a, 5, l, 5, 0, 5, 10, &want, &c), CONFIRM_MORE);
 	assert_true(c.ratio > 1);
 	assert_int_equal(want, 10);
-	assert_int_equal(confirm_judge(a, 7, l, 8, 5, 10, &want, &c), CONFIRM_MORE);
-	assert_int_equal(confirm_judge(a, 10, l, 10, 5, 10, &want, &c), CONFIRM_NO);
+	assert_int_equal(confirm_judge(a, 7, l, 8, 0, 5, 10, &want, &c), CONFIRM_MORE);
+	assert_int_equal(confirm_judge(a, 10, l, 10, 0, 5, 10, &want, &c), CONFIRM_NO);
 	assert_true(c.detectable > 0);
 	/* undecided and leaning to a: no second look */
-	assert_int_equal(confirm_judge(l, 5, a, 5, 5, 10, &want, &c), CONFIRM_NO);
+	assert_int_equal(confirm_judge(l, 5, a, 5, 0, 5, 10, &want, &c), CONFIRM_NO);
 	/* one look when max is repeats: at 0.05 */
-	assert_int_equal(confirm_judge(a, 5, b, 5, 5, 5, &want, &c), CONFIRM_YES);
+	assert_int_equal(confirm_judge(a, 5, b, 5, 0, 5, 5, &want, &c), CONFIRM_YES);
 	assert_true(fabs(c.level - 0.95) < 1e-12);
 	free(a), free(b), free(l), free(d);
 }
@@ -105,7 +105,7 @@ static void judge_error_rates(void **state)
 					a[n] = exp(gsl_ran_gaussian(r, 0.05));
 					b[n] = exp(gsl_ran_gaussian(r, 0.05) + (effect ? log(1.10) : 0));
 				}
-				st = confirm_judge(a, n, b, n, 5, 10, &want, &c);
+				st = confirm_judge(a, n, b, n, 0, 5, 10, &want, &c);
 			} while (st == CONFIRM_MORE);
 			yes += st == CONFIRM_YES;
 		}
