@@ -11,15 +11,18 @@
  * forever: vmtune.timeout (seconds, default 600) bounds the whole plan.
  *
  * Kernel words: vmtune.bench=cpu,membw,... vmtune.quick=1 vmtune.timeout=S
- *   vmtune.swappiness=N vmtune.thp=always|madvise|never vmtune.hugepages=N
- *   vmtune.dirty_ratio=N vmtune.iosched=none|mq-deadline|kyber|bfq
- *   vmtune.readahead_kb=N vmtune.fs=ext4|xfs|raw
+ *   vmtune.KNOB=VALUE for each guest.KNOB of the knob catalogue (tuner/knobs.c,
+ *   `vmtune knobs`): swappiness, hugepages, thp, dirty_ratio, iosched,
+ *   readahead_kb, fs; a value outside its knob's domain is an error
  *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
  *   vmtune.results=disk: the lines go instead to the virtio disk whose serial
  *   is vmtune-results, written through from offset 0 (remote hosts: the host
  *   reads it with virDomainBlockPeek and the volume download, never through a
  *   character device stream). That disk is no data disk.
  */
+#include "../tuner/err.h"
+#include "../tuner/knobs.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -170,7 +173,8 @@ static void mount_basics(void)
 /*
  * Loads the modules of /lib/modules/load.list in order. The results port is
  * opened as soon as virtio_console is in, so the host hears from the agent
- * early; xfs (the largest) only when the plan makes an xfs filesystem.
+ * early; xfs (the largest) only when the plan makes an xfs filesystem, an
+ * I/O scheduler's module only when the plan asks for it.
  */
 static void open_port(void);
 
@@ -183,8 +187,9 @@ static void announce(void)
 	emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
 }
 
-static void load_modules(int want_xfs)
+static void load_modules(const char *fs, const char *iosched)
 {
+	int want_xfs = fs && !strcmp(fs, "xfs");
 	FILE *f = fopen("/lib/modules/load.list", "r");
 	char name[256], path[300];
 	if (!f) {
@@ -193,6 +198,9 @@ static void load_modules(int want_xfs)
 	}
 	while (fscanf(f, "%255s", name) == 1) {
 		if (!want_xfs && (!strcmp(name, "xfs.ko") || !strcmp(name, "libcrc32c.ko")))
+			continue;
+		if ((!strcmp(name, "kyber-iosched.ko") && (!iosched || strcmp(iosched, "kyber"))) ||
+		    (!strcmp(name, "bfq.ko") && (!iosched || strcmp(iosched, "bfq"))))
 			continue;
 		snprintf(path, sizeof(path), "/lib/modules/%s", name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -390,26 +398,37 @@ static void prepare_disks(const char *fs, char paths[MAX_DISKS][64], int *npaths
 	applied("fs", fs ? fs : "raw");
 }
 
+/* path with its "%s" (a data disk's name) replaced by disk. */
+static void disk_path(char *out, size_t size, const char *path, const char *disk)
+{
+	const char *at = strstr(path, "%s");
+	snprintf(out, size, "%.*s%s%s", (int)(at - path), path, disk, at + 2);
+}
+
+/*
+ * The catalogue's guest knobs (tuner/knobs.c, shared with the host): each
+ * one on the command line is checked against its domain, written to its
+ * file (once per data disk where the path names one) and read back.
+ */
 static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndisks)
 {
-	const char *v;
-	char path[128];
-	if ((v = get(p, "swappiness")))
-		set_knob("swappiness", "/proc/sys/vm/swappiness", v);
-	if ((v = get(p, "thp")))
-		set_knob("thp", "/sys/kernel/mm/transparent_hugepage/enabled", v);
-	if ((v = get(p, "hugepages")))
-		set_knob("hugepages", "/proc/sys/vm/nr_hugepages", v);
-	if ((v = get(p, "dirty_ratio")))
-		set_knob("dirty_ratio", "/proc/sys/vm/dirty_ratio", v);
-	for (int i = 0; i < ndisks; i++) {
-		if ((v = get(p, "iosched"))) {
-			snprintf(path, sizeof(path), "/sys/block/%s/queue/scheduler", disk[i]);
-			set_knob("iosched", path, v);
+	char path[128], err[ERR_LEN];
+	for (size_t k = 0; k < knob_count(); k++) {
+		const struct knob *kb = knob_at(k);
+		const char *name = kb->name + strlen("guest."), *v;
+		if (kb->level != KNOB_GUEST || !(v = get(p, name)))
+			continue;
+		if (knob_check(kb, v, err))
+			fail("%s", err);
+		if (!kb->path)	/* guest.fs: prepare_disks makes it */
+			continue;
+		if (!strstr(kb->path, "%s")) {
+			set_knob(name, kb->path, v);
+			continue;
 		}
-		if ((v = get(p, "readahead_kb"))) {
-			snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk[i]);
-			set_knob("readahead_kb", path, v);
+		for (int i = 0; i < ndisks; i++) {
+			disk_path(path, sizeof(path), kb->path, disk[i]);
+			set_knob(name, path, v);
 		}
 	}
 }
@@ -426,7 +445,7 @@ int main(void)
 	alarm(600);
 	read_plan(&p);
 	to_disk = (v = get(&p, "results")) && !strcmp(v, "disk");
-	load_modules((v = get(&p, "fs")) && !strcmp(v, "xfs"));
+	load_modules(get(&p, "fs"), get(&p, "iosched"));
 	if ((v = get(&p, "timeout")) && atoi(v) > 0)
 		alarm((unsigned)atoi(v));
 	if (get(&p, "test_hang"))
@@ -434,7 +453,8 @@ int main(void)
 			pause();	/* the host's watchdog must end this */
 	ndisks = disks(disk);
 	apply_knobs(&p, disk, ndisks);
-	prepare_disks(get(&p, "fs"), paths, &npaths);
+	/* not on the command line: the catalogue's default, as the host reads it back */
+	prepare_disks((v = get(&p, "fs")) ? v : knob_find("guest.fs")->def, paths, &npaths);
 
 	static char benches[512];
 	snprintf(benches, sizeof(benches), "%s", (v = get(&p, "bench")) ? v : "cpu,membw,memlat,tlb,pingpong");

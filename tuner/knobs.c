@@ -51,7 +51,7 @@ static const struct knob catalogue[] = {
 	  0, 0, "the guest's I/O scheduler of the data disks", "/sys/block/%s/queue/scheduler" },
 	{ "guest.readahead_kb", KNOB_GUEST, "128", INT, 0, 65536,
 	  "the guest's read-ahead of the data disks (KiB)", "/sys/block/%s/queue/read_ahead_kb" },
-	{ "guest.fs", KNOB_GUEST, "ext4", ENUM("ext4", "xfs", "raw"), 0, 0,
+	{ "guest.fs", KNOB_GUEST, "raw", ENUM("ext4", "xfs", "raw"), 0, 0,
 	  "what the benchmarks write on: a filesystem, or the raw disk" },
 };
 

@@ -51,22 +51,29 @@ vmtune.dirty_ratio=15 vmtune.iosched=mq-deadline vmtune.readahead_kb=256 vmtune.
 expect "a plan: knobs applied and read back, ext4 on two disks, benchmarks, done, power off" full_plan
 
 xfs_and_raw() {
-	boot xfs "vmtune.bench=io vmtune.quick=1 vmtune.fs=xfs vmtune.hugepages=16" 1 &&
-	[ "$(applied xfs fs)" = xfs ] && [ "$(applied xfs hugepages)" = 16 ] &&
+	boot xfs "vmtune.bench=io vmtune.quick=1 vmtune.fs=xfs vmtune.hugepages=16 vmtune.iosched=bfq" 1 &&
+	[ "$(applied xfs fs)" = xfs ] && [ "$(applied xfs hugepages)" = 16 ] && [ "$(applied xfs iosched)" = bfq ] &&
 	jq -e -s '.[-1] == {"done": true}' xfs.jsonl >/dev/null || die "xfs: $(cat xfs.jsonl)"
-	boot raw "vmtune.bench=io vmtune.quick=1 vmtune.fs=raw" 1 &&
-	[ "$(applied raw fs)" = raw ] &&
+	boot raw "vmtune.bench=io vmtune.quick=1 vmtune.fs=raw vmtune.iosched=kyber" 1 &&
+	[ "$(applied raw fs)" = raw ] && [ "$(applied raw iosched)" = kyber ] &&
 	jq -e -s 'any(.[]; .metric == "io.seqwrite") and .[-1] == {"done": true}' raw.jsonl >/dev/null ||
 		die "raw: $(cat raw.jsonl)"
 }
-expect "xfs and raw data disks; huge pages reserved in the guest" xfs_and_raw
+expect "xfs and raw data disks; huge pages reserved in the guest; the bfq and kyber schedulers (modules)" xfs_and_raw
 
 knob_refused() {
-	boot bad "vmtune.bench=pingpong vmtune.iosched=fastest" 1 &&
-	jq -e -s '.[-1].error | test("iosched: cannot write .fastest.")' bad.jsonl >/dev/null &&
-	! jq -e -s 'any(.[]; has("metric"))' bad.jsonl >/dev/null && grep -q "reboot: Power down" bad.console
+	# in the knob's domain, more than the guest can reserve: read back, it differs
+	boot bad "vmtune.bench=pingpong vmtune.hugepages=1048576" 1 &&
+	jq -e -s '.[-1].error | test("^hugepages: asked for .1048576., the kernel has .[0-9]+.$")' bad.jsonl >/dev/null &&
+	! jq -e -s 'any(.[]; has("metric"))' bad.jsonl >/dev/null && grep -q "reboot: Power down" bad.console ||
+		die "$(cat bad.jsonl)"
+	# outside its domain (the catalogue the agent shares): refused before any write
+	boot dom "vmtune.bench=pingpong vmtune.iosched=fastest" 1 &&
+	jq -e -s '.[-1].error | test("^.fastest. is not a value of guest.iosched \\(none, mq-deadline, kyber, bfq\\)$")' dom.jsonl >/dev/null &&
+	! jq -e -s 'any(.[]; has("applied") and .applied == "iosched")' dom.jsonl >/dev/null ||
+		die "$(cat dom.jsonl)"
 }
-expect "a knob that does not take: an error line, no figure, power off" knob_refused
+expect "a knob that does not take, or is outside its domain: an error line, no figure, power off" knob_refused
 
 hang_bounded() {
 	local t0=$SECONDS
