@@ -158,11 +158,56 @@ static const char *const migrations[] = {
 	"ALTER TABLE runs ADD COLUMN confirm_max INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN max_cov REAL NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN noise_floor INTEGER NOT NULL DEFAULT 1;",
+	/* 7 -> 8: what a knob was asked to be beside what was read back, and
+	 * whether the two agree (1, 0; NULL: not compared, rows made before);
+	 * libvirt's own XML of the running domain; and a typed undo journal
+	 * instead of reused columns: kind 'file' (a host knob's file, its
+	 * original value), 'image' (a data disk vmtune made: path), 'domain' or
+	 * 'volume' (path: its name on libvirt host 'host'). */
+	"ALTER TABLE applied ADD COLUMN asked TEXT;"
+	"ALTER TABLE applied ADD COLUMN ok INTEGER;"
+	/* status 'interrupted' instead of failed with a reason of that prefix:
+	 * the table is rebuilt as for 3 -> 4, with live_xml */
+	"CREATE TABLE trials_v8 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  seq INTEGER NOT NULL,"
+	"  origin TEXT NOT NULL CHECK (origin IN ('baseline','strategy','retry','repeat','confirm')),"
+	"  retry_of INTEGER REFERENCES trials(id),"
+	"  config TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('proposed','running','done','failed','timeout','interrupted')),"
+	"  reason TEXT,"
+	"  stderr_tail TEXT,"
+	"  host TEXT,"
+	"  proposed_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL,"
+	"  domain_xml TEXT,"
+	"  console_path TEXT,"
+	"  proposed_after INTEGER,"
+	"  observed INTEGER,"
+	"  live_xml TEXT);"
+	"INSERT INTO trials_v8 SELECT id, run_id, seq, origin, retry_of, config,"
+	"  CASE WHEN status = 'failed' AND reason LIKE 'interrupted%' THEN 'interrupted' ELSE status END,"
+	"  CASE WHEN status = 'failed' AND reason LIKE 'interrupted: %' THEN substr(reason, 14)"
+	"    ELSE reason END,"
+	"  stderr_tail, host, proposed_at, started_at, ended_at, domain_xml, console_path,"
+	"  proposed_after, observed, NULL FROM trials;"
+	"DROP TABLE trials;"
+	"ALTER TABLE trials_v8 RENAME TO trials;"
+	"CREATE INDEX trials_run ON trials(run_id, id);"
+	"ALTER TABLE host_journal ADD COLUMN kind TEXT NOT NULL DEFAULT 'file'"
+	"  CHECK (kind IN ('file','image','domain','volume'));"
+	"ALTER TABLE host_journal ADD COLUMN host TEXT;"
+	"UPDATE host_journal SET kind = 'image', knob = '', original = '' WHERE knob = 'undo.disk';"
+	"UPDATE host_journal SET kind = substr(knob, 6), knob = '', host = original, original = ''"
+	"  WHERE knob IN ('undo.domain', 'undo.volume');",
 };
 
 static const char *const status_names[] = {
 	[TS_PROPOSED] = "proposed", [TS_RUNNING] = "running", [TS_DONE] = "done",
-	[TS_FAILED] = "failed", [TS_TIMEOUT] = "timeout",
+	[TS_FAILED] = "failed", [TS_TIMEOUT] = "timeout", [TS_INTERRUPTED] = "interrupted",
 };
 
 static const char *const origin_names[] = {
@@ -288,7 +333,7 @@ static int prepare_hot(struct store *st, char *err)
 		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err))
 		return -1;
 	if (prepare(st, &st->ins_applied,
-		    "INSERT INTO applied (trial_id, repeat, knob, value) VALUES (?, ?, ?, ?)", err))
+		    "INSERT INTO applied (trial_id, repeat, knob, value, asked, ok) VALUES (?, ?, ?, ?, ?, ?)", err))
 		return -1;
 	return prepare(st, &st->transition,
 		       "UPDATE trials SET status = ?1, reason = ?2, stderr_tail = ?3,"
@@ -417,7 +462,7 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'done')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
-	"    AND (t.reason IS NULL OR t.reason != 'interrupted') AND t.origin != 'confirm')," \
+	"    AND t.origin != 'confirm')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max," \
 	" r.max_cov, r.noise_floor"
 
@@ -583,7 +628,7 @@ static int transition_allowed(enum trial_status from, enum trial_status to)
 	case TS_PROPOSED:
 		return to == TS_RUNNING || to == TS_FAILED;
 	case TS_RUNNING:
-		return to == TS_DONE || to == TS_FAILED || to == TS_TIMEOUT;
+		return to == TS_DONE || to == TS_FAILED || to == TS_TIMEOUT || to == TS_INTERRUPTED;
 	default:
 		return 0;
 	}
@@ -625,14 +670,16 @@ int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
 }
 
 int store_trial_artifacts(struct store *st, int64_t id, const char *domain_xml,
-			  const char *console_path, char *err)
+			  const char *live_xml, const char *console_path, char *err)
 {
 	sqlite3_stmt *s;
-	if (prepare(st, &s, "UPDATE trials SET domain_xml = ?, console_path = ? WHERE id = ?", err))
+	if (prepare(st, &s, "UPDATE trials SET domain_xml = ?, console_path = ?, live_xml = ? WHERE id = ?",
+		    err))
 		return -1;
 	bind_text(s, 1, domain_xml);
 	bind_text(s, 2, console_path);
-	sqlite3_bind_int64(s, 3, id);
+	bind_text(s, 3, live_xml && *live_xml ? live_xml : NULL);
+	sqlite3_bind_int64(s, 4, id);
 	return exec_done(st, s, err, "cannot store the trial's domain");
 }
 
@@ -640,7 +687,7 @@ int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err)
 {
 	sqlite3_stmt *s;
 	if (prepare(st, &s,
-		    "UPDATE trials SET status = 'failed', reason = 'interrupted', ended_at = ?"
+		    "UPDATE trials SET status = 'interrupted', reason = 'interrupted', ended_at = ?"
 		    " WHERE run_id = ? AND status = 'running'", err))
 		return -1;
 	sqlite3_bind_double(s, 1, now());
@@ -733,33 +780,42 @@ int store_measurement(struct store *st, int64_t trial, int repeat, const struct 
 	return 0;
 }
 
-int store_applied(struct store *st, int64_t trial, int repeat, const char *knob,
-		  const char *value, char *err)
+int store_applied(struct store *st, int64_t trial, int repeat, const struct applied_row *a,
+		  char *err)
 {
 	sqlite3_stmt *s = st->ins_applied;
 	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, trial);
 	sqlite3_bind_int(s, 2, repeat);
-	bind_text(s, 3, knob);
-	bind_text(s, 4, value);
+	bind_text(s, 3, a->knob);
+	bind_text(s, 4, a->value);
+	bind_text(s, 5, a->asked);
+	if (a->ok < 0)
+		sqlite3_bind_null(s, 6);
+	else
+		sqlite3_bind_int(s, 6, a->ok);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return sqlerr(st, err, "cannot store applied value");
 	return 0;
 }
 
 int store_applied_foreach(struct store *st, int64_t trial,
-			  int (*fn)(int repeat, const char *knob, const char *value, void *),
-			  void *ud, char *err)
+			  int (*fn)(const struct applied_row *, void *), void *ud, char *err)
 {
 	sqlite3_stmt *s;
+	struct applied_row a;
 	int rc, ret = 0;
-	if (prepare(st, &s, "SELECT repeat, knob, value FROM applied WHERE trial_id = ? ORDER BY id",
-		    err))
+	if (prepare(st, &s, "SELECT repeat, knob, value, asked, coalesce(ok, -1) FROM applied"
+		    " WHERE trial_id = ? ORDER BY id", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, trial);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((ret = fn(sqlite3_column_int(s, 0), col_text(s, 1), col_text(s, 2), ud)))
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		a = (struct applied_row){ .repeat = sqlite3_column_int(s, 0), .knob = col_text(s, 1),
+					  .value = col_text(s, 2), .asked = col_text(s, 3),
+					  .ok = sqlite3_column_int(s, 4) };
+		if ((ret = fn(&a, ud)))
 			break;
+	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = sqlerr(st, err, "cannot read applied values");
 	sqlite3_finalize(s);
@@ -855,20 +911,31 @@ int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, 
 	return 0;
 }
 
-int store_journal_record(struct store *st, int64_t run, const char *knob, const char *path,
-			 const char *original, char *err)
+static const char *const journal_kinds[] = {
+	[JOURNAL_FILE] = "file", [JOURNAL_IMAGE] = "image", [JOURNAL_DOMAIN] = "domain",
+	[JOURNAL_VOLUME] = "volume",
+};
+
+const char *journal_kind_name(enum journal_kind k)
+{
+	return journal_kinds[k];
+}
+
+int store_journal_record(struct store *st, int64_t run, const struct journal_entry *e, char *err)
 {
 	sqlite3_stmt *s;
 	if (prepare(st, &s,
-		    "INSERT INTO host_journal (run_id, knob, path, original, saved_at)"
-		    " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM host_journal"
-		    "  WHERE path = ?3 AND restored_at IS NULL)", err))
+		    "INSERT INTO host_journal (run_id, kind, knob, path, original, host, saved_at)"
+		    " SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM host_journal"
+		    "  WHERE kind = ?2 AND path = ?4 AND restored_at IS NULL)", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
-	bind_text(s, 2, knob);
-	bind_text(s, 3, path);
-	bind_text(s, 4, original);
-	sqlite3_bind_double(s, 5, now());
+	bind_text(s, 2, journal_kinds[e->kind]);
+	bind_text(s, 3, e->knob ? e->knob : "");
+	bind_text(s, 4, e->path);
+	bind_text(s, 5, e->original ? e->original : "");
+	bind_text(s, 6, e->host);
+	sqlite3_bind_double(s, 7, now());
 	return exec_done(st, s, err, "cannot journal host knob");
 }
 
@@ -879,15 +946,18 @@ int store_journal_foreach_pending(struct store *st,
 	sqlite3_stmt *s;
 	struct journal_entry e;
 	int rc, ret = 0;
-	if (prepare(st, &s, "SELECT id, coalesce(run_id, 0), knob, path, original FROM host_journal"
-		    " WHERE restored_at IS NULL ORDER BY id DESC", err))
+	if (prepare(st, &s, "SELECT id, coalesce(run_id, 0), kind, knob, path, original, host"
+		    " FROM host_journal WHERE restored_at IS NULL ORDER BY id DESC", err))
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		e.id = sqlite3_column_int64(s, 0);
-		e.run_id = sqlite3_column_int64(s, 1);
-		e.knob = col_text(s, 2);
-		e.path = col_text(s, 3);
-		e.original = col_text(s, 4);
+		const char *kind = col_text(s, 2);
+		e = (struct journal_entry){ .id = sqlite3_column_int64(s, 0),
+					    .run_id = sqlite3_column_int64(s, 1), .kind = JOURNAL_FILE,
+					    .knob = col_text(s, 3), .path = col_text(s, 4),
+					    .original = col_text(s, 5), .host = col_text(s, 6) };
+		for (size_t k = 0; k < sizeof(journal_kinds) / sizeof(*journal_kinds); k++)
+			if (kind && !strcmp(kind, journal_kinds[k]))
+				e.kind = (enum journal_kind)k;
 		if ((ret = fn(&e, ud)))
 			break;
 	}
@@ -907,14 +977,15 @@ int store_journal_mark_restored(struct store *st, int64_t id, char *err)
 	return exec_done(st, s, err, "cannot update host journal");
 }
 
-int store_journal_mark_path(struct store *st, const char *path, char *err)
+int store_journal_mark_path(struct store *st, enum journal_kind kind, const char *path, char *err)
 {
 	sqlite3_stmt *s;
-	if (prepare(st, &s, "UPDATE host_journal SET restored_at = ? WHERE path = ? AND restored_at IS NULL",
-		    err))
+	if (prepare(st, &s, "UPDATE host_journal SET restored_at = ? WHERE kind = ? AND path = ?"
+		    " AND restored_at IS NULL", err))
 		return -1;
 	sqlite3_bind_double(s, 1, now());
-	bind_text(s, 2, path);
+	bind_text(s, 2, journal_kinds[kind]);
+	bind_text(s, 3, path);
 	return exec_done(st, s, err, "cannot update host journal");
 }
 

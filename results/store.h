@@ -22,7 +22,7 @@
 #include "metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -31,7 +31,12 @@ enum store_mode {
 	STORE_READONLY,	/* the file must exist; nothing is ever written */
 };
 
-enum trial_status { TS_PROPOSED, TS_RUNNING, TS_DONE, TS_FAILED, TS_TIMEOUT };
+/*
+ * TS_INTERRUPTED: the trial stopped for a reason of the search, not of its
+ * configuration (SIGINT, kill -9 then resume, its host lost): it says
+ * nothing of the configuration, and runs again.
+ */
+enum trial_status { TS_PROPOSED, TS_RUNNING, TS_DONE, TS_FAILED, TS_TIMEOUT, TS_INTERRUPTED };
 
 /*
  * confirm: a fresh measurement of the incumbent or the baseline after the
@@ -111,9 +116,10 @@ int store_trial_start(struct store *st, int64_t id, const char *host, char *err)
 int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
 			   enum trial_status to, const char *reason, const char *stderr_tail,
 			   char *err);
-/* What a VM target leaves with a trial: its domain XML and console log path. */
+/* What a VM target leaves with a trial: the domain XML it asked for, libvirt's
+ * XML of the running domain (NULL: none) and its console log path. */
 int store_trial_artifacts(struct store *st, int64_t id, const char *domain_xml,
-			  const char *console_path, char *err);
+			  const char *live_xml, const char *console_path, char *err);
 /* Marks every running trial of the run failed with reason "interrupted". */
 int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err);
 int store_trials_foreach(struct store *st, int64_t run,
@@ -122,11 +128,20 @@ int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, ch
 
 int store_measurement(struct store *st, int64_t trial, int repeat, const struct metric *m,
 		      char *err);
-int store_applied(struct store *st, int64_t trial, int repeat, const char *knob,
-		  const char *value, char *err);
+/*
+ * A knob's value as the target read it back after applying it (value),
+ * what the trial asked for (asked; NULL: not known) and whether the two
+ * agree (ok 1 or 0; -1: not compared, rows of schema 7 and before).
+ */
+struct applied_row {
+	int repeat;
+	const char *knob, *asked, *value;
+	int ok;
+};
+int store_applied(struct store *st, int64_t trial, int repeat, const struct applied_row *a,
+		  char *err);
 int store_applied_foreach(struct store *st, int64_t trial,
-			  int (*fn)(int repeat, const char *knob, const char *value, void *),
-			  void *ud, char *err);
+			  int (*fn)(const struct applied_row *, void *), void *ud, char *err);
 
 struct measurement_row {
 	int repeat, rep;
@@ -164,20 +179,29 @@ int store_metric_better(struct store *st, int64_t run, const char *metric, enum 
 			char *err);
 
 /*
- * Host-knob journal: the first original value of a knob is kept until it is
- * restored; recording a knob that is already pending is a no-op.
+ * The undo journal: what a search changed or made that must not outlive a
+ * crash. A row is typed: JOURNAL_FILE, a host knob's file (path) and its
+ * original value, kept until restored (recording a path that is pending is
+ * a no-op, so the first original stays); JOURNAL_IMAGE, a data disk vmtune
+ * made (path); JOURNAL_DOMAIN and JOURNAL_VOLUME, a domain or a volume
+ * (path: its name) on libvirt host `host`.
  */
+enum journal_kind { JOURNAL_FILE, JOURNAL_IMAGE, JOURNAL_DOMAIN, JOURNAL_VOLUME };
 struct journal_entry {
 	int64_t id, run_id;
-	const char *knob, *path, *original;
+	enum journal_kind kind;
+	const char *knob;	/* JOURNAL_FILE: the knob; else "" */
+	const char *path, *original;
+	const char *host;	/* JOURNAL_DOMAIN, JOURNAL_VOLUME: the libvirt URI */
 };
-int store_journal_record(struct store *st, int64_t run, const char *knob, const char *path,
-			 const char *original, char *err);
+const char *journal_kind_name(enum journal_kind k);
+/* Ignores e->id and e->run_id. */
+int store_journal_record(struct store *st, int64_t run, const struct journal_entry *e, char *err);
 int store_journal_foreach_pending(struct store *st,
 				  int (*fn)(const struct journal_entry *, void *), void *ud,
 				  char *err);
 int store_journal_mark_restored(struct store *st, int64_t id, char *err);
-/* Marks the pending entry of path restored (an undo its maker did itself). */
-int store_journal_mark_path(struct store *st, const char *path, char *err);
+/* Marks the pending entry of kind and path restored (an undo its maker did itself). */
+int store_journal_mark_path(struct store *st, enum journal_kind kind, const char *path, char *err);
 
 #endif

@@ -111,12 +111,13 @@ static void print_hosts(const struct runview *rv)
 	free(h);
 }
 
-/* "noise_floor" and "confirmation" objects, each with a leading comma. */
-static void print_json_trust(const struct noise *nz, const struct confirmation *cf)
+/* "noise_floor", "confirmation" and "knobs" objects, each with a leading comma. */
+static void print_json_trust(const struct noise *nz, const struct confirmation *cf,
+			     const struct verified *v)
 {
-	json_t *o[2] = { noise_json(nz), confirmation_json(cf) };
-	const char *const keys[2] = { "noise_floor", "confirmation" };
-	for (int i = 0; i < 2; i++) {
+	json_t *o[3] = { noise_json(nz), confirmation_json(cf), verified_json(v) };
+	const char *const keys[3] = { "noise_floor", "confirmation", "knobs" };
+	for (int i = 0; i < 3; i++) {
 		char *text = json_dumps(o[i], JSON_COMPACT | JSON_PRESERVE_ORDER |
 					      JSON_REAL_PRECISION(17));
 		printf(",\"%s\":%s", keys[i], text);
@@ -126,7 +127,8 @@ static void print_json_trust(const struct noise *nz, const struct confirmation *
 }
 
 static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,
-		       double lo, double hi, const struct noise *nz, const struct confirmation *cf)
+		       double lo, double hi, const struct noise *nz, const struct confirmation *cf,
+		       const struct verified *v)
 {
 	double sigma;
 	size_t n;
@@ -149,7 +151,7 @@ static void print_json(const struct runview *rv, const struct cview *b, double s
 		json_decref(host);
 	}
 	printf("],\"host_warnings\":%d", runview_host_warnings(h, n, sigma, &w));
-	print_json_trust(nz, cf);
+	print_json_trust(nz, cf, v);
 	printf("}\n");
 	strbuf_release(&w);
 	free(h);
@@ -164,6 +166,7 @@ static int best_main(int argc, char **argv)
 	struct cview b, r;
 	struct noise nz = { 0 };
 	struct confirmation cf = { 0 };
+	struct verified v;
 	int ret = EXIT_OK;
 	int rc = parse_report_args(&cmd_best, argc, argv, &db, &run, &format);
 	if (rc)
@@ -189,7 +192,8 @@ static int best_main(int argc, char **argv)
 			   rv.have_base ? "" : " (the baseline was not measured)");
 		goto out;
 	}
-	if (runview_noise(&rv, st, &nz, err) || runview_confirmation(&rv, st, &cf, err)) {
+	if (runview_noise(&rv, st, &nz, err) || runview_confirmation(&rv, st, &cf, err) ||
+	    runview_verified(&rv, st, b.first->config, &v, err)) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
 	}
@@ -197,7 +201,7 @@ static int best_main(int argc, char **argv)
 	int have_ci = !stats_bootstrap_median_ci(b.scores, b.nscores, 0.95, BOOTSTRAP_RESAMPLES,
 						 rv.seed, &lo, &hi);
 	if (!strcmp(format, "json")) {
-		print_json(&rv, &b, score, have_ci, lo, hi, &nz, &cf);
+		print_json(&rv, &b, score, have_ci, lo, hi, &nz, &cf, &v);
 		goto out;
 	}
 	struct strbuf line = STRBUF_INIT;
@@ -208,6 +212,9 @@ static int best_main(int argc, char **argv)
 	strbuf_reset(&line);
 	noise_format(&nz, 3, &line);
 	printf("noise floor: %s\n", line.buf);
+	strbuf_reset(&line);
+	verified_format(&v, &line);
+	printf("%s\n", line.buf);
 	if (rv.dropped)
 		printf("%s\n", rv.dropped);
 	strbuf_release(&line);

@@ -26,7 +26,7 @@ static int trials_main(int argc, char **argv)
 	for (size_t i = 1; i < rv.n && !hosts; i++)
 		hosts = rv.t[i].host && rv.t[0].host && strcmp(rv.t[i].host, rv.t[0].host);
 	printf("run %lld (%s): measured by %s\n", (long long)run, rv.name, rv.accel);
-	printf("%-6s %-4s %-8s %-8s %-9s %-8s ", "trial", "seq", "origin", "status", "score",
+	printf("%-6s %-4s %-8s %-11s %-9s %-8s ", "trial", "seq", "origin", "status", "score",
 	       "seconds");
 	if (hosts)
 		printf("%-24s ", "host");
@@ -39,7 +39,7 @@ static int trials_main(int argc, char **argv)
 			strbuf_addf(&secs, "%.3f", t->ended_at - t->started_at);
 		else
 			strbuf_addstr(&secs, "-");
-		printf("%-6lld %-4lld %-8s %-8s %-9s %-8s ", (long long)t->id, (long long)t->seq,
+		printf("%-6lld %-4lld %-8s %-11s %-9s %-8s ", (long long)t->id, (long long)t->seq,
 		       trial_origin_name(t->origin), trial_status_name(t->status), sb.buf, secs.buf);
 		if (hosts)
 			printf("%-24s ", t->host ? t->host : "-");

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xpath.h>
 
 /* ---- knobs of a configuration ------------------------------------------- */
 
@@ -453,4 +455,284 @@ int domxml_volume(const char *name, const char *format, unsigned long long bytes
 	attr(child(tgt, "format", NULL), "type", "%s", !strcmp(format, "raw") ? "raw" : "qcow2");
 	child(child(tgt, "permissions", NULL), "mode", "0644");
 	return serialize(doc, "<volume", out, err);
+}
+
+/* ---- live XML -> knobs: what a running domain has --------------------------- */
+
+/* string(expr) of the document, into out. */
+static void xstr(xmlXPathContextPtr x, const char *expr, struct strbuf *out)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST expr, x);
+	xmlChar *s = o ? xmlXPathCastToString(o) : NULL;
+	strbuf_addstr(out, s ? (const char *)s : "");
+	xmlFree(s);
+	xmlXPathFreeObject(o);
+}
+
+/* A cpuset ("0-2,^1,5") as the CPUs it holds, ascending: "0,2,5". libvirt rewrites "0,1" as "0-1". */
+static void cpuset_canon(const char *set, struct strbuf *out)
+{
+	unsigned char in[4096] = { 0 };
+	for (const char *p = set; *p;) {
+		int neg = *p == '^';
+		char *end;
+		long a = strtol(p + neg, &end, 10), b = a;
+		if (end == p + neg)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long c = a; c <= b && c >= 0 && c < 4096; c++)
+			in[c] = !neg;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+	size_t start = out->len;
+	for (int c = 0; c < 4096; c++)
+		if (in[c])
+			strbuf_addf(out, "%s%d", out->len > start ? "," : "", c);
+}
+
+/* Each node's string(rel), distinct, in document order, comma separated; empty: none. */
+static void each(xmlXPathContextPtr x, const char *nodes, const char *rel, struct strbuf *out)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST nodes, x);
+	xmlNodeSetPtr ns = o ? o->nodesetval : NULL;
+	struct strbuf v = STRBUF_INIT, seen = STRBUF_INIT;
+	for (int i = 0; ns && i < ns->nodeNr; i++) {
+		xmlNodePtr keep = x->node;
+		x->node = ns->nodeTab[i];
+		strbuf_reset(&v);
+		xstr(x, rel, &v);
+		x->node = keep;
+		strbuf_reset(&seen);
+		strbuf_addf(&seen, ",%s,", out->buf);
+		struct strbuf key = STRBUF_INIT;
+		strbuf_addf(&key, ",%s,", v.buf);
+		if (!strstr(seen.buf, key.buf))
+			strbuf_addf(out, "%s%s", out->len ? "," : "", v.buf);
+		strbuf_release(&key);
+	}
+	strbuf_release(&v);
+	strbuf_release(&seen);
+	xmlXPathFreeObject(o);
+}
+
+#define DATA_DISKS "/domain/devices/disk[@device='disk'][not(target/@dev='vdz')]"
+
+static void rd_vcpus(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "normalize-space(/domain/vcpu)", out);
+}
+
+static void rd_pinning(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST "/domain/cputune/vcpupin", x);
+	xmlNodeSetPtr ns = o ? o->nodesetval : NULL;
+	for (int i = 0; ns && i < ns->nodeNr; i++) {
+		xmlChar *v = xmlGetProp(ns->nodeTab[i], BAD_CAST "vcpu"),
+			*set = xmlGetProp(ns->nodeTab[i], BAD_CAST "cpuset");
+		strbuf_addf(out, "%svcpu%s:", i ? " " : "", v ? (const char *)v : "?");
+		cpuset_canon(set ? (const char *)set : "", out);
+		xmlFree(v);
+		xmlFree(set);
+	}
+	if (!out->len)
+		strbuf_addstr(out, "none");
+	xmlXPathFreeObject(o);
+}
+
+static void rd_emulatorpin(xmlXPathContextPtr x, struct strbuf *out)
+{
+	struct strbuf set = STRBUF_INIT;
+	xstr(x, "/domain/cputune/emulatorpin/@cpuset", &set);
+	if (set.len)
+		cpuset_canon(set.buf, out);
+	else
+		strbuf_addstr(out, "none");
+	strbuf_release(&set);
+}
+
+static void rd_hugepages(xmlXPathContextPtr x, struct strbuf *out)
+{
+	struct strbuf size = STRBUF_INIT, unit = STRBUF_INIT;
+	xstr(x, "/domain/memoryBacking/hugepages/page/@size", &size);
+	xstr(x, "/domain/memoryBacking/hugepages/page/@unit", &unit);
+	if (!size.len) {
+		xstr(x, "name(/domain/memoryBacking/hugepages)", &unit);
+		strbuf_addstr(out, unit.len ? "default" : "none");	/* <hugepages/>: the host's default size */
+	} else {
+		static const struct { const char *u; unsigned long long k; } units[] = {
+			{ "", 1024 }, { "b", 1ULL << 0 }, { "bytes", 1 }, { "K", 1024 }, { "KiB", 1024 },
+			{ "M", 1 << 20 }, { "MiB", 1 << 20 }, { "G", 1 << 30 }, { "GiB", 1 << 30 },
+		};
+		unsigned long long bytes = 0, n = strtoull(size.buf, NULL, 10);
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (!strcmp(unit.buf, units[i].u))
+				bytes = n * units[i].k;
+		if (bytes == 2ULL << 20)
+			strbuf_addstr(out, "2M");
+		else if (bytes == 1ULL << 30)
+			strbuf_addstr(out, "1G");
+		else
+			strbuf_addf(out, "%s%s", size.buf, unit.buf);
+	}
+	strbuf_release(&size);
+	strbuf_release(&unit);
+}
+
+/*
+ * vmtune asks no CPU for "default"; libvirt writes the one it chose as a
+ * custom model (qemu64): both read as the hypervisor's default.
+ */
+static void rd_cpu_model(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "/domain/cpu/@mode", out);
+	if (!out->len || !strcmp(out->buf, "custom")) {
+		strbuf_reset(out);
+		strbuf_addstr(out, "default");
+	}
+}
+
+static void rd_machine(xmlXPathContextPtr x, struct strbuf *out)
+{
+	struct strbuf m = STRBUF_INIT;
+	xstr(x, "/domain/os/type/@machine", &m);
+	/* libvirt names the versioned type it chose: pc-q35-7.2, pc-i440fx-7.2 */
+	if (!strcmp(m.buf, "q35") || !strncmp(m.buf, "pc-q35-", 7))
+		strbuf_addstr(out, "q35");
+	else if (!strcmp(m.buf, "pc") || !strncmp(m.buf, "pc-i440fx-", 10))
+		strbuf_addstr(out, "pc");
+	else
+		strbuf_addstr(out, m.buf);
+	strbuf_release(&m);
+}
+
+static void rd_vcpusched(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "/domain/cputune/vcpusched/@scheduler", out);
+	if (!out->len)
+		strbuf_addstr(out, "other");
+}
+
+static void rd_balloon(xmlXPathContextPtr x, struct strbuf *out)
+{
+	struct strbuf m = STRBUF_INIT;
+	xstr(x, "/domain/devices/memballoon/@model", &m);
+	strbuf_addstr(out, m.len && strcmp(m.buf, "none") ? "on" : "off");
+	strbuf_release(&m);
+}
+
+static void rd_bus(xmlXPathContextPtr x, struct strbuf *out)
+{
+	struct strbuf b = STRBUF_INIT;
+	each(x, DATA_DISKS, "target/@bus", &b);
+	/* libvirt's virtio is virtio-blk; scsi is vmtune's virtio-scsi controller */
+	for (char *p = strtok(b.buf, ","); p; p = strtok(NULL, ","))
+		strbuf_addf(out, "%s%s", out->len ? "," : "", !strcmp(p, "virtio") ? "virtio-blk"
+			    : !strcmp(p, "scsi") ? "virtio-scsi" : p);
+	strbuf_release(&b);
+}
+
+static void rd_cache(xmlXPathContextPtr x, struct strbuf *out)
+{
+	each(x, DATA_DISKS, "driver/@cache", out);
+}
+
+static void rd_io(xmlXPathContextPtr x, struct strbuf *out)
+{
+	each(x, DATA_DISKS, "driver/@io", out);
+}
+
+static void rd_format(xmlXPathContextPtr x, struct strbuf *out)
+{
+	each(x, DATA_DISKS, "driver/@type", out);
+}
+
+static void rd_count(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "count(" DATA_DISKS ")", out);
+}
+
+static void rd_iothreads(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "normalize-space(/domain/iothreads)", out);
+	if (!out->len)
+		strbuf_addstr(out, "0");
+	/* and which disks use them, so that a dropped iothread= is seen */
+	struct strbuf use = STRBUF_INIT;
+	each(x, DATA_DISKS, "driver/@iothread", &use);
+	if (use.len)
+		strbuf_addf(out, " (disks on %s)", use.buf);
+	strbuf_release(&use);
+}
+
+/*
+ * How each VM and disk knob of the catalogue is read back from a domain's
+ * XML. A knob's reading is compared between the XML vmtune asked for and
+ * the XML libvirt runs: the same reading, the knob took.
+ */
+static const struct { const char *knob; void (*read)(xmlXPathContextPtr, struct strbuf *); } readers[] = {
+	{ "vm.vcpus", rd_vcpus }, { "vm.pinning", rd_pinning }, { "vm.emulatorpin", rd_emulatorpin },
+	{ "vm.hugepages", rd_hugepages }, { "vm.cpu_model", rd_cpu_model }, { "vm.machine", rd_machine },
+	{ "vm.vcpusched", rd_vcpusched }, { "vm.balloon", rd_balloon }, { "disk.bus", rd_bus },
+	{ "disk.cache", rd_cache }, { "disk.io", rd_io }, { "disk.format", rd_format },
+	{ "disk.count", rd_count }, { "disk.iothreads", rd_iothreads },
+};
+
+static xmlDocPtr parse_domain(const char *xml, const char *what, char *err)
+{
+	xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!root || strcmp((const char *)root->name, "domain")) {
+		xmlFreeDoc(doc);
+		return seterr(err, "%s is no domain XML", what), NULL;
+	}
+	return doc;
+}
+
+int domxml_read(const char *xml, const char *knob, struct strbuf *out, char *err)
+{
+	size_t i;
+	for (i = 0; i < sizeof(readers) / sizeof(*readers); i++)
+		if (!strcmp(readers[i].knob, knob))
+			break;
+	if (i == sizeof(readers) / sizeof(*readers))
+		return seterr(err, "no read-back of %s from a domain's XML", knob), -1;
+	xmlDocPtr doc = parse_domain(xml, "the domain", err);
+	if (!doc)
+		return -1;
+	xmlXPathContextPtr x = xmlXPathNewContext(doc);
+	strbuf_reset(out);
+	readers[i].read(x, out);
+	xmlXPathFreeContext(x);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+int domxml_verify(const char *asked_xml, const char *live_xml, const struct space *sp,
+		  const union pval *cfg, domxml_verified_fn *fn, void *ud, char *err)
+{
+	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT, asked = STRBUF_INIT;
+	int differ = 0, rc = 0;
+	for (size_t k = 0; k < knob_count() && rc >= 0; k++) {
+		const struct knob *kb = knob_at(k);
+		if (kb->level != KNOB_VM && kb->level != KNOB_DISK)
+			continue;
+		if (domxml_read(asked_xml, kb->name, &want, err) ||
+		    domxml_read(live_xml, kb->name, &got, err) ||
+		    knob(sp, cfg, kb->name, &asked, err)) {
+			rc = -1;
+			break;
+		}
+		int same = !strcmp(want.buf, got.buf);
+		differ += !same;
+		if (fn(ud, kb->name, asked.buf, got.buf, same))
+			rc = -1;
+	}
+	strbuf_release(&want);
+	strbuf_release(&got);
+	strbuf_release(&asked);
+	return rc < 0 ? -1 : differ;
 }

@@ -83,6 +83,25 @@ void domspec_release(struct dom_spec *s);
 
 int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err);
 
+/*
+ * What a domain's XML says of a VM or disk knob (vm.*, disk.*), in the
+ * knob's words where the XML tells them apart ("q35" of pc-q35-7.2, "2M" of
+ * 2048 KiB pages); a layout reads as its CPU sets ("vcpu0:0 vcpu1:1").
+ */
+int domxml_read(const char *xml, const char *knob, struct strbuf *out, char *err);
+
+/*
+ * Compares every VM and disk knob between the XML asked for and the XML
+ * libvirt runs (virDomainGetXMLDesc): fn gets the knob, the value the
+ * configuration asked for, the live reading, and whether the live reading
+ * is the asked XML's. Returns how many differ, -1 on error (err set) or
+ * when fn returns non-zero.
+ */
+typedef int domxml_verified_fn(void *ud, const char *knob, const char *asked, const char *actual,
+			       int same);
+int domxml_verify(const char *asked_xml, const char *live_xml, const struct space *sp,
+		  const union pval *cfg, domxml_verified_fn *fn, void *ud, char *err);
+
 /* A libvirt storage pool of type dir at path. */
 int domxml_pool(const char *name, const char *path, struct strbuf *out, char *err);
 /* A volume of format raw, qcow2 or qcow2-prealloc (qcow2 made with metadata preallocated). */

@@ -2,7 +2,7 @@
 #include "err.h"
 #include "knobs.h"
 #include "strbuf.h"
-#include "target.h"
+#include "target-libvirt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,31 +69,33 @@ static int write_value(const char *path, const char *value, char *err)
 static int set_path(struct store *st, int64_t run, const char *knob, const char *path,
 		    const char *value, struct strbuf *back, char *err)
 {
-	if (read_value(path, back, err) ||
-	    store_journal_record(st, run, knob, path, back->buf, err) ||	/* before any change */
+	struct journal_entry e = { .kind = JOURNAL_FILE, .knob = knob, .path = path };
+	if (read_value(path, back, err))
+		return -1;
+	e.original = back->buf;
+	if (store_journal_record(st, run, &e, err) ||	/* before any change */
 	    write_value(path, value, err) || read_value(path, back, err))
 		return -1;
 	return 0;
 }
 
-int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value, char *err)
+int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value,
+		 struct strbuf *back, char *err)
 {
-	const char *path = hostknob_path(knob);
-	struct strbuf back = STRBUF_INIT;
-	int rc = -1;
+	const char *path = hostknob_path(knob), *file_value = hostknob_value(knob, value);
 	if (!path)
 		return seterr(err, "no host knob '%s'", knob), -1;
-	value = hostknob_value(knob, value);
-	if (set_path(st, run, knob, path, value, &back, err))
-		goto out;
-	if (strcmp(back.buf, value)) {
-		seterr(err, "%s: asked for '%s', the host has '%s'", knob, value, back.buf);
-		goto out;
+	if (set_path(st, run, knob, path, file_value, back, err))
+		return -1;
+	int same = !strcmp(back->buf, file_value);
+	if (!strcmp(knob, "host.ksm")) {	/* in the catalogue's words */
+		const char *words = !strcmp(back->buf, "1") ? "on" : !strcmp(back->buf, "0") ? "off" : NULL;
+		if (words)
+			strbuf_reset(back), strbuf_addstr(back, words);
 	}
-	rc = 0;
-out:
-	strbuf_release(&back);
-	return rc;
+	if (!same)
+		return seterr(err, "%s not applied: asked %s, got %s", knob, value, back->buf), -1;
+	return 0;
 }
 
 int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err)
@@ -115,7 +117,8 @@ int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, 
 	if (set_path(st, run, knob, path, value, &back, err))
 		goto out;
 	if (atol(back.buf) < n) {
-		seterr(err, "huge pages of %s: %ld wanted, the host could reserve %s", size, n, back.buf);
+		seterr(err, "vm.hugepages %s not applied: asked %ld huge pages of the host, got %s",
+		       size, n, back.buf);
 		goto out;
 	}
 	rc = 0;
@@ -162,12 +165,18 @@ static int own_disk(const char *path)
  */
 static int own_row(const struct journal_entry *e)
 {
-	if (!strcmp(e->knob, "undo.disk"))
+	switch (e->kind) {
+	case JOURNAL_IMAGE:
 		return own_disk(e->path);
-	if (!strcmp(e->knob, "undo.domain") || !strcmp(e->knob, "undo.volume"))
-		return !strncmp(e->path, "vmtune-", 7) && plain(e->path, 200);
-	const char *want = hostknob_path(e->knob);
-	return want && !strcmp(want, e->path) && plain(e->original, 64);
+	case JOURNAL_DOMAIN:
+	case JOURNAL_VOLUME:
+		return !strncmp(e->path, "vmtune-", 7) && plain(e->path, 200) && e->host && *e->host;
+	case JOURNAL_FILE: {
+		const char *want = hostknob_path(e->knob);
+		return want && !strcmp(want, e->path) && plain(e->original, 64);
+	}
+	}
+	return 0;
 }
 
 static int restore_one(const struct journal_entry *e, void *ud)
@@ -176,28 +185,35 @@ static int restore_one(const struct journal_entry *e, void *ud)
 	char err[ERR_LEN];
 	/* newest first: the first journaled (original) value is written last */
 	int rc;
-	if (c->only_uri && ((strcmp(e->knob, "undo.domain") && strcmp(e->knob, "undo.volume")) ||
-			    strcmp(e->original, c->only_uri)))
+	if (c->only_uri && ((e->kind != JOURNAL_DOMAIN && e->kind != JOURNAL_VOLUME) ||
+			    !e->host || strcmp(e->host, c->only_uri)))
 		return 0;
 	if (!own_row(e)) {
 		if (!c->foreign++ && c->foreign_msg)
-			snprintf(c->foreign_msg, ERR_LEN, "journal row %lld (%s, %s) is not one vmtune "
-				 "writes: left alone", (long long)e->id, e->knob, e->path);
+			snprintf(c->foreign_msg, ERR_LEN, "journal row %lld (%s %s%s%s) is not one vmtune "
+				 "writes: left alone", (long long)e->id, journal_kind_name(e->kind),
+				 e->knob && *e->knob ? e->knob : "", e->knob && *e->knob ? " " : "",
+				 e->path);
 		return 0;
 	}
-	if (!strcmp(e->knob, "undo.disk")) {
+	switch (e->kind) {
+	case JOURNAL_IMAGE:
 		rc = unlink(e->path) && errno != ENOENT ? -1 : 0;
 		if (rc)
 			snprintf(err, sizeof(err), "cannot remove %s: %s", e->path, strerror(errno));
-	} else if (!strcmp(e->knob, "undo.domain") || !strcmp(e->knob, "undo.volume")) {
-		rc = !strcmp(e->knob, "undo.domain") ? target_libvirt_destroy(e->original, e->path, err)
-			: target_libvirt_delete_volume(e->original, e->path, err);
+		break;
+	case JOURNAL_DOMAIN:
+	case JOURNAL_VOLUME:
+		rc = e->kind == JOURNAL_DOMAIN ? target_libvirt_destroy(e->host, e->path, err)
+			: target_libvirt_delete_volume(e->host, e->path, err);
 		if (rc == 1) {	/* its host is away: left in the journal for later */
 			c->unreachable++;
 			return 0;
 		}
-	} else {
+		break;
+	default:
 		rc = write_value(e->path, e->original, err);
+		break;
 	}
 	if (rc) {
 		if (!c->failed)

@@ -9,20 +9,26 @@
  */
 #include <stdint.h>
 #include "../results/store.h"
+#include "strbuf.h"
 
 /* The sysfs/procfs file of a knob; NULL when there is no such host knob. */
 const char *hostknob_path(const char *knob);
 /* Translates a catalogue value to what the file takes: on -> 1 for host.ksm. */
 const char *hostknob_value(const char *knob, const char *value);
 
-/* Journals the knob's current value (once), writes value, reads it back. */
-int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value, char *err);
+/*
+ * Journals the knob's current value (once), writes value, reads it back
+ * into back (in the catalogue's words: "on" for host.ksm's 1); -1 with err
+ * when it cannot, or when back differs ("asked A, got B").
+ */
+int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value,
+		 struct strbuf *back, char *err);
 /* Reserves n huge pages of size "2M" or "1G"; -1 when fewer could be had. */
 int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err);
 /*
  * Writes every journaled original value back, and removes what a crashed
- * search left (undo.disk: a data disk; undo.domain: a domain; undo.volume:
- * a remote data disk); *count of them. *left (may be NULL): domains and
+ * search left (typed rows of the journal: data disk images, domains,
+ * remote volumes); *count of them. *left (may be NULL): domains and
  * volumes whose host could not be reached, kept in the journal for later.
  * Only rows vmtune writes are undone (a knob's own file from the catalogue
  * with a plain value, a data disk it made, a domain or volume it named);

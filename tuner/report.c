@@ -110,6 +110,7 @@ struct data {
 	char *best_config;	/* JSON */
 	struct confirmation cf;
 	struct noise nz;
+	struct verified v;	/* the best's knobs, read back */
 	int confirm_only;	/* the plots compare the confirmation's measurements alone */
 	struct bench_group { char *name; struct strbuf dat; } *g;
 	size_t ng;
@@ -707,6 +708,14 @@ static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html
 	strbuf_addstr(html, "</b></p>\n<p id=\"noise\">noise floor: ");
 	html_escape(html, noise.buf);
 	strbuf_addstr(html, "</p>\n");
+	if (d->have_best) {
+		strbuf_reset(&line);
+		verified_format(&d->v, &line);
+		strbuf_addf(md, "\n%s\n", line.buf);
+		strbuf_addstr(html, "<p id=\"knobs\">");
+		html_escape(html, line.buf);
+		strbuf_addstr(html, "</p>\n");
+	}
 	if (d->rv->dropped) {
 		strbuf_addf(md, "\n%s\n", d->rv->dropped);
 		strbuf_addstr(html, "<p id=\"dropped\">");
@@ -872,6 +881,8 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	if (rc < 0 || runview_noise(rv, st, &d.nz, err) || runview_confirmation(rv, st, &d.cf, err))
 		goto out;
 	d.have_best = rc;
+	if (d.have_best && runview_verified(rv, st, d.best.first->config, &d.v, err))
+		goto out;
 	d.confirm_only = d.cf.na && d.cf.nb;	/* then the plots show what was confirmed */
 	if (rv->have_base) {
 		union pval *dv = config_defaults(&rv->job.space);

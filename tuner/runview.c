@@ -116,7 +116,7 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
 		if (is_baseline(rv, t) && t->origin != ORIGIN_CONFIRM && t->status != TS_PROPOSED &&
-		    t->status != TS_RUNNING && !reason_interrupted(t->reason))
+		    t->status != TS_RUNNING && t->status != TS_INTERRUPTED)
 			b[nb++] = i;
 	}
 	order_rv = rv;
@@ -290,7 +290,7 @@ size_t *runview_observed(const struct runview *rv, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || reason_interrupted(t->reason) ||
+		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || t->status == TS_INTERRUPTED ||
 		    t->origin == ORIGIN_CONFIRM)
 			continue;	/* not completed, or the confirmation's: the search never observed it */
 		v[(*n)++] = i;
@@ -592,7 +592,7 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 		if (side && !cf->best)
 			cf->best = t;
 		if (t->status != TS_DONE || isnan(t->score)) {
-			cf->failed += t->status != TS_PROPOSED && !reason_interrupted(t->reason);
+			cf->failed += t->status != TS_PROPOSED && t->status != TS_INTERRUPTED;
 			continue;
 		}
 		double **arr = side ? &cf->b : &cf->a;
@@ -731,4 +731,84 @@ void confirmation_release(struct confirmation *cf)
 	free(cf->a);
 	free(cf->b);
 	memset(cf, 0, sizeof(*cf));
+}
+
+/* ---- were the best's knobs applied as asked ------------------------------- */
+
+struct verify_ctx {
+	struct verified *v;
+	struct strbuf knobs;	/* ",a,b," seen */
+	int any;
+};
+
+static int count_applied(const struct applied_row *a, void *ud)
+{
+	struct verify_ctx *c = ud;
+	struct strbuf key = STRBUF_INIT;
+	c->any = 1;
+	strbuf_addf(&key, ",%s,", a->knob);
+	if (!strstr(c->knobs.buf, key.buf)) {
+		strbuf_addf(&c->knobs, "%s,", a->knob);
+		c->v->knobs++;
+	}
+	strbuf_release(&key);
+	if (a->ok < 0) {
+		c->v->uncompared++;
+	} else if (a->ok) {
+		c->v->as_asked++;
+	} else if (!c->v->differ++) {
+		snprintf(c->v->first_differ, sizeof(c->v->first_differ), "%s: asked %.40s, got %.40s",
+			 a->knob, a->asked ? a->asked : "?", a->value);
+	}
+	return 0;
+}
+
+int runview_verified(const struct runview *rv, struct store *st, const char *config,
+		     struct verified *v, char *err)
+{
+	struct verify_ctx c = { .v = v, .knobs = STRBUF_INIT };
+	int rc = 0;
+	memset(v, 0, sizeof(*v));
+	strbuf_addch(&c.knobs, ',');
+	for (size_t i = 0; i < rv->n && !rc; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->status != TS_DONE || strcmp(t->config, config))
+			continue;
+		v->trials++;
+		c.any = 0;
+		rc = store_applied_foreach(st, t->id, count_applied, &c, err);
+		v->read += c.any;
+	}
+	strbuf_release(&c.knobs);
+	return rc;
+}
+
+void verified_format(const struct verified *v, struct strbuf *out)
+{
+	if (!v->read)
+		strbuf_addf(out, "knobs not verified: the target read nothing back in %zu trial%s",
+			    v->trials, v->trials == 1 ? "" : "s");
+	else if (v->differ)
+		strbuf_addf(out, "knobs NOT as asked: %zu reading%s differ (%s)", v->differ,
+			    v->differ == 1 ? "" : "s", v->first_differ);
+	else if (v->uncompared)
+		strbuf_addf(out, "knobs read back but not compared (a run made before vmtune compared "
+			    "them): %zu knob%s in %zu of %zu trials", v->knobs, v->knobs == 1 ? "" : "s",
+			    v->read, v->trials);
+	else
+		strbuf_addf(out, "knobs verified: %zu knob%s read back as asked in %zu of %zu trial%s "
+			    "(%zu readings)", v->knobs, v->knobs == 1 ? "" : "s", v->read, v->trials,
+			    v->trials == 1 ? "" : "s", v->as_asked);
+}
+
+json_t *verified_json(const struct verified *v)
+{
+	json_t *o = json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "verified",
+			      v->read && !v->differ && !v->uncompared, "trials", (json_int_t)v->trials,
+			      "trials_read", (json_int_t)v->read, "knobs", (json_int_t)v->knobs,
+			      "as_asked", (json_int_t)v->as_asked, "differ", (json_int_t)v->differ,
+			      "uncompared", (json_int_t)v->uncompared);
+	if (v->differ)
+		json_object_set_new(o, "first_differ", json_string(v->first_differ));
+	return o;
 }

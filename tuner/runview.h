@@ -173,4 +173,24 @@ struct json_t *confirmation_json(const struct confirmation *cf);
 const char *confirmation_word(const struct confirmation *cf);
 void confirmation_release(struct confirmation *cf);
 
+/*
+ * Whether the knobs of a configuration were applied as asked: over every
+ * done trial of that configuration, the values its target read back
+ * (domain XML, agent, host files) against what was asked.
+ */
+struct verified {
+	size_t trials;		/* done trials of the configuration */
+	size_t read;		/* trials that read back at least one knob */
+	size_t knobs;		/* distinct knobs read back */
+	size_t as_asked;	/* readings equal to what was asked */
+	size_t differ;		/* readings that differ (such a trial failed) */
+	size_t uncompared;	/* readings with nothing to compare (older runs) */
+	char first_differ[160];	/* "knob: asked A, got B" */
+};
+int runview_verified(const struct runview *rv, struct store *st, const char *config,
+		     struct verified *v, char *err);
+/* "knobs verified: ..." or "knobs not verified: ..." (no newline). */
+void verified_format(const struct verified *v, struct strbuf *out);
+struct json_t *verified_json(const struct verified *v);
+
 #endif

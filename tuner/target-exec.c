@@ -223,7 +223,7 @@ static void handle_line(struct run_state *rs, const char *line)
 		rs->res->nmetrics++;
 		break;
 	case ML_APPLIED:
-		if (rs->sink->applied(rs->sink->ud, ml.knob, ml.applied_value.buf))
+		if (rs->sink->applied(rs->sink->ud, ml.knob, NULL, ml.applied_value.buf, 0))
 			rs->sink_failed = 1;
 		break;
 	case ML_NOTE:

@@ -32,6 +32,7 @@
  * the end of its domain.)
  */
 #include "target.h"
+#include "target-libvirt.h"
 #include "clock.h"
 #include "err.h"
 #include "domxml.h"
@@ -650,7 +651,7 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 		case ML_APPLIED: {
 			char knob[128];
 			snprintf(knob, sizeof(knob), "guest.%s", ml.knob);
-			if (sink->applied && sink->applied(sink->ud, knob, ml.applied_value.buf))
+			if (sink->applied && sink->applied(sink->ud, knob, NULL, ml.applied_value.buf, 0))
 				r->error = 2;
 			break;
 		}
@@ -672,119 +673,138 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 	r->partial.len = left;
 }
 
-static int run_plan(struct target *t, const char *name, const char *type, const char *words,
-		    double timeout, const struct space *sp, const union pval *cfg,
-		    const struct trial_request *rq, const struct trial_sink *sink,
-		    struct trial_result *res)
-{
+/*
+ * One boot of the test VM, in phases: prepare (its disks and, remote
+ * hosts, the results disk), boot (the domain XML, host knobs, start, and
+ * the live XML compared with what was asked), watch (the agent's lines
+ * until the guest powers off, fails, times out or is stopped), classify
+ * (the outcome), clean up (whatever was made, journal rows closed).
+ */
+struct boot {
+	struct target *t;
+	const char *name;
+	const struct space *sp;
+	const union pval *cfg;
+	const struct trial_request *rq;	/* NULL: the probe, which journals nothing */
+	const struct trial_sink *sink;
+	struct trial_result *res;
+	struct strbuf results, console, words;
+	int ndisks;
+	char **disks;			/* paths of the data disks */
+	virStorageVolPtr *vols;		/* remote hosts: their volumes */
+	char *results_vol_path;
+	struct reader r;
+	virDomainPtr dom;
+	double t0, started;		/* before and after the domain was created */
+	int sink_failed, killed;
+	char mismatch[ERR_LEN];		/* the first knob libvirt did not take */
 	char err[ERR_LEN];
-	struct strbuf base = STRBUF_INIT, results = STRBUF_INIT, console = STRBUF_INIT;
-	struct dom_spec spec;
-	struct reader r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT };
-	virStorageVolPtr *vols = NULL;
-	char *results_vol_path = NULL;
-	struct strbuf plan_words = STRBUF_INIT;
-	struct space empty;
-	union pval none;
-	int ndisks = sp && sp->n ? domspec_disk_count(sp, cfg) : 0;
-	char **disks = xcalloc((size_t)ndisks + 1, sizeof(char *));
-	if (t->remote)
-		vols = xcalloc((size_t)ndisks + 1, sizeof(*vols));
-	virDomainPtr dom = NULL;
-	int sink_failed = 0;
+};
 
-	res->outcome = OUTCOME_FAILED;
-	strbuf_addf(&base, "%s/%s", t->workdir, name);
-	strbuf_addf(&results, "%s.results", base.buf);
-	strbuf_addf(&console, "%s.console", base.buf);
-	if (!t->remote) {	/* remote hosts: no file here */
-		unlink(results.buf);
-		unlink(console.buf);
-	}
-	for (int d = 0; d < ndisks && t->remote; d++) {	/* volumes of the host's pool */
+/* Fails the boot with err: -1. */
+static int fail(struct boot *b, const char *why)
+{
+	strbuf_addstr(&b->res->reason, why);
+	return -1;
+}
+
+/* A volume of the host's pool, journaled before it is made. */
+static virStorageVolPtr journaled_volume(struct boot *b, const char *vname, const char *format,
+					 unsigned long long bytes)
+{
+	if (b->rq && b->sink->undo(b->sink->ud, UNDO_VOLUME, vname, b->t->uri, 0, b->err))
+		return NULL;
+	virStorageVolPtr v = make_volume(b->t, vname, format, bytes, b->err);
+	if (!v && b->rq)
+		b->sink->undo(b->sink->ud, UNDO_VOLUME, vname, NULL, 1, b->err);
+	return v;
+}
+
+static int prepare(struct boot *b)
+{
+	struct target *t = b->t;
+	for (int d = 0; d < b->ndisks; d++) {
 		struct strbuf p = STRBUF_INIT;
-		strbuf_addf(&p, "%s-d%d.img", name, d);
-		if (rq && sink->undo(sink->ud, "undo.volume", p.buf, t->uri, 0, err)) {
+		if (t->remote) {	/* volumes of the host's pool */
+			strbuf_addf(&p, "%s-d%d.img", b->name, d);
+			b->vols[d] = journaled_volume(b, p.buf, disk_format(b->sp, b->cfg),
+						      (unsigned long long)t->disk_mib << 20);
 			strbuf_release(&p);
-			strbuf_addstr(&res->reason, err);
-			goto out;
+			if (!b->vols[d] || !(b->disks[d] = virStorageVolGetPath(b->vols[d])))
+				return fail(b, b->vols[d] ? last_error() : b->err);
+			continue;
 		}
-		vols[d] = make_volume(t, p.buf, disk_format(sp, cfg),
-				      (unsigned long long)t->disk_mib << 20, err);
-		if (!vols[d] && rq)
-			sink->undo(sink->ud, "undo.volume", p.buf, NULL, 1, err);
-		strbuf_release(&p);
-		if (!vols[d] || !(disks[d] = virStorageVolGetPath(vols[d]))) {
-			strbuf_addstr(&res->reason, vols[d] ? last_error() : err);
-			goto out;
-		}
+		strbuf_addf(&p, "%s/%s-d%d.img", t->storage[(size_t)d % t->nstorage], b->name, d);
+		b->disks[d] = strbuf_detach(&p);
+		if ((b->rq && b->sink->undo(b->sink->ud, UNDO_IMAGE, b->disks[d], NULL, 0, b->err)) ||
+		    make_disk(b->disks[d], disk_format(b->sp, b->cfg), t->disk_mib, b->err))
+			return fail(b, b->err);
 	}
-	for (int d = 0; d < ndisks && !t->remote; d++) {
-		struct strbuf p = STRBUF_INIT;
-		strbuf_addf(&p, "%s/%s-d%d.img", t->storage[(size_t)d % t->nstorage], name, d);
-		disks[d] = strbuf_detach(&p);
-		if (rq && sink->undo(sink->ud, "undo.disk", disks[d], NULL, 0, err)) {
-			strbuf_addstr(&res->reason, err);
-			goto out;
-		}
-		if (make_disk(disks[d], disk_format(sp, cfg), t->disk_mib, err)) {
-			strbuf_addstr(&res->reason, err);
-			goto out;
-		}
-	}
-	strbuf_addstr(&plan_words, words);
 	if (t->remote) {	/* the agent's lines come back on a disk of their own */
 		struct strbuf p = STRBUF_INIT;
-		strbuf_addf(&p, "%s-results.img", name);
-		if (rq && sink->undo(sink->ud, "undo.volume", p.buf, t->uri, 0, err)) {
-			strbuf_release(&p);
-			strbuf_addstr(&res->reason, err);
-			goto out;
-		}
-		r.vol = make_volume(t, p.buf, "raw", 1 << 20, err);
-		if (!r.vol && rq)
-			sink->undo(sink->ud, "undo.volume", p.buf, NULL, 1, err);
+		strbuf_addf(&p, "%s-results.img", b->name);
+		b->r.vol = journaled_volume(b, p.buf, "raw", 1 << 20);
 		strbuf_release(&p);
-		if (!r.vol || !(results_vol_path = virStorageVolGetPath(r.vol))) {
-			strbuf_addstr(&res->reason, r.vol ? last_error() : err);
-			goto out;
-		}
-		strbuf_addstr(&plan_words, " vmtune.results=disk");
+		if (!b->r.vol || !(b->results_vol_path = virStorageVolGetPath(b->r.vol)))
+			return fail(b, b->r.vol ? last_error() : b->err);
+		strbuf_addstr(&b->words, " vmtune.results=disk");
 	}
-	struct vm_env env = {
-		.results_disk = results_vol_path, .guest_words = plan_words.buf,
-		.name = name, .type = type, .kernel = t->kernel, .initrd = t->initrd,
-		.results_path = t->remote ? NULL : results.buf,
-		.console_path = t->remote ? NULL : console.buf, .memory_mib = t->memory_mib,
-		.cpus = &t->topo.cpus, .disk_paths = disks,
-	};
-	if (!sp) {
-		space_init(&empty);
-		sp = &empty;
-		cfg = &none;
-	}
-	if (domspec_from_config(&spec, sp, cfg, &env, err)) {
-		strbuf_addstr(&res->reason, err);
-		goto out;
-	}
-	int rc = domxml_build(&spec, &res->domain_xml, err);
-	domspec_release(&spec);
-	if (rc) {
-		strbuf_addstr(&res->reason, err);
-		goto out;
-	}
-	if (!t->remote)
-		strbuf_addstr(&res->console_path, console.buf);
-	if (rq && !t->remote && apply_host(sp, cfg, t->memory_mib, sink, err)) {
-		strbuf_addstr(&res->reason, err);
-		goto out;
-	}
+	return 0;
+}
 
-	if (rq && sink->undo(sink->ud, "undo.domain", name, t->uri, 0, err)) {
-		strbuf_addstr(&res->reason, err);
-		goto out;
+static int verified(void *ud, const char *knob, const char *asked, const char *actual, int same)
+{
+	struct boot *b = ud;
+	if (!same && !b->mismatch[0])
+		snprintf(b->mismatch, sizeof(b->mismatch), "%s not applied: asked %.64s, got %.64s",
+			 knob, asked, actual);
+	return b->sink->applied && b->sink->applied(b->sink->ud, knob, asked, actual, same);
+}
+
+/*
+ * What libvirt runs, compared knob by knob with what was asked: a VM or
+ * disk knob it did not take fails the trial before any benchmark runs.
+ */
+static int verify_live(struct boot *b)
+{
+	char *live = virDomainGetXMLDesc(b->dom, 0);
+	if (!live)
+		return fail(b, last_error());
+	strbuf_addstr(&b->res->live_xml, live);
+	free(live);
+	int differ = domxml_verify(b->res->domain_xml.buf, b->res->live_xml.buf, b->sp, b->cfg,
+				   verified, b, b->err);
+	if (differ < 0) {
+		b->sink_failed = 1;	/* the sink could not store it */
+		return fail(b, b->err);
 	}
-	double t0 = mono();
+	return differ ? fail(b, b->mismatch) : 0;
+}
+
+static int boot(struct boot *b, const char *type)
+{
+	struct target *t = b->t;
+	struct dom_spec spec;
+	struct vm_env env = {
+		.results_disk = b->results_vol_path, .guest_words = b->words.buf,
+		.name = b->name, .type = type, .kernel = t->kernel, .initrd = t->initrd,
+		.results_path = t->remote ? NULL : b->results.buf,
+		.console_path = t->remote ? NULL : b->console.buf, .memory_mib = t->memory_mib,
+		.cpus = &t->topo.cpus, .disk_paths = b->disks,
+	};
+	if (domspec_from_config(&spec, b->sp, b->cfg, &env, b->err))
+		return fail(b, b->err);
+	int rc = domxml_build(&spec, &b->res->domain_xml, b->err);
+	domspec_release(&spec);
+	if (rc)
+		return fail(b, b->err);
+	if (!t->remote)
+		strbuf_addstr(&b->res->console_path, b->console.buf);
+	if (b->rq && !t->remote && apply_host(b->sp, b->cfg, t->memory_mib, b->sink, b->err))
+		return fail(b, b->err);
+	if (b->rq && b->sink->undo(b->sink->ud, UNDO_DOMAIN, b->name, t->uri, 0, b->err))
+		return fail(b, b->err);
+	b->t0 = mono();
 	/*
 	 * Not AUTODESTROY, and no channel stream for remote hosts: libvirt 9.0
 	 * deadlocks (virChrdevFree) when the domain of a lost connection's
@@ -792,140 +812,187 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	 * is destroyed when the host answers again (or by vmtune restore); its
 	 * plan's own deadline ends it meanwhile.
 	 */
-	dom = virDomainCreateXML(t->conn, res->domain_xml.buf, 0);
-	r.dom = dom;
-	double started = mono();
-	if (!dom) {
-		strbuf_addf(&res->reason, "libvirt: %s", last_error());
-		goto out;
+	b->dom = virDomainCreateXML(t->conn, b->res->domain_xml.buf, 0);
+	b->r.dom = b->dom;
+	b->started = mono();
+	if (!b->dom) {
+		strbuf_addf(&b->res->reason, "libvirt: %s", last_error());
+		return -1;
 	}
-	struct metric m = { .name = "vm.define_start", .value = started - t0, .unit = "s",
+	struct metric m = { .name = "vm.define_start", .value = b->started - b->t0, .unit = "s",
 			    .better = BETTER_LOWER };
-	if (rq && sink->metric && sink->metric(sink->ud, &m))
-		sink_failed = 1;
-	for (int i = 0; i < 200 && r.fd < 0 && !t->remote; i++) {	/* QEMU makes the file as it starts */
-		r.fd = open(results.buf, O_RDONLY | O_CLOEXEC);
-		if (r.fd < 0)
+	if (b->rq && b->sink->metric && b->sink->metric(b->sink->ud, &m))
+		b->sink_failed = 1;
+	return b->rq ? verify_live(b) : 0;
+}
+
+static void watch(struct boot *b, double timeout)
+{
+	struct target *t = b->t;
+	struct reader *r = &b->r;
+	double first_at = 0;
+	for (int i = 0; i < 200 && r->fd < 0 && !t->remote; i++) {	/* QEMU makes the file as it starts */
+		r->fd = open(b->results.buf, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0)
 			usleep(10000);
 	}
-	int running = 1, killed = 0;
-	double first_at = 0;
-	while (running) {
-		if (r.fd >= 0 || r.vol)
-			take_lines(&r, sink, res);
-		if (r.first && !first_at) {
+	for (;;) {
+		if (r->fd >= 0 || r->vol)
+			take_lines(r, b->sink, b->res);
+		if (r->first && !first_at) {
 			first_at = mono();
-			m = (struct metric){ .name = "vm.first_line", .value = first_at - started,
-					     .unit = "s", .better = BETTER_LOWER };
-			if (rq && sink->metric && sink->metric(sink->ud, &m))
-				sink_failed = 1;
+			struct metric m = { .name = "vm.first_line", .value = first_at - b->started,
+					    .unit = "s", .better = BETTER_LOWER };
+			if (b->rq && b->sink->metric && b->sink->metric(b->sink->ud, &m))
+				b->sink_failed = 1;
 		}
 		int state, reason;
-		if (virDomainGetState(dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
-		    state == VIR_DOMAIN_CRASHED) {
-			running = 0;
+		if (virDomainGetState(b->dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
+		    state == VIR_DOMAIN_CRASHED)
 			break;
-		}
 		if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR) {
-			strbuf_addstr(&res->reason, "the guest paused on an I/O error");
-			killed = 1;
-		} else if (state == VIR_DOMAIN_PAUSED && !killed) {
-			strbuf_addstr(&res->reason, "the guest stopped (emulation failure?)");
-			killed = 1;
-		} else if (timeout > 0 && mono() - t0 > timeout) {
-			res->outcome = OUTCOME_TIMEOUT;
-			strbuf_addf(&res->reason, "timed out after %gs", timeout);
-			killed = 1;
-		} else if (rq && rq->stop && *rq->stop) {
-			res->outcome = OUTCOME_INTERRUPTED;
-			strbuf_addstr(&res->reason, "interrupted");
-			killed = 1;
+			strbuf_addstr(&b->res->reason, "the guest paused on an I/O error");
+		} else if (state == VIR_DOMAIN_PAUSED) {
+			strbuf_addstr(&b->res->reason, "the guest stopped (emulation failure?)");
+		} else if (timeout > 0 && mono() - b->t0 > timeout) {
+			b->res->outcome = OUTCOME_TIMEOUT;
+			strbuf_addf(&b->res->reason, "timed out after %gs", timeout);
+		} else if (b->rq && b->rq->stop && *b->rq->stop) {
+			b->res->outcome = OUTCOME_INTERRUPTED;
+			strbuf_addstr(&b->res->reason, "interrupted");
+		} else {
+			usleep(20000);
+			continue;
 		}
-		if (killed) {
-			virDomainDestroy(dom);
-			break;
-		}
-		usleep(20000);
+		b->killed = 1;
+		virDomainDestroy(b->dom);
+		break;
 	}
-	if (r.vol && virConnectIsAlive(t->conn) == 1) {
-		r.dom = NULL;	/* gone or going: the volume has the rest */
-		download_rest(&r, t->conn);
+	if (r->vol && virConnectIsAlive(t->conn) == 1) {
+		r->dom = NULL;	/* gone or going: the volume has the rest */
+		download_rest(r, t->conn);
 	}
-	if (r.fd >= 0 || r.vol)
-		take_lines(&r, sink, res);
-	if (virConnectIsAlive(t->conn) != 1) {
-		strbuf_reset(&res->reason);
-		strbuf_addf(&res->reason, "lost the connection to %s", t->uri);
-		res->outcome = OUTCOME_HOST_LOST;
-	} else if (sink_failed || r.error == 2) {
+	if (r->fd >= 0 || r->vol)
+		take_lines(r, b->sink, b->res);
+}
+
+/* The outcome of a boot that got as far as watching its guest. */
+static void classify(struct boot *b)
+{
+	struct trial_result *res = b->res;
+	if (b->sink_failed || b->r.error == 2) {
 		strbuf_reset(&res->reason);
 		strbuf_addstr(&res->reason, "could not store a result");
 		res->outcome = OUTCOME_FAILED;
-	} else if (res->outcome == OUTCOME_TIMEOUT || res->outcome == OUTCOME_INTERRUPTED || killed) {
-		;
-	} else if (r.error) {
-		strbuf_addf(&res->reason, "guest: %s", r.error_msg.buf);
-	} else if (!r.done) {
+	} else if (b->killed) {
+		;	/* said when it was killed */
+	} else if (b->r.error) {
+		strbuf_addf(&res->reason, "guest: %s", b->r.error_msg.buf);
+	} else if (!b->r.done) {
 		strbuf_addstr(&res->reason, "the guest stopped before its plan was done");
-	} else if (!res->nmetrics && sp->n) {
+	} else if (!res->nmetrics && b->sp->n) {
 		strbuf_addstr(&res->reason, "no metric line");
 	} else {
 		res->outcome = OUTCOME_DONE;
 	}
-out:
-	if (res->outcome == OUTCOME_FAILED && t->conn && virConnectIsAlive(t->conn) != 1) {
+}
+
+/* Whatever the boot made goes, and its journal rows with it; a lost host's stay. */
+static void clean_up(struct boot *b)
+{
+	struct target *t = b->t;
+	const struct trial_sink *sink = b->sink;
+	int journaled = b->rq && sink->undo;
+	if (b->dom) {	/* transient: destroying it undefines it */
+		int state, why, gone;
+		if (virDomainDestroy(b->dom) == 0)
+			gone = 1;
+		else if (virDomainGetState(b->dom, &state, &why, 0) < 0)
+			gone = virConnectIsAlive(t->conn) == 1;	/* no such domain any more */
+		else
+			gone = state == VIR_DOMAIN_SHUTOFF;
+		virDomainFree(b->dom);
+		if (journaled && gone)	/* else the journal keeps it, for when the host is back */
+			sink->undo(sink->ud, UNDO_DOMAIN, b->name, NULL, 1, b->err);
+	} else if (journaled) {
+		sink->undo(sink->ud, UNDO_DOMAIN, b->name, NULL, 1, b->err);
+	}
+	if (b->r.vol) {
+		const char *vname = virStorageVolGetName(b->r.vol);
+		if (virStorageVolDelete(b->r.vol, 0) == 0 && journaled && vname)
+			sink->undo(sink->ud, UNDO_VOLUME, vname, NULL, 1, b->err);
+		virStorageVolFree(b->r.vol);
+	}
+	free(b->results_vol_path);
+	if (b->r.fd >= 0)
+		close(b->r.fd);
+	for (int d = 0; d < b->ndisks; d++) {
+		if (b->vols && b->vols[d]) {
+			const char *vname = virStorageVolGetName(b->vols[d]);
+			/* a host that went away keeps it in the journal, for vmtune restore */
+			if (virStorageVolDelete(b->vols[d], 0) == 0 && journaled && vname)
+				sink->undo(sink->ud, UNDO_VOLUME, vname, NULL, 1, b->err);
+			virStorageVolFree(b->vols[d]);
+		} else if (b->disks[d] && !unlink(b->disks[d]) && journaled) {
+			sink->undo(sink->ud, UNDO_IMAGE, b->disks[d], NULL, 1, b->err);
+		}
+		free(b->disks[d]);
+	}
+	free(b->disks);
+	free(b->vols);
+	if (!t->remote) {
+		if (!b->rq)	/* the probe keeps nothing */
+			unlink(b->console.buf);
+		unlink(b->results.buf);
+	}
+	strbuf_release(&b->results);
+	strbuf_release(&b->console);
+	strbuf_release(&b->words);
+	strbuf_release(&b->r.partial);
+	strbuf_release(&b->r.error_msg);
+}
+
+static int run_plan(struct target *t, const char *name, const char *type, const char *words,
+		    double timeout, const struct space *sp, const union pval *cfg,
+		    const struct trial_request *rq, const struct trial_sink *sink,
+		    struct trial_result *res)
+{
+	static const union pval none;
+	struct space empty;
+	struct boot b = {
+		.t = t, .name = name, .sp = sp, .cfg = cfg, .rq = rq, .sink = sink, .res = res,
+		.results = STRBUF_INIT, .console = STRBUF_INIT, .words = STRBUF_INIT,
+		.r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT },
+	};
+	if (!sp || !sp->n) {
+		space_init(&empty);
+		b.sp = &empty;
+		b.cfg = &none;
+	}
+	b.ndisks = domspec_disk_count(b.sp, b.cfg);
+	b.disks = xcalloc((size_t)b.ndisks + 1, sizeof(char *));
+	if (t->remote)
+		b.vols = xcalloc((size_t)b.ndisks + 1, sizeof(*b.vols));
+	strbuf_addf(&b.results, "%s/%s.results", t->workdir, name);
+	strbuf_addf(&b.console, "%s/%s.console", t->workdir, name);
+	strbuf_addstr(&b.words, words);
+	if (!t->remote) {	/* remote hosts: no file here */
+		unlink(b.results.buf);
+		unlink(b.console.buf);
+	}
+	res->outcome = OUTCOME_FAILED;
+	if (!prepare(&b) && !boot(&b, type)) {
+		watch(&b, timeout);
+		classify(&b);
+	}
+	if (t->conn && virConnectIsAlive(t->conn) != 1) {	/* says nothing of the configuration */
 		strbuf_reset(&res->reason);
 		strbuf_addf(&res->reason, "lost the connection to %s", t->uri);
 		res->outcome = OUTCOME_HOST_LOST;
 	}
-	int gone = 1;
-	if (dom) {	/* transient: destroying it undefines it */
-		int state, why;
-		if (virDomainDestroy(dom) == 0)
-			gone = 1;
-		else if (virDomainGetState(dom, &state, &why, 0) < 0)
-			gone = virConnectIsAlive(t->conn) == 1;	/* no such domain any more */
-		else
-			gone = state == VIR_DOMAIN_SHUTOFF;
-		virDomainFree(dom);
-	}
-	if (rq && sink->undo && gone)	/* else the journal keeps it, for when the host is back */
-		sink->undo(sink->ud, "undo.domain", name, NULL, 1, err);
-	if (r.vol) {
-		const char *vname = virStorageVolGetName(r.vol);
-		if (virStorageVolDelete(r.vol, 0) == 0 && rq && vname)
-			sink->undo(sink->ud, "undo.volume", vname, NULL, 1, err);
-		virStorageVolFree(r.vol);
-	}
-	free(results_vol_path);
-	strbuf_release(&plan_words);
-	if (r.fd >= 0)
-		close(r.fd);
-	for (int d = 0; d < ndisks; d++) {
-		if (vols && vols[d]) {
-			const char *vname = virStorageVolGetName(vols[d]);
-			/* a host that went away keeps it in the journal, for vmtune restore */
-			if (virStorageVolDelete(vols[d], 0) == 0 && rq && vname)
-				sink->undo(sink->ud, "undo.volume", vname, NULL, 1, err);
-			virStorageVolFree(vols[d]);
-		} else if (disks[d] && !unlink(disks[d]) && rq && sink->undo) {
-			sink->undo(sink->ud, "undo.disk", disks[d], NULL, 1, err);
-		}
-		free(disks[d]);
-	}
-	free(disks);
-	free(vols);
-	if (!t->remote) {
-		if (!rq)	/* the probe keeps nothing */
-			unlink(console.buf);
-		unlink(results.buf);
-	}
-	strbuf_release(&base);
-	strbuf_release(&results);
-	strbuf_release(&console);
-	strbuf_release(&r.partial);
-	strbuf_release(&r.error_msg);
-	return sink_failed ? -1 : 0;
+	int rc = b.sink_failed ? -1 : 0;
+	clean_up(&b);
+	return rc;
 }
 
 static int libvirt_run(struct target *t, const struct trial_request *rq,

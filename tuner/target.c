@@ -30,6 +30,7 @@ void trial_result_init(struct trial_result *res)
 	strbuf_init(&res->reason);
 	strbuf_init(&res->stderr_tail);
 	strbuf_init(&res->domain_xml);
+	strbuf_init(&res->live_xml);
 	strbuf_init(&res->console_path);
 }
 
@@ -38,6 +39,7 @@ void trial_result_release(struct trial_result *res)
 	strbuf_release(&res->reason);
 	strbuf_release(&res->stderr_tail);
 	strbuf_release(&res->domain_xml);
+	strbuf_release(&res->live_xml);
 	strbuf_release(&res->console_path);
 }
 

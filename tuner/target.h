@@ -39,10 +39,17 @@ struct trial_request {
 	volatile sig_atomic_t *stop;	/* becomes non-zero: abandon the trial */
 };
 
+enum undo_kind { UNDO_IMAGE, UNDO_DOMAIN, UNDO_VOLUME };
+
 struct trial_sink {
 	void *ud;
 	int (*metric)(void *ud, const struct metric *m);
-	int (*applied)(void *ud, const char *knob, const char *value);
+	/*
+	 * A knob's value as the target read it back (actual). asked NULL: the
+	 * sink compares actual with the trial's configuration itself (a guest's
+	 * or a command's read-back); else the target compared them (same).
+	 */
+	int (*applied)(void *ud, const char *knob, const char *asked, const char *actual, int same);
 	void (*ignored)(void *ud, const char *line);
 	/*
 	 * Changes a host knob (host.thp, host.ksm, host.swappiness) or, for
@@ -51,29 +58,17 @@ struct trial_sink {
 	 */
 	int (*host)(void *ud, const char *knob, const char *value, char *err);
 	/*
-	 * Journals what must not outlive a crash: kind "undo.disk" (what: its
-	 * path), "undo.domain" (what: its name, how: the libvirt URI) or
-	 * "undo.volume" (a remote data disk: its name in pool vmtune, how: the
+	 * Journals what must not outlive a crash: UNDO_IMAGE (what: a data
+	 * disk's path), UNDO_DOMAIN (what: its name, host: the libvirt URI) or
+	 * UNDO_VOLUME (a remote data disk: its name in pool vmtune, host: the
 	 * URI), before it is made (done 0), and again once it is gone (done 1).
 	 */
-	int (*undo)(void *ud, const char *kind, const char *what, const char *how, int done,
+	int (*undo)(void *ud, enum undo_kind kind, const char *what, const char *host, int done,
 		    char *err);
 };
 
 /* A libvirt URI naming a server (qemu+tcp://host/system), not this machine's daemon. */
 int uri_is_remote(const char *uri);
-
-/*
- * Deletes a leftover data-disk volume of a remote host's pool (vmtune
- * restore); 0 if already gone, 1 when the host cannot be reached (try
- * again later), -1 on another failure.
- */
-int target_libvirt_delete_volume(const char *uri, const char *name, char *err);
-/*
- * Destroys a leftover domain of a crashed search or a lost host (vmtune
- * restore); 0 if already gone, 1 when its host cannot be reached.
- */
-int target_libvirt_destroy(const char *uri, const char *name, char *err);
 
 /*
  * OUTCOME_HOST_LOST: the host stopped answering (its connection is gone);
@@ -89,6 +84,7 @@ struct trial_result {
 	unsigned nmetrics;
 	unsigned nignored;
 	struct strbuf domain_xml;	/* targets that build a VM: what they started */
+	struct strbuf live_xml;		/* and what libvirt ran (virDomainGetXMLDesc) */
 	struct strbuf console_path;	/* where the VM's serial console was kept */
 };
 

@@ -1,4 +1,5 @@
 #include "trial.h"
+#include "knobs.h"
 #include "clock.h"
 #include "err.h"
 #include "hostknobs.h"
@@ -53,11 +54,6 @@ int run_owner_alive(int64_t pid, const char *host, void *ud)
 		comm[0] = '\0';
 	fclose(f);
 	return !strncmp(comm, "vmtune", 6);
-}
-
-int reason_interrupted(const char *reason)
-{
-	return reason && !strncmp(reason, "interrupted", 11);
 }
 
 static int claim(struct search *s, int64_t pid, char *err)
@@ -142,52 +138,78 @@ static int sink_metric(void *ud, const struct metric *m)
 }
 
 /*
- * A value the target read back after applying it: stored, and compared
- * with what the trial asked for (a parameter of that name, while active).
+ * A value the target read back after applying it: stored beside what the
+ * trial asked for, and a difference fails the trial ("asked A, got B"). A
+ * target that compared them itself says so (asked, same); else the asked
+ * value is the trial's parameter of that name, while active.
  */
-static int sink_applied(void *ud, const char *knob, const char *value)
+static int sink_applied(void *ud, const char *knob, const char *asked, const char *actual,
+			int same)
 {
 	struct sink_ctx *c = ud;
 	const struct space *sp = &c->s->job->space;
+	struct strbuf want = STRBUF_INIT;
+	struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = asked, .value = actual,
+				 .ok = asked ? same : -1 };
 	size_t i;
-	const struct param *p = space_find(sp, knob, &i);
-	if (p && !c->mismatch[0] && param_active(sp, c->cfg, i)) {
-		struct strbuf asked = STRBUF_INIT;
-		pval_format(p, c->cfg[i], &asked);
-		if (strcmp(asked.buf, value))
-			snprintf(c->mismatch, sizeof(c->mismatch), "%s not applied: asked %s, got %.64s",
-				 knob, asked.buf, value);
-		strbuf_release(&asked);
+	const struct param *p;
+	const struct knob *k;
+	if (!asked && (p = space_find(sp, knob, &i)) && param_active(sp, c->cfg, i)) {
+		pval_format(p, c->cfg[i], &want);
+		a.asked = want.buf;
+		a.ok = !strcmp(want.buf, actual);
+	} else if (!asked && !p && (k = knob_find(knob))) {	/* not searched: its default */
+		a.asked = k->def;
+		a.ok = !strcmp(k->def, actual);
 	}
+	if (!a.ok && !c->mismatch[0])
+		snprintf(c->mismatch, sizeof(c->mismatch), "%s not applied: asked %.64s, got %.64s",
+			 knob, a.asked, actual);
 	pthread_mutex_lock(&c->s->lock);
-	int rc = store_applied(c->s->st, c->trial, c->repeat, knob, value, c->err);
+	int rc = store_applied(c->s->st, c->trial, c->repeat, &a, c->err);
 	pthread_mutex_unlock(&c->s->lock);
+	strbuf_release(&want);
 	return rc;
 }
 
+/* A host knob, journaled, written and read back; stored as applied like the others. */
 static int sink_host(void *ud, const char *knob, const char *value, char *err)
 {
 	struct sink_ctx *c = ud;
+	struct strbuf back = STRBUF_INIT;
 	int rc;
 	pthread_mutex_lock(&c->s->lock);
-	if (!strncmp(knob, "host.hugepages-", 15))
+	if (!strncmp(knob, "host.hugepages-", 15)) {
 		rc = hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err);
-	else
-		rc = hostknob_set(c->s->st, c->s->run_id, knob, value, err);
+	} else {
+		rc = hostknob_set(c->s->st, c->s->run_id, knob, value, &back, err);
+		struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = value,
+					 .value = back.buf, .ok = !rc };
+		if (back.len && store_applied(c->s->st, c->trial, c->repeat, &a, c->err) && !rc) {
+			seterr(err, "%s", c->err);
+			rc = -1;
+		}
+	}
 	pthread_mutex_unlock(&c->s->lock);
+	strbuf_release(&back);
 	return rc;
 }
 
-static int sink_undo(void *ud, const char *kind, const char *what, const char *how, int done,
+static int sink_undo(void *ud, enum undo_kind kind, const char *what, const char *host, int done,
 		     char *err)
 {
+	static const enum journal_kind kinds[] = {
+		[UNDO_IMAGE] = JOURNAL_IMAGE, [UNDO_DOMAIN] = JOURNAL_DOMAIN,
+		[UNDO_VOLUME] = JOURNAL_VOLUME,
+	};
 	struct sink_ctx *c = ud;
+	struct journal_entry e = { .kind = kinds[kind], .path = what, .host = host };
 	int rc;
 	pthread_mutex_lock(&c->s->lock);
 	if (done)
-		rc = store_journal_mark_path(c->s->st, what, err);
+		rc = store_journal_mark_path(c->s->st, e.kind, what, err);
 	else
-		rc = store_journal_record(c->s->st, c->s->run_id, kind, what, how ? how : "", err);
+		rc = store_journal_record(c->s->st, c->s->run_id, &e, err);
 	pthread_mutex_unlock(&c->s->lock);
 	return rc;
 }
@@ -261,7 +283,8 @@ static void *work(void *arg)
 		if (sl->res.domain_xml.len) {
 			pthread_mutex_lock(&s->lock);
 			sl->rc = store_trial_artifacts(s->st, sl->id, sl->res.domain_xml.buf,
-						       sl->res.console_path.buf, sl->err);
+						       sl->res.live_xml.buf, sl->res.console_path.buf,
+						       sl->err);
 			pthread_mutex_unlock(&s->lock);
 			if (sl->rc)
 				break;
@@ -576,11 +599,11 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 	if (res->outcome == OUTCOME_HOST_LOST) {
 		struct strbuf why = STRBUF_INIT;
 		int64_t retry;
-		strbuf_addf(&why, "interrupted: host %s stopped answering: %s", sl->h->label,
-			    res->reason.buf);
+		strbuf_addf(&why, "host %s stopped answering: %s", sl->h->label, res->reason.buf);
 		host_down(s, sl->h, res->reason.buf);
 		close_idle(s, sl->h);
-		if (store_trial_transition(s->st, sl->id, TS_RUNNING, TS_FAILED, why.buf, NULL, err) ||
+		if (store_trial_transition(s->st, sl->id, TS_RUNNING, TS_INTERRUPTED, why.buf, NULL,
+					   err) ||
 		    store_run_add_elapsed(s->st, s->run_id, mono() - sl->t_start, err) ||
 		    insert_trial(s, sl->confirm ? ORIGIN_CONFIRM : ORIGIN_RETRY,
 				 sl->confirm ? 0 : sl->id, sl->cfg, &retry, err))
@@ -599,11 +622,14 @@ static int finish(struct search *s, struct slot *sl, int *interrupted, char *err
 	case OUTCOME_TIMEOUT:
 		final = TS_TIMEOUT;
 		break;
+	case OUTCOME_INTERRUPTED:
+		final = TS_INTERRUPTED;
+		break;
 	default:
 		final = TS_FAILED;
 		break;
 	}
-	if (sl->baseline && final != TS_DONE)
+	if (sl->baseline && final != TS_DONE && final != TS_INTERRUPTED)
 		baseline_note(s, sl->id, final, res->reason.buf);
 	if (store_trial_transition(s->st, sl->id, TS_RUNNING, final,
 				   final == TS_DONE ? NULL : res->reason.buf,
@@ -671,7 +697,7 @@ static int start(struct search *s, struct slot *sl, int64_t id, const union pval
 	int rc = pthread_create(&sl->th, NULL, work, sl);
 	if (rc) {
 		sl->busy = 0;
-		store_trial_transition(s->st, id, TS_RUNNING, TS_FAILED, "interrupted", NULL, NULL);
+		store_trial_transition(s->st, id, TS_RUNNING, TS_INTERRUPTED, "interrupted", NULL, NULL);
 		return seterr(err, "cannot start a thread: %s", strerror(rc)), -1;
 	}
 	return 0;
@@ -865,7 +891,7 @@ static int collect(const struct trial_row *t, void *ud)
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = (struct row){
 		.id = t->id, .retry_of = t->retry_of, .origin = t->origin, .status = t->status,
-		.interrupted = reason_interrupted(t->reason), .config = xstrdup(t->config),
+		.interrupted = t->status == TS_INTERRUPTED, .config = xstrdup(t->config),
 		.proposed_after = t->proposed_after, .observed = t->observed,
 		.ended_at = t->ended_at,
 	};
@@ -1316,7 +1342,7 @@ static int confirm_collect(const struct trial_row *t, void *ud)
 		   !trial_score(c->s->st, &c->s->obj, c->s->base, t->id, &score, NULL, NULL, msg)) {
 		c->score[side] = xrealloc(c->score[side], (c->n[side] + 1) * sizeof(double));
 		c->score[side][c->n[side]++] = score;
-	} else if (!reason_interrupted(t->reason)) {
+	} else if (t->status != TS_INTERRUPTED) {
 		c->failed++;
 	}
 	return 0;

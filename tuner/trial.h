@@ -146,9 +146,6 @@ void search_release(struct search *s);
  */
 int run_owner_alive(int64_t pid, const char *host, void *ud);
 
-/* A failed trial's reason that means "did not run to the end; retried". */
-int reason_interrupted(const char *reason);
-
 /* Score of one stored trial against baseline values (median over repeats). */
 int trial_score(struct store *st, const struct objective *o, const double *base, int64_t trial,
 		double *score, double **per_repeat, size_t *nrep, char *err);

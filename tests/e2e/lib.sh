@@ -53,7 +53,7 @@ kill_at_random() {
 # left proposed or running
 completed_exactly() {
 	local completed left
-	completed=$(sql "$1" "select count(*) from trials where status in ('done','failed','timeout') and coalesce(reason,'') not like 'interrupted%'")
+	completed=$(sql "$1" "select count(*) from trials where status in ('done','failed','timeout')")
 	left=$(sql "$1" "select count(*) from trials where status in ('running','proposed')")
 	[ "$completed" -eq "$2" ] || die "$completed completed trials, wanted $2"
 	[ "$left" -eq 0 ] || die "$left trials left running or proposed"
@@ -66,7 +66,7 @@ no_overlap() {
 	local n
 	n=$(sql "$1" "select count(*) from trials a join trials b on a.run_id = b.run_id and
 		a.id < b.id and a.config = b.config and a.started_at < b.ended_at and
-		b.started_at < a.ended_at and coalesce(a.reason, '') not like 'interrupted%' and a.origin != 'baseline'")
+		b.started_at < a.ended_at and a.status != 'interrupted' and a.origin != 'baseline'")
 	[ "$n" -eq 0 ] || die "$n pairs of trials measured one configuration at the same time"
 }
 

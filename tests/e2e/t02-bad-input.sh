@@ -96,6 +96,23 @@ old_schema_upgrade() {
 }
 expect "a search upgrades an older schema and keeps its runs" old_schema_upgrade
 
+# Journal rows of the old untyped form (knob 'undo.*', the URI in original) become typed ones.
+old_journal_typed() {
+	cp "$ROOT/tests/fixtures/schema-v1.db" oldj.db
+	sql oldj.db "insert into host_journal (knob, path, original, saved_at) values
+		('host.swappiness', '/proc/sys/vm/swappiness', '60', 0),
+		('undo.disk', '$T/vmtune-1-t1-r1-d0.img', '', 0),
+		('undo.volume', 'vmtune-1-t1-r1-d0.img', 'qemu+tcp://127.0.0.1:1/system', 0)" &&
+	sql oldj.db "update host_journal set restored_at = 1 where knob = 'host.swappiness'" &&
+	exits_with 3 "$VMTUNE" restore --db oldj.db &&
+	grep -q "1 data disk volume of unreachable hosts left" "$T/err" || return 1
+	[ "$(sql oldj.db "select kind || '|' || knob || '|' || path || '|' || original || '|' ||
+		coalesce(host, '') || '|' || (restored_at is null) from host_journal order by id")" = "file|host.swappiness|/proc/sys/vm/swappiness|60||0
+image||$T/vmtune-1-t1-r1-d0.img|||0
+volume||vmtune-1-t1-r1-d0.img||qemu+tcp://127.0.0.1:1/system|1" ] || die "$(sql oldj.db "select * from host_journal")"
+}
+expect "an older database's journal rows become typed (file, image, volume and its host)" old_journal_typed
+
 still_good() { [ "$(sum_good)" = "$before" ] && "$VMTUNE" trials 1 --db good.db >/dev/null; }
 expect "the good database is intact and readable" still_good
 finish

@@ -26,6 +26,26 @@ normal_end() {
 	[ "$(sql h.db "select count(*) from host_journal where knob = 'host.swappiness' and original = '60'")" -eq 1 ] || die "not journaled"
 	[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] || die "journal pending"
 	left_behind
+	# every knob read back beside what was asked: the host's file, the live domain XML
+	local t2m
+	t2m=$(sql h.db "select id from trials where config like '%2M%' and status = 'done' limit 1")
+	[ "$(sql h.db "select knob || '=' || asked || '/' || value || '/' || ok from applied
+		where trial_id = $t2m and knob in ('host.swappiness', 'vm.hugepages', 'vm.machine', 'disk.cache')
+		order by knob")" = "disk.cache=none/none/1
+host.swappiness=17/17/1
+vm.hugepages=2M/2M/1
+vm.machine=q35/q35/1" ] || die "applied: $(sql h.db "select knob, asked, value, ok from applied where trial_id = $t2m")"
+	local n_vm n_disk
+	n_vm=$("$VMTUNE" knobs --format json | jq '[.[] | select(.level == "vm")] | length')
+	n_disk=$("$VMTUNE" knobs --format json | jq '[.[] | select(.level == "disk")] | length')
+	[ "$(sql h.db "select count(*) from applied where trial_id = $t2m and knob like 'vm.%'")" -eq "$n_vm" ] &&
+	[ "$(sql h.db "select count(*) from applied where trial_id = $t2m and knob like 'disk.%'")" -eq "$n_disk" ] ||
+		die "not every VM and disk knob was read back"
+	sql h.db "select live_xml from trials where id = $t2m" | grep -q "machine='pc-q35-" ||
+		die "no live XML stored"
+	exits_with 0 "$VMTUNE" best 1 --db h.db &&
+		grep -q "^knobs verified: $((n_vm + n_disk + 2)) knobs read back as asked in [0-9]* of [0-9]* trials*" "$T/out" ||
+		die "best: $(cat "$T/out")"
 }
 expect "a normal end restores host knobs and huge pages, leaves no domain or disk" normal_end
 

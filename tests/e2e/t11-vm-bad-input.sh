@@ -64,7 +64,7 @@ unreservable_huge_pages() {
 	exits_with 3 "$VMTUNE" search huge.yaml --db huge.db || return 1
 	grep -q "^vmtune: no trial of run 1 measured anything" "$T/err" || die "$(cat "$T/err")"
 	sql huge.db "select reason from trials where config like '%2M%'" |
-		grep -qE "^huge pages of 2M: [0-9]+ wanted, the host could reserve [0-9]+$" ||
+		grep -qE "^vm.hugepages 2M not applied: asked [0-9]+ huge pages of the host, got [0-9]+$" ||
 		die "$(sql huge.db "select id, status, reason from trials")"
 	[ "$(sql huge.db "select count(*) from trials where status = 'failed'")" -eq 2 ] || die "not failed"
 	[ "$(sql huge.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] || die "journal pending"

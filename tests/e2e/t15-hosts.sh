@@ -68,14 +68,14 @@ expect "a search over both endpoints, the TCP listener stopped mid-run and start
 
 budget_met() {
 	completed_exactly h.db 10 &&
-	[ "$(sql h.db "select count(*) from trials where status != 'done' and coalesce(reason,'') not like 'interrupted%'")" -eq 0 ] ||
+	[ "$(sql h.db "select count(*) from trials where status not in ('done', 'interrupted')")" -eq 0 ] ||
 		die "failed: $(sql h.db "select id, reason from trials where status != 'done'")"
 }
 expect "the budget is met: 10 completed trials, every one done" budget_met
 
 lost_trial_requeued() {
 	local lost
-	lost=$(sql h.db "select id from trials where reason like 'interrupted: host $TCP stopped answering%'")
+	lost=$(sql h.db "select id from trials where status = 'interrupted' and reason like 'host $TCP stopped answering%'")
 	[ -n "$lost" ] || die "no trial was lost with the host: $(sql h.db "select id, host, status, reason from trials")"
 	for id in $lost; do
 		[ "$(sql h.db "select status from trials where retry_of = $id")" = done ] ||
@@ -83,7 +83,7 @@ lost_trial_requeued() {
 	done
 	grep -q "host $TCP stopped answering" search.out || die "no notice: $(cat search.out)"
 }
-expect "the trial on the lost host failed 'interrupted', was retried and done on another slot" lost_trial_requeued
+expect "the trial on the lost host is 'interrupted', was retried and done on another slot" lost_trial_requeued
 
 no_duplicates() {
 	local n
@@ -132,19 +132,19 @@ nothing_left() {
 	[ -z "$("${VIRSH[@]}" vol-list vmtune | grep -- '-d[0-9]*\.img')" ] || die "data disk volumes left"
 	[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] ||
 		die "journal entries left: $(sql h.db "select knob, path from host_journal where restored_at is null")"
-	[ "$(sql h.db "select count(*) from host_journal where knob = 'undo.volume'")" -gt 0 ] ||
+	[ "$(sql h.db "select count(*) from host_journal where kind = 'volume'")" -gt 0 ] ||
 		die "remote data disks were not journaled"
 	! pgrep -f "TCP-LISTEN:$PORT" >/dev/null || die "the listener is still running"
 }
 expect "the listener stopped; no domain, no data disk volume left" nothing_left
 
 restore_waits_for_a_host() {
-	sql h.db "insert into host_journal (knob, path, original, saved_at) values
-		('undo.volume', 'vmtune-gone-d0.img', 'qemu+tcp://127.0.0.1:1/system', 0)" || return 1
+	sql h.db "insert into host_journal (kind, knob, path, original, host, saved_at) values
+		('volume', '', 'vmtune-gone-d0.img', '', 'qemu+tcp://127.0.0.1:1/system', 0)" || return 1
 	exits_with 3 "$VMTUNE" restore --db h.db &&
 		grep -q "1 data disk volume of unreachable hosts left" "$T/err" &&
 		[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 1 ] || return 1
-	sql h.db "update host_journal set original = 'qemu:///system' where path = 'vmtune-gone-d0.img'" &&
+	sql h.db "update host_journal set host = 'qemu:///system' where path = 'vmtune-gone-d0.img'" &&
 		exits_with 0 "$VMTUNE" restore --db h.db &&
 		[ "$(sql h.db "select count(*) from host_journal where restored_at is null")" -eq 0 ]
 }

@@ -115,17 +115,20 @@ restore_own_rows() {
 	echo keep > scratch/precious.txt
 	echo keep > scratch/other.txt
 	: > scratch/vmtune-4242-t1-r1-d0.img	# a data disk as vmtune names them
-	sql ap.db "insert into host_journal (run_id, knob, path, original, saved_at) values
-		(1, 'undo.disk', '$T/scratch/precious.txt', '', 0),
-		(1, 'host.swappiness', '$T/scratch/other.txt', '0', 0),
-		(1, 'host.thp', '/sys/kernel/mm/transparent_hugepage/enabled', 'never' || char(10) || 'x', 0),
-		(1, 'undo.disk', '$T/scratch/vmtune-4242-t1-r1-d0.img', '', 0)"
+	sql ap.db "insert into host_journal (run_id, kind, knob, path, original, host, saved_at) values
+		(1, 'image', '', '$T/scratch/precious.txt', '', null, 0),
+		(1, 'file', 'host.swappiness', '$T/scratch/other.txt', '0', null, 0),
+		(1, 'file', 'host.thp', '/sys/kernel/mm/transparent_hugepage/enabled', 'never' || char(10) || 'x', null, 0),
+		(1, 'domain', '', 'not-vmtune', '', 'qemu:///system', 0),
+		(1, 'image', '', '$T/scratch/vmtune-4242-t1-r1-d0.img', '', null, 0)"
+	! sql ap.db "insert into host_journal (kind, knob, path, original, saved_at) values
+		('script', '', '/bin/true', '', 0)" 2>/dev/null || die "a row of no known kind was taken"
 	exits_with 3 "$VMTUNE" restore --db ap.db || return 1
-	grep -q "^vmtune: journal row [0-9]* (undo.disk, $T/scratch/precious.txt) is not one vmtune writes: left alone (and more rows like it)$" "$T/err" ||
+	grep -q "^vmtune: journal row [0-9]* (image $T/scratch/precious.txt) is not one vmtune writes: left alone (and more rows like it)$" "$T/err" ||
 		die "$(cat "$T/err")"
 	[ "$(cat scratch/precious.txt scratch/other.txt)" = "keep
 keep" ] && [ ! -e scratch/vmtune-4242-t1-r1-d0.img ] || die "files: $(ls scratch)"
-	[ "$(sql ap.db "select count(*) from host_journal where restored_at is null")" -eq 3 ]
+	[ "$(sql ap.db "select count(*) from host_journal where restored_at is null")" -eq 4 ]
 }
 expect "restore removes a data disk it made and leaves rows it did not write alone (exit 3, said)" restore_own_rows
 

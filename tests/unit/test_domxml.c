@@ -6,6 +6,7 @@
  */
 #include "unit.h"
 #include "../../tuner/domxml.h"
+#include "../../tuner/knobs.h"
 #include "../../tuner/topology.h"
 #include "../../tuner/err.h"
 
@@ -44,33 +45,28 @@ static void int_param(struct space *sp, const char *name, int min, int max, int 
 	space_add(sp, &p);
 }
 
-static const struct cat { const char *name, *def; const char *values[6]; } cats[] = {
-	{ "vm.pinning", "none", { "none", "compact", "spread", "per-core" } },
-	{ "vm.emulatorpin", "none", { "none", "shared", "dedicated" } },
-	{ "vm.hugepages", "none", { "none", "2M", "1G" } },
-	{ "vm.cpu_model", "default", { "default", "host-passthrough" } },
-	{ "vm.machine", "q35", { "pc", "q35" } },
-	{ "vm.vcpusched", "other", { "other", "fifo", "rr" } },
-	{ "vm.balloon", "on", { "on", "off" } },
-	{ "disk.bus", "virtio-blk", { "virtio-blk", "virtio-scsi", "sata" } },
-	{ "disk.cache", "none", { "none", "writeback", "writethrough", "directsync", "unsafe" } },
-	{ "disk.io", "native", { "native", "threads", "io_uring" } },
-	{ "disk.format", "raw", { "raw", "qcow2", "qcow2-prealloc" } },
-	{ "guest.thp", "madvise", { "always", "madvise", "never" } },
-	{ "guest.fs", "ext4", { "ext4", "xfs", "raw" } },
-};
-
+/* Every knob of the catalogue that shapes the domain (all but the host's), at its default. */
 static struct space all_knobs(void)
 {
 	struct space sp;
 	space_init(&sp);
-	for (size_t i = 0; i < sizeof(cats) / sizeof(*cats); i++)
-		cat_param(&sp, cats[i].name, cats[i].values, cats[i].def);
-	int_param(&sp, "vm.vcpus", 1, 8, 2);
-	int_param(&sp, "disk.count", 1, 3, 1);
-	int_param(&sp, "disk.iothreads", 0, 2, 0);
-	int_param(&sp, "guest.swappiness", 0, 200, 60);
+	for (size_t i = 0; i < knob_count(); i++) {
+		const struct knob *k = knob_at(i);
+		if (k->level == KNOB_HOST)
+			continue;
+		if (k->values[0])
+			cat_param(&sp, k->name, k->values, k->def);
+		else
+			int_param(&sp, k->name, (int)k->min, (int)k->max, atoi(k->def));
+	}
 	return sp;
+}
+
+static size_t at(const struct space *sp, const char *name)
+{
+	size_t i;
+	assert_non_null(space_find(sp, name, &i));
+	return i;
 }
 
 static struct vm_env env(const char *type)
@@ -121,33 +117,52 @@ static void compare(const char *file, const char *xml)
 	strbuf_release(&want);
 }
 
-/* One golden per value of every knob, the others at their defaults. */
+/*
+ * The space of one knob of the catalogue (a choice or an int), and what it
+ * needs to be met: a layout for vm.emulatorpin, an I/O mode other than
+ * native for disk.cache's host-cached modes (QEMU).
+ */
+static struct space one_knob(const struct knob *k)
+{
+	struct space sp;
+	space_init(&sp);
+	if (k->values[0])
+		cat_param(&sp, k->name, k->values, k->def);
+	else
+		int_param(&sp, k->name, (int)k->min, (int)k->max, atoi(k->def));
+	if (!strcmp(k->name, "vm.emulatorpin"))
+		cat_param(&sp, "vm.pinning", (const char *const[]){ "compact", NULL }, "compact");
+	if (!strcmp(k->name, "disk.cache"))
+		cat_param(&sp, "disk.io", (const char *const[]){ "threads", NULL }, "threads");
+	return sp;
+}
+
+/*
+ * One golden per value of every knob of the catalogue (three of an int:
+ * from its minimum; guest.swappiness 0, 100, 200), the others left out, so
+ * at their defaults: a new knob adds its own files and changes no other.
+ */
 static void every_knob_value(void **state)
 {
 	(void)state;
-	struct space sp = all_knobs();
 	char err[ERR_LEN], file[128];
-	size_t io;
-	space_find(&sp, "disk.io", &io);
-	for (size_t k = 0; k < sp.n; k++) {
-		const struct param *p = &sp.p[k];
+	for (size_t i = 0; i < knob_count(); i++) {
+		const struct knob *k = knob_at(i);
+		if (k->level == KNOB_HOST)	/* not in the domain */
+			continue;
+		struct space sp = one_knob(k);
+		const struct param *p = &sp.p[0];
 		uint64_t levels = p->type == P_CAT ? p->nvalues : 3;
 		for (uint64_t l = 0; l < levels; l++) {
 			union pval *cfg = config_defaults(&sp);
 			struct strbuf val = STRBUF_INIT;
 			if (p->type == P_CAT)
-				cfg[k].c = (size_t)l;
+				cfg[0].c = (size_t)l;
 			else if (!strcmp(p->name, "guest.swappiness"))
-				cfg[k].i = (int64_t)l * 100;
+				cfg[0].i = (int64_t)l * 100;
 			else
-				cfg[k].i = (int64_t)p->min + (int64_t)l;
-			/* a pinned emulator needs a pinning layout; a cache other than
-			 * none or directsync needs io other than native (QEMU) */
-			if (!strcmp(p->name, "vm.emulatorpin"))
-				cfg[0].c = 1;
-			if (!strcmp(p->name, "disk.cache") && l != 0 && l != 3)
-				cfg[io].c = 1;
-			pval_format(p, cfg[k], &val);
+				cfg[0].i = (int64_t)p->min + (int64_t)l;
+			pval_format(p, cfg[0], &val);
 			snprintf(file, sizeof(file), "%s=%s", p->name, val.buf);
 			char *xml = xml_of(&sp, cfg, "qemu", err);
 			if (!xml)
@@ -157,12 +172,14 @@ static void every_knob_value(void **state)
 			free(cfg);
 			strbuf_release(&val);
 		}
+		space_release(&sp);
 	}
+	struct space sp = all_knobs();
 	union pval *cfg = config_defaults(&sp);
 	char *xml = xml_of(&sp, cfg, "kvm", err);
 	compare("defaults-kvm", xml);
 	free(xml);
-	cfg[3].c = 1;	/* host-passthrough under KVM stays host-passthrough */
+	cfg[at(&sp, "vm.cpu_model")].c = 1;	/* host-passthrough under KVM stays host-passthrough */
 	xml = xml_of(&sp, cfg, "kvm", err);
 	assert_non_null(strstr(xml, "<cpu mode=\"host-passthrough\"/>"));
 	free(xml);
@@ -175,20 +192,19 @@ static void layouts(void **state)
 	(void)state;
 	struct space sp = all_knobs();
 	union pval *cfg = config_defaults(&sp);
-	size_t vcpus;
+	size_t vcpus = at(&sp, "vm.vcpus"), pin = at(&sp, "vm.pinning"), emu = at(&sp, "vm.emulatorpin");
 	char err[ERR_LEN];
-	space_find(&sp, "vm.vcpus", &vcpus);
 	cfg[vcpus].i = 4;
-	cfg[0].c = 1;	/* compact: threads of a core first */
+	cfg[pin].c = 1;	/* compact: threads of a core first */
 	char *xml = xml_of(&sp, cfg, "qemu", err);
 	assert_non_null(strstr(xml, "<vcpupin vcpu=\"1\" cpuset=\"4\"/>"));
 	free(xml);
-	cfg[0].c = 2;	/* spread: packages first */
+	cfg[pin].c = 2;	/* spread: packages first */
 	xml = xml_of(&sp, cfg, "qemu", err);
 	assert_non_null(strstr(xml, "<vcpupin vcpu=\"0\" cpuset=\"0\"/>"));
 	assert_non_null(strstr(xml, "<vcpupin vcpu=\"1\" cpuset=\"2\"/>"));
 	free(xml);
-	cfg[0].c = 3;	/* per-core: one thread of each core */
+	cfg[pin].c = 3;	/* per-core: one thread of each core */
 	xml = xml_of(&sp, cfg, "qemu", err);
 	assert_non_null(strstr(xml, "<vcpupin vcpu=\"1\" cpuset=\"1\"/>"));
 	free(xml);
@@ -196,12 +212,12 @@ static void layouts(void **state)
 	assert_null(xml_of(&sp, cfg, "qemu", err));
 	assert_string_equal(err, "vm.pinning per-core needs 5 cores, the host has 4");
 	cfg[vcpus].i = 8;
-	cfg[0].c = 1;
-	cfg[1].c = 2;	/* dedicated emulator: nothing left */
+	cfg[pin].c = 1;
+	cfg[emu].c = 2;	/* dedicated emulator: nothing left */
 	assert_null(xml_of(&sp, cfg, "qemu", err));
 	assert_non_null(strstr(err, "needs a CPU the 8 vCPUs leave free"));
-	cfg[1].c = 0;
-	cfg[0].c = 0;
+	cfg[emu].c = 0;
+	cfg[pin].c = 0;
 	size_t cache, io;
 	space_find(&sp, "disk.cache", &cache);
 	space_find(&sp, "disk.io", &io);
@@ -258,11 +274,189 @@ static void topology_from_capabilities(void **state)
 	assert_string_equal(err, "the host's capabilities are not XML");
 }
 
+/* The levels every_knob_value walks: each value of a choice, three of an int. */
+static void set_level(const struct param *p, union pval *v, uint64_t l)
+{
+	if (p->type == P_CAT)
+		v->c = (size_t)l;
+	else
+		v->i = (int64_t)p->min + (int64_t)l;
+}
+
+/*
+ * Every VM and disk knob of the catalogue has a read-back, and it tells
+ * apart any two values whose XML differs: a new knob without one, or one
+ * that reads the wrong element, fails here.
+ */
+static void every_knob_reads_back(void **state)
+{
+	(void)state;
+	struct space sp = all_knobs();
+	char err[ERR_LEN];
+	size_t io = at(&sp, "disk.io"), pinning = at(&sp, "vm.pinning");
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	int knobs = 0;
+	for (size_t i = 0; i < knob_count(); i++) {
+		const struct knob *k = knob_at(i);
+		if (k->level != KNOB_VM && k->level != KNOB_DISK)
+			continue;
+		knobs++;
+		size_t ki = at(&sp, k->name);
+		const struct param *p = &sp.p[ki];
+		uint64_t levels = p->type == P_CAT ? p->nvalues : 3;
+		for (uint64_t l = 0; l < levels; l++) {
+			for (uint64_t m = 0; m < levels; m++) {
+				union pval *c1 = config_defaults(&sp), *c2 = config_defaults(&sp);
+				set_level(p, &c1[ki], l);
+				set_level(p, &c2[ki], m);
+				c1[pinning].c = c2[pinning].c = 1;	/* emulatorpin needs a layout */
+				c1[io].c = c2[io].c = 1;		/* any cache with threads */
+				char *x1 = xml_of(&sp, c1, "qemu", err), *x2 = xml_of(&sp, c2, "qemu", err);
+				if (!x1 || !x2)
+					fail_msg("%s: %s", k->name, err);
+				if (domxml_read(x1, k->name, &a, err) || domxml_read(x2, k->name, &b, err))
+					fail_msg("%s: %s", k->name, err);
+				assert_true(a.len > 0);
+				if (strcmp(x1, x2) && !strcmp(a.buf, b.buf))
+					fail_msg("%s: levels %d and %d make different XML but read back "
+						 "the same (%s)", k->name, (int)l, (int)m, a.buf);
+				free(x1);
+				free(x2);
+				free(c1);
+				free(c2);
+			}
+		}
+	}
+	assert_true(knobs >= 14);
+	assert_int_equal(domxml_read("<domain/>", "guest.thp", &a, err), -1);
+	assert_string_equal(err, "no read-back of guest.thp from a domain's XML");
+	assert_int_equal(domxml_read("<pool/>", "vm.vcpus", &a, err), -1);
+	assert_string_equal(err, "the domain is no domain XML");
+	strbuf_release(&a);
+	strbuf_release(&b);
+	space_release(&sp);
+}
+
+struct seen {
+	int n, differ;
+	char knob[64], asked[64], actual[64];
+};
+
+static int on_verified(void *ud, const char *knob, const char *asked, const char *actual, int same)
+{
+	struct seen *s = ud;
+	s->n++;
+	if (!same && !s->differ++) {
+		snprintf(s->knob, sizeof(s->knob), "%s", knob);
+		snprintf(s->asked, sizeof(s->asked), "%s", asked);
+		snprintf(s->actual, sizeof(s->actual), "%s", actual);
+	}
+	return 0;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&sb, buf, n);
+	fclose(f);
+	return strbuf_detach(&sb);
+}
+
+/* text with the first from replaced by to */
+static char *doctor(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	struct strbuf sb = STRBUF_INIT;
+	assert_non_null(at);
+	strbuf_add(&sb, text, (size_t)(at - text));
+	strbuf_addf(&sb, "%s%s", to, at + strlen(from));
+	return strbuf_detach(&sb);
+}
+
+/*
+ * libvirt 9.0's XML of a running domain (tests/fixtures/live-domain.xml,
+ * virsh dumpxml under TCG): a versioned machine type, cpusets rewritten
+ * ("0,1" -> "0-1"), memory in KiB, devices and labels added. The knobs it
+ * was started with read back the same; a doctored copy does not.
+ */
+static void live_xml_verified(void **state)
+{
+	(void)state;
+	static const int pu2[] = { 0, 1 }, core2[] = { 0, 1 }, pkg2[] = { 0, 0 };
+	static const struct host_cpus two = { 2, pu2, core2, pkg2 };
+	static const struct { const char *knob, *value; } asked[] = {
+		{ "vm.machine", "pc" }, { "disk.format", "qcow2" }, { "disk.cache", "writeback" },
+		{ "disk.io", "threads" }, { "disk.bus", "virtio-scsi" }, { "vm.pinning", "compact" },
+		{ "vm.emulatorpin", "shared" }, { "vm.cpu_model", "host-passthrough" },
+		{ "vm.balloon", "off" },
+	};
+	struct space sp = all_knobs();
+	union pval *cfg = config_defaults(&sp);
+	char err[ERR_LEN];
+	for (size_t i = 0; i < sizeof(asked) / sizeof(*asked); i++) {
+		const struct param *p = &sp.p[at(&sp, asked[i].knob)];
+		for (size_t v = 0; v < p->nvalues; v++)
+			if (!strcmp(p->values[v], asked[i].value))
+				cfg[at(&sp, asked[i].knob)].c = v;
+	}
+	cfg[at(&sp, "disk.iothreads")].i = 2;
+	struct vm_env e = env("qemu");
+	e.cpus = &two;
+	struct dom_spec spec;
+	struct strbuf want = STRBUF_INIT;
+	assert_int_equal(domspec_from_config(&spec, &sp, cfg, &e, err), 0);
+	assert_int_equal(domxml_build(&spec, &want, err), 0);
+	domspec_release(&spec);
+	char *live = slurp("tests/fixtures/live-domain.xml");
+	struct seen s = { 0 };
+	assert_int_equal(domxml_verify(want.buf, live, &sp, cfg, on_verified, &s, err), 0);
+	int vm_disk = 0;
+	for (size_t i = 0; i < knob_count(); i++)
+		vm_disk += knob_at(i)->level == KNOB_VM || knob_at(i)->level == KNOB_DISK;
+	assert_int_equal(s.n, vm_disk);	/* every VM and disk knob */
+
+	static const struct { const char *from, *to, *knob, *asked, *actual; } doctored[] = {
+		{ "machine='pc-i440fx-7.2'", "machine='pc-q35-7.2'", "vm.machine", "pc", "q35" },
+		{ "cache='writeback'", "cache='none'", "disk.cache", "writeback", "none" },
+		{ "<vcpupin vcpu='1' cpuset='1'/>", "<vcpupin vcpu='1' cpuset='0'/>", "vm.pinning",
+		  "compact", "vcpu0:0 vcpu1:0" },
+		{ "<memballoon model='none'/>", "<memballoon model='virtio'/>", "vm.balloon", "off", "on" },
+		{ "<vcpu placement='static'>2</vcpu>", "<vcpu placement='static'>1</vcpu>", "vm.vcpus",
+		  "2", "1" },
+	};
+	for (size_t i = 0; i < sizeof(doctored) / sizeof(*doctored); i++) {
+		char *bad = doctor(live, doctored[i].from, doctored[i].to);
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(domxml_verify(want.buf, bad, &sp, cfg, on_verified, &s, err), 1);
+		assert_string_equal(s.knob, doctored[i].knob);
+		assert_string_equal(s.asked, doctored[i].asked);
+		assert_string_equal(s.actual, doctored[i].actual);
+		free(bad);
+	}
+	/* 2 MiB pages as libvirt writes them back: 2048 KiB */
+	struct strbuf r = STRBUF_INIT;
+	assert_int_equal(domxml_read("<domain><memoryBacking><hugepages><page size='2048' unit='KiB'/>"
+				     "</hugepages></memoryBacking></domain>", "vm.hugepages", &r, err), 0);
+	assert_string_equal(r.buf, "2M");
+	strbuf_release(&r);
+	free(live);
+	free(cfg);
+	strbuf_release(&want);
+	space_release(&sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_knob_value),
 		cmocka_unit_test(layouts),
+		cmocka_unit_test(every_knob_reads_back),
+		cmocka_unit_test(live_xml_verified),
 		cmocka_unit_test(topology_from_capabilities),
 	};
 	return cmocka_run_group_tests_name("domxml", tests, NULL, NULL);

@@ -24,8 +24,10 @@ static int on_metric(void *ud, const struct metric *m)
 	return 0;
 }
 
-static int on_applied(void *ud, const char *knob, const char *value)
+static int on_applied(void *ud, const char *knob, const char *asked, const char *value, int same)
 {
+	assert_null(asked);	/* a command's read-back: the sink compares */
+	(void)same;
 	struct collected *c = ud;
 	c->napplied++;
 	snprintf(c->knob, sizeof(c->knob), "%s", knob);
