@@ -28,9 +28,9 @@ ALL_LDFLAGS += $(LDFLAGS)
 LIBS := -pthread $(PKG_LIBS) -lm
 
 B := build
-LIB_SRC := tuner/strbuf.c tuner/paths.c tuner/space.c tuner/job.c tuner/metricline.c tuner/target.c \
+LIB_SRC := lib/strbuf.c tuner/paths.c lib/space.c tuner/job.c lib/metricline.c tuner/target.c \
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
-	tuner/domxml.c tuner/hostknobs.c tuner/report.c tuner/knobs.c \
+	tuner/domxml.c tuner/hostknobs.c tuner/report.c lib/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c \
 	results/store.c results/stats.c results/score.c results/compare.c
@@ -93,7 +93,7 @@ vmbench: $(BENCH_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
 
 # The guest's /init: static, like vmbench.
-agent: $(B)/benchmarks/agent.o $(B)/tuner/knobs.o
+agent: $(B)/benchmarks/agent.o $(B)/lib/knobs.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -o $@ $^
 
 # The guest appliance: Debian's cloud kernel and an initramfs of agent,

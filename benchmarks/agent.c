@@ -11,7 +11,7 @@
  * forever: vmtune.timeout (seconds, default 600) bounds the whole plan.
  *
  * Kernel words: vmtune.bench=cpu,membw,... vmtune.quick=1 vmtune.timeout=S
- *   vmtune.KNOB=VALUE for each guest.KNOB of the knob catalogue (tuner/knobs.c,
+ *   vmtune.KNOB=VALUE for each guest.KNOB of the knob catalogue (lib/knobs.c,
  *   `vmtune knobs`): swappiness, hugepages, thp, dirty_ratio, iosched,
  *   readahead_kb, fs; a value outside its knob's domain is an error
  *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
@@ -20,8 +20,8 @@
  *   reads it with virDomainBlockPeek and the volume download, never through a
  *   character device stream). That disk is no data disk.
  */
-#include "../tuner/err.h"
-#include "../tuner/knobs.h"
+#include "../lib/err.h"
+#include "../lib/knobs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -406,7 +406,7 @@ static void disk_path(char *out, size_t size, const char *path, const char *disk
 }
 
 /*
- * The catalogue's guest knobs (tuner/knobs.c, shared with the host): each
+ * The catalogue's guest knobs (lib/knobs.c, shared with the host): each
  * one on the command line is checked against its domain, written to its
  * file (once per data disk where the path names one) and read back.
  */

@@ -1,6 +1,6 @@
 #include "score.h"
 #include "stats.h"
-#include "../tuner/err.h"
+#include "../lib/err.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
  * repeat's samples; the baseline's value is the median over all its samples.
  */
 #include <stddef.h>
-#include "metric.h"
+#include "../lib/metric.h"
 
 struct objective_term {
 	char *metric;

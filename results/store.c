@@ -1,6 +1,6 @@
 #include "store.h"
-#include "../tuner/err.h"
-#include "../tuner/strbuf.h"
+#include "../lib/err.h"
+#include "../lib/strbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>

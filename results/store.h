@@ -19,7 +19,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "metric.h"
+#include "../lib/metric.h"
 #include "score.h"
 
 #define STORE_SCHEMA_VERSION 8

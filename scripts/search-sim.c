@@ -17,7 +17,7 @@
  */
 #include "../search/strategy.h"
 #include "../search/racing.h"
-#include "../tuner/err.h"
+#include "../lib/err.h"
 
 #include <math.h>
 #include <spawn.h>

@@ -5,7 +5,7 @@
  * spaced values including both bounds. The seed plays no part.
  */
 #include "strategy.h"
-#include "../tuner/err.h"
+#include "../lib/err.h"
 
 #include <stdlib.h>
 

@@ -6,7 +6,7 @@
  * float) moves a step, or NEIGHBOR_FRACTION of its range, either way.
  */
 #include <stddef.h>
-#include "../tuner/space.h"
+#include "../lib/space.h"
 
 #define NEIGHBOR_FEW 8
 #define NEIGHBOR_FRACTION 0.05

@@ -27,7 +27,7 @@
  * the noise floor's).
  */
 #include <stddef.h>
-#include "../tuner/space.h"
+#include "../lib/space.h"
 
 #ifndef RACING_MAX_REPEATS
 #define RACING_MAX_REPEATS 5	/* measurements per configuration, repeats: auto */

@@ -5,7 +5,7 @@
  * one sequence on every machine.
  */
 #include "strategy.h"
-#include "../tuner/err.h"
+#include "../lib/err.h"
 
 #include <stdlib.h>
 #include <gsl/gsl_rng.h>

@@ -22,7 +22,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "../tuner/space.h"
+#include "../lib/space.h"
 
 struct strategy;
 

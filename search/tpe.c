@@ -36,7 +36,7 @@
  */
 #include "strategy.h"
 #include "neighbors.h"
-#include "../tuner/err.h"
+#include "../lib/err.h"
 
 #include <math.h>
 #include <stdlib.h>

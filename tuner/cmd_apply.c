@@ -5,10 +5,10 @@
  * sysctl/sysfs lines from the knob catalogue's paths.
  */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "domxml.h"
 #include "hostknobs.h"
-#include "knobs.h"
+#include "../lib/knobs.h"
 #include "runview.h"
 #include "topology.h"
 

@@ -1,6 +1,6 @@
 /* vmtune baseline save|list: named baselines for vmtune check. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "runview.h"
 #include "trial.h"
 

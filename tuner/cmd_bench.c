@@ -3,7 +3,7 @@
  * to vmtune) on this host and prints a table, or their metric lines.
  */
 #include "vmtune.h"
-#include "metricline.h"
+#include "../lib/metricline.h"
 
 #include <errno.h>
 #include <fcntl.h>

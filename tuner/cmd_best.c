@@ -1,6 +1,6 @@
 /* vmtune best RUN: the best configuration of a run, its score and its 95% CI. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "runview.h"
 #include "../results/stats.h"
 

@@ -7,7 +7,7 @@
  * the test says the move is real (p < CHECK_ALPHA).
  */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "runview.h"
 #include "trial.h"
 #include "../results/compare.h"

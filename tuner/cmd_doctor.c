@@ -3,8 +3,8 @@
  * for each that fails, what fixes it. Exit 1 when a check failed.
  */
 #include "vmtune.h"
-#include "clock.h"
-#include "err.h"
+#include "../lib/clock.h"
+#include "../lib/err.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -1,6 +1,6 @@
 /* vmtune export RUN --format csv|json: a run's trials and measurements. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "runview.h"
 
 #include <math.h>

@@ -1,6 +1,6 @@
 /* vmtune knobs: the knob catalogue, every knob a test-VM job may search. */
 #include "vmtune.h"
-#include "knobs.h"
+#include "../lib/knobs.h"
 
 #include <jansson.h>
 #include <string.h>
@@ -83,7 +83,7 @@ const struct cmd cmd_knobs = {
 	.summary = "list the knobs a test-VM job may search",
 	.usage = "vmtune knobs [--format text|md|json]\n"
 		 "\n"
-		 "Every knob of the catalogue (tuner/knobs.c): its name, level (host, vm, disk,\n"
+		 "Every knob of the catalogue (lib/knobs.c): its name, level (host, vm, disk,\n"
 		 "guest), values or integer range, default and what it is. A libvirt job's\n"
 		 "parameters must be knobs, their values inside these domains (else exit 2,\n"
 		 "naming file:line:col).",

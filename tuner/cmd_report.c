@@ -1,6 +1,6 @@
 /* vmtune report RUN: the plotted report of a run (tuner/report.c). */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "report.h"
 #include "runview.h"
 

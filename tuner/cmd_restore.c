@@ -1,6 +1,6 @@
 /* vmtune restore: puts back the host knobs a search changed, after a crash. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "hostknobs.h"
 
 #include <unistd.h>

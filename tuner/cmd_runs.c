@@ -1,6 +1,6 @@
 /* vmtune runs: one line per stored run. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "trial.h"
 
 #include <string.h>

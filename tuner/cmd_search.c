@@ -3,11 +3,11 @@
  * or resume a stored one.
  */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "job.h"
 #include "runview.h"
 #include "trial.h"
-#include "strbuf.h"
+#include "../lib/strbuf.h"
 
 #include <fcntl.h>
 #include <getopt.h>

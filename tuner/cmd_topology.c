@@ -1,6 +1,6 @@
 /* vmtune topology: the host's CPUs as hwloc sees them, and where each pinning layout puts vCPUs. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "topology.h"
 
 #include <stdlib.h>

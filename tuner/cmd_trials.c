@@ -1,6 +1,6 @@
 /* vmtune trials RUN: one line per trial of a run. */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "runview.h"
 
 #include <string.h>

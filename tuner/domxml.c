@@ -1,6 +1,6 @@
 #include "domxml.h"
-#include "err.h"
-#include "knobs.h"
+#include "../lib/err.h"
+#include "../lib/knobs.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

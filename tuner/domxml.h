@@ -15,8 +15,8 @@
  * Knobs a configuration leaves out take the catalogue's defaults.
  */
 #include <stddef.h>
-#include "space.h"
-#include "strbuf.h"
+#include "../lib/space.h"
+#include "../lib/strbuf.h"
 
 struct dom_disk {
 	const char *path;

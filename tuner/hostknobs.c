@@ -1,7 +1,7 @@
 #include "hostknobs.h"
-#include "err.h"
-#include "knobs.h"
-#include "strbuf.h"
+#include "../lib/err.h"
+#include "../lib/knobs.h"
+#include "../lib/strbuf.h"
 #include "target-libvirt.h"
 
 #include <errno.h>

@@ -9,7 +9,7 @@
  */
 #include <stdint.h>
 #include "../results/store.h"
-#include "strbuf.h"
+#include "../lib/strbuf.h"
 
 /* The sysfs/procfs file of a knob; NULL when there is no such host knob. */
 const char *hostknob_path(const char *knob);

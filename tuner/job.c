@@ -1,6 +1,6 @@
 #include "job.h"
-#include "knobs.h"
-#include "err.h"
+#include "../lib/knobs.h"
+#include "../lib/err.h"
 #include "../search/strategy.h"
 
 #include <ctype.h>

@@ -49,7 +49,7 @@
  *                                  # VMTUNE_HOST set to the URI
  */
 #include <stdint.h>
-#include "space.h"
+#include "../lib/space.h"
 #include "target.h"
 #include "../results/score.h"
 

@@ -3,7 +3,7 @@
  * its own cmd_*.c with its own options and usage text.
  */
 #include "vmtune.h"
-#include "err.h"
+#include "../lib/err.h"
 
 #include <errno.h>
 #include <limits.h>

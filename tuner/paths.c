@@ -1,5 +1,5 @@
 #include "paths.h"
-#include "strbuf.h"
+#include "../lib/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 #include "report.h"
-#include "clock.h"
-#include "err.h"
+#include "../lib/clock.h"
+#include "../lib/err.h"
 #include "../results/stats.h"
 #include "../search/racing.h"
 

@@ -1,5 +1,5 @@
 #include "runview.h"
-#include "err.h"
+#include "../lib/err.h"
 #include "trial.h"
 #include "../results/stats.h"
 #include "../search/racing.h"

@@ -14,9 +14,9 @@
  * command left running when it exited is killed too.
  */
 #include "target.h"
-#include "clock.h"
-#include "err.h"
-#include "metricline.h"
+#include "../lib/clock.h"
+#include "../lib/err.h"
+#include "../lib/metricline.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -33,10 +33,10 @@
  */
 #include "target.h"
 #include "target-libvirt.h"
-#include "clock.h"
-#include "err.h"
+#include "../lib/clock.h"
+#include "../lib/err.h"
 #include "domxml.h"
-#include "metricline.h"
+#include "../lib/metricline.h"
 #include "paths.h"
 #include "topology.h"
 

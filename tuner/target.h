@@ -17,9 +17,9 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "space.h"
-#include "strbuf.h"
-#include "../results/metric.h"
+#include "../lib/space.h"
+#include "../lib/strbuf.h"
+#include "../lib/metric.h"
 
 struct target_setting {
 	char *key;

@@ -1,5 +1,5 @@
 #include "topology.h"
-#include "err.h"
+#include "../lib/err.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include "strbuf.h"
+#include "../lib/strbuf.h"
 #include "paths.h"
 #include "../results/store.h"
 

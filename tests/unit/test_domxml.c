@@ -6,9 +6,9 @@
  */
 #include "unit.h"
 #include "../../tuner/domxml.h"
-#include "../../tuner/knobs.h"
+#include "../../lib/knobs.h"
 #include "../../tuner/topology.h"
-#include "../../tuner/err.h"
+#include "../../lib/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #include "unit.h"
 #include "../../tuner/job.h"
-#include "../../tuner/err.h"
+#include "../../lib/err.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "../../tuner/metricline.h"
+#include "../../lib/metricline.h"
 
 #include <string.h>
 

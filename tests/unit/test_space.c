@@ -1,6 +1,6 @@
 #include "unit.h"
-#include "../../tuner/space.h"
-#include "../../tuner/err.h"
+#include "../../lib/space.h"
+#include "../../lib/err.h"
 
 #include <math.h>
 #include <stdlib.h>

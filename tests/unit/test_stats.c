@@ -1,7 +1,7 @@
 #include "unit.h"
 #include "../../results/stats.h"
 #include "../../results/score.h"
-#include "../../tuner/err.h"
+#include "../../lib/err.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #include "unit.h"
 #include "../../results/store.h"
-#include "../../tuner/err.h"
+#include "../../lib/err.h"
 
 #include <stdio.h>
 #include <stdlib.h>

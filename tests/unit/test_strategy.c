@@ -1,7 +1,7 @@
 #include "unit.h"
 #include "../../search/strategy.h"
 #include "../../search/racing.h"
-#include "../../tuner/err.h"
+#include "../../lib/err.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #include "unit.h"
 #include "../../tuner/target.h"
-#include "../../tuner/err.h"
+#include "../../lib/err.h"
 
 #include <math.h>
 #include <signal.h>

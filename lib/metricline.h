@@ -11,7 +11,7 @@
  * A line that is a metric object with a bad field (value not a finite
  * number, better not higher/lower, ...) is ML_OTHER too.
  */
-#include "../results/metric.h"
+#include "metric.h"
 #include "strbuf.h"
 
 enum ml_kind { ML_OTHER, ML_METRIC, ML_APPLIED, ML_NOTE };
