@@ -29,7 +29,7 @@ LIBS := -pthread $(PKG_LIBS) -lm
 
 B := build
 LIB_SRC := lib/strbuf.c tuner/paths.c lib/space.c tuner/job.c lib/metricline.c tuner/target.c \
-	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/runview.c \
+	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/slot.c tuner/schedule.c tuner/resume.c tuner/confirm.c tuner/runview.c \
 	tuner/domxml.c tuner/hostknobs.c tuner/report.c lib/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c \

@@ -15,12 +15,12 @@
  * Invariants, each checked where the loop relies on it:
  *  1. A trial row exists (proposed) before its target is started, and is
  *     moved to running first; its measurements are committed one by one.
- *  2. A trial ends in exactly one of done, failed or timeout. A trial cut
- *     short by SIGINT/SIGTERM, or found running at resume (its process
- *     died), or whose host stopped answering, is failed with a reason that
- *     starts "interrupted" and is retried as a new trial (origin retry) with
- *     the same configuration.
- *  3. "Completed" means ended and not interrupted; the trial budget counts
+ *  2. A trial ends in exactly one of done, failed, timeout or interrupted.
+ *     A trial cut short by SIGINT/SIGTERM, or found running at resume (its
+ *     process died), or whose host stopped answering, is interrupted (it
+ *     says nothing of its configuration) and is retried as a new trial
+ *     (origin retry) with the same configuration.
+ *  3. "Completed" means done, failed or timeout; the trial budget counts
  *     completed trials, the baseline included.
  *  4. The strategy and racing see propose()/observe() in the same order
  *     whether or not the search was interrupted: each trial stores how many
@@ -80,7 +80,7 @@ struct search {
 	void (*notice)(void *ud, const char *msg);
 	void *progress_ud;
 
-	/* state, private to trial.c */
+	/* state, private to the loop's files (search-int.h) */
 	const struct strategy_ops *sops;
 	struct strategy *strat;
 	struct racing *race;		/* which configuration to measure again; the incumbent */
