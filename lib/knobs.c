@@ -41,6 +41,8 @@ static const struct knob catalogue[] = {
 	{ "disk.format", KNOB_DISK, "raw", ENUM("raw", "qcow2", "qcow2-prealloc"), 0, 0,
 	  "the data disks' image format" },
 	{ "disk.count", KNOB_DISK, "1", INT, 1, 8, "data disks, spread over the storage folders" },
+	{ "disk.discard", KNOB_DISK, "ignore", ENUM("ignore", "unmap"), 0, 0,
+	  "whether the guest's discards reach the data disks' images" },
 	{ "disk.iothreads", KNOB_DISK, "0", INT, 0, 8, "I/O threads for the data disks" },
 	{ "guest.swappiness", KNOB_GUEST, "60", INT, 0, 200, "the guest's vm.swappiness", "/proc/sys/vm/swappiness" },
 	{ "guest.hugepages", KNOB_GUEST, "0", INT, 0, 1048576, "the guest's vm.nr_hugepages", "/proc/sys/vm/nr_hugepages" },

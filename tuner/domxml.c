@@ -228,12 +228,14 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 		seterr(err, "disk.io native needs disk.cache none or directsync (QEMU), not %s", cache);
 		goto fail;
 	}
+	KNOB("disk.discard");
+	const char *discard = !strcmp(v.buf, "unmap") ? "unmap" : "ignore";
 	KNOB("disk.format");
 	const char *format = strncmp(v.buf, "qcow2", 5) ? "raw" : "qcow2";
 	for (size_t d = 0; d < s->ndisks; d++)
 		s->disks[d] = (struct dom_disk){
 			.path = env->disk_paths[d], .format = format, .bus = bus, .cache = cache,
-			.io = io, .iothread = s->iothreads ? (int)(d % s->iothreads) + 1 : 0,
+			.io = io, .discard = discard, .iothread = s->iothreads ? (int)(d % s->iothreads) + 1 : 0,
 		};
 	if (!(s->cmdline = cmdline(sp, cfg, env->guest_words, err)))
 		goto fail;
@@ -318,6 +320,8 @@ static void disks(xmlNodePtr devices, const struct dom_spec *s)
 		attr(drv, "type", "%s", k->format);
 		attr(drv, "cache", "%s", k->cache);
 		attr(drv, "io", "%s", k->io);
+		if (strcmp(k->discard, "ignore"))	/* QEMU's default */
+			attr(drv, "discard", "%s", k->discard);
 		if (k->iothread && !strcmp(k->bus, "virtio-blk"))
 			attr(drv, "iothread", "%d", k->iothread);
 		attr(child(disk, "source", NULL), "file", "%s", k->path);
@@ -649,6 +653,13 @@ static void rd_format(xmlXPathContextPtr x, struct strbuf *out)
 	each(x, DATA_DISKS, "driver/@type", out);
 }
 
+static void rd_discard(xmlXPathContextPtr x, struct strbuf *out)
+{
+	each(x, DATA_DISKS, "driver/@discard", out);
+	if (!out->len)	/* none said: QEMU's default */
+		strbuf_addstr(out, "ignore");
+}
+
 static void rd_count(xmlXPathContextPtr x, struct strbuf *out)
 {
 	xstr(x, "count(" DATA_DISKS ")", out);
@@ -677,7 +688,7 @@ static const struct { const char *knob; void (*read)(xmlXPathContextPtr, struct 
 	{ "vm.hugepages", rd_hugepages }, { "vm.cpu_model", rd_cpu_model }, { "vm.machine", rd_machine },
 	{ "vm.vcpusched", rd_vcpusched }, { "vm.balloon", rd_balloon }, { "disk.bus", rd_bus },
 	{ "disk.cache", rd_cache }, { "disk.io", rd_io }, { "disk.format", rd_format },
-	{ "disk.count", rd_count }, { "disk.iothreads", rd_iothreads },
+	{ "disk.discard", rd_discard }, { "disk.count", rd_count }, { "disk.iothreads", rd_iothreads },
 };
 
 static xmlDocPtr parse_domain(const char *xml, const char *what, char *err)

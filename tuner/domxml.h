@@ -24,6 +24,7 @@ struct dom_disk {
 	const char *bus;	/* virtio-blk, virtio-scsi, sata */
 	const char *cache;	/* none, writeback, writethrough, directsync, unsafe */
 	const char *io;		/* native, threads, io_uring */
+	const char *discard;	/* ignore, unmap */
 	int iothread;		/* 1.. or 0 for none */
 };
 
