@@ -82,7 +82,7 @@ $(B)/spawn-loop: scripts/spawn-loop.c $(B)/.flags
 
 # The microbenchmarks: one static program for the guest's initramfs.
 BENCH_SRC := benchmarks/bench.c benchmarks/cpu.c benchmarks/membw.c benchmarks/memlat.c \
-	benchmarks/tlb.c benchmarks/io.c benchmarks/pingpong.c
+	benchmarks/tlb.c benchmarks/io.c benchmarks/pingpong.c benchmarks/net.c
 BENCH_OBJ := $(BENCH_SRC:%.c=$(B)/%.o)
 URING_LIBS := $(shell $(PKG_CONFIG) --libs --static liburing 2>/dev/null || echo -luring)
 

@@ -31,7 +31,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -168,6 +171,19 @@ static void mount_basics(void)
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
 	mkdir("/dev/hugepages", 0755);
 	mount("hugetlbfs", "/dev/hugepages", "hugetlbfs", 0, NULL);
+}
+
+/* The loopback interface up (no init system does it here): vmbench net's two ends. */
+static void loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		fail("lo: %s", strerror(errno));
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		fail("lo up: %s", strerror(errno));
+	close(fd);
 }
 
 /*
@@ -452,6 +468,7 @@ int main(void)
 		for (;;)
 			pause();	/* the host's watchdog must end this */
 	ndisks = disks(disk);
+	loopback_up();
 	apply_knobs(&p, disk, ndisks);
 	/* not on the command line: the catalogue's default, as the host reads it back */
 	prepare_disks((v = get(&p, "fs")) ? v : knob_find("guest.fs")->def, paths, &npaths);

@@ -35,6 +35,9 @@ static const struct {
 	  "latency  PATH... [--size BYTES] [--create]" },
 	{ "pingpong", bench_pingpong, "round trip between two threads on two CPUs through one cache "
 	  "line, ns" },
+	{ "net", bench_net, "TCP stream MB/s both ways and 1-byte round trip p50/p99 us; both ends "
+	  "over loopback, or [--connect ADDR:PORT] | [--server [--bind ADDR] [--port P] "
+	  "[--max-seconds S]]" },
 };
 #define NBENCH (sizeof(benches) / sizeof(*benches))
 

@@ -79,6 +79,7 @@ int bench_memlat(struct bench_ctx *b, int argc, char **argv);
 int bench_tlb(struct bench_ctx *b, int argc, char **argv);
 int bench_io(struct bench_ctx *b, int argc, char **argv);
 int bench_pingpong(struct bench_ctx *b, int argc, char **argv);
+int bench_net(struct bench_ctx *b, int argc, char **argv);
 
 /*
  * 0..n-1 in the order of one random cycle through all of them (Sattolo's

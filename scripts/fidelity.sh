@@ -10,19 +10,25 @@
 #   tlb     4 KiB pages against THP and hugetlbfs pages
 #   cpu     multi-thread scaling against sysbench cpu's
 #   repeat  coefficient of variation over 5 runs of cpu, membw, memlat
+#   net     over loopback, client and peer pinned to two CPUs: TCP stream
+#           MB/s both ways against iperf3's receiver figure, and the 1-byte
+#           round trip's median against sockperf ping-pong --full-rtt
 # Prints each comparison with both raw figures; exits 1 when one misses.
-#   scripts/fidelity.sh [--fast]    (--fast: quick mode, fewer seconds)
+#   scripts/fidelity.sh [--fast] [SECTION...]   (--fast: quick mode, fewer
+#   seconds; SECTIONs: io membw memlat tlb cpu repeat net; default all)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 fast=0
-[ "${1:-}" = --fast ] && fast=1
+[ "${1:-}" = --fast ] && fast=1 && shift
+sections=("$@")
+want() { [ ${#sections[@]} -eq 0 ] || [[ " ${sections[*]} " == *" $1 "* ]]; }
 mode=()
 [ $fast -eq 1 ] && mode=(--quick)
 secs=2	# seconds of each fio job; vmbench's phases take about as long
 
 if [ "$(id -u)" -ne 0 ]; then echo "fidelity.sh: run as root" >&2; exit 2; fi
 need=()
-for t in fio sysbench mbw jq; do command -v "$t" >/dev/null || need+=("$t"); done
+for t in fio sysbench mbw jq iperf3 sockperf; do command -v "$t" >/dev/null || need+=("$t"); done
 if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
 fi
@@ -34,6 +40,7 @@ trap 'rm -rf "$dir"; echo "$old_huge" > /proc/sys/vm/nr_hugepages' EXIT
 misses=0
 
 metric() { jq -r --arg m "$2" 'select(.metric == $m) | .value' "$1"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 row() {	# NAME OURS REF RATIO VERDICT
 	printf '%-34s %14s %14s %8s  %s\n' "$@"
 	case $5 in MISS*) misses=$((misses + 1)) ;; esac
@@ -49,6 +56,7 @@ echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 104857
 printf '%-34s %14s %14s %8s  %s\n' comparison vmbench reference ratio verdict
 
 # ---- io against fio -------------------------------------------------------
+if want io; then
 # Disks here are shared and drift by 2x within a minute: rounds alternate one
 # phase of vmbench with the same job in fio (default options), and the
 # verdict is on the median of the rounds' ratios.
@@ -65,9 +73,9 @@ io_compare() {	# PHASE FIO-RW BS QD JQ-FIELD LABEL
 		ratios+=("$(awk -v a="$o" -v b="$r" 'BEGIN { print a / b }')")
 	done
 	local med_r med_o med_f
-	med_r=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	med_o=$(printf '%s\n' "${ours_all[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	med_f=$(printf '%s\n' "${ref_all[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	med_r=$(median "${ratios[@]}")
+	med_o=$(median "${ours_all[@]}")
+	med_f=$(median "${ref_all[@]}")
 	row "$6" "$(printf '%.1f' "$med_o")" "$(printf '%.1f' "$med_f")" "$(printf '%.3f' "$med_r")" \
 	    "$(awk -v r="$med_r" 'BEGIN { print (r >= 0.9 && r <= 1.1) ? "ok" : "MISS" }') (median of $rounds round ratios, want 0.90..1.10)"
 	printf '  round ratios: %s\n' "$(printf '%.2f ' "${ratios[@]}")"
@@ -77,8 +85,10 @@ io_compare randread.qd32 randread 4k 32 '.jobs[0].read.iops' "io 4KiB randread Q
 io_compare seqread read 1M 4 '.jobs[0].read.bw_bytes / 1e6' "io 1MiB seqread QD4 (MB/s)"
 io_compare randread.qd1 randread 4k 1 '.jobs[0].read.iops' "io 4KiB randread QD1 (IOPS)"
 rm -f "$f"
+fi
 
 # ---- membw copy against mbw --------------------------------------------------
+if want membw; then
 # best of 3 alternating rounds each, as memory bandwidth here drifts too
 mib=256
 ours=0 ref=0
@@ -91,8 +101,10 @@ for _ in 1 2 3; do
 		END { print (m > o ? m : o) }')
 done
 ratio_row "membw copy 1 thread ${mib}MiB (MiB/s)" "$ours" "$ref" 0.95 100
+fi
 
 # ---- memlat steps against the cache sizes ------------------------------------
+if want memlat; then
 "$VMBENCH" memlat --json "${mode[@]}" > "$dir/memlat.json"
 echo "$(jq -r 'select(has("note")) | .note' "$dir/memlat.json")"
 lat() { jq -r --arg m "memlat.$1" 'select(.metric == $m) | .value' "$dir/memlat.json"; }
@@ -131,8 +143,10 @@ done
 jq -r -s '[.[] | select(has("metric"))] | [range(1; length) as $i | {at: .[$i].metric,
 	r: (.[$i].value / .[$i - 1].value)}] | sort_by(-.r) | .[:3][] |
 	"  largest steps: \(.at | sub("memlat."; "")) x\(.r * 100 | round / 100)"' "$dir/memlat.json"
+fi
 
 # ---- tlb: 4 KiB pages against huge pages --------------------------------------
+if want tlb; then
 tlbsize=$([ $fast -eq 1 ] && echo 256 || echo 1024)
 echo $(( tlbsize / 2 + 16 )) > /proc/sys/vm/nr_hugepages
 "$VMBENCH" tlb --json --size ${tlbsize}M "${mode[@]}" > "$dir/tlb.json"
@@ -145,8 +159,10 @@ for m in tlb.thp tlb.hugetlb; do
 	row "$m vs tlb.4k (ns)" "$v" "$k4" "$(awk -v a="$v" -v b="$k4" 'BEGIN { printf "%.2f", a / b }')" \
 	    "info (below 1: huge pages help here)"
 done
+fi
 
 # ---- cpu scaling against sysbench --------------------------------------------
+if want cpu; then
 "$VMBENCH" cpu --json "${mode[@]}" > "$dir/cpu.json"
 n=$(nproc)
 s1=$(sysbench cpu --threads=1 --time="$secs" run | awk '/events per second/ { print $4 }')
@@ -154,8 +170,10 @@ sn=$(sysbench cpu --threads="$n" --time="$secs" run | awk '/events per second/ {
 ours=$(awk -v a="$(metric "$dir/cpu.json" cpu.int.nt)" -v b="$(metric "$dir/cpu.json" cpu.int.1t)" 'BEGIN { print a / b }')
 ref=$(awk -v a="$sn" -v b="$s1" 'BEGIN { print a / b }')
 ratio_row "cpu scaling ${n} threads / 1 (x)" "$ours" "$ref" 0.90 1.10
+fi
 
 # ---- repeatability ---------------------------------------------------------------
+if want repeat; then
 for bench in cpu membw memlat; do
 	for i in 1 2 3 4 5; do "$VMBENCH" $bench --json "${mode[@]}" > "$dir/rep.$bench.$i.json"; done
 	jq -r -s 'group_by(.metric)[] | select(.[0] | has("metric")) |
@@ -168,6 +186,63 @@ for bench in cpu membw memlat; do
 	    "$(awk -v c="$2" 'BEGIN { print c <= 3 ? "ok" : "MISS" }') (5 runs, want <= 3)"
 	awk '$2 > 3 { printf "  %s CV %.2f%%\n", $1, $2 }' "$dir/cv.$bench"
 done
+fi
+
+# ---- net over loopback against iperf3 and sockperf ---------------------------
+# Loopback throughput here drifts by 2x within a minute: each round runs one
+# phase of vmbench and the same in the reference, 2 s each, back to back,
+# client on CPU 0 and peer on CPU 1 for both; the verdict is on the median
+# of the rounds' ratios. sockperf sends 14-byte messages (its least).
+if want net; then
+nrounds=$([ $fast -eq 1 ] && echo 7 || echo 15)
+nsecs=2	# each phase; iperf3 takes whole seconds
+ports=$(awk -v p=$$ 'BEGIN { b = 20000 + p % 20000; print b, b + 1, b + 2 }')
+read -r p_ours p_iperf p_sock <<< "$ports"
+taskset -c 1 "$VMBENCH" net --server --bind 127.0.0.1 --port "$p_ours" --max-seconds 900 >/dev/null &
+peers=($!)
+taskset -c 1 iperf3 -s -B 127.0.0.1 -p "$p_iperf" >/dev/null 2>&1 &
+peers+=($!)
+taskset -c 1 sockperf server --tcp -i 127.0.0.1 -p "$p_sock" >/dev/null 2>&1 &
+peers+=($!)
+trap 'kill "${peers[@]}" 2>/dev/null; rm -rf "$dir"; echo "$old_huge" > /proc/sys/vm/nr_hugepages' EXIT
+sleep 1
+net_compare() {	# PHASE METRIC LABEL REF-COMMAND...
+	local phase=$1 m=$2 label=$3 ratios=() ours_all=() ref_all=() o r
+	shift 3
+	ours_net() {
+		taskset -c 0 "$VMBENCH" net --json --connect "127.0.0.1:$p_ours" --phases "$phase" \
+			--seconds "$nsecs" | jq -r --arg m "$m" 'select(.metric == $m) | .value'
+	}
+	for i in $(seq 1 "$nrounds"); do	# A B, then B A: a drift cancels
+		if [ $((i % 2)) -eq 1 ]; then
+			o=$(ours_net)
+			r=$("$@")
+		else
+			r=$("$@")
+			o=$(ours_net)
+		fi
+		ours_all+=("$o") ref_all+=("$r")
+		ratios+=("$(awk -v a="$o" -v b="$r" 'BEGIN { print a / b }')")
+	done
+	printf '  round ratios: %s\n' "$(printf '%.2f ' "${ratios[@]}")"
+	local med_ratio med_ours med_ref
+	med_ratio=$(median "${ratios[@]}")
+	med_ours=$(median "${ours_all[@]}")
+	med_ref=$(median "${ref_all[@]}")
+	row "$label" "$(printf '%.1f' "$med_ours")" "$(printf '%.1f' "$med_ref")" \
+	    "$(printf '%.3f' "$med_ratio")" \
+	    "$(awk -v r="$med_ratio" 'BEGIN { print (r >= 0.95 && r <= 1.05) ? "ok" : "MISS" }') (median of $nrounds ratios, want 0.95..1.05)"
+}
+iperf_send() { taskset -c 0 iperf3 -c 127.0.0.1 -p "$p_iperf" -t "$nsecs" -J | jq '.end.sum_received.bits_per_second / 8e6'; }
+iperf_recv() { taskset -c 0 iperf3 -c 127.0.0.1 -p "$p_iperf" -t "$nsecs" -R -J | jq '.end.sum_received.bits_per_second / 8e6'; }
+sock_rtt() {
+	taskset -c 0 sockperf ping-pong --tcp -i 127.0.0.1 -p "$p_sock" -t "$nsecs" -m 14 --full-rtt 2>&1 |
+		awk '/percentile 50.000/ { print $NF }'
+}
+net_compare send net.tcp_send "net TCP send, peer counts (MB/s)" iperf_send
+net_compare recv net.tcp_recv "net TCP receive (MB/s)" iperf_recv
+net_compare rr net.rr.p50 "net 1-byte round trip p50 (us)" sock_rtt
+fi
 
 echo "$misses comparison(s) missed"
 [ "$misses" -eq 0 ]

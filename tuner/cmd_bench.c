@@ -15,7 +15,8 @@
 
 extern char **environ;
 
-static const char *const all_benches[] = { "cpu", "membw", "memlat", "tlb", "io", "pingpong", NULL };
+static const char *const all_benches[] = { "cpu", "membw", "memlat", "tlb", "io", "pingpong", "net",
+					     NULL };
 
 #define DEFAULT_IO_PATH "/var/tmp/vmtune-bench-io.dat"
 
@@ -145,7 +146,7 @@ static int bench_main(int argc, char **argv)
 		char *list = xstrdup(only), *save, *tok;
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 			if (!known(tok)) {
-				int r = usage_error(c, "no benchmark '%s' (cpu, membw, memlat, tlb, io, pingpong)",
+				int r = usage_error(c, "no benchmark '%s' (cpu, membw, memlat, tlb, io, pingpong, net)",
 						    tok);
 				free(list);
 				return r;
@@ -201,9 +202,10 @@ const struct cmd cmd_bench = {
 	.summary = "run the bundled microbenchmarks on this host",
 	.usage = "vmtune bench [--only LIST] [--quick] [--json] [--io-path PATH]\n"
 		 "\n"
-		 "Runs cpu, membw, memlat, tlb, io and pingpong (or the comma-separated LIST)\n"
-		 "through the vmbench program next to vmtune, and prints a table of what they\n"
-		 "measured and their notes (what they could not measure and why).\n"
+		 "Runs cpu, membw, memlat, tlb, io, pingpong and net (or the comma-separated\n"
+		 "LIST) through the vmbench program next to vmtune, and prints a table of what\n"
+		 "they measured and their notes (what they could not measure and why). net runs\n"
+		 "both of its ends here, over loopback (127.0.0.1): no traffic leaves the host.\n"
 		 "\n"
 		 "  --quick         each benchmark measures for at most 2 s\n"
 		 "  --json          print the metric and note lines instead of a table\n"

@@ -9,7 +9,8 @@
  *
  * Settings:
  *   uri: qemu:///system      storage: [/var/tmp/vmtune]   memory: 1024 (MiB)
- *   benchmarks: [cpu, membw, memlat, tlb, io, pingpong]   quick: true
+ *   benchmarks: [cpu, membw, memlat, tlb, io, pingpong]   quick: true   (net too: the
+ *   guest's own loopback)
  *   guest: <folder of vmlinuz and initrd.img>  (default build/guest beside vmtune)
  *   accel: auto | kvm | qemu   (auto: kvm when a probe boot shows it works)
  *   disk_size: 256 (MiB per data disk)

@@ -82,6 +82,48 @@ mounted_refused() {
 expect "io refuses a mounted block device" mounted_refused
 expect "pingpong on one CPU twice exits 2" exits_with 2 "$VMBENCH" pingpong --cpus 0,0
 
+# net: every figure over loopback only (127.0.0.1), both ends here or a peer
+expect "net: both ends over loopback, positive figures" bench_ok net
+net_four() {
+	[ "$(jq -s '[.[] | select(has("metric"))] | map(.metric) | sort' net.json | jq -c .)" = \
+	  '["net.rr.p50","net.rr.p99","net.tcp_recv","net.tcp_send"]' ] &&
+	jq -e -s 'any(.[]; .metric == "net.rr.p50" and .unit == "us") and
+		any(.[]; .metric == "net.tcp_send" and .unit == "MB/s") and
+		any(.[]; (.note // "") | test("^TCP with 127\\.0\\.0\\.1:[0-9]+"))' net.json >/dev/null &&
+	awk -v a="$(jq 'select(.metric == "net.rr.p50") | .value' net.json)" \
+	    -v b="$(jq 'select(.metric == "net.rr.p99") | .value' net.json)" 'BEGIN { exit !(a <= b) }' ||
+		die "$(cat net.json)"
+}
+expect "net: stream both ways, round trip p50 <= p99, the peer named" net_four
+net_peer() {	# a peer of its own (--server), the client against it
+	local pid port
+	"$VMBENCH" net --server --bind 127.0.0.1 --max-seconds 60 --json > srv.json &
+	pid=$!
+	for _ in $(seq 1 50); do
+		port=$(jq -r 'select(.note) | .note | capture("serving on 127\\.0\\.0\\.1:(?<p>[0-9]+)").p' srv.json 2>/dev/null)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || { kill $pid; die "the peer said no port: $(cat srv.json)"; }
+	"$VMBENCH" net --quick --json --connect "127.0.0.1:$port" --phases rr > peer.json
+	local rc=$?
+	kill $pid; wait $pid 2>/dev/null
+	[ $rc -eq 0 ] && [ "$(jq -s '[.[] | select(has("metric"))] | length' peer.json)" -eq 2 ] ||
+		die "rc $rc: $(cat peer.json)"
+}
+expect "net --server and --connect: a peer of its own on loopback, only the asked phase" net_peer
+no_peer() {	# a port nobody listens on: exit 1, one clear line, no figure
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	exits_with 1 "$VMBENCH" net --quick --json --connect "127.0.0.1:$port" &&
+	grep -q "^vmbench net: the peer at 127.0.0.1:$port: Connection refused$" "$T/err" &&
+	[ ! -s "$T/out" ]
+}
+expect "net against a port nobody listens on exits 1, says so, prints no figure" no_peer
+expect "net --connect with a name, not an address, exits 2" exits_with 2 "$VMBENCH" net --connect localhost:80
+expect "net --server with --connect exits 2" exits_with 2 "$VMBENCH" net --server --connect 127.0.0.1:9
+expect "net --phases with an unknown phase exits 2" exits_with 2 "$VMBENCH" net --phases send,udp
+
 table() {
 	exits_with 0 "$VMTUNE" bench --quick --only memlat,membw &&
 	grep -qE "^membw +membw.triad +[0-9.e+]+ +MB/s" "$T/out" &&
@@ -90,7 +132,8 @@ table() {
 }
 expect "vmtune bench --only prints a table of the chosen benchmarks" table
 bench_json() {
-	exits_with 0 "$VMTUNE" bench --quick --json --only pingpong,tlb && well_formed "$T/out"
+	exits_with 0 "$VMTUNE" bench --quick --json --only pingpong,tlb,net && well_formed "$T/out" &&
+	jq -e -s 'any(.[]; .metric == "net.tcp_recv")' "$T/out" >/dev/null
 }
 expect "vmtune bench --json prints metric lines" bench_json
 expect "vmtune bench --only with an unknown name exits 2" exits_with 2 "$VMTUNE" bench --only cpu,gpu

@@ -61,6 +61,14 @@ xfs_and_raw() {
 }
 expect "xfs and raw data disks; huge pages reserved in the guest; the bfq and kyber schedulers (modules)" xfs_and_raw
 
+guest_loopback_net() {	# the guest's own loopback: both ends of vmbench net inside it
+	boot net "vmtune.bench=net vmtune.quick=1" 0 &&
+	jq -e -s 'any(.[]; .metric == "net.tcp_send" and .value > 0) and
+		any(.[]; .metric == "net.rr.p50" and .value > 0) and (.[-1] == {"done": true})' net.jsonl >/dev/null ||
+		die "net: $(cat net.jsonl)"
+}
+expect "net in the guest: its loopback up, both ends inside it, figures and done" guest_loopback_net
+
 knob_refused() {
 	# in the knob's domain, more than the guest can reserve: read back, it differs
 	boot bad "vmtune.bench=pingpong vmtune.hugepages=1048576" 1 &&
