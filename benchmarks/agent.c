@@ -14,6 +14,8 @@
  *   vmtune.KNOB=VALUE for each guest.KNOB of the knob catalogue (lib/knobs.c,
  *   `vmtune knobs`): swappiness, hugepages, thp, dirty_ratio, iosched,
  *   readahead_kb, fs; a value outside its knob's domain is an error
+ *   vmtune.net_peer=10.0.2.2:PORT: the NIC up as 10.0.2.15/24, and the net
+ *   benchmark against that peer (QEMU user networking: the host's loopback)
  *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
  *   vmtune.results=disk: the lines go instead to the virtio disk whose serial
  *   is vmtune-results, written through from offset 0 (remote hosts: the host
@@ -31,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -173,17 +177,56 @@ static void mount_basics(void)
 	mount("hugetlbfs", "/dev/hugepages", "hugetlbfs", 0, NULL);
 }
 
-/* The loopback interface up (no init system does it here): vmbench net's two ends. */
-static void loopback_up(void)
+/* Interface name up, with IPv4 addr/24 when addr is given (ioctl: no DHCP, no tools). */
+static void interface_up(const char *name, const char *addr)
 {
-	struct ifreq ifr = { .ifr_name = "lo" };
+	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		fail("lo: %s", strerror(errno));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0)
+		fail("%s: %s", name, strerror(errno));
+	if (addr) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1 || ioctl(fd, SIOCSIFADDR, &ifr) < 0)
+			fail("%s: address %s: %s", name, addr, strerror(errno));
+		inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+		if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
+			fail("%s: netmask: %s", name, strerror(errno));
+	}
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		fail("%s: %s", name, strerror(errno));
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		fail("lo up: %s", strerror(errno));
+		fail("%s up: %s", name, strerror(errno));
 	close(fd);
+}
+
+/*
+ * The guest's NIC, when the plan has a network peer: QEMU's user
+ * networking, where the guest is 10.0.2.15 and 10.0.2.2 is the host's
+ * loopback. Its first interface other than lo, up, with a carrier.
+ */
+static void nic_up(void)
+{
+	char nic[IFNAMSIZ] = "", path[96], carrier[8];
+	DIR *d = opendir("/sys/class/net");
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "lo") && !nic[0])
+			snprintf(nic, sizeof(nic), "%s", e->d_name);
+	if (d)
+		closedir(d);
+	if (!nic[0])
+		fail("net: the guest has no network interface");
+	interface_up(nic, "10.0.2.15");
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic);
+	for (int i = 0; i < 500; i++) {	/* up to 5 s */
+		if (!read_file(path, carrier, sizeof(carrier)) && !strcmp(carrier, "1"))
+			return;
+		usleep(10000);
+	}
+	fail("net: %s has no carrier", nic);
 }
 
 /*
@@ -468,7 +511,10 @@ int main(void)
 		for (;;)
 			pause();	/* the host's watchdog must end this */
 	ndisks = disks(disk);
-	loopback_up();
+	interface_up("lo", NULL);	/* no init system does it here */
+	const char *peer = get(&p, "net_peer");
+	if (peer)
+		nic_up();
 	apply_knobs(&p, disk, ndisks);
 	/* not on the command line: the catalogue's default, as the host reads it back */
 	prepare_disks((v = get(&p, "fs")) ? v : knob_find("guest.fs")->def, paths, &npaths);
@@ -490,6 +536,10 @@ int main(void)
 				fail("io: no data disk");
 			for (int i = 0; i < npaths; i++)
 				argv[n++] = paths[i];
+		}
+		if (!strcmp(b, "net") && peer) {	/* else both ends here, on lo */
+			argv[n++] = "--connect";
+			argv[n++] = (char *)peer;
 		}
 		argv[n] = NULL;
 		run(argv);

@@ -44,6 +44,12 @@ static const struct knob catalogue[] = {
 	{ "disk.discard", KNOB_DISK, "ignore", ENUM("ignore", "unmap"), 0, 0,
 	  "whether the guest's discards reach the data disks' images" },
 	{ "disk.iothreads", KNOB_DISK, "0", INT, 0, 8, "I/O threads for the data disks" },
+	{ "net.model", KNOB_NET, "virtio", ENUM("virtio", "vmxnet3"), 0, 0,
+	  "the NIC the guest sees (QEMU user networking to the host's loopback)" },
+	{ "guest.net.rmem_max", KNOB_GUEST, "212992", INT, 4096, 67108864,
+	  "the guest's net.core.rmem_max (bytes)", "/proc/sys/net/core/rmem_max" },
+	{ "guest.net.wmem_max", KNOB_GUEST, "212992", INT, 4096, 67108864,
+	  "the guest's net.core.wmem_max (bytes)", "/proc/sys/net/core/wmem_max" },
 	{ "guest.swappiness", KNOB_GUEST, "60", INT, 0, 200, "the guest's vm.swappiness", "/proc/sys/vm/swappiness" },
 	{ "guest.hugepages", KNOB_GUEST, "0", INT, 0, 1048576, "the guest's vm.nr_hugepages", "/proc/sys/vm/nr_hugepages" },
 	{ "guest.thp", KNOB_GUEST, "madvise", ENUM("always", "madvise", "never"), 0, 0,
@@ -61,8 +67,13 @@ static const struct knob catalogue[] = {
 
 const char *knob_level_name(enum knob_level l)
 {
-	static const char *const names[] = { "host", "vm", "disk", "guest" };
+	static const char *const names[] = { "host", "vm", "disk", "guest", "net" };
 	return names[l];
+}
+
+int knob_in_domain(const struct knob *k)
+{
+	return k->level == KNOB_VM || k->level == KNOB_DISK || k->level == KNOB_NET;
 }
 
 size_t knob_count(void)

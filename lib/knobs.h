@@ -10,7 +10,7 @@
  */
 #include <stddef.h>
 
-enum knob_level { KNOB_HOST, KNOB_VM, KNOB_DISK, KNOB_GUEST };
+enum knob_level { KNOB_HOST, KNOB_VM, KNOB_DISK, KNOB_GUEST, KNOB_NET };
 
 struct knob {
 	const char *name;
@@ -28,6 +28,8 @@ struct knob {
 };
 
 const char *knob_level_name(enum knob_level l);
+/* A knob of the domain XML (vm, disk, net): read back from libvirt's live XML. */
+int knob_in_domain(const struct knob *k);
 size_t knob_count(void);
 const struct knob *knob_at(size_t i);
 const struct knob *knob_find(const char *name);

@@ -163,7 +163,8 @@ static const char *const migrations[] = {
 	 * libvirt's own XML of the running domain; and a typed undo journal
 	 * instead of reused columns: kind 'file' (a host knob's file, its
 	 * original value), 'image' (a data disk vmtune made: path), 'domain' or
-	 * 'volume' (path: its name on libvirt host 'host'). */
+	 * 'volume' (path: its name on libvirt host 'host'), 'peer' (path: the
+	 * process id of a network benchmark's peer on this machine). */
 	"ALTER TABLE applied ADD COLUMN asked TEXT;"
 	"ALTER TABLE applied ADD COLUMN ok INTEGER;"
 	/* status 'interrupted' instead of failed with a reason of that prefix:
@@ -198,7 +199,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE trials_v8 RENAME TO trials;"
 	"CREATE INDEX trials_run ON trials(run_id, id);"
 	"ALTER TABLE host_journal ADD COLUMN kind TEXT NOT NULL DEFAULT 'file'"
-	"  CHECK (kind IN ('file','image','domain','volume'));"
+	"  CHECK (kind IN ('file','image','domain','volume','peer'));"
 	"ALTER TABLE host_journal ADD COLUMN host TEXT;"
 	"UPDATE host_journal SET kind = 'image', knob = '', original = '' WHERE knob = 'undo.disk';"
 	"UPDATE host_journal SET kind = substr(knob, 6), knob = '', host = original, original = ''"
@@ -913,7 +914,7 @@ int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, 
 
 static const char *const journal_kinds[] = {
 	[JOURNAL_FILE] = "file", [JOURNAL_IMAGE] = "image", [JOURNAL_DOMAIN] = "domain",
-	[JOURNAL_VOLUME] = "volume",
+	[JOURNAL_VOLUME] = "volume", [JOURNAL_PEER] = "peer",
 };
 
 const char *journal_kind_name(enum journal_kind k)

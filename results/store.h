@@ -184,9 +184,10 @@ int store_metric_better(struct store *st, int64_t run, const char *metric, enum 
  * original value, kept until restored (recording a path that is pending is
  * a no-op, so the first original stays); JOURNAL_IMAGE, a data disk vmtune
  * made (path); JOURNAL_DOMAIN and JOURNAL_VOLUME, a domain or a volume
- * (path: its name) on libvirt host `host`.
+ * (path: its name) on libvirt host `host`; JOURNAL_PEER, the process of a
+ * network benchmark's peer on this machine (path: its pid).
  */
-enum journal_kind { JOURNAL_FILE, JOURNAL_IMAGE, JOURNAL_DOMAIN, JOURNAL_VOLUME };
+enum journal_kind { JOURNAL_FILE, JOURNAL_IMAGE, JOURNAL_DOMAIN, JOURNAL_VOLUME, JOURNAL_PEER };
 struct journal_entry {
 	int64_t id, run_id;
 	enum journal_kind kind;

@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=$root/build/guest
 cache=$out/cache
 # In load order: the results port (virtio_console) first, so the agent speaks early.
-MODULES="virtio_pci virtio_console virtio_blk virtio_scsi sd_mod virtio_balloon xfs kyber-iosched bfq"
+MODULES="virtio_pci virtio_console virtio_blk virtio_scsi sd_mod virtio_balloon xfs kyber-iosched bfq virtio_net vmxnet3"
 LIBDIR=/lib/x86_64-linux-gnu
 
 die() { echo "build-guest.sh: $*" >&2; exit 1; }

@@ -237,6 +237,14 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 			.path = env->disk_paths[d], .format = format, .bus = bus, .cache = cache,
 			.io = io, .discard = discard, .iothread = s->iothreads ? (int)(d % s->iothreads) + 1 : 0,
 		};
+	if (env->network) {	/* a NIC: QEMU user networking, the host's loopback behind it */
+		/* those the appliance's cloud kernel drives (it has no e1000e, no 8139) */
+		static const char *const models[] = { "virtio", "vmxnet3" };
+		KNOB("net.model");
+		for (int k = 0; k < 2; k++)
+			if (!strcmp(v.buf, models[k]))
+				s->nic = models[k];
+	}
 	if (!(s->cmdline = cmdline(sp, cfg, env->guest_words, err)))
 		goto fail;
 	strbuf_release(&v);
@@ -428,6 +436,11 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 		xmlNodePtr tgt = child(n, "target", NULL);
 		attr(tgt, "type", "virtio");
 		attr(tgt, "name", "org.vmtune.results");
+	}
+	if (s->nic) {
+		n = child(dev, "interface", NULL);
+		attr(n, "type", "user");
+		attr(child(n, "model", NULL), "type", "%s", s->nic);
 	}
 	attr(child(dev, "memballoon", NULL), "model", "%s", s->balloon ? "virtio" : "none");
 
@@ -660,6 +673,13 @@ static void rd_discard(xmlXPathContextPtr x, struct strbuf *out)
 		strbuf_addstr(out, "ignore");
 }
 
+static void rd_net_model(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "/domain/devices/interface/model/@type", out);
+	if (!out->len)	/* no NIC: the plan measures no network */
+		strbuf_addstr(out, "none");
+}
+
 static void rd_count(xmlXPathContextPtr x, struct strbuf *out)
 {
 	xstr(x, "count(" DATA_DISKS ")", out);
@@ -688,7 +708,7 @@ static const struct { const char *knob; void (*read)(xmlXPathContextPtr, struct 
 	{ "vm.hugepages", rd_hugepages }, { "vm.cpu_model", rd_cpu_model }, { "vm.machine", rd_machine },
 	{ "vm.vcpusched", rd_vcpusched }, { "vm.balloon", rd_balloon }, { "disk.bus", rd_bus },
 	{ "disk.cache", rd_cache }, { "disk.io", rd_io }, { "disk.format", rd_format },
-	{ "disk.discard", rd_discard }, { "disk.count", rd_count }, { "disk.iothreads", rd_iothreads },
+	{ "disk.discard", rd_discard }, { "disk.count", rd_count }, { "net.model", rd_net_model }, { "disk.iothreads", rd_iothreads },
 };
 
 static xmlDocPtr parse_domain(const char *xml, const char *what, char *err)
@@ -729,7 +749,7 @@ int domxml_verify(const char *asked_xml, const char *live_xml, const struct spac
 	int differ = 0, rc = 0;
 	for (size_t k = 0; k < knob_count() && rc >= 0; k++) {
 		const struct knob *kb = knob_at(k);
-		if (kb->level != KNOB_VM && kb->level != KNOB_DISK)
+		if (!knob_in_domain(kb))
 			continue;
 		if (domxml_read(asked_xml, kb->name, &want, err) ||
 		    domxml_read(live_xml, kb->name, &got, err) ||

@@ -11,6 +11,7 @@
  *   vm.cpu_model    <cpu mode=...>              vm.machine  <type machine=...>
  *   vm.vcpusched    <vcpusched>                 vm.balloon  <memballoon>
  *   disk.bus/cache/io/format/count/iothreads    <disk>, <driver>, <iothreads>
+ *   net.model       <interface type='user'> (only when the plan measures the network)
  *   guest.*         vmtune.* words of the kernel command line
  * Knobs a configuration leaves out take the catalogue's defaults.
  */
@@ -38,6 +39,7 @@ struct dom_spec {
 	const char *vcpusched;	/* NULL, fifo, rr */
 	const char *hugepages;	/* NULL, 2M, 1G */
 	const char *cpu_mode;	/* NULL (hypervisor default), host-passthrough, maximum */
+	const char *nic;	/* NULL: none; virtio, vmxnet3 (user networking) */
 	int balloon;
 	const char *kernel, *initrd;
 	char *cmdline;
@@ -65,6 +67,7 @@ struct vm_env {
 	const struct host_cpus *cpus;
 	char **disk_paths;	/* one per data disk, disk.count of them */
 	const char *guest_words;	/* extra vmtune.* words: the benchmark plan */
+	int network;		/* a NIC (net.model) to a peer on the host's loopback */
 };
 
 /* pin[v] = the host CPU of vCPU v under layout (compact, spread, per-core); -1 if impossible. */

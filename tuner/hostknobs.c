@@ -5,6 +5,7 @@
 #include "target-libvirt.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,29 @@ static int own_disk(const char *path)
 	return lstat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
 }
 
+/* The process pid (text) when it is a vmbench net peer (--server); 0 when none is. */
+static pid_t net_peer(const char *pid_text)
+{
+	char path[64], cmd[512];
+	long pid = plain(pid_text, 12) ? strtol(pid_text, NULL, 10) : 0;
+	if (pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	cmd[n] = '\0';	/* argv[0] NUL argv[1] NUL ...: vmbench net ... --server */
+	const char *base = strrchr(cmd, '/');
+	base = base ? base + 1 : cmd;
+	int server = 0;
+	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1)
+		server |= !strcmp(cmd + i, "--server");
+	size_t first = strlen(cmd) + 1;
+	return first < n && !strcmp(base, "vmbench") && !strcmp(cmd + first, "net") && server
+		? (pid_t)pid : 0;
+}
+
 /*
  * Whether vmtune wrote this row: a knob's own file from the catalogue and a
  * plain original value, a data disk it made, a domain or volume it named.
@@ -171,6 +195,8 @@ static int own_row(const struct journal_entry *e)
 	case JOURNAL_DOMAIN:
 	case JOURNAL_VOLUME:
 		return !strncmp(e->path, "vmtune-", 7) && plain(e->path, 200) && e->host && *e->host;
+	case JOURNAL_PEER:
+		return plain(e->path, 12) && strspn(e->path, "0123456789") == strlen(e->path);
 	case JOURNAL_FILE: {
 		const char *want = hostknob_path(e->knob);
 		return want && !strcmp(want, e->path) && plain(e->original, 64);
@@ -211,6 +237,14 @@ static int restore_one(const struct journal_entry *e, void *ud)
 			return 0;
 		}
 		break;
+	case JOURNAL_PEER: {	/* gone already, or another process has its pid now: nothing to do */
+		pid_t pid = net_peer(e->path);
+		rc = pid && kill(pid, SIGTERM) && errno != ESRCH ? -1 : 0;
+		if (rc)
+			snprintf(err, sizeof(err), "cannot stop the network peer %s: %s", e->path,
+				 strerror(errno));
+		break;
+	}
 	default:
 		rc = write_value(e->path, e->original, err);
 		break;

@@ -117,7 +117,7 @@ static int sink_undo(void *ud, enum undo_kind kind, const char *what, const char
 {
 	static const enum journal_kind kinds[] = {
 		[UNDO_IMAGE] = JOURNAL_IMAGE, [UNDO_DOMAIN] = JOURNAL_DOMAIN,
-		[UNDO_VOLUME] = JOURNAL_VOLUME,
+		[UNDO_VOLUME] = JOURNAL_VOLUME, [UNDO_PEER] = JOURNAL_PEER,
 	};
 	struct sink_ctx *c = ud;
 	struct journal_entry e = { .kind = kinds[kind], .path = what, .host = host };

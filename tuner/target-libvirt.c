@@ -69,6 +69,7 @@ struct target {
 	int remote;
 	virStoragePoolPtr pool;	/* remote hosts: where the appliance and data disks live */
 	char *uri, *guest_dir, *benchmarks, *accel, *kernel_words;
+	int network;		/* this trial's guest gets a NIC (the plan measures the network) */
 	char *storage[MAX_STORAGE];
 	size_t nstorage;
 	char *workdir;		/* storage[0]/vmtune-PID: kernel, initrd, trial files */
@@ -791,7 +792,7 @@ static int boot(struct boot *b, const char *type)
 		.name = b->name, .type = type, .kernel = t->kernel, .initrd = t->initrd,
 		.results_path = t->remote ? NULL : b->results.buf,
 		.console_path = t->remote ? NULL : b->console.buf, .memory_mib = t->memory_mib,
-		.cpus = &t->topo.cpus, .disk_paths = b->disks,
+		.cpus = &t->topo.cpus, .disk_paths = b->disks, .network = t->network,
 	};
 	if (domspec_from_config(&spec, b->sp, b->cfg, &env, b->err))
 		return fail(b, b->err);
@@ -996,17 +997,110 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	return rc;
 }
 
+/* ---- the network peer ------------------------------------------------------ */
+
+/* Whether the plan measures the network (benchmark net): the guest gets a NIC and a peer. */
+static int plan_has_net(const struct target *t)
+{
+	struct strbuf list = STRBUF_INIT;
+	strbuf_addf(&list, ",%s,", t->benchmarks);
+	int yes = strstr(list.buf, ",net,") != NULL;
+	strbuf_release(&list);
+	return yes;
+}
+
+/*
+ * Starts `vmbench net --server` on this machine's loopback, on a port of
+ * its choosing, bounded by max_seconds even if nothing stops it: the guest
+ * reaches it as 10.0.2.2 through QEMU's user networking, so the trial's
+ * traffic never leaves the host. Journaled once it runs. *port set.
+ */
+static int start_peer(const struct trial_sink *sink, int journal, double max_seconds, pid_t *pid,
+		      int *port, char *err)
+{
+	char *vmbench = beside_executable("vmbench"), secs[32], line[256];
+	char *argv[] = { vmbench, "net", "--server", "--bind", "127.0.0.1", "--json",
+			 "--max-seconds", secs, NULL };
+	int fd[2];
+	posix_spawn_file_actions_t fa;
+	snprintf(secs, sizeof(secs), "%d", (int)max_seconds + 1);
+	if (pipe2(fd, O_CLOEXEC)) {
+		free(vmbench);
+		return seterr(err, "network peer: %s", strerror(errno)), -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	int rc = posix_spawn(pid, vmbench, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	free(vmbench);
+	if (rc) {
+		close(fd[0]);
+		return seterr(err, "cannot start the network peer (vmbench): %s", strerror(rc)), -1;
+	}
+	FILE *f = fdopen(fd[0], "r");	/* its first line says its port */
+	*port = 0;
+	if (f && fgets(line, sizeof(line), f)) {
+		const char *at = strstr(line, "serving on 127.0.0.1:");
+		*port = at ? atoi(at + strlen("serving on 127.0.0.1:")) : 0;
+	}
+	if (f)
+		fclose(f);
+	else
+		close(fd[0]);
+	char what[32];
+	snprintf(what, sizeof(what), "%d", (int)*pid);
+	if (*port <= 0 || (journal && sink->undo(sink->ud, UNDO_PEER, what, NULL, 0, err))) {
+		if (*port <= 0)
+			seterr(err, "the network peer (vmbench net --server) said no port");
+		kill(*pid, SIGTERM);
+		waitpid(*pid, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void stop_peer(const struct trial_sink *sink, int journal, pid_t pid)
+{
+	char what[32], err[ERR_LEN];
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	snprintf(what, sizeof(what), "%d", (int)pid);
+	if (journal)
+		sink->undo(sink->ud, UNDO_PEER, what, NULL, 1, err);
+}
+
 static int libvirt_run(struct target *t, const struct trial_request *rq,
 		       const struct trial_sink *sink, struct trial_result *res)
 {
 	struct strbuf name = STRBUF_INIT, words = STRBUF_INIT;
+	char err[ERR_LEN];
+	pid_t peer = 0;
+	int port, rc = 0, net = plan_has_net(t);
 	strbuf_addf(&name, "vmtune-%d-t%lld-r%d", (int)getpid(), (long long)rq->trial_id, rq->repeat);
 	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d%s", t->benchmarks, t->quick,
 		    t->kernel_words);
 	if (rq->timeout > 0)	/* the agent's own deadline is a backstop to the watchdog here */
 		strbuf_addf(&words, " vmtune.timeout=%d", (int)rq->timeout + 30);
-	int rc = run_plan(t, name.buf, !strcmp(t->accel, "kvm") ? "kvm" : "qemu", words.buf,
-			  rq->timeout, rq->space, rq->config, rq, sink, res);
+	if (net && t->remote) {
+		res->outcome = OUTCOME_FAILED;
+		strbuf_addstr(&res->reason, "the net benchmark's peer runs on this machine: not with a "
+			      "remote host");
+		goto out;
+	}
+	if (net && start_peer(sink, 1, rq->timeout > 0 ? rq->timeout + 60 : 3600, &peer, &port, err)) {
+		res->outcome = OUTCOME_FAILED;
+		strbuf_addstr(&res->reason, err);
+		goto out;
+	}
+	if (net)	/* QEMU's user networking: the guest's 10.0.2.2 is the host's 127.0.0.1 */
+		strbuf_addf(&words, " vmtune.net_peer=10.0.2.2:%d", port);
+	t->network = net;
+	rc = run_plan(t, name.buf, !strcmp(t->accel, "kvm") ? "kvm" : "qemu", words.buf,
+		      rq->timeout, rq->space, rq->config, rq, sink, res);
+	if (net)
+		stop_peer(sink, 1, peer);
+out:
 	strbuf_release(&name);
 	strbuf_release(&words);
 	return rc;

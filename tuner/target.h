@@ -39,7 +39,7 @@ struct trial_request {
 	volatile sig_atomic_t *stop;	/* becomes non-zero: abandon the trial */
 };
 
-enum undo_kind { UNDO_IMAGE, UNDO_DOMAIN, UNDO_VOLUME };
+enum undo_kind { UNDO_IMAGE, UNDO_DOMAIN, UNDO_VOLUME, UNDO_PEER };
 
 struct trial_sink {
 	void *ud;
@@ -61,7 +61,8 @@ struct trial_sink {
 	 * Journals what must not outlive a crash: UNDO_IMAGE (what: a data
 	 * disk's path), UNDO_DOMAIN (what: its name, host: the libvirt URI) or
 	 * UNDO_VOLUME (a remote data disk: its name in pool vmtune, host: the
-	 * URI), before it is made (done 0), and again once it is gone (done 1).
+	 * URI) or UNDO_PEER (what: the pid of a network peer here), before it is
+	 * made (done 0; a peer: once it runs), and again once it is gone (done 1).
 	 */
 	int (*undo)(void *ud, enum undo_kind kind, const char *what, const char *host, int done,
 		    char *err);

@@ -38,13 +38,14 @@ vm.machine=q35/q35/1" ] || die "applied: $(sql h.db "select knob, asked, value, 
 	local n_vm n_disk
 	n_vm=$("$VMTUNE" knobs --format json | jq '[.[] | select(.level == "vm")] | length')
 	n_disk=$("$VMTUNE" knobs --format json | jq '[.[] | select(.level == "disk")] | length')
+	n_net=$("$VMTUNE" knobs --format json | jq '[.[] | select(.level == "net")] | length')
 	[ "$(sql h.db "select count(*) from applied where trial_id = $t2m and knob like 'vm.%'")" -eq "$n_vm" ] &&
 	[ "$(sql h.db "select count(*) from applied where trial_id = $t2m and knob like 'disk.%'")" -eq "$n_disk" ] ||
 		die "not every VM and disk knob was read back"
 	sql h.db "select live_xml from trials where id = $t2m" | grep -q "machine='pc-q35-" ||
 		die "no live XML stored"
 	exits_with 0 "$VMTUNE" best 1 --db h.db &&
-		grep -q "^knobs verified: $((n_vm + n_disk + 2)) knobs read back as asked in [0-9]* of [0-9]* trials*" "$T/out" ||
+		grep -q "^knobs verified: $((n_vm + n_disk + n_net + 2)) knobs read back as asked in [0-9]* of [0-9]* trials*" "$T/out" ||
 		die "best: $(cat "$T/out")"
 }
 expect "a normal end restores host knobs and huge pages, leaves no domain or disk" normal_end

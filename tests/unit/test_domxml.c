@@ -69,9 +69,12 @@ static size_t at(const struct space *sp, const char *name)
 	return i;
 }
 
+static int with_network;	/* the plan measures the network: a NIC */
+
 static struct vm_env env(const char *type)
 {
 	return (struct vm_env){
+		.network = with_network,
 		.name = "vmtune-r1-t1", .type = type, .kernel = "/var/lib/vmtune/guest/vmlinuz",
 		.initrd = "/var/lib/vmtune/guest/initrd.img",
 		.results_path = "/var/tmp/vmtune/t1.results", .console_path = "/var/tmp/vmtune/t1.console",
@@ -152,6 +155,7 @@ static void every_knob_value(void **state)
 			continue;
 		struct space sp = one_knob(k);
 		const struct param *p = &sp.p[0];
+		with_network = k->level == KNOB_NET;
 		uint64_t levels = p->type == P_CAT ? p->nvalues : 3;
 		for (uint64_t l = 0; l < levels; l++) {
 			union pval *cfg = config_defaults(&sp);
@@ -174,6 +178,7 @@ static void every_knob_value(void **state)
 		}
 		space_release(&sp);
 	}
+	with_network = 0;
 	struct space sp = all_knobs();
 	union pval *cfg = config_defaults(&sp);
 	char *xml = xml_of(&sp, cfg, "kvm", err);
@@ -296,9 +301,10 @@ static void every_knob_reads_back(void **state)
 	size_t io = at(&sp, "disk.io"), pinning = at(&sp, "vm.pinning");
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	int knobs = 0;
+	with_network = 1;
 	for (size_t i = 0; i < knob_count(); i++) {
 		const struct knob *k = knob_at(i);
-		if (k->level != KNOB_VM && k->level != KNOB_DISK)
+		if (!knob_in_domain(k))
 			continue;
 		knobs++;
 		size_t ki = at(&sp, k->name);
@@ -327,11 +333,12 @@ static void every_knob_reads_back(void **state)
 			}
 		}
 	}
-	assert_true(knobs >= 14);
+	assert_true(knobs >= 16);
 	assert_int_equal(domxml_read("<domain/>", "guest.thp", &a, err), -1);
 	assert_string_equal(err, "no read-back of guest.thp from a domain's XML");
 	assert_int_equal(domxml_read("<pool/>", "vm.vcpus", &a, err), -1);
 	assert_string_equal(err, "the domain is no domain XML");
+	with_network = 0;
 	strbuf_release(&a);
 	strbuf_release(&b);
 	space_release(&sp);
@@ -417,7 +424,7 @@ static void live_xml_verified(void **state)
 	assert_int_equal(domxml_verify(want.buf, live, &sp, cfg, on_verified, &s, err), 0);
 	int vm_disk = 0;
 	for (size_t i = 0; i < knob_count(); i++)
-		vm_disk += knob_at(i)->level == KNOB_VM || knob_at(i)->level == KNOB_DISK;
+		vm_disk += knob_in_domain(knob_at(i));
 	assert_int_equal(s.n, vm_disk);	/* every VM and disk knob */
 
 	static const struct { const char *from, *to, *knob, *asked, *actual; } doctored[] = {

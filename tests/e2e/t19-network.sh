@@ -1,0 +1,61 @@
+#!/bin/bash
+# The network path under TCG: the guest gets a NIC of the trial's model
+# (QEMU user networking), vmbench net in the guest measures against a peer
+# vmtune starts on the host's loopback (10.0.2.2 in the guest is the host's
+# 127.0.0.1): no traffic leaves the host. Every peer is journaled and gone
+# after a normal end, and after kill -9 plus `vmtune restore`.
+. "$(dirname "$0")/lib.sh"
+mkdir -p /var/tmp/vmtune-tests
+VIRSH=(virsh -q -c qemu:///system)
+trap 'pkill -f "vmbench net --server" 2>/dev/null; rm -rf "$T" /var/tmp/vmtune-tests' EXIT
+JOB=$ROOT/tests/jobs/vm/network.yaml
+
+peers() { pgrep -f "vmbench net --server" | wc -l; }
+
+models_measured() {
+	exits_with 0 "$VMTUNE" search "$JOB" --db n.db || return 1
+	[ "$(sql n.db "select count(*) from trials where status = 'done'")" -eq 2 ] ||
+		die "$(sql n.db "select status, reason from trials")"
+	local m v
+	for m in virtio vmxnet3; do
+		[ "$(sql n.db "select count(*) from measurements x join trials t on t.id = x.trial_id
+			where t.config like '%$m%' and x.metric in ('net.tcp_send', 'net.tcp_recv', 'net.rr.p50', 'net.rr.p99')")" -eq 8 ] ||
+			die "$m: $(sql n.db "select metric, value from measurements")"
+		[ "$(sql n.db "select asked || '/' || value || '/' || ok from applied a join trials t on t.id = a.trial_id
+			where t.config like '%$m%' and knob = 'net.model' limit 1")" = "$m/$m/1" ] || die "$m not verified"
+	done
+	sql n.db "select live_xml from trials where config like '%vmxnet3%'" | grep -q "<model type='vmxnet3'/>" ||
+		die "no vmxnet3 NIC in the live XML"
+	# what each model measured (medians of the two repeats), stored, and not the same
+	v=$(sql n.db "select t.config, x.metric, x.value from measurements x join trials t on t.id = x.trial_id
+		where x.metric = 'net.tcp_recv' order by t.id, x.repeat")
+	echo "$v" | sed 's/^/# /'
+	[ "$(sql n.db "select count(distinct x.value) from measurements x where x.metric = 'net.tcp_recv'")" -gt 1 ] ||
+		die "the models measured the same"
+	[ "$(peers)" -eq 0 ] || die "a peer is still running"
+	[ "$(sql n.db "select count(*) from host_journal where kind = 'peer'")" -eq 4 ] &&
+	[ "$(sql n.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] ||
+		die "journal: $(sql n.db "select kind, path, restored_at from host_journal")"
+}
+expect "virtio and vmxnet3 each measured from the guest to a peer on loopback, verified, peers gone" models_measured
+
+killed_then_restore() {
+	local pid
+	"$VMTUNE" search "$JOB" --db k.db >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 600); do
+		[ -n "$("${VIRSH[@]}" list --name | grep vmtune-)" ] && [ "$(peers)" -gt 0 ] && break
+		sleep 0.1
+	done
+	[ "$(peers)" -gt 0 ] || { kill -9 "$pid"; die "no peer ever ran: the test proves nothing"; }
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	[ "$(peers)" -gt 0 ] || die "the peer went with the search: the test proves nothing"
+	exits_with 0 "$VMTUNE" restore --db k.db || return 1
+	sleep 0.2
+	[ "$(peers)" -eq 0 ] || die "a peer is left: $(pgrep -fa 'vmbench net --server')"
+	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "a domain is left"
+	[ "$(sql k.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] ||
+		die "journal: $(sql k.db "select kind, path from host_journal where restored_at is null")"
+}
+expect "after kill -9 in a network trial, vmtune restore leaves no peer process and no domain" killed_then_restore
+finish
