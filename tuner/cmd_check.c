@@ -277,6 +277,12 @@ static int check_main(int argc, char **argv)
 		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
 		goto out;
 	}
+	if (job_ready(&job, err)) {	/* it runs trials */
+		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
+		job_release(&job);
+		memset(&job, 0, sizeof(job));
+		goto out;
+	}
 	if (runview_load(&brv, st, b.run_id, err)) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;

@@ -289,7 +289,8 @@ static int search_main(int argc, char **argv)
 		s.confirm_max = ri.confirm_max;
 		s.max_cov = ri.max_cov;
 		s.noise_floor = ri.noise_floor;
-		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err)) {
+		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err) ||
+		    job_ready(&job, err)) {
 			store_close(st);
 			return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)resume, err);
 		}
@@ -303,6 +304,8 @@ static int search_main(int argc, char **argv)
 			rc = job_load_text(&job, default_job_yaml, "<default job>", dir, err);
 			free(dir);
 		}
+		if (!rc && (rc = job_ready(&job, err)))
+			job_release(&job);
 		if (rc)
 			return fail(EXIT_USAGE, "%s", err);
 		s.budget_trials = trials ? trials : job.budget_trials;

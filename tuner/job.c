@@ -851,6 +851,19 @@ done:
 	return ret;
 }
 
+int job_ready(const struct job *job, char *err)
+{
+	size_t bad = 0;
+	char msg[ERR_LEN] = "";
+	if (!job->target->ready || !job->target->ready(job->tset, job->ntset, &bad, msg))
+		return 0;
+	if (bad < job->ntset)
+		seterr(err, "%s:%d:%d: %s", job->path, job->tset[bad].line, job->tset[bad].col, msg);
+	else
+		seterr(err, "%s: %s", job->path, msg);
+	return -1;
+}
+
 int job_load_file(struct job *job, const char *path, char *err)
 {
 	FILE *f = fopen(path, "rb");

@@ -93,6 +93,12 @@ struct job {
 
 /* Reads and validates path; -1 with "path:line:col: message" in err. */
 int job_load_file(struct job *job, const char *path, char *err);
+/*
+ * Whether this machine can run the job's trials (its target's ready():
+ * storage folders exist, ...); -1 with "file:line:col: why". Commands that
+ * run trials call it; reading a stored run does not need it.
+ */
+int job_ready(const struct job *job, char *err);
 /* Same from text; path is only used in messages, dir for relative paths. */
 int job_load_text(struct job *job, const char *text, const char *path, const char *dir,
 		  char *err);

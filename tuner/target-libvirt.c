@@ -124,11 +124,21 @@ static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, 
 		if (!strcmp(k, "storage")) {
 			if (!s[i].nvals || s[i].nvals > MAX_STORAGE)
 				return seterr(err, "expected 1 to %d storage paths", MAX_STORAGE), -1;
-			for (size_t j = 0; j < s[i].nvals; j++) {
-				struct stat st;
-				if (stat(s[i].vals[j], &st) || !S_ISDIR(st.st_mode))
-					return seterr(err, "storage path '%s' is not a folder", s[i].vals[j]), -1;
-			}
+		}
+	}
+	*bad = n;
+	return 0;
+}
+
+/* What running trials needs of this machine: the storage folders exist. */
+static int libvirt_ready(const struct target_setting *s, size_t n, size_t *bad, char *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		*bad = i;
+		for (size_t j = 0; !strcmp(s[i].key, "storage") && j < s[i].nvals; j++) {
+			struct stat st;
+			if (stat(s[i].vals[j], &st) || !S_ISDIR(st.st_mode))
+				return seterr(err, "storage path '%s' is not a folder", s[i].vals[j]), -1;
 		}
 	}
 	*bad = n;
@@ -1154,6 +1164,7 @@ const struct target_ops target_libvirt = {
 	.help = "boots the guest appliance per trial through libvirt",
 	.keys = libvirt_keys,
 	.check = libvirt_check,
+	.ready = libvirt_ready,
 	.open = libvirt_open,
 	.run = libvirt_run,
 	.accel = libvirt_accel,

@@ -98,6 +98,11 @@ struct target_ops {
 	/* Validates settings; on error *bad is the index of the setting at fault. */
 	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
 	/*
+	 * What running trials needs of this machine (folders that exist, ...),
+	 * apart from check(): reading a stored run needs none of it. May be NULL.
+	 */
+	int (*ready)(const struct target_setting *s, size_t n, size_t *bad, char *err);
+	/*
 	 * workdir: where relative paths in the settings are resolved. host: the
 	 * host (a libvirt URI) this instance runs trials on; NULL for the
 	 * target's own default. One instance per slot; instances run trials

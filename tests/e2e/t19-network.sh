@@ -39,6 +39,19 @@ models_measured() {
 }
 expect "virtio and vmxnet3 each measured from the guest to a peer on loopback, verified, peers gone" models_measured
 
+read_without_storage() {	# reading a stored run needs nothing of the machine that ran it
+	local rc=0
+	mv /var/tmp/vmtune-tests /var/tmp/vmtune-tests.away
+	{ exits_with 0 "$VMTUNE" best 1 --db n.db && grep -q "^knobs verified: " "$T/out"; } || rc=1
+	{ exits_with 0 "$VMTUNE" report 1 --db n.db --out rep &&
+	  grep -q '^"tcp_recv" ' rep/bench-*.dat && grep -q '^"rr.p99" ' rep/bench-*.dat; } || rc=2
+	{ exits_with 2 "$VMTUNE" search --resume 1 --db n.db &&
+	  grep -q "network.yaml:10:3: storage path '/var/tmp/vmtune-tests' is not a folder" "$T/err"; } || rc=3
+	mv /var/tmp/vmtune-tests.away /var/tmp/vmtune-tests
+	[ $rc -eq 0 ] || die "step $rc: $(cat "$T/err")"
+}
+expect "best and the report (network metrics plotted) read a run whose storage folder is gone; resume says it is" read_without_storage
+
 killed_then_restore() {
 	local pid
 	"$VMTUNE" search "$JOB" --db k.db >/dev/null 2>&1 &
