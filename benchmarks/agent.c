@@ -207,9 +207,11 @@ static void interface_up(const char *name, const char *addr)
  * networking, where the guest is 10.0.2.15 and 10.0.2.2 is the host's
  * loopback. Its first interface other than lo, up, with a carrier.
  */
+static char nic[IFNAMSIZ];	/* the guest's NIC, once nic_up() found it */
+
 static void nic_up(void)
 {
-	char nic[IFNAMSIZ] = "", path[96], carrier[8];
+	char path[96], carrier[8];
 	DIR *d = opendir("/sys/class/net");
 	struct dirent *e;
 	while (d && (e = readdir(d)))
@@ -469,6 +471,26 @@ static void disk_path(char *out, size_t size, const char *path, const char *disk
  * one on the command line is checked against its domain, written to its
  * file (once per data disk where the path names one) and read back.
  */
+/* guest.net.mtu: the NIC's MTU, set and read back (SIOCSIFMTU, SIOCGIFMTU). */
+static void set_mtu(const char *value)
+{
+	struct ifreq ifr = { .ifr_mtu = atoi(value) };
+	char back[16];
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (!nic[0])
+		fail("net.mtu: the guest has no network interface (the plan measures no network)");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
+	if (fd < 0 || ioctl(fd, SIOCSIFMTU, &ifr) < 0)
+		fail("net.mtu: cannot set %s on %s: %s", value, nic, strerror(errno));
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+		fail("net.mtu: cannot read %s's back: %s", nic, strerror(errno));
+	close(fd);
+	snprintf(back, sizeof(back), "%d", ifr.ifr_mtu);
+	applied("net.mtu", back);
+	if (strcmp(back, value))
+		fail("net.mtu: asked for '%s', the kernel has '%s'", value, back);
+}
+
 static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndisks)
 {
 	char path[128], err[ERR_LEN];
@@ -479,8 +501,11 @@ static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndis
 			continue;
 		if (knob_check(kb, v, err))
 			fail("%s", err);
-		if (!kb->path)	/* guest.fs: prepare_disks makes it */
+		if (!kb->path) {	/* guest.fs: prepare_disks makes it */
+			if (!strcmp(name, "net.mtu"))
+				set_mtu(v);
 			continue;
+		}
 		if (!strstr(kb->path, "%s")) {
 			set_knob(name, kb->path, v);
 			continue;

@@ -46,6 +46,8 @@ static const struct knob catalogue[] = {
 	{ "disk.iothreads", KNOB_DISK, "0", INT, 0, 8, "I/O threads for the data disks" },
 	{ "net.model", KNOB_NET, "virtio", ENUM("virtio", "vmxnet3"), 0, 0,
 	  "the NIC the guest sees (QEMU user networking to the host's loopback)" },
+	{ "guest.net.mtu", KNOB_GUEST, "1500", INT, 576, 1500,
+	  "the MTU of the guest's NIC (QEMU user networking carries at most 1500)" },
 	{ "guest.net.rmem_max", KNOB_GUEST, "212992", INT, 4096, 67108864,
 	  "the guest's net.core.rmem_max (bytes)", "/proc/sys/net/core/rmem_max" },
 	{ "guest.net.wmem_max", KNOB_GUEST, "212992", INT, 4096, 67108864,

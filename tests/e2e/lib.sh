@@ -79,3 +79,20 @@ exits_with() {
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
 	[ "$rc" -eq "$want" ] || { cat "$T/err" >&2; die "exit $rc, wanted $want: $*"; }
 }
+
+# net_peer_start SECONDS: vmbench net --server on 127.0.0.1 (loopback only), for
+# at most SECONDS; sets PEER_PID and PEER_PORT (the port it says it took).
+net_peer_start() {
+	PEER_PORT=
+	"$ROOT/vmbench" net --server --bind 127.0.0.1 --max-seconds "$1" --json > "$T/peer.out" &
+	PEER_PID=$!
+	for _ in $(seq 1 50); do
+		PEER_PORT=$(jq -r 'select(.note) | .note | capture("serving on 127\\.0\\.0\\.1:(?<p>[0-9]+)$").p' \
+			"$T/peer.out" 2>/dev/null)
+		[ -n "$PEER_PORT" ] && return 0
+		sleep 0.1
+	done
+	kill "$PEER_PID"
+	die "the peer said no port: $(cat "$T/peer.out")"
+}
+net_peer_stop() { kill "$PEER_PID"; wait "$PEER_PID" 2>/dev/null; }

@@ -96,18 +96,10 @@ net_four() {
 }
 expect "net: stream both ways, round trip p50 <= p99, the peer named" net_four
 net_peer() {	# a peer of its own (--server), the client against it
-	local pid port
-	"$VMBENCH" net --server --bind 127.0.0.1 --max-seconds 60 --json > srv.json &
-	pid=$!
-	for _ in $(seq 1 50); do
-		port=$(jq -r 'select(.note) | .note | capture("serving on 127\\.0\\.0\\.1:(?<p>[0-9]+)").p' srv.json 2>/dev/null)
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	[ -n "$port" ] || { kill $pid; die "the peer said no port: $(cat srv.json)"; }
-	"$VMBENCH" net --quick --json --connect "127.0.0.1:$port" --phases rr > peer.json
+	net_peer_start 60 || return 1
+	"$VMBENCH" net --quick --json --connect "127.0.0.1:$PEER_PORT" --phases rr > peer.json
 	local rc=$?
-	kill $pid; wait $pid 2>/dev/null
+	net_peer_stop
 	[ $rc -eq 0 ] && [ "$(jq -s '[.[] | select(has("metric"))] | length' peer.json)" -eq 2 ] ||
 		die "rc $rc: $(cat peer.json)"
 }

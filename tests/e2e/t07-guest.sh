@@ -17,9 +17,11 @@ up_to_date() { make -s -C "$ROOT" guest | grep -q "up to date"; }
 expect "a second build with no changed input rebuilds nothing" up_to_date
 
 # boot NAME "KERNEL WORDS" [DISKS]: boots with DISKS raw data disks of 256 MiB,
-# results in NAME.jsonl, console in NAME.console
+# results in NAME.jsonl, console in NAME.console; NIC=1: a virtio NIC on QEMU's
+# user networking (the guest's 10.0.2.2 is this host's 127.0.0.1)
 boot() {
 	local name=$1 words=$2 ndisks=${3:-0} drives=() i
+	[ -n "${NIC:-}" ] && drives+=(-nic user,model=virtio-net-pci)
 	for i in $(seq 1 "$ndisks"); do
 		truncate -s 256M "$name.d$i.raw"
 		drives+=(-drive "file=$name.d$i.raw,format=raw,if=virtio,cache=none")
@@ -68,6 +70,22 @@ guest_loopback_net() {	# the guest's own loopback: both ends of vmbench net insi
 		die "net: $(cat net.jsonl)"
 }
 expect "net in the guest: its loopback up, both ends inside it, figures and done" guest_loopback_net
+
+guest_to_host_peer() {	# a peer on this host's loopback, the MTU set and read back
+	local rc=0
+	net_peer_start 170 || return 1
+	NIC=1 boot peer "vmtune.bench=net vmtune.quick=1 vmtune.net_peer=10.0.2.2:$PEER_PORT vmtune.net.mtu=1200" 0 || rc=1
+	net_peer_stop
+	[ $rc -eq 0 ] && [ "$(applied peer net.mtu)" = 1200 ] &&
+	jq -e -s 'any(.[]; .metric == "net.tcp_recv" and .value > 0) and
+		any(.[]; (.note // "") | test("^TCP with 10\\.0\\.2\\.2:")) and (.[-1] == {"done": true})' peer.jsonl >/dev/null ||
+		die "peer: $(cat peer.jsonl)"
+	# no NIC: the MTU cannot take, said
+	boot nonic "vmtune.bench=cpu vmtune.quick=1 vmtune.net.mtu=1200" 0 &&
+	jq -e -s '.[-1].error | test("^net.mtu: the guest has no network interface")' nonic.jsonl >/dev/null ||
+		die "no NIC: $(cat nonic.jsonl)"
+}
+expect "net from the guest to a peer on the host's loopback (user networking), guest.net.mtu read back" guest_to_host_peer
 
 knob_refused() {
 	# in the knob's domain, more than the guest can reserve: read back, it differs
