@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -491,6 +493,53 @@ static void set_mtu(const char *value)
 		fail("net.mtu: asked for '%s', the kernel has '%s'", value, back);
 }
 
+/* One ethtool feature (legacy ioctls): set to on, or read into *on; -1 with errno. */
+static int feature(int fd, struct ifreq *ifr, __u32 cmd, int on, int *got)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = (__u32)on };
+	ifr->ifr_data = (char *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, ifr) < 0)
+		return -1;
+	if (got)
+		*got = ev.data != 0;
+	return 0;
+}
+
+/*
+ * guest.net.offloads: GSO and GRO of the NIC on or off, and TSO where the
+ * NIC offers it (virtio-net on user networking does not); read back as
+ * "on", "off" or "mixed".
+ */
+static void set_offloads(const char *value)
+{
+	static const struct { __u32 set, get; const char *name; int optional; } f[] = {
+		{ ETHTOOL_SGSO, ETHTOOL_GGSO, "gso", 0 }, { ETHTOOL_SGRO, ETHTOOL_GGRO, "gro", 0 },
+		{ ETHTOOL_STSO, ETHTOOL_GTSO, "tso", 1 },
+	};
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = !strcmp(value, "on"), n_on = 0, n = 0;
+	if (!nic[0])
+		fail("net.offloads: the guest has no network interface (the plan measures no network)");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
+	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
+		int got;
+		if (feature(fd, &ifr, f[i].set, on, NULL)) {
+			if (f[i].optional && errno == EOPNOTSUPP)
+				continue;	/* the NIC does not offer it */
+			fail("net.offloads: %s %s on %s: %s", f[i].name, value, nic, strerror(errno));
+		}
+		if (feature(fd, &ifr, f[i].get, 0, &got))
+			fail("net.offloads: reading %s back: %s", f[i].name, strerror(errno));
+		n++;
+		n_on += got;
+	}
+	close(fd);
+	const char *back = n_on == n ? "on" : n_on == 0 ? "off" : "mixed";
+	applied("net.offloads", back);
+	if (strcmp(back, value))
+		fail("net.offloads: asked for '%s', the kernel has '%s'", value, back);
+}
+
 static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndisks)
 {
 	char path[128], err[ERR_LEN];
@@ -504,6 +553,8 @@ static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndis
 		if (!kb->path) {	/* guest.fs: prepare_disks makes it */
 			if (!strcmp(name, "net.mtu"))
 				set_mtu(v);
+			else if (!strcmp(name, "net.offloads"))
+				set_offloads(v);
 			continue;
 		}
 		if (!strstr(kb->path, "%s")) {

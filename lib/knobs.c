@@ -48,6 +48,8 @@ static const struct knob catalogue[] = {
 	  "the NIC the guest sees (QEMU user networking to the host's loopback)" },
 	{ "guest.net.mtu", KNOB_GUEST, "1500", INT, 576, 1500,
 	  "the MTU of the guest's NIC (QEMU user networking carries at most 1500)" },
+	{ "guest.net.offloads", KNOB_GUEST, "on", ENUM("on", "off"), 0, 0,
+	  "GSO, GRO and (where the NIC offers it) TSO of the guest's NIC" },
 	{ "guest.net.rmem_max", KNOB_GUEST, "212992", INT, 4096, 67108864,
 	  "the guest's net.core.rmem_max (bytes)", "/proc/sys/net/core/rmem_max" },
 	{ "guest.net.wmem_max", KNOB_GUEST, "212992", INT, 4096, 67108864,

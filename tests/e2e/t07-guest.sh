@@ -74,18 +74,22 @@ expect "net in the guest: its loopback up, both ends inside it, figures and done
 guest_to_host_peer() {	# a peer on this host's loopback, the MTU set and read back
 	local rc=0
 	net_peer_start 170 || return 1
-	NIC=1 boot peer "vmtune.bench=net vmtune.quick=1 vmtune.net_peer=10.0.2.2:$PEER_PORT vmtune.net.mtu=1200" 0 || rc=1
+	NIC=1 boot peer "vmtune.bench=net vmtune.quick=1 vmtune.net_peer=10.0.2.2:$PEER_PORT vmtune.net.mtu=1200 \
+vmtune.net.offloads=off" 0 || rc=1
 	net_peer_stop
-	[ $rc -eq 0 ] && [ "$(applied peer net.mtu)" = 1200 ] &&
+	[ $rc -eq 0 ] && [ "$(applied peer net.mtu)" = 1200 ] && [ "$(applied peer net.offloads)" = off ] &&
 	jq -e -s 'any(.[]; .metric == "net.tcp_recv" and .value > 0) and
 		any(.[]; (.note // "") | test("^TCP with 10\\.0\\.2\\.2:")) and (.[-1] == {"done": true})' peer.jsonl >/dev/null ||
 		die "peer: $(cat peer.jsonl)"
+	# offloads back on (the kernel's default is on: the boot above turned them off)
+	NIC=1 boot on "vmtune.bench=cpu vmtune.quick=1 vmtune.net_peer=10.0.2.2:9 vmtune.net.offloads=on" 0 &&
+	[ "$(applied on net.offloads)" = on ] || die "offloads on: $(cat on.jsonl)"
 	# no NIC: the MTU cannot take, said
 	boot nonic "vmtune.bench=cpu vmtune.quick=1 vmtune.net.mtu=1200" 0 &&
 	jq -e -s '.[-1].error | test("^net.mtu: the guest has no network interface")' nonic.jsonl >/dev/null ||
 		die "no NIC: $(cat nonic.jsonl)"
 }
-expect "net from the guest to a peer on the host's loopback (user networking), guest.net.mtu read back" guest_to_host_peer
+expect "net from the guest to a peer on the host's loopback (user networking), MTU and offloads read back" guest_to_host_peer
 
 knob_refused() {
 	# in the knob's domain, more than the guest can reserve: read back, it differs
