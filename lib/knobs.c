@@ -136,6 +136,11 @@ const struct knob *knob_nearest(const char *name)
 	return best;
 }
 
+void knob_mismatch(char *err, const char *knob, const char *asked, const char *got)
+{
+	seterr(err, "%s not applied: asked %.64s, got %.64s", knob, asked, got);
+}
+
 void knob_domain(const struct knob *k, char *buf, size_t size)
 {
 	size_t off = 0;

@@ -37,6 +37,8 @@ const struct knob *knob_find(const char *name);
 const struct knob *knob_nearest(const char *name);
 /* 0 when value is in the knob's domain; else -1 and why, in err. */
 int knob_check(const struct knob *k, const char *value, char *err);
+/* "KNOB not applied: asked A, got B" into err (ERR_LEN): a read-back that differs. */
+void knob_mismatch(char *err, const char *knob, const char *asked, const char *got);
 /* "none, 2M, 1G" or "0 to 200" into buf. */
 void knob_domain(const struct knob *k, char *buf, size_t size);
 

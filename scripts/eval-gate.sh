@@ -9,7 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seeds=${1:-100} sigma=${2:-0.03} slow=${3:-1.10}
 make -s -C "$root" vmtune >&2
-dir=$(mktemp -d /tmp/vmtune-gate.XXXXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-gate.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 flagged=0 passed=0 errors=0
 export GATE_SIGMA=$sigma

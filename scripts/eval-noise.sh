@@ -21,11 +21,10 @@ while [ $# -gt 0 ]; do
 done
 [ "$repeats" -ge 3 ] 2>/dev/null || { echo "eval-noise.sh: --repeats needs 3 or more" >&2; exit 2; }
 [ -z "$compare" ] || [ -r "$compare" ] || { echo "eval-noise.sh: cannot read $compare" >&2; exit 2; }
-dir=$(mktemp -d /tmp/vmtune-noise.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
 src=${job:-$root/jobs/default.yaml}
 # the job as it is, but only its defaults, measured N times; relative paths still start beside it
 tmpjob=$(dirname "$src")/.eval-noise-$$.yaml
+dir=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-noise.XXXXXX")
 trap 'rm -rf "$dir" "$tmpjob"' EXIT
 grep -vE '^(budget|noise_floor|confirm):' "$src" > "$tmpjob"
 printf 'budget: {trials: %d}\nnoise_floor: %d\nconfirm: off\n' "$repeats" "$repeats" >> "$tmpjob"

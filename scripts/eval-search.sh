@@ -40,7 +40,7 @@ if ! /usr/bin/python3 -c 'import optuna' 2>/dev/null; then
 fi
 command -v jq >/dev/null || { echo "eval-search.sh: jq is missing" >&2; exit 2; }
 make -s -C "$root" vmtune >&2
-work=$(mktemp -d /tmp/vmtune-eval.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-eval.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # One vmtune search: TABLE SIGMA STRATEGY SEED BUDGET -> "STRATEGY SEED BUDGET BITS"

@@ -38,7 +38,7 @@ for t in $tables; do
 	[ -r "$data/${t}_AllMeasurements.csv" ] || { echo "eval-streams.sh: no table $data/${t}_AllMeasurements.csv" >&2; exit 2; }
 done
 make -s -C "$root" build/search-sim >&2
-work=$(mktemp -d /tmp/vmtune-streams.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-streams.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export root data sigma work
 # "TABLE STREAM WHO": a strategy through search-sim, or optuna-tpe through eval-search.py

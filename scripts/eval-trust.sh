@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 command -v jq >/dev/null || { echo "eval-trust.sh: jq is missing (scripts/setup-host.sh installs it)" >&2; exit 2; }
 make -s -C "$root" vmtune >&2
-dir=$(mktemp -d /tmp/vmtune-trust.XXXXXX)
+dir=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-trust.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 # one run: EFFECT SIGMA SEED -> "verdict lo hi search_lo" on one line

@@ -41,6 +41,19 @@ misses=0
 
 metric() { jq -r --arg m "$2" 'select(.metric == $m) | .value' "$1"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# rounds_row LABEL LO HI: the caller's ours_all and ref_all, round by round:
+# their medians, and the verdict on the median of their ratios
+rounds_row() {
+	local ratios=() i med_r
+	for i in "${!ours_all[@]}"; do
+		ratios+=("$(awk -v a="${ours_all[$i]}" -v b="${ref_all[$i]}" 'BEGIN { print a / b }')")
+	done
+	med_r=$(median "${ratios[@]}")
+	row "$1" "$(printf '%.1f' "$(median "${ours_all[@]}")")" "$(printf '%.1f' "$(median "${ref_all[@]}")")" \
+	    "$(printf '%.3f' "$med_r")" \
+	    "$(awk -v r="$med_r" -v lo="$2" -v hi="$3" 'BEGIN { print (r >= lo && r <= hi) ? "ok" : "MISS" }') (median of ${#ratios[@]} round ratios, want $2..$3)"
+	printf '  round ratios: %s\n' "$(printf '%.2f ' "${ratios[@]}")"
+}
 row() {	# NAME OURS REF RATIO VERDICT
 	printf '%-34s %14s %14s %8s  %s\n' "$@"
 	case $5 in MISS*) misses=$((misses + 1)) ;; esac
@@ -64,21 +77,14 @@ f=$dir/io.dat
 size=1G
 rounds=$([ $fast -eq 1 ] && echo 3 || echo 7)
 io_compare() {	# PHASE FIO-RW BS QD JQ-FIELD LABEL
-	local ratios=() o r ours_all=() ref_all=()
+	local o r ours_all=() ref_all=()
 	for _ in $(seq 1 "$rounds"); do
 		o=$("$VMBENCH" io --json --quick --size $size --phases "$1" "$f" | jq -r 'select(has("metric")) | .value')
 		r=$(fio --name=f --filename="$f" --size=$size --direct=1 --ioengine=io_uring --rw="$2" \
 		    --bs="$3" --iodepth="$4" --runtime="$secs" --time_based --output-format=json 2>/dev/null | jq "$5")
 		ours_all+=("$o") ref_all+=("$r")
-		ratios+=("$(awk -v a="$o" -v b="$r" 'BEGIN { print a / b }')")
 	done
-	local med_r med_o med_f
-	med_r=$(median "${ratios[@]}")
-	med_o=$(median "${ours_all[@]}")
-	med_f=$(median "${ref_all[@]}")
-	row "$6" "$(printf '%.1f' "$med_o")" "$(printf '%.1f' "$med_f")" "$(printf '%.3f' "$med_r")" \
-	    "$(awk -v r="$med_r" 'BEGIN { print (r >= 0.9 && r <= 1.1) ? "ok" : "MISS" }') (median of $rounds round ratios, want 0.90..1.10)"
-	printf '  round ratios: %s\n' "$(printf '%.2f ' "${ratios[@]}")"
+	rounds_row "$6" 0.90 1.10
 }
 "$VMBENCH" io --json --quick --size $size --phases randread.qd1 "$f" >/dev/null	# lays the file out
 io_compare randread.qd32 randread 4k 32 '.jobs[0].read.iops' "io 4KiB randread QD32 (IOPS)"
@@ -207,7 +213,7 @@ peers+=($!)
 trap 'kill "${peers[@]}" 2>/dev/null; rm -rf "$dir"; echo "$old_huge" > /proc/sys/vm/nr_hugepages' EXIT
 sleep 1
 net_compare() {	# PHASE METRIC LABEL REF-COMMAND...
-	local phase=$1 m=$2 label=$3 ratios=() ours_all=() ref_all=() o r
+	local phase=$1 m=$2 label=$3 ours_all=() ref_all=() o r
 	shift 3
 	ours_net() {
 		taskset -c 0 "$VMBENCH" net --json --connect "127.0.0.1:$p_ours" --phases "$phase" \
@@ -222,16 +228,8 @@ net_compare() {	# PHASE METRIC LABEL REF-COMMAND...
 			o=$(ours_net)
 		fi
 		ours_all+=("$o") ref_all+=("$r")
-		ratios+=("$(awk -v a="$o" -v b="$r" 'BEGIN { print a / b }')")
 	done
-	printf '  round ratios: %s\n' "$(printf '%.2f ' "${ratios[@]}")"
-	local med_ratio med_ours med_ref
-	med_ratio=$(median "${ratios[@]}")
-	med_ours=$(median "${ours_all[@]}")
-	med_ref=$(median "${ref_all[@]}")
-	row "$label" "$(printf '%.1f' "$med_ours")" "$(printf '%.1f' "$med_ref")" \
-	    "$(printf '%.3f' "$med_ratio")" \
-	    "$(awk -v r="$med_ratio" 'BEGIN { print (r >= 0.95 && r <= 1.05) ? "ok" : "MISS" }') (median of $nrounds ratios, want 0.95..1.05)"
+	rounds_row "$label" 0.95 1.05
 }
 iperf_send() { taskset -c 0 iperf3 -c 127.0.0.1 -p "$p_iperf" -t "$nsecs" -J | jq '.end.sum_received.bits_per_second / 8e6'; }
 iperf_recv() { taskset -c 0 iperf3 -c 127.0.0.1 -p "$p_iperf" -t "$nsecs" -R -J | jq '.end.sum_received.bits_per_second / 8e6'; }

@@ -515,21 +515,21 @@ static void each(xmlXPathContextPtr x, const char *nodes, const char *rel, struc
 {
 	xmlXPathObjectPtr o = xmlXPathEvalExpression(BAD_CAST nodes, x);
 	xmlNodeSetPtr ns = o ? o->nodesetval : NULL;
-	struct strbuf v = STRBUF_INIT, seen = STRBUF_INIT;
+	xmlNodePtr keep = x->node;
+	struct strbuf v = STRBUF_INIT, seen = STRBUF_INIT;	/* seen: ",a,b," */
+	strbuf_addch(&seen, ',');
 	for (int i = 0; ns && i < ns->nodeNr; i++) {
-		xmlNodePtr keep = x->node;
 		x->node = ns->nodeTab[i];
 		strbuf_reset(&v);
+		strbuf_addch(&v, ',');
 		xstr(x, rel, &v);
-		x->node = keep;
-		strbuf_reset(&seen);
-		strbuf_addf(&seen, ",%s,", out->buf);
-		struct strbuf key = STRBUF_INIT;
-		strbuf_addf(&key, ",%s,", v.buf);
-		if (!strstr(seen.buf, key.buf))
-			strbuf_addf(out, "%s%s", out->len ? "," : "", v.buf);
-		strbuf_release(&key);
+		strbuf_addch(&v, ',');
+		if (v.len > 2 && !strstr(seen.buf, v.buf)) {
+			strbuf_addf(out, "%s%.*s", out->len ? "," : "", (int)(v.len - 2), v.buf + 1);
+			strbuf_addstr(&seen, v.buf + 1);
+		}
 	}
+	x->node = keep;
 	strbuf_release(&v);
 	strbuf_release(&seen);
 	xmlXPathFreeObject(o);
@@ -723,22 +723,44 @@ static xmlDocPtr parse_domain(const char *xml, const char *what, char *err)
 	return doc;
 }
 
+/* The reader of knob, or NULL (err set) when the XML tells nothing of it. */
+static void (*reader_of(const char *knob, char *err))(xmlXPathContextPtr, struct strbuf *)
+{
+	for (size_t i = 0; i < sizeof(readers) / sizeof(*readers); i++)
+		if (!strcmp(readers[i].knob, knob))
+			return readers[i].read;
+	seterr(err, "no read-back of %s from a domain's XML", knob);
+	return NULL;
+}
+
+/* A domain's XML parsed once, for every knob's reader. */
+struct parsed {
+	xmlDocPtr doc;
+	xmlXPathContextPtr x;
+};
+
+static int parse(struct parsed *p, const char *xml, char *err)
+{
+	p->doc = parse_domain(xml, "the domain", err);
+	p->x = p->doc ? xmlXPathNewContext(p->doc) : NULL;
+	return p->x ? 0 : -1;
+}
+
+static void parsed_free(struct parsed *p)
+{
+	xmlXPathFreeContext(p->x);
+	xmlFreeDoc(p->doc);
+}
+
 int domxml_read(const char *xml, const char *knob, struct strbuf *out, char *err)
 {
-	size_t i;
-	for (i = 0; i < sizeof(readers) / sizeof(*readers); i++)
-		if (!strcmp(readers[i].knob, knob))
-			break;
-	if (i == sizeof(readers) / sizeof(*readers))
-		return seterr(err, "no read-back of %s from a domain's XML", knob), -1;
-	xmlDocPtr doc = parse_domain(xml, "the domain", err);
-	if (!doc)
+	struct parsed p;
+	void (*read)(xmlXPathContextPtr, struct strbuf *) = reader_of(knob, err);
+	if (!read || parse(&p, xml, err))
 		return -1;
-	xmlXPathContextPtr x = xmlXPathNewContext(doc);
 	strbuf_reset(out);
-	readers[i].read(x, out);
-	xmlXPathFreeContext(x);
-	xmlFreeDoc(doc);
+	read(p.x, out);
+	parsed_free(&p);
 	return 0;
 }
 
@@ -746,22 +768,27 @@ int domxml_verify(const char *asked_xml, const char *live_xml, const struct spac
 		  const union pval *cfg, domxml_verified_fn *fn, void *ud, char *err)
 {
 	struct strbuf want = STRBUF_INIT, got = STRBUF_INIT, asked = STRBUF_INIT;
-	int differ = 0, rc = 0;
-	for (size_t k = 0; k < knob_count() && rc >= 0; k++) {
+	struct parsed a = { 0 }, l = { 0 };
+	int differ = 0, rc = parse(&a, asked_xml, err) || parse(&l, live_xml, err) ? -1 : 0;
+	for (size_t k = 0; k < knob_count() && !rc; k++) {
 		const struct knob *kb = knob_at(k);
+		void (*read)(xmlXPathContextPtr, struct strbuf *);
 		if (!knob_in_domain(kb))
 			continue;
-		if (domxml_read(asked_xml, kb->name, &want, err) ||
-		    domxml_read(live_xml, kb->name, &got, err) ||
-		    knob(sp, cfg, kb->name, &asked, err)) {
+		if (!(read = reader_of(kb->name, err)) || knob(sp, cfg, kb->name, &asked, err)) {
 			rc = -1;
 			break;
 		}
+		strbuf_reset(&want);
+		strbuf_reset(&got);
+		read(a.x, &want);
+		read(l.x, &got);
 		int same = !strcmp(want.buf, got.buf);
 		differ += !same;
-		if (fn(ud, kb->name, asked.buf, got.buf, same))
-			rc = -1;
+		rc = fn(ud, kb->name, asked.buf, got.buf, same) ? -1 : 0;
 	}
+	parsed_free(&a);
+	parsed_free(&l);
 	strbuf_release(&want);
 	strbuf_release(&got);
 	strbuf_release(&asked);

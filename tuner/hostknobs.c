@@ -36,6 +36,14 @@ const char *hostknob_value(const char *knob, const char *value)
 	return value;
 }
 
+/* The reverse of hostknob_value(): a file's value in the catalogue's words. */
+static const char *hostknob_word(const char *knob, const char *file_value)
+{
+	if (!strcmp(knob, "host.ksm") && (!strcmp(file_value, "1") || !strcmp(file_value, "0")))
+		return !strcmp(file_value, "1") ? "on" : "off";
+	return file_value;
+}
+
 /* The file's value, "[selected]" of a choice list taken out. */
 static int read_value(const char *path, struct strbuf *out, char *err)
 {
@@ -89,13 +97,13 @@ int hostknob_set(struct store *st, int64_t run, const char *knob, const char *va
 	if (set_path(st, run, knob, path, file_value, back, err))
 		return -1;
 	int same = !strcmp(back->buf, file_value);
-	if (!strcmp(knob, "host.ksm")) {	/* in the catalogue's words */
-		const char *words = !strcmp(back->buf, "1") ? "on" : !strcmp(back->buf, "0") ? "off" : NULL;
-		if (words)
-			strbuf_reset(back), strbuf_addstr(back, words);
+	const char *word = hostknob_word(knob, back->buf);
+	if (word != back->buf) {	/* a literal: back may be rewritten */
+		strbuf_reset(back);
+		strbuf_addstr(back, word);
 	}
 	if (!same)
-		return seterr(err, "%s not applied: asked %s, got %s", knob, value, back->buf), -1;
+		return knob_mismatch(err, knob, value, back->buf), -1;
 	return 0;
 }
 

@@ -5,20 +5,13 @@
 #include "search-int.h"
 #include "../lib/knobs.h"
 #include "../lib/clock.h"
-#include "../lib/err.h"
 #include "hostknobs.h"
 #include "runview.h"
 #include "../results/compare.h"
 #include "../results/stats.h"
-#include <errno.h>
-#include <stdarg.h>
-#include <pthread.h>
 #include <math.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- resume: the stored history, replayed in the order it happened ------ */

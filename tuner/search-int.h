@@ -10,9 +10,6 @@
 #include "target.h"
 #include "../lib/err.h"
 
-#define HOST_RETRY_FIRST 5.0	/* seconds before a host that went down is tried again */
-#define HOST_RETRY_MAX 300.0
-
 struct hoststate {
 	const char *uri;	/* NULL: the target's own default */
 	const char *label;	/* what trials store as their host */

@@ -4,22 +4,13 @@
  */
 #include "search-int.h"
 #include "../lib/knobs.h"
-#include "../lib/clock.h"
-#include "../lib/err.h"
 #include "hostknobs.h"
-#include "runview.h"
-#include "../results/compare.h"
 #include "../results/stats.h"
-#include <errno.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- the sink: results are stored as they arrive, from the slots' threads -- */
 
@@ -80,8 +71,7 @@ static int sink_applied(void *ud, const char *knob, const char *asked, const cha
 		a.ok = !strcmp(k->def, actual);
 	}
 	if (!a.ok && !c->mismatch[0])
-		snprintf(c->mismatch, sizeof(c->mismatch), "%s not applied: asked %.64s, got %.64s",
-			 knob, a.asked, actual);
+		knob_mismatch(c->mismatch, knob, a.asked, actual);
 	pthread_mutex_lock(&c->s->lock);
 	int rc = store_applied(c->s->st, c->trial, c->repeat, &a, c->err);
 	pthread_mutex_unlock(&c->s->lock);

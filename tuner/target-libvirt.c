@@ -37,6 +37,7 @@
 #include "../lib/clock.h"
 #include "../lib/err.h"
 #include "domxml.h"
+#include "../lib/knobs.h"
 #include "../lib/metricline.h"
 #include "paths.h"
 #include "topology.h"
@@ -768,8 +769,7 @@ static int verified(void *ud, const char *knob, const char *asked, const char *a
 {
 	struct boot *b = ud;
 	if (!same && !b->mismatch[0])
-		snprintf(b->mismatch, sizeof(b->mismatch), "%s not applied: asked %.64s, got %.64s",
-			 knob, asked, actual);
+		knob_mismatch(b->mismatch, knob, asked, actual);
 	return b->sink->applied && b->sink->applied(b->sink->ud, knob, asked, actual, same);
 }
 

@@ -1,7 +1,6 @@
 #include "search-int.h"
 #include "../lib/knobs.h"
 #include "../lib/clock.h"
-#include "../lib/err.h"
 #include "hostknobs.h"
 #include "runview.h"
 #include "../results/compare.h"
@@ -15,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#define HOST_RETRY_FIRST 5.0	/* seconds before a host that went down is tried again */
+#define HOST_RETRY_MAX 300.0
 
 /* A baseline of 1 for every objective term: scores as plain geometric means. */
 double *search_unit_base(const struct objective *o)
