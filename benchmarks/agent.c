@@ -237,7 +237,8 @@ static void nic_up(void)
  * Loads the modules of /lib/modules/load.list in order. The results port is
  * opened as soon as virtio_console is in, so the host hears from the agent
  * early; xfs (the largest) only when the plan makes an xfs filesystem, an
- * I/O scheduler's module only when the plan asks for it.
+ * I/O scheduler's module only when the plan asks for it, the NIC drivers only
+ * when the plan has a network peer.
  */
 static void open_port(void);
 
@@ -250,8 +251,11 @@ static void announce(void)
 	emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
 }
 
-static void load_modules(const char *fs, const char *iosched)
+static void load_modules(const char *fs, const char *iosched, int with_nic)
 {
+	/* the NIC drivers of net.model, only when the plan has a NIC */
+	static const char *const nic_modules[] = { "failover.ko", "net_failover.ko", "virtio_net.ko",
+		"e1000e.ko", "mii.ko", "8139cp.ko", "vmxnet3.ko" };
 	int want_xfs = fs && !strcmp(fs, "xfs");
 	FILE *f = fopen("/lib/modules/load.list", "r");
 	char name[256], path[300];
@@ -264,6 +268,11 @@ static void load_modules(const char *fs, const char *iosched)
 			continue;
 		if ((!strcmp(name, "kyber-iosched.ko") && (!iosched || strcmp(iosched, "kyber"))) ||
 		    (!strcmp(name, "bfq.ko") && (!iosched || strcmp(iosched, "bfq"))))
+			continue;
+		int skip = 0;
+		for (size_t i = 0; i < sizeof(nic_modules) / sizeof(*nic_modules) && !with_nic; i++)
+			skip |= !strcmp(name, nic_modules[i]);
+		if (skip)
 			continue;
 		snprintf(path, sizeof(path), "/lib/modules/%s", name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -580,7 +589,7 @@ int main(void)
 	alarm(600);
 	read_plan(&p);
 	to_disk = (v = get(&p, "results")) && !strcmp(v, "disk");
-	load_modules(get(&p, "fs"), get(&p, "iosched"));
+	load_modules(get(&p, "fs"), get(&p, "iosched"), get(&p, "net_peer") != NULL);
 	if ((v = get(&p, "timeout")) && atoi(v) > 0)
 		alarm((unsigned)atoi(v));
 	if (get(&p, "test_hang"))

@@ -44,7 +44,7 @@ static const struct knob catalogue[] = {
 	{ "disk.discard", KNOB_DISK, "ignore", ENUM("ignore", "unmap"), 0, 0,
 	  "whether the guest's discards reach the data disks' images" },
 	{ "disk.iothreads", KNOB_DISK, "0", INT, 0, 8, "I/O threads for the data disks" },
-	{ "net.model", KNOB_NET, "virtio", ENUM("virtio", "vmxnet3"), 0, 0,
+	{ "net.model", KNOB_NET, "virtio", ENUM("virtio", "e1000e", "rtl8139", "vmxnet3"), 0, 0,
 	  "the NIC the guest sees (QEMU user networking to the host's loopback)" },
 	{ "guest.net.mtu", KNOB_GUEST, "1500", INT, 576, 1500,
 	  "the MTU of the guest's NIC (QEMU user networking carries at most 1500)" },

@@ -19,7 +19,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 2
 fi
 
-# Always refresh the lists: the guest build downloads the current cloud kernel.
+# Always refresh the lists: the guest build downloads the current kernel.
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 missing=

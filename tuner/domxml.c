@@ -238,10 +238,10 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 			.io = io, .discard = discard, .iothread = s->iothreads ? (int)(d % s->iothreads) + 1 : 0,
 		};
 	if (env->network) {	/* a NIC: QEMU user networking, the host's loopback behind it */
-		/* those the appliance's cloud kernel drives (it has no e1000e, no 8139) */
-		static const char *const models[] = { "virtio", "vmxnet3" };
+		/* the appliance's kernel drives each (virtio_net, e1000e, 8139cp, vmxnet3) */
+		static const char *const models[] = { "virtio", "e1000e", "rtl8139", "vmxnet3" };
 		KNOB("net.model");
-		for (int k = 0; k < 2; k++)
+		for (int k = 0; k < 4; k++)
 			if (!strcmp(v.buf, models[k]))
 				s->nic = models[k];
 	}

@@ -39,7 +39,7 @@ struct dom_spec {
 	const char *vcpusched;	/* NULL, fifo, rr */
 	const char *hugepages;	/* NULL, 2M, 1G */
 	const char *cpu_mode;	/* NULL (hypervisor default), host-passthrough, maximum */
-	const char *nic;	/* NULL: none; virtio, vmxnet3 (user networking) */
+	const char *nic;	/* NULL: none; virtio, e1000e, rtl8139, vmxnet3 */
 	int balloon;
 	const char *kernel, *initrd;
 	char *cmdline;

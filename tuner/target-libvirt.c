@@ -11,7 +11,7 @@
  *   uri: qemu:///system      storage: [/var/tmp/vmtune]   memory: 1024 (MiB)
  *   benchmarks: [cpu, membw, memlat, tlb, io, pingpong]   quick: true   (net too: the
  *   guest's own loopback)
- *   guest: <folder of vmlinuz and initrd.img>  (default build/guest beside vmtune)
+ *   guest: <folder of vmlinux and initrd.img>  (default build/guest beside vmtune)
  *   accel: auto | kvm | qemu   (auto: kvm when a probe boot shows it works)
  *   disk_size: 256 (MiB per data disk)
  *   kernel_words: [...]  more words for the guest's kernel command line (tests:
@@ -408,7 +408,7 @@ static int open_remote(struct target *t, char *err)
 		return seterr(err, "%s: cannot read capabilities: %s", t->uri, last_error()), -1;
 	int rc = topology_from_caps(&t->topo, caps, err);
 	free(caps);
-	if (rc || ensure_pool(t, err) || ensure_image(t, "vmlinuz", "vmlinuz", &t->kernel, err) ||
+	if (rc || ensure_pool(t, err) || ensure_image(t, "vmlinux", "vmlinux", &t->kernel, err) ||
 	    ensure_image(t, "initrd.img", "initrd", &t->initrd, err))
 		return -1;
 	if (!strcmp(t->accel, "auto")) {
@@ -471,7 +471,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	 * folders allow, under names that carry the manifest's stamp: a cache
 	 * shared by searches, never a leftover of one.
 	 */
-	char *k = path_join(t->guest_dir, "vmlinuz"), *i = path_join(t->guest_dir, "initrd.img");
+	char *k = path_join(t->guest_dir, "vmlinux"), *i = path_join(t->guest_dir, "initrd.img");
 	char *mf = path_join(t->guest_dir, "manifest"), stamp[80] = "unstamped";
 	FILE *f = fopen(mf, "r");
 	char line[160];
@@ -484,7 +484,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	struct strbuf cache = STRBUF_INIT;
 	strbuf_addf(&cache, "%s/.vmtune-guest", t->storage[0]);
 	mkdir(cache.buf, 0755);
-	strbuf_addf(&sb, "%s/vmlinuz-%s", cache.buf, stamp);
+	strbuf_addf(&sb, "%s/vmlinux-%s", cache.buf, stamp);
 	t->kernel = strbuf_detach(&sb);
 	strbuf_addf(&sb, "%s/initrd-%s.img", cache.buf, stamp);
 	t->initrd = strbuf_detach(&sb);

@@ -7,9 +7,9 @@ G=$ROOT/build/guest
 
 built() {
 	make -s -C "$ROOT" guest >/dev/null || return 1
-	[ -s "$G/vmlinuz" ] && [ -s "$G/initrd.img" ] &&
-	grep -q "^kernel .*-cloud-amd64$" "$G/manifest" &&
-	(cd "$G" && awk '$1 == "sha256" && ($2 == "vmlinuz" || $2 == "initrd.img") { print $3 "  " $2 }' manifest |
+	[ -s "$G/vmlinux" ] && [ -s "$G/initrd.img" ] &&
+	grep -q "^kernel [0-9.]*-[0-9]*-amd64$" "$G/manifest" &&
+	(cd "$G" && awk '$1 == "sha256" && ($2 == "vmlinux" || $2 == "initrd.img") { print $3 "  " $2 }' manifest |
 		sha256sum -c --quiet)
 }
 expect "the appliance builds, its manifest matches its parts" built
@@ -28,7 +28,7 @@ boot() {
 	done
 	: > "$name.jsonl"
 	timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -m 1024 -smp 2 -nographic -no-reboot \
-		-kernel "$G/vmlinuz" -initrd "$G/initrd.img" -append "console=ttyS0 quiet $words" \
+		-kernel "$G/vmlinux" -initrd "$G/initrd.img" -append "console=ttyS0 quiet $words" \
 		-device virtio-serial-pci -chardev "file,id=res,path=$name.jsonl" \
 		-device virtserialport,chardev=res,name=org.vmtune.results "${drives[@]}" \
 		> "$name.console" 2>&1 || die "qemu: exit $? (console: $(tail -3 "$name.console"))"

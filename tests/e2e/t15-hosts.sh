@@ -29,7 +29,7 @@ expect "a loopback TCP listener without authentication reaches libvirtd" listen
 
 # the appliance is uploaded to the TCP host's pool only when it lacks it
 sha() { sed -n "s/^sha256 $1 //p" "$ROOT/build/guest/manifest"; }
-KVOL=vmlinuz-$(sha vmlinuz)
+KVOL=vmlinux-$(sha vmlinux)
 "${VIRSH[@]}" vol-delete "$KVOL" --pool vmtune >/dev/null 2>&1
 "${VIRSH[@]}" vol-delete "$KVOL.ok" --pool vmtune >/dev/null 2>&1
 
@@ -108,7 +108,7 @@ expect "trials ran on both endpoints, and on the TCP one again once it answered"
 uploaded_once() {
 	local path before
 	path=$("${VIRSH[@]}" vol-path "$KVOL" --pool vmtune) || die "no $KVOL in pool vmtune"
-	[ "$(sha256sum < "$path" | cut -d' ' -f1)" = "$(sha vmlinuz)" ] || die "the uploaded kernel differs"
+	[ "$(sha256sum < "$path" | cut -d' ' -f1)" = "$(sha vmlinux)" ] || die "the uploaded kernel differs"
 	before=$(stat -c %y "$path")
 	sed 's/trials: 10/trials: 1/' two.yaml > one.yaml
 	exits_with 0 "$VMTUNE" search one.yaml --db again.db --host "$TCP" || return 1

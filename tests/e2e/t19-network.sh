@@ -17,15 +17,15 @@ models_measured() {
 	[ "$(sql n.db "select count(*) from trials where status = 'done'")" -eq 2 ] ||
 		die "$(sql n.db "select status, reason from trials")"
 	local m v
-	for m in virtio vmxnet3; do
+	for m in virtio e1000e; do
 		[ "$(sql n.db "select count(*) from measurements x join trials t on t.id = x.trial_id
 			where t.config like '%$m%' and x.metric in ('net.tcp_send', 'net.tcp_recv', 'net.rr.p50', 'net.rr.p99')")" -eq 8 ] ||
 			die "$m: $(sql n.db "select metric, value from measurements")"
 		[ "$(sql n.db "select asked || '/' || value || '/' || ok from applied a join trials t on t.id = a.trial_id
 			where t.config like '%$m%' and knob = 'net.model' limit 1")" = "$m/$m/1" ] || die "$m not verified"
 	done
-	sql n.db "select live_xml from trials where config like '%vmxnet3%'" | grep -q "<model type='vmxnet3'/>" ||
-		die "no vmxnet3 NIC in the live XML"
+	sql n.db "select live_xml from trials where config like '%e1000e%'" | grep -q "<model type='e1000e'/>" ||
+		die "no e1000e NIC in the live XML"
 	# what each model measured (medians of the two repeats), stored, and not the same
 	v=$(sql n.db "select t.config, x.metric, x.value from measurements x join trials t on t.id = x.trial_id
 		where x.metric = 'net.tcp_recv' order by t.id, x.repeat")
@@ -37,7 +37,7 @@ models_measured() {
 	[ "$(sql n.db "select count(*) from host_journal where restored_at is null")" -eq 0 ] ||
 		die "journal: $(sql n.db "select kind, path, restored_at from host_journal")"
 }
-expect "virtio and vmxnet3 each measured from the guest to a peer on loopback, verified, peers gone" models_measured
+expect "virtio and e1000e each measured from the guest to a peer on loopback, verified, peers gone" models_measured
 
 read_without_storage() {	# reading a stored run needs nothing of the machine that ran it
 	local rc=0

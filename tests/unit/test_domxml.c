@@ -75,7 +75,7 @@ static struct vm_env env(const char *type)
 {
 	return (struct vm_env){
 		.network = with_network,
-		.name = "vmtune-r1-t1", .type = type, .kernel = "/var/lib/vmtune/guest/vmlinuz",
+		.name = "vmtune-r1-t1", .type = type, .kernel = "/var/lib/vmtune/guest/vmlinux",
 		.initrd = "/var/lib/vmtune/guest/initrd.img",
 		.results_path = "/var/tmp/vmtune/t1.results", .console_path = "/var/tmp/vmtune/t1.console",
 		.memory_mib = 1024, .cpus = &host, .disk_paths = disk_paths,
