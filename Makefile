@@ -3,7 +3,7 @@
 #   make SANITIZE=address,undefined    builds with sanitizers
 #   make CFLAGS=...                    adds to the project's flags
 PKG_CONFIG ?= pkg-config
-PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt hwloc
+PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt hwloc libmnl
 
 # Messages are cut to ERR_LEN on purpose (err.h): no truncation warnings.
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wno-missing-field-initializers \
@@ -28,7 +28,7 @@ ALL_LDFLAGS += $(LDFLAGS)
 LIBS := -pthread $(PKG_LIBS) -lm
 
 B := build
-LIB_SRC := lib/strbuf.c tuner/paths.c lib/space.c tuner/job.c lib/metricline.c tuner/target.c \
+LIB_SRC := lib/strbuf.c lib/netif.c tuner/netns.c tuner/paths.c lib/space.c tuner/job.c lib/metricline.c tuner/target.c \
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/slot.c tuner/schedule.c tuner/resume.c tuner/confirm.c tuner/runview.c \
 	tuner/domxml.c tuner/hostknobs.c tuner/report.c lib/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
@@ -93,7 +93,7 @@ vmbench: $(BENCH_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
 
 # The guest's /init: static, like vmbench.
-agent: $(B)/benchmarks/agent.o $(B)/lib/knobs.o
+agent: $(B)/benchmarks/agent.o $(B)/lib/knobs.o $(B)/lib/netif.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -o $@ $^
 
 # The guest appliance: Debian's cloud kernel and an initramfs of agent,

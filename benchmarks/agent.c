@@ -14,8 +14,10 @@
  *   vmtune.KNOB=VALUE for each guest.KNOB of the knob catalogue (lib/knobs.c,
  *   `vmtune knobs`): swappiness, hugepages, thp, dirty_ratio, iosched,
  *   readahead_kb, fs; a value outside its knob's domain is an error
- *   vmtune.net_peer=10.0.2.2:PORT: the NIC up as 10.0.2.15/24, and the net
- *   benchmark against that peer (QEMU user networking: the host's loopback)
+ *   vmtune.net_peer=A.B.C.D:PORT: the NIC up as vmtune.net_addr/24 (default
+ *   10.0.2.15, QEMU user networking, where the peer 10.0.2.2 is the host's
+ *   loopback), and the net benchmark against that peer
+ *   vmtune.net_queues=N: a virtio NIC's channels set to N and read back
  *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
  *   vmtune.results=disk: the lines go instead to the virtio disk whose serial
  *   is vmtune-results, written through from offset 0 (remote hosts: the host
@@ -24,6 +26,7 @@
  */
 #include "../lib/err.h"
 #include "../lib/knobs.h"
+#include "../lib/netif.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -179,39 +182,27 @@ static void mount_basics(void)
 	mount("hugetlbfs", "/dev/hugepages", "hugetlbfs", 0, NULL);
 }
 
-/* Interface name up, with IPv4 addr/24 when addr is given (ioctl: no DHCP, no tools). */
+/* Interface name up, with IPv4 addr/24 when addr is given. */
 static void interface_up(const char *name, const char *addr)
 {
-	struct ifreq ifr = { 0 };
+	char err[ERR_LEN];
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (fd < 0)
 		fail("%s: %s", name, strerror(errno));
-	if (addr) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
-		sin->sin_family = AF_INET;
-		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1 || ioctl(fd, SIOCSIFADDR, &ifr) < 0)
-			fail("%s: address %s: %s", name, addr, strerror(errno));
-		inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
-		if (ioctl(fd, SIOCSIFNETMASK, &ifr) < 0)
-			fail("%s: netmask: %s", name, strerror(errno));
-	}
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		fail("%s: %s", name, strerror(errno));
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		fail("%s up: %s", name, strerror(errno));
+	if (netif_up(fd, name, addr, err))
+		fail("%s", err);
 	close(fd);
 }
 
 /*
- * The guest's NIC, when the plan has a network peer: QEMU's user
- * networking, where the guest is 10.0.2.15 and 10.0.2.2 is the host's
- * loopback. Its first interface other than lo, up, with a carrier.
+ * The guest's NIC, when the plan has a network peer: its first interface
+ * other than lo, up as addr (QEMU user networking: 10.0.2.15, the peer
+ * 10.0.2.2 the host's loopback; a tap: the address vmtune gave the trial),
+ * with a carrier.
  */
 static char nic[IFNAMSIZ];	/* the guest's NIC, once nic_up() found it */
 
-static void nic_up(void)
+static void nic_up(const char *addr)
 {
 	char path[96], carrier[8];
 	DIR *d = opendir("/sys/class/net");
@@ -223,7 +214,7 @@ static void nic_up(void)
 		closedir(d);
 	if (!nic[0])
 		fail("net: the guest has no network interface");
-	interface_up(nic, "10.0.2.15");
+	interface_up(nic, addr);
 	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic);
 	for (int i = 0; i < 500; i++) {	/* up to 5 s */
 		if (!read_file(path, carrier, sizeof(carrier)) && !strcmp(carrier, "1"))
@@ -373,6 +364,14 @@ static void applied(const char *knob, const char *value)
 	emit(line);
 }
 
+/* Reports what the knob reads back; one that did not take (by whom: "the kernel") fails. */
+static void read_back(const char *knob, const char *asked, const char *got, const char *by)
+{
+	applied(knob, got);
+	if (strcmp(got, asked))
+		fail("%s: asked for '%s', %s has '%s'", knob, asked, by, got);
+}
+
 /* Writes value to path, reads it back, reports it; a knob that did not take fails. */
 static void set_knob(const char *knob, const char *path, const char *value)
 {
@@ -382,9 +381,7 @@ static void set_knob(const char *knob, const char *path, const char *value)
 	if (read_file(path, back, sizeof(back)))
 		fail("%s: cannot read %s back", knob, path);
 	selected(back);
-	applied(knob, back);
-	if (strcmp(back, value))
-		fail("%s: asked for '%s', the kernel has '%s'", knob, value, back);
+	read_back(knob, value, back, "the kernel");
 }
 
 static int disks(char names[MAX_DISKS][32])
@@ -483,23 +480,57 @@ static void disk_path(char *out, size_t size, const char *path, const char *disk
  * file (once per data disk where the path names one) and read back.
  */
 /* guest.net.mtu: the NIC's MTU, set and read back (SIOCSIFMTU, SIOCGIFMTU). */
+/* A socket for the NIC's ioctls, ifr naming it; a knob of the NIC without one fails. */
+static int nic_socket(const char *knob, struct ifreq *ifr)
+{
+	if (!nic[0])
+		fail("%s: the guest has no network interface (the plan measures no network)", knob);
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", nic);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail("%s: %s", knob, strerror(errno));
+	return fd;
+}
+
 static void set_mtu(const char *value)
 {
 	struct ifreq ifr = { .ifr_mtu = atoi(value) };
 	char back[16];
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (!nic[0])
-		fail("net.mtu: the guest has no network interface (the plan measures no network)");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
-	if (fd < 0 || ioctl(fd, SIOCSIFMTU, &ifr) < 0)
+	int fd = nic_socket("net.mtu", &ifr);
+	if (ioctl(fd, SIOCSIFMTU, &ifr) < 0)
 		fail("net.mtu: cannot set %s on %s: %s", value, nic, strerror(errno));
 	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
 		fail("net.mtu: cannot read %s's back: %s", nic, strerror(errno));
 	close(fd);
 	snprintf(back, sizeof(back), "%d", ifr.ifr_mtu);
-	applied("net.mtu", back);
-	if (strcmp(back, value))
-		fail("net.mtu: asked for '%s', the kernel has '%s'", value, back);
+	read_back("net.mtu", value, back, "the kernel");
+}
+
+/*
+ * net.queues: a virtio NIC's channels (queue pairs in use) set to what the
+ * host gave it, through the ethtool ioctl, and read back.
+ */
+static void set_queues(const char *value)
+{
+	char err[ERR_LEN], back[16];
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = { .ifr_data = (char *)&ch };
+	if (knob_check(knob_find("net.queues"), value, err))
+		fail("%s", err);
+	int fd = nic_socket("net.queues", &ifr);
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		fail("net.queues: cannot read %s's channels: %s", nic, strerror(errno));
+	if ((__u32)atoi(value) > ch.max_combined)
+		fail("net.queues: asked for %s, %s offers at most %u", value, nic, ch.max_combined);
+	ch = (struct ethtool_channels){ .cmd = ETHTOOL_SCHANNELS, .combined_count = (__u32)atoi(value) };
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		fail("net.queues: cannot set %s channels on %s: %s", value, nic, strerror(errno));
+	ch = (struct ethtool_channels){ .cmd = ETHTOOL_GCHANNELS };
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		fail("net.queues: cannot read %s's channels back: %s", nic, strerror(errno));
+	close(fd);
+	snprintf(back, sizeof(back), "%u", ch.combined_count);
+	read_back("net.queues", value, back, "the NIC");
 }
 
 /* One ethtool feature (legacy ioctls): set to on, or read into *on; -1 with errno. */
@@ -526,10 +557,7 @@ static void set_offloads(const char *value)
 		{ ETHTOOL_STSO, ETHTOOL_GTSO, "tso", 1 },
 	};
 	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = !strcmp(value, "on"), n_on = 0, n = 0;
-	if (!nic[0])
-		fail("net.offloads: the guest has no network interface (the plan measures no network)");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", nic);
+	int fd = nic_socket("net.offloads", &ifr), on = !strcmp(value, "on"), n_on = 0, n = 0;
 	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
 		int got;
 		if (feature(fd, &ifr, f[i].set, on, NULL)) {
@@ -599,8 +627,10 @@ int main(void)
 	interface_up("lo", NULL);	/* no init system does it here */
 	const char *peer = get(&p, "net_peer");
 	if (peer)
-		nic_up();
+		nic_up((v = get(&p, "net_addr")) ? v : "10.0.2.15");
 	apply_knobs(&p, disk, ndisks);
+	if ((v = get(&p, "net_queues")))
+		set_queues(v);
 	/* not on the command line: the catalogue's default, as the host reads it back */
 	prepare_disks((v = get(&p, "fs")) ? v : knob_find("guest.fs")->def, paths, &npaths);
 

@@ -12,8 +12,8 @@
 /* ---- knobs of a configuration ------------------------------------------- */
 
 /* The knob's value in the configuration as text, or its default; -1 outside its domain. */
-static int knob(const struct space *sp, const union pval *cfg, const char *name,
-		struct strbuf *out, char *err)
+int domspec_knob(const struct space *sp, const union pval *cfg, const char *name,
+		 struct strbuf *out, char *err)
 {
 	size_t i;
 	const struct knob *k = knob_find(name);
@@ -32,7 +32,7 @@ static int knob(const struct space *sp, const union pval *cfg, const char *name,
 int domspec_disk_count(const struct space *sp, const union pval *cfg)
 {
 	struct strbuf v = STRBUF_INIT;
-	int n = knob(sp, cfg, "disk.count", &v, NULL) ? 1 : atoi(v.buf);
+	int n = domspec_knob(sp, cfg, "disk.count", &v, NULL) ? 1 : atoi(v.buf);
 	strbuf_release(&v);
 	return n;
 }
@@ -131,7 +131,8 @@ static int pinning(struct dom_spec *s, const char *lay, const char *emu, const s
 /* ---- configuration -> spec ------------------------------------------------ */
 
 /* The guest's kernel command line; NULL (err set) when a guest value is outside its domain. */
-static char *cmdline(const struct space *sp, const union pval *cfg, const char *extra, char *err)
+static char *cmdline(const struct space *sp, const union pval *cfg, const char *extra,
+		     unsigned queues, char *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	/*
@@ -160,12 +161,65 @@ static char *cmdline(const struct space *sp, const union pval *cfg, const char *
 		strbuf_addf(&sb, " vmtune.%s=%s", g->name + 6, v.buf);
 	}
 	strbuf_release(&v);
+	if (queues)	/* a virtio NIC: the guest sets its channels to match, and reads them back */
+		strbuf_addf(&sb, " vmtune.net_queues=%u", queues);
 	if (extra && *extra)
 		strbuf_addf(&sb, " %s", extra);
 	return strbuf_detach(&sb);
 }
 
-#define KNOB(name) do { if (knob(sp, cfg, name, &v, err)) goto fail; } while (0)
+/*
+ * The NIC (net.*): its model, on QEMU user networking (the host's loopback
+ * behind it) or on the tap env names; vhost and queues only where QEMU can
+ * give them (a virtio NIC on a tap), queues no more than vCPUs.
+ */
+static int nic(struct dom_spec *s, const struct space *sp, const union pval *cfg,
+	       const struct vm_env *env, char *err)
+{
+	/* the appliance's kernel drives each (virtio_net, e1000e, 8139cp, vmxnet3) */
+	static const char *const models[] = { "virtio", "e1000e", "rtl8139", "vmxnet3" };
+	struct strbuf v = STRBUF_INIT;
+	int rc = -1, tap, vhost, virtio;
+	if (domspec_knob(sp, cfg, "net.model", &v, err))
+		goto out;
+	for (int k = 0; k < 4; k++)
+		if (!strcmp(v.buf, models[k]))
+			s->nic = models[k];
+	virtio = !strcmp(s->nic, "virtio");
+	if (domspec_knob(sp, cfg, "net.backend", &v, err))
+		goto out;
+	tap = !strcmp(v.buf, "tap");
+	if (tap && !env->tap) {
+		seterr(err, "net.backend tap: this target makes no tap");
+		goto out;
+	}
+	s->tap = tap ? env->tap : NULL;
+	if (domspec_knob(sp, cfg, "net.vhost", &v, err))
+		goto out;
+	vhost = !strcmp(v.buf, "on");
+	if (domspec_knob(sp, cfg, "net.queues", &v, err))
+		goto out;
+	s->nic_queues = (unsigned)atoi(v.buf);
+	if ((vhost || s->nic_queues > 1) && !(tap && virtio)) {
+		seterr(err, "%s needs net.model virtio and net.backend tap",
+		       vhost ? "net.vhost on" : "net.queues above 1");
+		goto out;
+	}
+	if (s->nic_queues > s->vcpus) {
+		seterr(err, "net.queues %u is more than vm.vcpus %u", s->nic_queues, s->vcpus);
+		goto out;
+	}
+	/* libvirt's own default on a tap is vhost where it can: say which, always */
+	s->nic_driver = !(tap && virtio) ? NULL : vhost ? "vhost" : "qemu";
+	if (!virtio)
+		s->nic_queues = 0;	/* no channels for the guest to set */
+	rc = 0;
+out:
+	strbuf_release(&v);
+	return rc;
+}
+
+#define KNOB(name) do { if (domspec_knob(sp, cfg, name, &v, err)) goto fail; } while (0)
 
 int domspec_from_config(struct dom_spec *s, const struct space *sp, const union pval *cfg,
 			const struct vm_env *env, char *err)
@@ -237,15 +291,9 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 			.path = env->disk_paths[d], .format = format, .bus = bus, .cache = cache,
 			.io = io, .discard = discard, .iothread = s->iothreads ? (int)(d % s->iothreads) + 1 : 0,
 		};
-	if (env->network) {	/* a NIC: QEMU user networking, the host's loopback behind it */
-		/* the appliance's kernel drives each (virtio_net, e1000e, 8139cp, vmxnet3) */
-		static const char *const models[] = { "virtio", "e1000e", "rtl8139", "vmxnet3" };
-		KNOB("net.model");
-		for (int k = 0; k < 4; k++)
-			if (!strcmp(v.buf, models[k]))
-				s->nic = models[k];
-	}
-	if (!(s->cmdline = cmdline(sp, cfg, env->guest_words, err)))
+	if (env->network && nic(s, sp, cfg, env, err))
+		goto fail;
+	if (!(s->cmdline = cmdline(sp, cfg, env->guest_words, s->nic_queues, err)))
 		goto fail;
 	strbuf_release(&v);
 	strbuf_release(&lay);
@@ -439,8 +487,16 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 	}
 	if (s->nic) {
 		n = child(dev, "interface", NULL);
-		attr(n, "type", "user");
+		attr(n, "type", "%s", s->tap ? "ethernet" : "user");
+		if (s->tap)	/* libvirt makes it; vmtune moves it into the trial's namespace */
+			attr(child(n, "target", NULL), "dev", "%s", s->tap);
 		attr(child(n, "model", NULL), "type", "%s", s->nic);
+		if (s->nic_driver) {
+			xmlNodePtr drv = child(n, "driver", NULL);
+			attr(drv, "name", "%s", s->nic_driver);
+			if (s->nic_queues > 1)
+				attr(drv, "queues", "%u", s->nic_queues);
+		}
 	}
 	attr(child(dev, "memballoon", NULL), "model", "%s", s->balloon ? "virtio" : "none");
 
@@ -680,6 +736,35 @@ static void rd_net_model(xmlXPathContextPtr x, struct strbuf *out)
 		strbuf_addstr(out, "none");
 }
 
+#define NIC "/domain/devices/interface"
+
+static void rd_net_backend(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, NIC "/@type", out);
+	if (!strcmp(out->buf, "ethernet")) {
+		strbuf_reset(out);
+		strbuf_addstr(out, "tap");
+	} else if (!out->len) {
+		strbuf_addstr(out, "none");
+	}
+}
+
+/* What libvirt was told; whether QEMU holds /dev/vhost-net is the target's to check. */
+static void rd_net_vhost(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, NIC "/driver/@name", out);
+	int on = !strcmp(out->buf, "vhost");
+	strbuf_reset(out);
+	strbuf_addstr(out, on ? "on" : "off");
+}
+
+static void rd_net_queues(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, NIC "/driver/@queues", out);
+	if (!out->len)
+		strbuf_addstr(out, "1");
+}
+
 static void rd_count(xmlXPathContextPtr x, struct strbuf *out)
 {
 	xstr(x, "count(" DATA_DISKS ")", out);
@@ -708,7 +793,9 @@ static const struct { const char *knob; void (*read)(xmlXPathContextPtr, struct 
 	{ "vm.hugepages", rd_hugepages }, { "vm.cpu_model", rd_cpu_model }, { "vm.machine", rd_machine },
 	{ "vm.vcpusched", rd_vcpusched }, { "vm.balloon", rd_balloon }, { "disk.bus", rd_bus },
 	{ "disk.cache", rd_cache }, { "disk.io", rd_io }, { "disk.format", rd_format },
-	{ "disk.discard", rd_discard }, { "disk.count", rd_count }, { "net.model", rd_net_model }, { "disk.iothreads", rd_iothreads },
+	{ "disk.discard", rd_discard }, { "disk.count", rd_count }, { "disk.iothreads", rd_iothreads },
+	{ "net.model", rd_net_model }, { "net.backend", rd_net_backend }, { "net.vhost", rd_net_vhost },
+	{ "net.queues", rd_net_queues },
 };
 
 static xmlDocPtr parse_domain(const char *xml, const char *what, char *err)
@@ -775,7 +862,7 @@ int domxml_verify(const char *asked_xml, const char *live_xml, const struct spac
 		void (*read)(xmlXPathContextPtr, struct strbuf *);
 		if (!knob_in_domain(kb))
 			continue;
-		if (!(read = reader_of(kb->name, err)) || knob(sp, cfg, kb->name, &asked, err)) {
+		if (!(read = reader_of(kb->name, err)) || domspec_knob(sp, cfg, kb->name, &asked, err)) {
 			rc = -1;
 			break;
 		}

@@ -11,7 +11,8 @@
  *   vm.cpu_model    <cpu mode=...>              vm.machine  <type machine=...>
  *   vm.vcpusched    <vcpusched>                 vm.balloon  <memballoon>
  *   disk.bus/cache/io/format/count/iothreads    <disk>, <driver>, <iothreads>
- *   net.model       <interface type='user'> (only when the plan measures the network)
+ *   net.model/backend/vhost/queues  <interface type='user' or 'ethernet'>, <driver>
+ *                   (only when the plan measures the network)
  *   guest.*         vmtune.* words of the kernel command line
  * Knobs a configuration leaves out take the catalogue's defaults.
  */
@@ -40,6 +41,9 @@ struct dom_spec {
 	const char *hugepages;	/* NULL, 2M, 1G */
 	const char *cpu_mode;	/* NULL (hypervisor default), host-passthrough, maximum */
 	const char *nic;	/* NULL: none; virtio, e1000e, rtl8139, vmxnet3 */
+	const char *tap;	/* NULL: QEMU user networking; else the tap libvirt makes */
+	const char *nic_driver;	/* NULL, qemu, vhost (a virtio NIC on a tap) */
+	unsigned nic_queues;	/* a virtio NIC's queue pairs; 0: not virtio */
 	int balloon;
 	const char *kernel, *initrd;
 	char *cmdline;
@@ -67,13 +71,17 @@ struct vm_env {
 	const struct host_cpus *cpus;
 	char **disk_paths;	/* one per data disk, disk.count of them */
 	const char *guest_words;	/* extra vmtune.* words: the benchmark plan */
-	int network;		/* a NIC (net.model) to a peer on the host's loopback */
+	int network;		/* a NIC (net.model) to a peer */
+	const char *tap;	/* the tap's name, for net.backend tap; NULL: no tap here */
 };
 
 /* pin[v] = the host CPU of vCPU v under layout (compact, spread, per-core); -1 if impossible. */
 int domxml_layout(const char *layout, const struct host_cpus *h, unsigned vcpus, int *pin,
 		  char *err);
 
+/* The knob's value in the configuration as text, or its default; -1 outside its domain. */
+int domspec_knob(const struct space *sp, const union pval *cfg, const char *name,
+		 struct strbuf *out, char *err);
 /* Number of data disks the configuration asks for (disk.count, default 1). */
 int domspec_disk_count(const struct space *sp, const union pval *cfg);
 /*

@@ -39,11 +39,15 @@
 #include "domxml.h"
 #include "../lib/knobs.h"
 #include "../lib/metricline.h"
+#include "../lib/netif.h"
+#include "netns.h"
 #include "paths.h"
 #include "topology.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <spawn.h>
@@ -56,6 +60,7 @@
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <net/if.h>
 
 extern char **environ;
 
@@ -63,6 +68,9 @@ extern char **environ;
 #define PROBE_SECONDS 20.0
 #define POOL_NAME "vmtune"
 #define POOL_PATH "/var/lib/libvirt/images/vmtune"
+/* net.backend tap: the trial's /24, in a namespace of its own (the peer's side and the guest's) */
+#define TAP_PEER_ADDR "10.0.3.1"
+#define TAP_GUEST_ADDR "10.0.3.2"
 #define KEEPALIVE_SECONDS 5	/* a host silent for 4 of these is gone */
 
 struct target {
@@ -71,6 +79,8 @@ struct target {
 	virStoragePoolPtr pool;	/* remote hosts: where the appliance and data disks live */
 	char *uri, *guest_dir, *benchmarks, *accel, *kernel_words;
 	int network;		/* this trial's guest gets a NIC (the plan measures the network) */
+	pid_t netns;		/* net.backend tap: the peer whose namespace gets the tap; 0: none */
+	char tap[IFNAMSIZ];	/* and the tap's name */
 	char *storage[MAX_STORAGE];
 	size_t nstorage;
 	char *workdir;		/* storage[0]/vmtune-PID: kernel, initrd, trial files */
@@ -664,6 +674,8 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 		case ML_APPLIED: {
 			char knob[128];
 			snprintf(knob, sizeof(knob), "guest.%s", ml.knob);
+			if (!knob_find(knob) && knob_find(ml.knob))	/* net.queues: the guest's side */
+				snprintf(knob, sizeof(knob), "%s", ml.knob);
 			if (sink->applied && sink->applied(sink->ud, knob, NULL, ml.applied_value.buf, 0))
 				r->error = 2;
 			break;
@@ -765,9 +777,39 @@ static int prepare(struct boot *b)
 	return 0;
 }
 
+/*
+ * Whether the QEMU of domain name holds /dev/vhost-net open: libvirt 9.0
+ * keeps <driver name='vhost'/> in the live XML even where it could not open
+ * it (measured: no /dev/vhost-net on the host, the domain starts without).
+ */
+static int qemu_has_vhost(const char *name)
+{
+	char path[PATH_MAX], link[64], pidtext[32];
+	snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
+	FILE *f = fopen(path, "r");
+	int pid = f && fgets(pidtext, sizeof(pidtext), f) ? atoi(pidtext) : 0, found = 0;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = pid > 0 ? opendir(path) : NULL;
+	struct dirent *e;
+	while (d && !found && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, e->d_name);
+		ssize_t n = readlink(path, link, sizeof(link) - 1);
+		found = n > 0 && (link[n] = '\0', !strcmp(link, "/dev/vhost-net"));
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static int verified(void *ud, const char *knob, const char *asked, const char *actual, int same)
 {
 	struct boot *b = ud;
+	if (same && !strcmp(knob, "net.vhost") && !strcmp(asked, "on") && !qemu_has_vhost(b->name)) {
+		actual = "off (QEMU holds no /dev/vhost-net)";
+		same = 0;
+	}
 	if (!same && !b->mismatch[0])
 		knob_mismatch(b->mismatch, knob, asked, actual);
 	return b->sink->applied && b->sink->applied(b->sink->ud, knob, asked, actual, same);
@@ -790,7 +832,24 @@ static int verify_live(struct boot *b)
 		b->sink_failed = 1;	/* the sink could not store it */
 		return fail(b, b->err);
 	}
-	return differ ? fail(b, b->mismatch) : 0;
+	return differ || b->mismatch[0] ? fail(b, b->mismatch) : 0;	/* vhost: QEMU's files say */
+}
+
+/*
+ * QEMU has opened the trial's tap (libvirt made it here): it moves into the
+ * peer's namespace and gets the peer's side of the trial's /24 there, so
+ * the guest's traffic reaches nothing but the peer.
+ */
+static int tap_into_namespace(struct target *t, char *err)
+{
+	if (netns_move(t->tap, t->netns, err))
+		return -1;
+	int sock = netns_socket(t->netns, err);
+	if (sock < 0)
+		return -1;
+	int rc = netif_up(sock, t->tap, TAP_PEER_ADDR, err);
+	close(sock);
+	return rc;
 }
 
 static int boot(struct boot *b, const char *type)
@@ -803,6 +862,7 @@ static int boot(struct boot *b, const char *type)
 		.results_path = t->remote ? NULL : b->results.buf,
 		.console_path = t->remote ? NULL : b->console.buf, .memory_mib = t->memory_mib,
 		.cpus = &t->topo.cpus, .disk_paths = b->disks, .network = t->network,
+		.tap = t->netns ? t->tap : NULL,
 	};
 	if (domspec_from_config(&spec, b->sp, b->cfg, &env, b->err))
 		return fail(b, b->err);
@@ -831,6 +891,8 @@ static int boot(struct boot *b, const char *type)
 		strbuf_addf(&b->res->reason, "libvirt: %s", last_error());
 		return -1;
 	}
+	if (t->netns && tap_into_namespace(t, b->err))
+		return fail(b, b->err);
 	struct metric m = { .name = "vm.define_start", .value = b->started - b->t0, .unit = "s",
 			    .better = BETTER_LOWER };
 	if (b->rq && b->sink->metric && b->sink->metric(b->sink->ud, &m))
@@ -1020,39 +1082,47 @@ static int plan_has_net(const struct target *t)
 }
 
 /*
- * Starts `vmbench net --server` on this machine's loopback, on a port of
- * its choosing, bounded by max_seconds even if nothing stops it: the guest
- * reaches it as 10.0.2.2 through QEMU's user networking, so the trial's
- * traffic never leaves the host. Journaled once it runs. *port set.
+ * Starts `vmbench net --server` on a port of its choosing, bounded by
+ * max_seconds even if nothing stops it. On this machine's loopback, which
+ * the guest reaches as 10.0.2.2 through QEMU's user networking; or, in_netns,
+ * in a network namespace of its own, where only the trial's tap will be:
+ * either way the trial's traffic never leaves the host. Journaled once it
+ * runs. *port set.
  */
-static int start_peer(const struct trial_sink *sink, int journal, double max_seconds, pid_t *pid,
-		      int *port, char *err)
+static int start_peer(const struct trial_sink *sink, int journal, double max_seconds, int in_netns,
+		      pid_t *pid, int *port, char *err)
 {
 	char *vmbench = beside_executable("vmbench"), secs[32], line[256];
-	char *argv[] = { vmbench, "net", "--server", "--bind", "127.0.0.1", "--json",
-			 "--max-seconds", secs, NULL };
-	int fd[2];
-	posix_spawn_file_actions_t fa;
+	char *argv[] = { vmbench, "net", "--server", "--bind", in_netns ? "0.0.0.0" : "127.0.0.1",
+			 "--json", "--max-seconds", secs, NULL };
+	int fd[2], rc = 0;
 	snprintf(secs, sizeof(secs), "%d", (int)max_seconds + 1);
 	if (pipe2(fd, O_CLOEXEC)) {
 		free(vmbench);
 		return seterr(err, "network peer: %s", strerror(errno)), -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	int rc = posix_spawn(pid, vmbench, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	if (in_netns) {
+		rc = netns_spawn(argv, fd[1], pid, err) ? -1 : 0;
+	} else {
+		posix_spawn_file_actions_t fa;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+		rc = posix_spawn(pid, vmbench, &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+		if (rc)
+			seterr(err, "cannot start the network peer (vmbench): %s", strerror(rc));
+	}
 	close(fd[1]);
 	free(vmbench);
 	if (rc) {
 		close(fd[0]);
-		return seterr(err, "cannot start the network peer (vmbench): %s", strerror(rc)), -1;
+		return -1;
 	}
-	FILE *f = fdopen(fd[0], "r");	/* its first line says its port */
+	FILE *f = fdopen(fd[0], "r");	/* its first line says its port: "serving on A.B.C.D:PORT" */
 	*port = 0;
 	if (f && fgets(line, sizeof(line), f)) {
-		const char *at = strstr(line, "serving on 127.0.0.1:");
-		*port = at ? atoi(at + strlen("serving on 127.0.0.1:")) : 0;
+		const char *at = strstr(line, "serving on "), *colon = at ? strchr(at, ':') : NULL;
+		*port = colon ? atoi(colon + 1) : 0;
 	}
 	if (f)
 		fclose(f);
@@ -1086,7 +1156,8 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 	struct strbuf name = STRBUF_INIT, words = STRBUF_INIT;
 	char err[ERR_LEN];
 	pid_t peer = 0;
-	int port, rc = 0, net = plan_has_net(t);
+	int port, rc = 0, net = plan_has_net(t), tap = 0;
+	static unsigned taps;	/* the trials' taps, numbered: names stay unique and short */
 	strbuf_addf(&name, "vmtune-%d-t%lld-r%d", (int)getpid(), (long long)rq->trial_id, rq->repeat);
 	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d%s", t->benchmarks, t->quick,
 		    t->kernel_words);
@@ -1098,14 +1169,27 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 			      "remote host");
 		goto out;
 	}
-	if (net && start_peer(sink, 1, rq->timeout > 0 ? rq->timeout + 60 : 3600, &peer, &port, err)) {
+	if (net) {
+		struct strbuf backend = STRBUF_INIT;
+		tap = !domspec_knob(rq->space, rq->config, "net.backend", &backend, NULL) &&
+		      !strcmp(backend.buf, "tap");
+		strbuf_release(&backend);
+	}
+	if (net && start_peer(sink, 1, rq->timeout > 0 ? rq->timeout + 60 : 3600, tap, &peer, &port,
+			      err)) {
 		res->outcome = OUTCOME_FAILED;
 		strbuf_addstr(&res->reason, err);
 		goto out;
 	}
-	if (net)	/* QEMU's user networking: the guest's 10.0.2.2 is the host's 127.0.0.1 */
+	if (net && tap)	/* the peer's namespace, where the tap goes once QEMU has it */
+		strbuf_addf(&words, " vmtune.net_addr=" TAP_GUEST_ADDR " vmtune.net_peer=" TAP_PEER_ADDR
+			    ":%d", port);
+	else if (net)	/* QEMU's user networking: the guest's 10.0.2.2 is the host's 127.0.0.1 */
 		strbuf_addf(&words, " vmtune.net_peer=10.0.2.2:%d", port);
 	t->network = net;
+	t->netns = tap ? peer : 0;
+	snprintf(t->tap, sizeof(t->tap), "vmt%d.%u", (int)getpid(),
+		 __atomic_fetch_add(&taps, 1, __ATOMIC_RELAXED) % 10000);
 	rc = run_plan(t, name.buf, !strcmp(t->accel, "kvm") ? "kvm" : "qemu", words.buf,
 		      rq->timeout, rq->space, rq->config, rq, sink, res);
 	if (net)

@@ -82,14 +82,21 @@ vmtune.net.offloads=off" 0 || rc=1
 		any(.[]; (.note // "") | test("^TCP with 10\\.0\\.2\\.2:")) and (.[-1] == {"done": true})' peer.jsonl >/dev/null ||
 		die "peer: $(cat peer.jsonl)"
 	# offloads back on (the kernel's default is on: the boot above turned them off)
-	NIC=1 boot on "vmtune.bench=cpu vmtune.quick=1 vmtune.net_peer=10.0.2.2:9 vmtune.net.offloads=on" 0 &&
-	[ "$(applied on net.offloads)" = on ] || die "offloads on: $(cat on.jsonl)"
+	# and its one channel read back
+	NIC=1 boot on "vmtune.bench=cpu vmtune.quick=1 vmtune.net_peer=10.0.2.2:9 vmtune.net.offloads=on \
+vmtune.net_queues=1" 0 &&
+	[ "$(applied on net.offloads)" = on ] && [ "$(applied on net.queues)" = 1 ] ||
+		die "offloads on: $(cat on.jsonl)"
+	# user networking has one queue pair: two cannot take, said before any benchmark
+	NIC=1 boot q2 "vmtune.bench=cpu vmtune.quick=1 vmtune.net_peer=10.0.2.2:9 vmtune.net_queues=2" 0 &&
+	jq -e -s '.[-1].error | test("^net.queues: asked for 2, eth0 offers at most 1")' q2.jsonl >/dev/null &&
+	! grep -q '"metric"' q2.jsonl || die "2 queues: $(cat q2.jsonl)"
 	# no NIC: the MTU cannot take, said
 	boot nonic "vmtune.bench=cpu vmtune.quick=1 vmtune.net.mtu=1200" 0 &&
 	jq -e -s '.[-1].error | test("^net.mtu: the guest has no network interface")' nonic.jsonl >/dev/null ||
 		die "no NIC: $(cat nonic.jsonl)"
 }
-expect "net from the guest to a peer on the host's loopback (user networking), MTU and offloads read back" guest_to_host_peer
+expect "net from the guest to a peer on the host's loopback (user networking), MTU, offloads and channels read back" guest_to_host_peer
 
 knob_refused() {
 	# in the knob's domain, more than the guest can reserve: read back, it differs

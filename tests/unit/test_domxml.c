@@ -74,7 +74,7 @@ static int with_network;	/* the plan measures the network: a NIC */
 static struct vm_env env(const char *type)
 {
 	return (struct vm_env){
-		.network = with_network,
+		.network = with_network, .tap = "vmt1.0",
 		.name = "vmtune-r1-t1", .type = type, .kernel = "/var/lib/vmtune/guest/vmlinux",
 		.initrd = "/var/lib/vmtune/guest/initrd.img",
 		.results_path = "/var/tmp/vmtune/t1.results", .console_path = "/var/tmp/vmtune/t1.console",
@@ -123,7 +123,8 @@ static void compare(const char *file, const char *xml)
 /*
  * The space of one knob of the catalogue (a choice or an int), and what it
  * needs to be met: a layout for vm.emulatorpin, an I/O mode other than
- * native for disk.cache's host-cached modes (QEMU).
+ * native for disk.cache's host-cached modes (QEMU), a tap and vCPUs enough
+ * for net.vhost and net.queues.
  */
 static struct space one_knob(const struct knob *k)
 {
@@ -137,6 +138,10 @@ static struct space one_knob(const struct knob *k)
 		cat_param(&sp, "vm.pinning", (const char *const[]){ "compact", NULL }, "compact");
 	if (!strcmp(k->name, "disk.cache"))
 		cat_param(&sp, "disk.io", (const char *const[]){ "threads", NULL }, "threads");
+	if (!strcmp(k->name, "net.vhost") || !strcmp(k->name, "net.queues")) {
+		cat_param(&sp, "net.backend", (const char *const[]){ "tap", NULL }, "tap");
+		int_param(&sp, "vm.vcpus", 4, 4, 4);
+	}
 	return sp;
 }
 
@@ -189,6 +194,51 @@ static void every_knob_value(void **state)
 	assert_non_null(strstr(xml, "<cpu mode=\"host-passthrough\"/>"));
 	free(xml);
 	free(cfg);
+	space_release(&sp);
+}
+
+/* vhost and queues only where QEMU can give them; queues no more than vCPUs; a tap only when offered. */
+static void nic_constraints(void **state)
+{
+	(void)state;
+	static const struct { const char *model, *backend, *vhost; int queues, vcpus; const char *err; } c[] = {
+		{ "virtio", "user", "on", 1, 2, "net.vhost on needs net.model virtio and net.backend tap" },
+		{ "virtio", "user", "off", 2, 2, "net.queues above 1 needs net.model virtio and net.backend tap" },
+		{ "e1000e", "tap", "off", 2, 2, "net.queues above 1 needs net.model virtio and net.backend tap" },
+		{ "rtl8139", "tap", "on", 1, 2, "net.vhost on needs net.model virtio and net.backend tap" },
+		{ "virtio", "tap", "off", 3, 2, "net.queues 3 is more than vm.vcpus 2" },
+		{ "virtio", "tap", "on", 2, 2, NULL },
+		{ "e1000e", "tap", "off", 1, 1, NULL },
+	};
+	char err[ERR_LEN];
+	struct space sp = all_knobs();
+	size_t model = at(&sp, "net.model"), backend = at(&sp, "net.backend"), vhost = at(&sp, "net.vhost");
+	size_t queues = at(&sp, "net.queues"), vcpus = at(&sp, "vm.vcpus");
+	with_network = 1;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		union pval *cfg = config_defaults(&sp);
+		for (size_t v = 0; v < sp.p[model].nvalues; v++)
+			if (!strcmp(sp.p[model].values[v], c[i].model))
+				cfg[model].c = v;
+		cfg[backend].c = !strcmp(c[i].backend, "tap");
+		cfg[vhost].c = !strcmp(c[i].vhost, "on");
+		cfg[queues].i = c[i].queues;
+		cfg[vcpus].i = c[i].vcpus;
+		err[0] = '\0';
+		char *xml = xml_of(&sp, cfg, "qemu", err);
+		if (c[i].err) {
+			assert_null(xml);
+			assert_string_equal(err, c[i].err);
+		} else {
+			if (!xml)
+				fail_msg("case %zu: %s", i, err);
+			assert_non_null(strstr(xml, "<interface type=\"ethernet\">"));
+			assert_non_null(strstr(xml, "<target dev=\"vmt1.0\"/>"));
+			free(xml);
+		}
+		free(cfg);
+	}
+	with_network = 0;
 	space_release(&sp);
 }
 
@@ -298,7 +348,8 @@ static void every_knob_reads_back(void **state)
 	(void)state;
 	struct space sp = all_knobs();
 	char err[ERR_LEN];
-	size_t io = at(&sp, "disk.io"), pinning = at(&sp, "vm.pinning");
+	size_t io = at(&sp, "disk.io"), pinning = at(&sp, "vm.pinning"), vcpus = at(&sp, "vm.vcpus");
+	size_t backend = at(&sp, "net.backend");
 	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 	int knobs = 0;
 	with_network = 1;
@@ -317,6 +368,9 @@ static void every_knob_reads_back(void **state)
 				set_level(p, &c2[ki], m);
 				c1[pinning].c = c2[pinning].c = 1;	/* emulatorpin needs a layout */
 				c1[io].c = c2[io].c = 1;		/* any cache with threads */
+				c1[backend].c = c2[backend].c = 1;	/* vhost and queues need a tap */
+				if (strcmp(k->name, "vm.vcpus"))	/* and vCPUs for 3 queues */
+					c1[vcpus].i = c2[vcpus].i = 4;
 				char *x1 = xml_of(&sp, c1, "qemu", err), *x2 = xml_of(&sp, c2, "qemu", err);
 				if (!x1 || !x2)
 					fail_msg("%s: %s", k->name, err);
@@ -462,6 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_knob_value),
 		cmocka_unit_test(layouts),
+		cmocka_unit_test(nic_constraints),
 		cmocka_unit_test(every_knob_reads_back),
 		cmocka_unit_test(live_xml_verified),
 		cmocka_unit_test(topology_from_capabilities),
