@@ -202,6 +202,28 @@ static void interface_up(const char *name, const char *addr)
  */
 static char nic[IFNAMSIZ];	/* the guest's NIC, once nic_up() found it */
 
+static void applied(const char *knob, const char *value);
+
+/* net.model as the guest sees it: the driver that took the NIC, in the knob's words. */
+static void nic_model(void)
+{
+	static const char *const words[][2] = {
+		{ "virtio_net", "virtio" }, { "e1000e", "e1000e" }, { "8139cp", "rtl8139" },
+		{ "8139too", "rtl8139" }, { "vmxnet3", "vmxnet3" },
+	};
+	char path[96], link[256];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/device/driver", nic);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		fail("net: %s has no driver (%s)", nic, strerror(errno));
+	link[n] = '\0';
+	const char *driver = strrchr(link, '/') ? strrchr(link, '/') + 1 : link, *model = driver;
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
+		if (!strcmp(driver, words[i][0]))
+			model = words[i][1];
+	applied("net.model", model);	/* the host compares it with what it asked */
+}
+
 static void nic_up(const char *addr)
 {
 	char path[96], carrier[8];
@@ -214,6 +236,7 @@ static void nic_up(const char *addr)
 		closedir(d);
 	if (!nic[0])
 		fail("net: the guest has no network interface");
+	nic_model();
 	interface_up(nic, addr);
 	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", nic);
 	for (int i = 0; i < 500; i++) {	/* up to 5 s */

@@ -674,7 +674,8 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 		case ML_APPLIED: {
 			char knob[128];
 			snprintf(knob, sizeof(knob), "guest.%s", ml.knob);
-			if (!knob_find(knob) && knob_find(ml.knob))	/* net.queues: the guest's side */
+			/* net.model, net.queues: the guest's side of a knob of the domain */
+			if (!knob_find(knob) && knob_find(ml.knob))
 				snprintf(knob, sizeof(knob), "%s", ml.knob);
 			if (sink->applied && sink->applied(sink->ud, knob, NULL, ml.applied_value.buf, 0))
 				r->error = 2;
@@ -1185,7 +1186,7 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 		strbuf_addf(&words, " vmtune.net_addr=" TAP_GUEST_ADDR " vmtune.net_peer=" TAP_PEER_ADDR
 			    ":%d", port);
 	else if (net)	/* QEMU's user networking: the guest's 10.0.2.2 is the host's 127.0.0.1 */
-		strbuf_addf(&words, " vmtune.net_peer=10.0.2.2:%d", port);
+		strbuf_addf(&words, " vmtune.net_addr=10.0.2.15 vmtune.net_peer=10.0.2.2:%d", port);
 	t->network = net;
 	t->netns = tap ? peer : 0;
 	snprintf(t->tap, sizeof(t->tap), "vmt%d.%u", (int)getpid(),

@@ -78,6 +78,7 @@ guest_to_host_peer() {	# a peer on this host's loopback, the MTU set and read ba
 vmtune.net.offloads=off" 0 || rc=1
 	net_peer_stop
 	[ $rc -eq 0 ] && [ "$(applied peer net.mtu)" = 1200 ] && [ "$(applied peer net.offloads)" = off ] &&
+	[ "$(applied peer net.model)" = virtio ] &&
 	jq -e -s 'any(.[]; .metric == "net.tcp_recv" and .value > 0) and
 		any(.[]; (.note // "") | test("^TCP with 10\\.0\\.2\\.2:")) and (.[-1] == {"done": true})' peer.jsonl >/dev/null ||
 		die "peer: $(cat peer.jsonl)"
