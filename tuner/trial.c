@@ -298,11 +298,18 @@ void search_push_pending(struct search *s, int64_t id, const union pval *cfg, in
 	s->npending++;
 }
 
-/* A confirmation trial, waiting to run: side 1 the baseline, 2 the incumbent. */
+/*
+ * A confirmation trial, waiting to run: side 1 the baseline, 2 the
+ * incumbent. With several hosts, every one on the first host: hosts differ
+ * (t14's is 20% slower), and a baseline measured on one and the incumbent
+ * on another would compare the hosts, not the configurations.
+ */
 void search_push_confirm(struct search *s, int64_t id, const union pval *cfg, int side)
 {
 	search_push_pending(s, id, cfg, 0);
 	s->pending[s->npending - 1].confirm = side;
+	if (s->nhosts > 1)
+		s->pending[s->npending - 1].h = &s->hosts[0];
 }
 
 /* Closes the targets of host h's slots that run nothing (its connection is gone). */

@@ -79,11 +79,14 @@ EOF
 	exits_with 0 "$VMTUNE" search slow.yaml --db same.db --host fast --host other &&
 	exits_with 0 "$VMTUNE" best 1 --db same.db || return 1
 	grep -q "^hosts" "$T/out" && ! grep -q "^warning: the baseline" "$T/out" || die "$(cat "$T/out")"
-	[ "$(sql same.db "select count(*) from trials where origin = 'baseline' and status = 'done'")" -eq 2 ] ||
+	[ "$(sql same.db "select count(distinct host) from trials where origin = 'baseline' and status = 'done'")" -eq 2 ] ||
 		die "the baseline was not measured on each host"
 	exits_with 0 "$VMTUNE" search slow.yaml --db slow.db --host fast --host slow &&
 	exits_with 0 "$VMTUNE" best 1 --db slow.db || return 1
-	grep -q "^warning: the baseline on slow differs from that on fast by +20.0%\|^warning: the baseline on fast differs from that on slow by -16.7%" "$T/out" ||
+	# slow's baseline scores 59/70 of fast's (-15.7%): said, and the confirmation, all on one
+	# host, finds the best's true +15.7% (59/51) instead of comparing the hosts
+	grep -q "^warning: the baseline on slow differs from that on fast by -15.7%" "$T/out" &&
+	grep -q "^confirmed: +15.7%" "$T/out" ||
 		die "no warning: $(cat "$T/out")"
 	exits_with 0 "$VMTUNE" best 1 --db slow.db --format json &&
 		[ "$(jq '.host_warnings' "$T/out")" = 1 ] && [ "$(jq '.hosts | length' "$T/out")" = 2 ] || return 1
