@@ -161,7 +161,9 @@ static int help_main(int argc, char **argv)
 {
 	if (argc > 2)
 		return usage_error(&cmd_help, "too many arguments");
-	if (argc == 2 && strcmp(argv[1], "-h") && strcmp(argv[1], "--help")) {
+	if (wants_help(&cmd_help, argc, argv))
+		return EXIT_OK;
+	if (argc == 2) {
 		const struct cmd *c = cmd_find(argv[1]);
 		if (!c)
 			return usage_error(&cmd_help, "no command '%s'", argv[1]);
