@@ -70,14 +70,16 @@ no_overlap() {
 	[ "$n" -eq 0 ] || die "$n pairs of trials measured one configuration at the same time"
 }
 
-# fails with its arguments as the message
-die() { echo "$*" >&2; return 1; }
+# fails the test with its arguments as the message: it ends the test's
+# subshell (expect runs each in one), so no later check can hide the failure
+die() { echo "$*" >&2; exit 1; }
 
 # exits_with CODE CMD...: runs CMD, checks the exit code, keeps stderr in $T/err
 exits_with() {
 	local want=$1 rc=0; shift
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	[ "$rc" -eq "$want" ] || { cat "$T/err" >&2; die "exit $rc, wanted $want: $*"; }
+	# returns, not dies: callers clean up (a background search, a peer) before they fail
+	[ "$rc" -eq "$want" ] || { cat "$T/err" >&2; echo "exit $rc, wanted $want: $*" >&2; return 1; }
 }
 
 # net_peer_start SECONDS: vmbench net --server on 127.0.0.1 (loopback only), for
