@@ -43,8 +43,8 @@ uint64_t param_levels(const struct param *p)
 		return 2;
 	case P_CAT:
 		return p->nvalues;
-	case P_INT:
-		return (uint64_t)floor((p->max - p->min) / p->step + 1e-9) + 1;
+	case P_INT:	/* in integers: bounds within 2^53 are exact */
+		return (uint64_t)((int64_t)p->max - (int64_t)p->min) / (uint64_t)p->step + 1;
 	case P_FLOAT:
 		if (p->step <= 0)
 			return 0;
@@ -228,9 +228,16 @@ int param_active(const struct space *sp, const union pval *cfg, size_t i)
 
 void config_canonical(const struct space *sp, union pval *cfg)
 {
-	for (size_t i = 0; i < sp->n; i++)	/* parents come first */
-		if (!param_active(sp, cfg, i))
+	char text[32];
+	for (size_t i = 0; i < sp->n; i++) {	/* parents come first */
+		if (!param_active(sp, cfg, i)) {
 			cfg[i] = sp->p[i].def;
+		} else if (sp->p[i].type == P_FLOAT) {
+			/* what is stored, shown and given to the trial: a resume compares it exactly */
+			snprintf(text, sizeof(text), "%.15g", cfg[i].f);
+			cfg[i].f = strtod(text, NULL);
+		}
+	}
 }
 
 void space_add(struct space *sp, struct param *p)

@@ -76,7 +76,11 @@ const struct param *space_find(const struct space *sp, const char *name, size_t 
 
 /* Is parameter i active in cfg (its parent, recursively, allowing it)? */
 int param_active(const struct space *sp, const union pval *cfg, size_t i);
-/* Puts every inactive parameter of cfg back to its default. */
+/*
+ * Puts every inactive parameter of cfg back to its default, and each float
+ * to 15 significant digits, as it is stored and shown (then the stored
+ * configuration is exactly the one proposed, and a resume finds it again).
+ */
 void config_canonical(const struct space *sp, union pval *cfg);
 
 union pval *config_new(const struct space *sp);

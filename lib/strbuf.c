@@ -1,5 +1,7 @@
 #include "strbuf.h"
+#include "err.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,4 +133,26 @@ void strbuf_reset(struct strbuf *sb)
 	sb->len = 0;
 	if (sb->alloc)
 		sb->buf[0] = '\0';
+}
+
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t max, char *err)
+{
+	FILE *f = fopen(path, "rb");
+	char buf[8192];
+	size_t n, got = 0;
+	if (!f)
+		return seterr(err, "%s", strerror(errno)), -1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (got + n > max) {
+			fclose(f);
+			return seterr(err, "larger than %zu bytes", max), -1;
+		}
+		strbuf_add(sb, buf, n);
+		got += n;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return seterr(err, "%s", strerror(EIO)), -1;
+	return 0;
 }

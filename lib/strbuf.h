@@ -31,6 +31,12 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
+/*
+ * Appends the file at path, at most max bytes: a longer one (/dev/zero)
+ * is an error, "larger than MAX bytes", read no further. -1 with errno's
+ * message in err (ERR_LEN) otherwise.
+ */
+int strbuf_read_file(struct strbuf *sb, const char *path, size_t max, char *err);
 
 /* Allocation helpers that abort on failure. */
 void *xmalloc(size_t n);

@@ -344,6 +344,38 @@ static int prepare_hot(struct store *st, char *err)
 		       " WHERE id = ?5 AND status = ?6", err);
 }
 
+/*
+ * Whether this process may not write the database or its folder: WAL then
+ * cannot make or lock its -shm file, and SQLite refuses to read at all.
+ */
+static int cannot_write(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	int no = access(path, W_OK) != 0 || access(dir, W_OK) != 0;
+	free(dir);
+	return no;
+}
+
+/* file:PATH?immutable=1, the path percent-encoded where a URI would read it otherwise. */
+static char *immutable_uri(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p == '%' || *p == '?' || *p == '#' || *p < 0x21 || *p > 0x7e)
+			strbuf_addf(&sb, "%%%02X", *p);
+		else
+			strbuf_addch(&sb, (char)*p);
+	strbuf_addstr(&sb, "?immutable=1");
+	return strbuf_detach(&sb);
+}
+
 int store_open(struct store **out, const char *path, enum store_mode mode, char *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
@@ -353,6 +385,12 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 
 	st->path = xstrdup(path);
 	*out = NULL;
+	/* SQLite reads these as no file at all (a temporary or in-memory database) or as a URI */
+	if (!*path || !strcmp(path, ":memory:") || !strncmp(path, "file:", 5)) {
+		seterr(err, "'%s' is not a database file's path (no URI, no memory or temporary "
+		       "database: results must outlive the process)", path);
+		goto fail;
+	}
 	if (mode == STORE_READONLY && access(path, F_OK)) {
 		seterr(err, "%s: no such database", path);
 		goto fail;
@@ -361,7 +399,15 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 		seterr(err, "%s: cannot read database: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+	/*
+	 * Reading a database this process may not write (a read-only mount, a
+	 * user who may only read it): without locks, as the file is. A search
+	 * ends by folding its log into the file, so a finished run reads whole.
+	 */
+	char *uri = mode == STORE_READONLY && cannot_write(path) ? immutable_uri(path) : NULL;
+	int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
 		seterr(err, "%s: cannot open database: %s", path,
 		       st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;

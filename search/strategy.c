@@ -314,12 +314,25 @@ void *strategy_rng(uint64_t seed)
 	return r;
 }
 
+uint64_t rng_below(void *rng, uint64_t n)
+{
+	gsl_rng *r = rng;
+	if (n <= 0xffffffffULL)	/* mt19937 gives 32 bits: GSL's own draw */
+		return gsl_rng_uniform_int(r, (unsigned long)n);
+	/* two 32-bit draws; above the last whole multiple of n, draw again (no bias) */
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+	do
+		x = (uint64_t)gsl_rng_get(r) << 32 | (uint64_t)gsl_rng_get(r);
+	while (x >= limit);
+	return x % n;
+}
+
 union pval param_draw(const struct param *p, void *rng)
 {
 	gsl_rng *r = rng;
 	uint64_t levels = param_levels(p);
 	if (levels)
-		return param_level(p, gsl_rng_uniform_int(r, (unsigned long)levels));
+		return param_level(p, rng_below(r, levels));
 	union pval v;
 	v.f = p->min + gsl_rng_uniform(r) * (p->max - p->min);
 	return v;

@@ -101,6 +101,8 @@ void history_free(struct history *h);
 void *strategy_rng(uint64_t seed);
 /* A uniformly drawn value of p (continuous floats uniformly in [min, max)). */
 union pval param_draw(const struct param *p, void *gsl_rng);
+/* Uniform in [0, n), n >= 1, any n of 64 bits (GSL's own draw stops at 2^32). */
+uint64_t rng_below(void *gsl_rng, uint64_t n);
 /* A random configuration not in h; 1 when none could be found. */
 int draw_unseen(const struct space *sp, void *gsl_rng, const struct history *h, union pval *cfg);
 

@@ -417,7 +417,7 @@ static void joint_draw(struct strategy *s, const size_t *order, size_t ngood, un
 		if (discrete(p)) {
 			x[j] = at[j];
 			if (levels > 1 && gsl_rng_uniform(s->rng) < JOINT_EPS) {
-				uint64_t k = gsl_rng_uniform_int(s->rng, (unsigned long)(levels - 1));
+				uint64_t k = rng_below(s->rng, levels - 1);
 				if (k >= param_index(p, at[j]))
 					k++;
 				x[j] = param_level(p, k);

@@ -193,17 +193,17 @@ static int pick_config(const struct runview *rv, const char *which, const struct
 		return 0;
 	}
 	/* a file holding a configuration as JSON */
-	FILE *f = fopen(which, "r");
 	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-	if (!f)
-		return seterr(err, "--config %s: not best, a trial id or a readable file", which), -1;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	fclose(f);
-	union pval *cfg = config_new(&job->space);
 	char msg[ERR_LEN];
+	if (access(which, F_OK)) {
+		strbuf_release(&sb);
+		return seterr(err, "--config %s: not best, a trial id or a readable file", which), -1;
+	}
+	if (strbuf_read_file(&sb, which, JOB_MAX_BYTES, msg)) {
+		strbuf_release(&sb);
+		return seterr(err, "--config %s: %s", which, msg), -1;
+	}
+	union pval *cfg = config_new(&job->space);
 	if (config_from_json(&job->space, sb.buf, cfg, msg)) {
 		seterr(err, "%s: %s", which, msg);
 		free(cfg);

@@ -2,8 +2,21 @@
 #include "vmtune.h"
 #include "../lib/err.h"
 #include "hostknobs.h"
+#include "trial.h"
 
 #include <unistd.h>
+
+/* A run a live vmtune drives: restore would pull its domain and host knobs from under it. */
+static int live_owner(const struct run_info *ri, void *ud)
+{
+	int64_t *found = ud;	/* run, process */
+	if (ri->owner_pid && run_owner_alive(ri->owner_pid, ri->owner_host ? ri->owner_host : "", NULL)) {
+		found[0] = ri->id;
+		found[1] = ri->owner_pid;
+		return 1;
+	}
+	return 0;
+}
 
 static int restore_main(int argc, char **argv)
 {
@@ -19,6 +32,18 @@ static int restore_main(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s: no such database", db);
 	if (store_open(&st, db, STORE_CREATE, err))
 		return fail(EXIT_USAGE, "%s", err);
+	int64_t live[2] = { 0, 0 };
+	if (store_runs_foreach(st, live_owner, live, err) < 0 && !live[0]) {
+		store_close(st);
+		return fail(EXIT_RUNTIME, "%s", err);
+	}
+	if (live[0]) {
+		rc = fail(EXIT_RUNTIME, "run %lld is being run by process %lld: restore would undo "
+			  "what it uses; stop it first (it restores on its own way out)",
+			  (long long)live[0], (long long)live[1]);
+		store_close(st);
+		return rc;
+	}
 	rc = hostknob_restore(st, &count, &left, &foreign, foreign_msg, err);
 	store_close(st);
 	if (rc)
@@ -45,6 +70,7 @@ const struct cmd cmd_restore = {
 		 "destroys the domains and removes the data disks (files, or volumes of a\n"
 		 "remote host's pool) such a search left. A remote host that cannot be\n"
 		 "reached keeps its volumes in the journal: exit 3, run it again later.\n"
+		 "Refused (exit 3) while a live vmtune process drives a run of the database.\n"
 		 "Only rows vmtune writes are undone: a knob's own file (the catalogue, a plain\n"
 		 "value), a data disk it named, a domain or volume it named; any other row is\n"
 		 "said and left alone (exit 3).",

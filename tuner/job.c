@@ -168,6 +168,8 @@ static yaml_node_t *lookup(struct ctx *c, yaml_node_t *map, const char *key)
 	return NULL;
 }
 
+#define INT_PARAM_LIMIT 9007199254740992LL	/* 2^53 */
+
 /* ---- parameters ------------------------------------------------------- */
 
 static const char *const param_keys[] = { "type", "min", "max", "step", "values", "default",
@@ -181,10 +183,11 @@ static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
 		return fail(c, spec, "%s parameter '%s' needs min and max",
 			    param_type_name(p->type), p->name);
 	if (p->type == P_INT) {
+		/* within +-2^53, every integer is exact as a double: no value outside [min, max] */
 		long long a, b, s = 1;
-		if (want_int(c, mn, "an integer min", LLONG_MIN / 4, LLONG_MAX / 4, &a) ||
-		    want_int(c, mx, "an integer max", LLONG_MIN / 4, LLONG_MAX / 4, &b) ||
-		    (st && want_int(c, st, "an integer step", 1, LLONG_MAX / 4, &s)))
+		if (want_int(c, mn, "an integer min", -INT_PARAM_LIMIT, INT_PARAM_LIMIT, &a) ||
+		    want_int(c, mx, "an integer max", -INT_PARAM_LIMIT, INT_PARAM_LIMIT, &b) ||
+		    (st && want_int(c, st, "an integer step", 1, INT_PARAM_LIMIT, &s)))
 			return -1;
 		p->min = (double)a, p->max = (double)b, p->step = (double)s;
 	} else {
@@ -197,6 +200,12 @@ static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
 	}
 	if (!(p->min < p->max))
 		return fail(c, mx, "empty domain: max must be above min (%g)", p->min);
+	if (!isfinite(p->max - p->min))
+		return fail(c, mx, "the range [%g, %g] of '%s' is wider than a double holds", p->min,
+			    p->max, p->name);
+	if (st && p->type == P_FLOAT && (p->max - p->min) / p->step >= (double)INT_PARAM_LIMIT)
+		return fail(c, st, "step %g makes more than 2^53 values of [%g, %g]", p->step, p->min,
+			    p->max);
 	if (st && p->type == P_FLOAT && param_levels(p) < 2)
 		return fail(c, st, "step %g leaves one value in [%g, %g]", p->step, p->min, p->max);
 	return 0;
@@ -212,6 +221,8 @@ static int param_values(struct ctx *c, yaml_node_t *spec, struct param *p)
 	size_t n = (size_t)(vals->data.sequence.items.top - vals->data.sequence.items.start);
 	if (n == 0)
 		return fail(c, vals, "empty domain: values lists nothing");
+	if (n > JOB_MAX_VALUES)
+		return fail(c, vals, "more than %d values (the limit)", JOB_MAX_VALUES);
 	p->values = xcalloc(n, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *v = node(c, vals->data.sequence.items.start[i]);
@@ -253,7 +264,9 @@ static int param_when(struct ctx *c, yaml_node_t *spec, struct param *p)
 		return fail(c, w, "expected 'when: {PARAMETER: [VALUE, ...]}' naming one parameter");
 	yaml_node_t *k = node(c, w->data.mapping.pairs.start->key);
 	yaml_node_t *vals = node(c, w->data.mapping.pairs.start->value);
-	const char *name = (const char *)k->data.scalar.value;
+	const char *name;
+	if (want_scalar(c, k, "a parameter's name as the key of 'when'", &name))
+		return -1;
 	const struct param *parent = space_find(sp, name, &up);
 	if (!parent || up + 1 >= sp->n)
 		return fail(c, k, "'when' names '%s', which is not a parameter listed before '%s'",
@@ -654,6 +667,9 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 		if (v->type == YAML_MAPPING_NODE &&
 		    v->data.mapping.pairs.top == v->data.mapping.pairs.start)
 			return fail(c, v, "parameters lists nothing");
+		if (v->type == YAML_MAPPING_NODE &&
+		    v->data.mapping.pairs.top - v->data.mapping.pairs.start > JOB_MAX_PARAMS)
+			return fail(c, v, "more than %d parameters (the limit)", JOB_MAX_PARAMS);
 		return walk_mapping(c, v, "parameters", NULL, parse_param, NULL);
 	}
 	if (!strcmp(key, "objective"))
@@ -779,6 +795,47 @@ static int check_knobs(struct ctx *c, yaml_node_t *root)
 	return 0;
 }
 
+struct env_name {
+	char *name;	/* VMTUNE_P_... */
+	size_t i;	/* the parameter's place */
+};
+
+static int env_name_cmp(const void *a, const void *b)
+{
+	const struct env_name *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+	return d ? d : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * The exec target hands each parameter over as VMTUNE_P_<NAME> (upper case,
+ * every other character '_'): two names that become one would hand over one
+ * value for both. Sorted, so that it stays linear-ish in the parameters.
+ */
+static int check_env_names(struct ctx *c, yaml_node_t *root)
+{
+	const struct space *sp = &c->job->space;
+	struct env_name *v = xcalloc(sp->n ? sp->n : 1, sizeof(*v));
+	int rc = 0;
+	for (size_t i = 0; i < sp->n; i++) {
+		v[i].name = exec_env_name(sp->p[i].name);
+		v[i].i = i;
+	}
+	qsort(v, sp->n, sizeof(*v), env_name_cmp);
+	for (size_t k = 1; k < sp->n && !rc; k++)
+		if (!strcmp(v[k - 1].name, v[k].name)) {
+			yaml_node_t *ps = lookup(c, root, "parameters");
+			yaml_node_t *key = node(c, ps->data.mapping.pairs.start[v[k].i].key);
+			rc = fail(c, key, "parameters '%s' and '%s' are both %s in the command's "
+				  "environment: rename one", sp->p[v[k - 1].i].name, sp->p[v[k].i].name,
+				  v[k].name);
+		}
+	for (size_t i = 0; i < sp->n; i++)
+		free(v[i].name);
+	free(v);
+	return rc;
+}
+
 static int parse_document(struct ctx *c, yaml_node_t *root)
 {
 	if (!root || is_null(root))
@@ -791,6 +848,8 @@ static int parse_document(struct ctx *c, yaml_node_t *root)
 			return fail(c, root, "the job needs '%s'", required[i]);
 	if (!strcmp(c->job->target->name, "libvirt"))
 		return check_knobs(c, root);
+	if (!strcmp(c->job->target->name, "exec"))
+		return check_env_names(c, root);
 	return 0;
 }
 
@@ -819,6 +878,47 @@ static void job_defaults(struct job *job)
 	job->strategy = xstrdup("tpe");
 }
 
+/*
+ * The limits that bound the work before libyaml builds a document: size,
+ * line length, nesting (one pass over libyaml's events, stopped at the
+ * first level too deep). Syntax errors are left to the loader.
+ */
+static int within_limits(const char *text, const char *path, char *err)
+{
+	size_t line = 1, len = strlen(text);
+	if (len > JOB_MAX_BYTES)
+		return seterr(err, "%s: larger than 1 MiB (the limit of a job file)", path), -1;
+	for (const char *l = text, *p = text;; p++)
+		if (*p == '\n' || !*p) {
+			if (p - l > JOB_MAX_LINE)
+				return seterr(err, "%s:%zu: a line longer than %d characters (the limit)",
+					      path, line, JOB_MAX_LINE), -1;
+			if (!*p)
+				break;
+			l = p + 1;
+			line++;
+		}
+	yaml_parser_t ps;
+	yaml_event_t ev;
+	int depth = 0, rc = 0, end = 0;
+	yaml_parser_initialize(&ps);
+	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+	while (!end && !rc && yaml_parser_parse(&ps, &ev)) {
+		if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
+		    ++depth > JOB_MAX_DEPTH) {
+			seterr(err, "%s:%zu:%zu: nested deeper than %d levels (the limit)", path,
+			       ev.start_mark.line + 1, ev.start_mark.column + 1, JOB_MAX_DEPTH);
+			rc = -1;
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&ps);
+	return rc;
+}
+
 int job_load_text(struct job *job, const char *text, const char *path, const char *dir,
 		  char *err)
 {
@@ -827,6 +927,10 @@ int job_load_text(struct job *job, const char *text, const char *path, const cha
 	int ret = -1;
 
 	job_defaults(job);
+	if (within_limits(text, path, err)) {
+		job_release(job);
+		return -1;
+	}
 	job->path = xstrdup(path);
 	job->dir = xstrdup(dir);
 	job->text = xstrdup(text);
@@ -866,23 +970,14 @@ int job_ready(const struct job *job, char *err)
 
 int job_load_file(struct job *job, const char *path, char *err)
 {
-	FILE *f = fopen(path, "rb");
 	struct strbuf sb = STRBUF_INIT;
-	char buf[8192], *dir, *abs;
-	size_t n;
+	char *dir, *abs, msg[ERR_LEN];
 	int ret;
 
-	if (!f)
-		return seterr(err, "%s: cannot read job file: %s", path, strerror(errno)), -1;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(&sb, buf, n);
-	if (ferror(f)) {
-		seterr(err, "%s: cannot read job file: %s", path, strerror(errno));
-		fclose(f);
+	if (strbuf_read_file(&sb, path, JOB_MAX_BYTES, msg)) {
 		strbuf_release(&sb);
-		return -1;
+		return seterr(err, "%s: cannot read job file: %s", path, msg), -1;
 	}
-	fclose(f);
 	if (memchr(sb.buf, '\0', sb.len)) {
 		strbuf_release(&sb);
 		return seterr(err, "%s: not a text file", path), -1;

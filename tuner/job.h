@@ -85,6 +85,13 @@ struct job {
 	size_t nhosts;
 };
 
+/* The limits of a job file (README, Limits): past one, an error naming the place. */
+#define JOB_MAX_BYTES (1 << 20)	/* the file; a --config file too */
+#define JOB_MAX_LINE 262144	/* characters of a line */
+#define JOB_MAX_DEPTH 16	/* mappings and lists within each other */
+#define JOB_MAX_PARAMS 1000	/* parameters */
+#define JOB_MAX_VALUES 10000	/* values of a categorical parameter */
+
 #define JOB_DEFAULT_TRIALS 20
 #define JOB_DEFAULT_TIMEOUT 600.0
 #define JOB_DEFAULT_CONFIRM 5

@@ -217,7 +217,7 @@ int search_resume(struct search *s, char *err)
 			}
 		} else if (t->origin == ORIGIN_STRATEGY) {
 			if (repeat || s->sops->propose(s->strat, &busy, want, err) != 0 ||
-			    !config_equal(sp, t->cfg, want)) {
+			    (config_canonical(sp, want), !config_equal(sp, t->cfg, want))) {
 				seterr(err, "run %lld: strategy '%s' no longer proposes trial %lld's "
 				       "configuration; cannot resume", (long long)s->run_id,
 				       job->strategy, (long long)t->id);

@@ -107,8 +107,10 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 		rc = search_insert_trial(s, ORIGIN_REPEAT, 0, cfg, id, err);
 	} else {
 		rc = s->sops->propose(s->strat, &b, cfg, err);
-		if (rc == 0)
+		if (rc == 0) {
+			config_canonical(sp, cfg);
 			rc = search_insert_trial(s, ORIGIN_STRATEGY, 0, cfg, id, err);
+		}
 	}
 	free(v);
 	return rc;

@@ -19,6 +19,7 @@
 #include "../lib/metricline.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -160,6 +161,15 @@ static int write_config(const char *path, const char *json, char *err)
 }
 
 /* The environment of one run: a NULL-terminated array of malloc'd strings. */
+char *exec_env_name(const char *param)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "VMTUNE_P_");
+	for (const char *c = param; *c; c++)
+		strbuf_addch(&sb, isalnum((unsigned char)*c) ? toupper((unsigned char)*c) : '_');
+	return strbuf_detach(&sb);
+}
+
 static char **build_env(struct target *t, const struct trial_request *rq)
 {
 	size_t n = t->nbase + 4 + rq->space->n;
@@ -181,10 +191,9 @@ static char **build_env(struct target *t, const struct trial_request *rq)
 	}
 	for (size_t i = 0; i < rq->space->n; i++) {
 		const struct param *p = &rq->space->p[i];
-		strbuf_addstr(&sb, "VMTUNE_P_");
-		for (const char *c = p->name; *c; c++)
-			strbuf_addch(&sb, isalnum((unsigned char)*c) ? toupper((unsigned char)*c) : '_');
-		strbuf_addch(&sb, '=');
+		char *name = exec_env_name(p->name);
+		strbuf_addf(&sb, "%s=", name);
+		free(name);
 		pval_format(p, rq->config[i], &sb);
 		env[k++] = strbuf_detach(&sb);
 	}
@@ -338,6 +347,52 @@ static int spawn(struct target *t, char **env, int out[2], int errp[2], pid_t *p
 	return 0;
 }
 
+/*
+ * Kills every process that carries this slot's VMTUNE_CONFIG in its
+ * environment: the trial's descendants, those that left its process group
+ * (setsid) included. The slot runs one trial at a time, so any such process
+ * is of the trial that is ending. Returns how many it found.
+ */
+static int kill_escaped(const struct target *t)
+{
+	char path[64], want[PATH_MAX + 16], *env = NULL;
+	size_t cap = 0;
+	int found = 0;
+	snprintf(want, sizeof(want), "VMTUNE_CONFIG=%s", t->config_path);
+	size_t wlen = strlen(want) + 1;	/* with its NUL */
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		pid_t p = (pid_t)atoi(e->d_name);
+		if (p <= 1 || p == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)p);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		size_t len = 0;
+		ssize_t n;
+		for (;;) {
+			if (len + 4096 > cap)
+				env = xrealloc(env, cap = cap ? 2 * cap : 65536);
+			if ((n = read(fd, env + len, cap - len)) <= 0)
+				break;
+			len += (size_t)n;
+		}
+		close(fd);
+		for (size_t at = 0; at + wlen <= len; at += strnlen(env + at, len - at) + 1)
+			if (!memcmp(env + at, want, wlen)) {
+				kill(p, SIGKILL);
+				found++;
+				break;
+			}
+	}
+	if (d)
+		closedir(d);
+	free(env);
+	return found;
+}
+
 static int exec_run(struct target *t, const struct trial_request *rq,
 		    const struct trial_sink *sink, struct trial_result *res)
 {
@@ -348,7 +403,7 @@ static int exec_run(struct target *t, const struct trial_request *rq,
 	pid_t pid = -1;
 	char **env = NULL;
 	int reaped = 0, killed = 0;
-	double start = mono(), exited_at = 0, term_at = 0;
+	double start = mono(), exited_at = 0, term_at = 0, killed_at = 0;
 
 	res->outcome = OUTCOME_FAILED;
 	if (write_config(t->config_path, rq->config_json, err)) {
@@ -374,6 +429,12 @@ static int exec_run(struct target *t, const struct trial_request *rq,
 		int n = 0, wait_ms = 100;
 		double now = mono();
 
+		if (killed && !killed_at)
+			killed_at = now;
+		if (killed && now - killed_at > 0.2) {	/* something outside the group holds our pipes */
+			kill_escaped(t);
+			killed_at = now;
+		}
 		if (!killed && rq->timeout > 0 && now - start > rq->timeout) {
 			kill(-pid, SIGKILL);
 			killed = 1;
@@ -420,6 +481,8 @@ static int exec_run(struct target *t, const struct trial_request *rq,
 	}
 	if (!killed)
 		kill(-pid, SIGKILL);	/* nothing of the trial outlives it */
+	if (pid > 0)
+		kill_escaped(t);	/* not even what left its process group */
 	finish_tail(&rs.tail, &res->stderr_tail);
 	if (rs.sink_failed) {
 		strbuf_reset(&res->reason);

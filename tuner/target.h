@@ -118,6 +118,8 @@ struct target_ops {
 };
 
 const struct target_ops *target_find(const char *name);
+/* VMTUNE_P_<NAME>: how the exec target names a parameter in the command's environment (malloc'd). */
+char *exec_env_name(const char *param);
 /* NULL-terminated list, for help texts. */
 const struct target_ops *const *target_list(void);
 
