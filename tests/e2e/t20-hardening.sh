@@ -127,11 +127,14 @@ readonly_db() {	# a database its reader may not write: as a user who may only re
 			>"$T/out" 2>"$T/err" || { echo "$c: exit $?: $(cat "$T/err")"; rc=1; }
 	done
 	jq -e '.trials | length > 0' "$T/out" >/dev/null || { echo "export json: no trials"; rc=1; }
-	[ -z "$(ls "$d" | grep -v '^\(vmtune\|tiny.yaml\|r.db\)$')" ] || { echo "left: $(ls "$d")"; rc=1; }
+	mkdir "$d/rep" && chown nobody "$d/rep"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$d/vmtune" report 1 --db "$d/r.db" \
+		--out "$d/rep" >"$T/out" 2>"$T/err" && [ -s "$d/rep/report.md" ] || { echo "report: $(cat "$T/err")"; rc=1; }
+	[ -z "$(ls "$d" | grep -v '^\(vmtune\|tiny.yaml\|r.db\|rep\)$')" ] || { echo "left: $(ls "$d")"; rc=1; }
 	rm -rf "$d"
 	return $rc
 }
-expect "a database its reader may not write (WAL): runs, trials, best, export read it" readonly_db
+expect "a database its reader may not write (WAL): runs, trials, best, export, report read it" readonly_db
 
 db_values() {	# --db values SQLite reads as no file or a URI: refused, nothing lost silently
 	local d
