@@ -49,6 +49,12 @@ static int restore_main(int argc, char **argv)
 	if (rc)
 		return fail(EXIT_RUNTIME, "%s", err);
 	printf("restored %d host knob value%s\n", count, count == 1 ? "" : "s");
+	int swept, sweep_rc = exec_sweep(run_owner_alive, &swept, err);
+	if (swept)
+		printf("removed %d temporary folder%s of exec trials whose vmtune is gone\n", swept,
+		       swept == 1 ? "" : "s");
+	if (sweep_rc)
+		return fail(EXIT_RUNTIME, "%s", err);
 	if (foreign)
 		return fail(EXIT_RUNTIME, "%s%s", foreign_msg,
 			    foreign > 1 ? " (and more rows like it)" : "");
@@ -71,6 +77,8 @@ const struct cmd cmd_restore = {
 		 "remote host's pool) such a search left. A remote host that cannot be\n"
 		 "reached keeps its volumes in the journal: exit 3, run it again later.\n"
 		 "Refused (exit 3) while a live vmtune process drives a run of the database.\n"
+		 "Also removes the temporary folders of exec trials whose vmtune is gone\n"
+		 "($TMPDIR or /tmp, vmtune-exec.PID.*).\n"
 		 "Only rows vmtune writes are undone: a knob's own file (the catalogue, a plain\n"
 		 "value), a data disk it named, a domain or volume it named; any other row is\n"
 		 "said and left alone (exit 3).",

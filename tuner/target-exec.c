@@ -85,7 +85,8 @@ static int exec_open(struct target **out, const struct target_setting *s, size_t
 		t->argv[k] = xstrdup(s[i].vals[k]);
 	t->workdir = xstrdup(workdir);
 	t->host = host ? xstrdup(host) : NULL;
-	strbuf_addf(&sb, "%s/vmtune-exec.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	/* the pid in the name: vmtune restore removes those of processes that are gone */
+	strbuf_addf(&sb, "%s/vmtune-exec.%d.XXXXXX", tmp && *tmp ? tmp : "/tmp", (int)getpid());
 	t->tmpdir = strbuf_detach(&sb);
 	if (!mkdtemp(t->tmpdir)) {
 		seterr(err, "cannot create a directory in %s: %s", tmp && *tmp ? tmp : "/tmp",
@@ -157,6 +158,39 @@ static int write_config(const char *path, const char *json, char *err)
 	ssize_t n = writev(fd, iov, 2);
 	if (close(fd) || n != (ssize_t)len + 1)
 		return seterr(err, "cannot write %s: %s", path, n < 0 ? strerror(errno) : "short write"), -1;
+	return 0;
+}
+
+int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *removed, char *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX], path[PATH_MAX + 300], host[256] = "";
+	snprintf(dir, sizeof(dir), "%s", tmp && *tmp ? tmp : "/tmp");
+	gethostname(host, sizeof(host) - 1);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int pid, end = 0, left = 0;
+	*removed = 0;
+	if (!d)
+		return seterr(err, "%s: %s", dir, strerror(errno)), -1;
+	while ((e = readdir(d))) {
+		/* vmtune-exec.PID.XXXXXX, as mkdtemp made it, of a process that is no vmtune now */
+		if (sscanf(e->d_name, "vmtune-exec.%d.%n", &pid, &end) != 1 || !end ||
+		    strlen(e->d_name + end) != 6 || pid <= 0 || alive(pid, host, NULL))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/config.json", dir, e->d_name);
+		unlink(path);	/* all it ever holds */
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (rmdir(path) == 0)
+			(*removed)++;
+		else if (errno != ENOENT)
+			left++;
+	}
+	closedir(d);
+	if (left)
+		return seterr(err, "%d temporary folder%s of exec trials in %s hold%s more than vmtune "
+			      "put there: left alone", left, left == 1 ? "" : "s", dir,
+			      left == 1 ? "s" : ""), -1;
 	return 0;
 }
 

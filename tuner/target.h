@@ -120,6 +120,12 @@ struct target_ops {
 const struct target_ops *target_find(const char *name);
 /* VMTUNE_P_<NAME>: how the exec target names a parameter in the command's environment (malloc'd). */
 char *exec_env_name(const char *param);
+/*
+ * Removes the temporary folders ($TMPDIR or /tmp, vmtune-exec.PID.*) of exec
+ * targets whose process is gone (alive: run_owner_alive), as a crash left
+ * them; -1 when one holds files vmtune did not put there (left alone).
+ */
+int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *removed, char *err);
 /* NULL-terminated list, for help texts. */
 const struct target_ops *const *target_list(void);
 

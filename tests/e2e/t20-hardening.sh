@@ -147,4 +147,22 @@ db_values() {	# --db values SQLite reads as no file or a URI: refused, nothing l
 }
 expect "--db '', :memory: or a file: URI: refused (2), not a run kept in memory or a temporary file" db_values
 
+temp_folders_swept() {	# kill -9 leaves the exec target's temporary folder; restore removes it
+	local pid
+	mkdir -p tmp
+	TMPDIR=$T/tmp "$VMTUNE" search "$J/slow.yaml" --db sweep.db >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 300); do [ "$(done_count sweep.db 2>/dev/null)" -ge 1 ] 2>/dev/null && break; sleep 0.01; done
+	kill -9 "$pid"; wait "$pid" 2>/dev/null
+	[ -d "tmp/vmtune-exec.$pid."* ] || die "no temporary folder of the killed search: the test proves nothing"
+	mkdir tmp/vmtune-exec.1.AbCdEf && echo mine > tmp/vmtune-exec.1.AbCdEf/notes	# not vmtune's
+	mkdir tmp/vmtune-exec.$$.XyZaBc	# of a live process that is no vmtune: still gone
+	TMPDIR=$T/tmp exits_with 3 "$VMTUNE" restore --db sweep.db || return 1
+	grep -q "^removed 2 temporary folders of exec trials whose vmtune is gone$" "$T/out" &&
+	grep -q "1 temporary folder of exec trials in $T/tmp holds more than vmtune put there: left alone" "$T/err" ||
+		die "$(cat "$T/out" "$T/err")"
+	[ "$(ls tmp)" = vmtune-exec.1.AbCdEf ] && [ "$(cat tmp/vmtune-exec.1.AbCdEf/notes)" = mine ] || die "left: $(ls tmp)"
+}
+expect "kill -9 leaves a temporary folder: vmtune restore removes it, and nothing it did not make" temp_folders_swept
+
 finish
