@@ -248,11 +248,9 @@ static void nic_up(const char *addr)
 }
 
 /*
- * Loads the modules of /lib/modules/load.list in order. The results port is
- * opened as soon as virtio_console is in, so the host hears from the agent
- * early; xfs (the largest) only when the plan makes an xfs filesystem, an
- * I/O scheduler's module only when the plan asks for it, the NIC drivers only
- * when the plan has a network peer.
+ * Loads the modules of /lib/modules/load.list in order (those a plan needs
+ * only when it does: module_wanted()). The results port is opened as soon as
+ * virtio_console is in, so the host hears from the agent early.
  */
 static void open_port(void);
 
@@ -265,12 +263,34 @@ static void announce(void)
 	emit("{\"note\":\"agent started\",\"bench\":\"agent\"}");
 }
 
+/*
+ * The modules only some plans need, and which: a filesystem's (crc32c_generic:
+ * libcrc32c and ext4 ask the crypto API for crc32c, which modules.dep does
+ * not list), an I/O scheduler, the NIC drivers of net.model. Any other module
+ * of load.list is always loaded.
+ */
+static int module_wanted(const char *name, const char *fs, const char *iosched, int with_nic)
+{
+	static const struct { const char *module, *needs; } only[] = {
+		{ "crc32c_generic.ko", "fs" }, { "libcrc32c.ko", "xfs" }, { "xfs.ko", "xfs" },
+		{ "crc16.ko", "ext4" }, { "mbcache.ko", "ext4" }, { "jbd2.ko", "ext4" },
+		{ "ext4.ko", "ext4" }, { "kyber-iosched.ko", "kyber" }, { "bfq.ko", "bfq" },
+		{ "failover.ko", "nic" }, { "net_failover.ko", "nic" }, { "virtio_net.ko", "nic" },
+		{ "e1000e.ko", "nic" }, { "mii.ko", "nic" }, { "8139cp.ko", "nic" }, { "vmxnet3.ko", "nic" },
+	};
+	int disk_fs = fs && (!strcmp(fs, "xfs") || !strcmp(fs, "ext4"));
+	for (size_t i = 0; i < sizeof(only) / sizeof(*only); i++) {
+		const char *n = only[i].needs;
+		if (strcmp(name, only[i].module))
+			continue;
+		return !strcmp(n, "fs") ? disk_fs : !strcmp(n, "nic") ? with_nic
+		     : (fs && !strcmp(fs, n)) || (iosched && !strcmp(iosched, n));
+	}
+	return 1;
+}
+
 static void load_modules(const char *fs, const char *iosched, int with_nic)
 {
-	/* the NIC drivers of net.model, only when the plan has a NIC */
-	static const char *const nic_modules[] = { "failover.ko", "net_failover.ko", "virtio_net.ko",
-		"e1000e.ko", "mii.ko", "8139cp.ko", "vmxnet3.ko" };
-	int want_xfs = fs && !strcmp(fs, "xfs");
 	FILE *f = fopen("/lib/modules/load.list", "r");
 	char name[256], path[300];
 	if (!f) {
@@ -278,15 +298,7 @@ static void load_modules(const char *fs, const char *iosched, int with_nic)
 		return;
 	}
 	while (fscanf(f, "%255s", name) == 1) {
-		if (!want_xfs && (!strcmp(name, "xfs.ko") || !strcmp(name, "libcrc32c.ko")))
-			continue;
-		if ((!strcmp(name, "kyber-iosched.ko") && (!iosched || strcmp(iosched, "kyber"))) ||
-		    (!strcmp(name, "bfq.ko") && (!iosched || strcmp(iosched, "bfq"))))
-			continue;
-		int skip = 0;
-		for (size_t i = 0; i < sizeof(nic_modules) / sizeof(*nic_modules) && !with_nic; i++)
-			skip |= !strcmp(name, nic_modules[i]);
-		if (skip)
+		if (!module_wanted(name, fs, iosched, with_nic))
 			continue;
 		snprintf(path, sizeof(path), "/lib/modules/%s", name);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -569,9 +581,9 @@ static int feature(int fd, struct ifreq *ifr, __u32 cmd, int on, int *got)
 }
 
 /*
- * guest.net.offloads: GSO and GRO of the NIC on or off, and TSO where the
- * NIC offers it (virtio-net on user networking does not); read back as
- * "on", "off" or "mixed".
+ * guest.net.offloads: GSO, GRO and TSO of the NIC on or off, each that the
+ * NIC can do (virtio-net on user networking has no TSO, and no GSO under the
+ * generic kernel: no scatter-gather); read back as "on", "off" or "mixed".
  */
 static void set_offloads(const char *value)
 {
@@ -590,10 +602,14 @@ static void set_offloads(const char *value)
 		}
 		if (feature(fd, &ifr, f[i].get, 0, &got))
 			fail("net.offloads: reading %s back: %s", f[i].name, strerror(errno));
+		if (on && !got)	/* taken, and still off: this NIC cannot (GSO without SG: virtio on slirp) */
+			continue;
 		n++;
 		n_on += got;
 	}
 	close(fd);
+	if (!n)
+		fail("net.offloads: %s can turn on none of GSO, GRO, TSO", nic);
 	const char *back = n_on == n ? "on" : n_on == 0 ? "off" : "mixed";
 	applied("net.offloads", back);
 	if (strcmp(back, value))

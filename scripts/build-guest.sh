@@ -12,7 +12,9 @@ out=$root/build/guest
 cache=$out/cache
 # In load order: the results port (virtio_console) first, so the agent speaks early.
 # The NICs of net.model: virtio_net, e1000e, 8139cp (QEMU's rtl8139 is a C+ chip), vmxnet3.
-MODULES="virtio_pci virtio_console virtio_blk virtio_scsi sd_mod virtio_balloon xfs kyber-iosched bfq virtio_net e1000e 8139cp vmxnet3"
+# The generic kernel has ext4 as a module; crc32c_generic first, as the
+# softdeps of libcrc32c and ext4 ask (modules.dep does not list it).
+MODULES="virtio_pci virtio_console virtio_blk virtio_scsi sd_mod virtio_balloon crc32c_generic xfs ext4 kyber-iosched bfq virtio_net e1000e 8139cp vmxnet3"
 LIBDIR=/lib/x86_64-linux-gnu
 
 die() { echo "build-guest.sh: $*" >&2; exit 1; }

@@ -16,14 +16,14 @@ expect "the appliance builds, its manifest matches its parts" built
 up_to_date() { make -s -C "$ROOT" guest | grep -q "up to date"; }
 expect "a second build with no changed input rebuilds nothing" up_to_date
 
-# boot NAME "KERNEL WORDS" [DISKS]: boots with DISKS raw data disks of 256 MiB,
+# boot NAME "KERNEL WORDS" [DISKS]: boots with DISKS raw data disks of 512 MiB (sparse; mkfs.xfs needs 300),
 # results in NAME.jsonl, console in NAME.console; NIC=1: a virtio NIC on QEMU's
 # user networking (the guest's 10.0.2.2 is this host's 127.0.0.1)
 boot() {
 	local name=$1 words=$2 ndisks=${3:-0} drives=() i
 	[ -n "${NIC:-}" ] && drives+=(-nic user,model=virtio-net-pci)
 	for i in $(seq 1 "$ndisks"); do
-		truncate -s 256M "$name.d$i.raw"
+		truncate -s 512M "$name.d$i.raw"
 		drives+=(-drive "file=$name.d$i.raw,format=raw,if=virtio,cache=none")
 	done
 	: > "$name.jsonl"
