@@ -44,6 +44,9 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ := $(CMD_SRC:%.c=$(B)/%.o) $(B)/default-job.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# The fuzzing harnesses (tests/fuzz), replayed over their corpus with the unit tests.
+FUZZ_NAMES := job metricline config db
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(B)/tests/replay_%)
 
 # The guest appliance needs the static agent: sanitized builds leave it out.
 all: vmtune vmbench agent $(if $(SANITIZE),,guest)
@@ -67,6 +70,26 @@ $(B)/default-job.c: jobs/default.yaml scripts/embed.sh
 
 $(B)/default-job.o: $(B)/default-job.c $(B)/.flags
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB_OBJ) $(B)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -DFUZZ_NAME='"$*"' -o $@ tests/fuzz/fuzz_$*.c \
+		tests/fuzz/replay.c $(LIB_OBJ) $(LIBS)
+
+# `make fuzz`: each harness under libFuzzer with ASan and UBSan for FUZZ_SECONDS
+# (needs clang); what it finds lands in build/fuzz/crash-NAME-*.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FZ := $(B)/fuzz
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE $(PKG_CFLAGS) -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+$(FZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_SRC:%.c=$(FZ)/%.o)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_SRC:%.c=$(FZ)/%.o) $(LIBS)
+fuzz: $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/unit.h $(B)/.flags
 	@mkdir -p $(dir $@)
@@ -109,11 +132,11 @@ unit: $(UNIT_BIN)
 E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20
 E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19
 
-test: all $(UNIT_BIN)
-	bash tests/run.sh $(UNIT_BIN)
+test: all $(UNIT_BIN) $(FUZZ_REPLAY)
+	bash tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY)
 
-test-unit: $(UNIT_BIN)
-	E2E= bash tests/run.sh $(UNIT_BIN)
+test-unit: $(UNIT_BIN) $(FUZZ_REPLAY)
+	E2E= bash tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY)
 
 test-exec: vmtune vmbench
 	E2E="$(E2E_EXEC)" bash tests/run.sh
@@ -124,5 +147,5 @@ test-vm: all
 clean:
 	rm -rf $(B) vmtune vmbench agent
 
-.PHONY: all test test-unit test-exec test-vm unit clean guest FORCE
+.PHONY: all test test-unit test-exec test-vm unit clean guest fuzz FORCE
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

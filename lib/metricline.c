@@ -5,18 +5,25 @@
 #include <string.h>
 #include <jansson.h>
 
+/* A JSON string as C text: NULL when it is none, or holds a NUL ("\u0000") that would cut it. */
+static const char *text(json_t *j)
+{
+	const char *s = json_string_value(j);
+	return s && strlen(s) == json_string_length(j) ? s : NULL;
+}
+
 static enum ml_kind parse_metric(json_t *o, struct metricline *ml)
 {
 	json_t *name = json_object_get(o, "metric"), *value = json_object_get(o, "value");
 	json_t *unit = json_object_get(o, "unit"), *better = json_object_get(o, "better");
 	json_t *rep = json_object_get(o, "rep");
-	if (!json_is_string(name) || !*json_string_value(name) || !json_is_number(value))
+	if (!text(name) || !*text(name) || !json_is_number(value))
 		return ML_OTHER;
 	ml->m.name = json_string_value(name);
 	ml->m.value = json_number_value(value);
 	if (!isfinite(ml->m.value))
 		return ML_OTHER;
-	if (unit && !json_is_string(unit))
+	if (unit && !text(unit))
 		return ML_OTHER;
 	ml->m.unit = unit ? json_string_value(unit) : NULL;
 	ml->m.better = BETTER_UNKNOWN;
@@ -39,11 +46,13 @@ static enum ml_kind parse_metric(json_t *o, struct metricline *ml)
 static enum ml_kind parse_applied(json_t *o, struct metricline *ml)
 {
 	json_t *knob = json_object_get(o, "applied"), *value = json_object_get(o, "value");
-	if (!json_is_string(knob) || !value)
+	if (!text(knob) || !*text(knob) || !value)	/* a knob has a name */
 		return ML_OTHER;
-	ml->knob = json_string_value(knob);
+	ml->knob = text(knob);
 	if (json_is_string(value)) {
-		strbuf_addstr(&ml->applied_value, json_string_value(value));
+		if (!text(value))
+			return ML_OTHER;
+		strbuf_addstr(&ml->applied_value, text(value));
 	} else {
 		char *s = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
 		if (!s)
@@ -66,8 +75,8 @@ enum ml_kind metricline_parse(const char *line, struct metricline *ml)
 		ml->kind = parse_metric(o, ml);
 	else if (json_object_get(o, "applied"))
 		ml->kind = parse_applied(o, ml);
-	else if (json_is_string(json_object_get(o, "note"))) {
-		ml->note = json_string_value(json_object_get(o, "note"));
+	else if (text(json_object_get(o, "note"))) {
+		ml->note = text(json_object_get(o, "note"));
 		ml->kind = ML_NOTE;
 	}
 	return ml->kind;

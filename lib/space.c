@@ -226,17 +226,21 @@ int param_active(const struct space *sp, const union pval *cfg, size_t i)
 	return 0;
 }
 
-void config_canonical(const struct space *sp, union pval *cfg)
+/* A float as it is stored and shown: 15 significant digits, read back. */
+static double float_canonical(double f)
 {
 	char text[32];
+	snprintf(text, sizeof(text), "%.15g", f);
+	return strtod(text, NULL);
+}
+
+void config_canonical(const struct space *sp, union pval *cfg)
+{
 	for (size_t i = 0; i < sp->n; i++) {	/* parents come first */
-		if (!param_active(sp, cfg, i)) {
+		if (!param_active(sp, cfg, i))
 			cfg[i] = sp->p[i].def;
-		} else if (sp->p[i].type == P_FLOAT) {
-			/* what is stored, shown and given to the trial: a resume compares it exactly */
-			snprintf(text, sizeof(text), "%.15g", cfg[i].f);
-			cfg[i].f = strtod(text, NULL);
-		}
+		else if (sp->p[i].type == P_FLOAT)	/* a resume compares it exactly */
+			cfg[i].f = float_canonical(cfg[i].f);
 	}
 }
 
@@ -328,7 +332,8 @@ static int json_pval(const struct param *p, json_t *j, union pval *v, char *err)
 	case P_FLOAT:
 		if (!json_is_number(j))
 			return seterr(err, "'%s' must be a number", p->name), -1;
-		v->f = json_number_value(j);
+		/* as config_to_json() writes it: a configuration read is the one stored */
+		v->f = float_canonical(json_number_value(j));
 		break;
 	}
 	return param_value_check(p, *v, err);

@@ -513,20 +513,27 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max," \
 	" r.max_cov, r.noise_floor"
 
+/* A text column a run always has: "" for a NULL a damaged or foreign file holds. */
+static const char *col_str(sqlite3_stmt *s, int i)
+{
+	const char *t = col_text(s, i);
+	return t ? t : "";
+}
+
 static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 {
 	ri->id = sqlite3_column_int64(s, 0);
-	ri->name = col_text(s, 1);
-	ri->job_path = col_text(s, 2);
-	ri->job_dir = col_text(s, 3);
-	ri->job_text = col_text(s, 4);
-	ri->strategy = col_text(s, 5);
+	ri->name = col_str(s, 1);
+	ri->job_path = col_str(s, 2);
+	ri->job_dir = col_str(s, 3);
+	ri->job_text = col_str(s, 4);
+	ri->strategy = col_str(s, 5);
 	ri->seed = (uint64_t)sqlite3_column_int64(s, 6);
 	ri->budget_trials = sqlite3_column_int64(s, 7);
 	ri->budget_seconds = sqlite3_column_double(s, 8);
-	ri->status = col_text(s, 9);
-	ri->accel = col_text(s, 10);
-	ri->host = col_text(s, 11);
+	ri->status = col_str(s, 9);
+	ri->accel = col_str(s, 10);
+	ri->host = col_str(s, 11);
 	ri->created_at = sqlite3_column_double(s, 12);
 	ri->updated_at = sqlite3_column_double(s, 13);
 	ri->elapsed = sqlite3_column_double(s, 14);

@@ -26,10 +26,18 @@ static void csv_field(const char *s)
 	putchar('"');
 }
 
+/* The shortest of %.15g, %.16g, %.17g that reads back as the same double. */
 static void csv_number(double v)
 {
-	if (!isnan(v))
-		printf("%.15g", v);
+	char text[32];
+	if (isnan(v))
+		return;
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	fputs(text, stdout);
 }
 
 static int export_csv(struct store *st, const struct runview *rv, char *err)

@@ -227,7 +227,7 @@ static int search_main(int argc, char **argv)
 			break;
 		case 't':
 			if (duration_parse(optarg, &seconds) || seconds <= 0)
-				return usage_error(c, "--time wants a duration such as 90s, 15m or 8h, "
+				return usage_error(c, "--time wants a duration such as 90s, 15m or 8h (1ms to 365d), "
 						   "got '%s'", optarg);
 			break;
 		case 's':

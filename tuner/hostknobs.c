@@ -136,6 +136,41 @@ out:
 	return rc;
 }
 
+static int plain(const char *s, size_t max);
+
+struct original {
+	int64_t run;
+	const char *knob;
+	struct strbuf *value;
+};
+
+static int find_original(const struct journal_entry *e, void *ud)
+{
+	struct original *o = ud;
+	if (e->kind != JOURNAL_FILE || e->run_id != o->run || strcmp(e->knob, o->knob))
+		return 0;
+	strbuf_addstr(o->value, e->original ? e->original : "");
+	return 1;
+}
+
+int hostknob_release_hugepages(struct store *st, int64_t run, const char *size, char *err)
+{
+	char knob[32];
+	struct strbuf orig = STRBUF_INIT, back = STRBUF_INIT;
+	snprintf(knob, sizeof(knob), "host.hugepages-%s", size);
+	struct original o = { .run = run, .knob = knob, .value = &orig };
+	const char *path = hostknob_path(knob);
+	int rc = 0, found = path ? store_journal_foreach_pending(st, find_original, &o, err) : 0;
+	if (found < 0)
+		rc = -1;
+	else if (found == 1 && plain(orig.buf, 32) &&	/* this run reserved some: back as it found them */
+		 (write_value(path, orig.buf, err) || read_value(path, &back, err)))
+		rc = -1;
+	strbuf_release(&orig);
+	strbuf_release(&back);
+	return rc;
+}
+
 struct restore_ctx {
 	int count, failed, unreachable, foreign;
 	char *foreign_msg;	/* the first row left alone, said */

@@ -33,7 +33,19 @@ static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
-	seterr(c->err, "%s", sb.buf);
+	/* one line, whatever the file put in a key or a value it quotes: \n, \t, \x01 */
+	struct strbuf line = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)sb.buf; *p; p++)
+		if (*p == '\n')
+			strbuf_addstr(&line, "\\n");
+		else if (*p == '\t')
+			strbuf_addstr(&line, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			strbuf_addf(&line, "\\x%02x", *p);
+		else
+			strbuf_addch(&line, (char)*p);
+	seterr(c->err, "%s", line.buf);
+	strbuf_release(&line);
 	strbuf_release(&sb);
 	return -1;
 }
@@ -114,7 +126,7 @@ static int want_duration(struct ctx *c, yaml_node_t *n, const char *what, double
 	if (want_scalar(c, n, what, &s))
 		return -1;
 	if (duration_parse(s, out) || *out <= 0)
-		return fail(c, n, "expected %s such as 90s, 15m or 8h, got '%s'", what, s);
+		return fail(c, n, "expected %s such as 90s, 15m or 8h (1ms to 365d), got '%s'", what, s);
 	return 0;
 }
 
@@ -659,8 +671,11 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	struct job *job = c->job;
 	long long n;
 	(void)k, (void)ud;
-	if (!strcmp(key, "name"))
+	if (!strcmp(key, "name")) {
+		if (v->type == YAML_SCALAR_NODE && !is_null(v) && !v->data.scalar.length)
+			return fail(c, v, "expected a name (not empty)");
 		return want_string(c, v, "a name", &job->name);
+	}
 	if (!strcmp(key, "target"))
 		return parse_target(c, v);
 	if (!strcmp(key, "parameters")) {
@@ -739,6 +754,15 @@ static int check_knob_value(struct ctx *c, const struct knob *k, yaml_node_t *n,
 	return 0;
 }
 
+/* The libvirt target's data disk size (MiB), as it will take it. */
+static long disk_mib(const struct job *job)
+{
+	for (size_t i = 0; i < job->ntset; i++)
+		if (!strcmp(job->tset[i].key, "disk_size") && job->tset[i].nvals == 1)
+			return atol(job->tset[i].vals[0]);
+	return LIBVIRT_DISK_MIB;
+}
+
 static int check_knob(struct ctx *c, yaml_node_t *key, yaml_node_t *spec, const struct param *q)
 {
 	const struct knob *k = knob_find(q->name);
@@ -756,8 +780,12 @@ static int check_knob(struct ctx *c, yaml_node_t *key, yaml_node_t *spec, const 
 		for (yaml_node_item_t *i = vs->data.sequence.items.start;
 		     i < vs->data.sequence.items.top; i++) {
 			yaml_node_t *n = node(c, *i);
-			if (check_knob_value(c, k, n, (const char *)n->data.scalar.value))
+			const char *val = (const char *)n->data.scalar.value;
+			if (check_knob_value(c, k, n, val))
 				return -1;
+			if (!strcmp(k->name, "guest.fs") && !strcmp(val, "xfs") && disk_mib(c->job) < 300)
+				return fail(c, n, "guest.fs xfs needs data disks of at least 300 MiB "
+					    "(mkfs.xfs); disk_size is %ld", disk_mib(c->job));
 		}
 		return 0;
 	}
@@ -1048,7 +1076,8 @@ int duration_parse(const char *s, double *seconds)
 		total += v * unit;
 		any = 1;
 	}
-	if (!any)
+	/* from 1 ms (a timer can tell) to a year (a count of seconds fits anything) */
+	if (!any || !(total >= 0.001 && total <= 365 * 86400.0))
 		return -1;
 	*seconds = total;
 	return 0;

@@ -115,7 +115,7 @@ void job_add_host(struct job *job, const char *uri, int slots);
 /* Slots over all hosts; 1 when no host is listed. */
 int job_slots(const struct job *job);
 
-/* "90s", "15m", "8h", "2d", "1h30m", "1.5h", "250ms" or plain seconds. */
+/* "90s", "15m", "8h", "2d", "1h30m", "1.5h", "250ms" or plain seconds; 1 ms to 365 days. */
 int duration_parse(const char *s, double *seconds);
 
 #endif

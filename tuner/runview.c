@@ -52,10 +52,21 @@ static int by_ended(const void *a, const void *b)
 	return (x->ended_at > y->ended_at) - (x->ended_at < y->ended_at);
 }
 
+static int load(struct runview *rv, struct store *st, int64_t run, char *err);
+
+/* A run that cannot be read (a damaged or foreign file) leaves nothing allocated. */
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 {
-	struct run_info ri;
 	memset(rv, 0, sizeof(*rv));
+	if (load(rv, st, run, err) == 0)
+		return 0;
+	runview_release(rv);
+	return -1;
+}
+
+static int load(struct runview *rv, struct store *st, int64_t run, char *err)
+{
+	struct run_info ri;
 	if (store_run_get(st, run, &ri, err))
 		return -1;
 	rv->id = ri.id;

@@ -86,8 +86,9 @@ static int sink_host(void *ud, const char *knob, const char *value, char *err)
 	struct strbuf back = STRBUF_INIT;
 	int rc;
 	pthread_mutex_lock(&c->s->lock);
-	if (!strncmp(knob, "host.hugepages-", 15)) {
-		rc = hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err);
+	if (!strncmp(knob, "host.hugepages-", 15)) {	/* value NULL: give back this run's */
+		rc = value ? hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err)
+			   : hostknob_release_hugepages(c->s->st, c->s->run_id, knob + 15, err);
 	} else {
 		rc = hostknob_set(c->s->st, c->s->run_id, knob, value, &back, err);
 		struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = value,

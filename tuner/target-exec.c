@@ -254,11 +254,15 @@ struct run_state {
 	struct strbuf tail;
 };
 
-static void handle_line(struct run_state *rs, const char *line)
+static void handle_line(struct run_state *rs, const char *line, size_t len)
 {
 	struct metricline ml;
 	if (rs->sink_failed)
 		return;
+	if (memchr(line, '\0', len)) {	/* "{...}\0garbage": no line of JSON text */
+		rs->res->nignored++;
+		return;
+	}
 	switch (metricline_parse(line, &ml)) {
 	case ML_METRIC:
 		if (rs->sink->metric(rs->sink->ud, &ml.m))
@@ -298,7 +302,7 @@ static int pump(struct run_state *rs, struct stream *st, int is_stdout)
 		return errno == EINTR || errno == EAGAIN ? 1 : 0;
 	if (n == 0) {
 		if (is_stdout && st->buf.len && !st->overlong)
-			handle_line(rs, st->buf.buf);
+			handle_line(rs, st->buf.buf, st->buf.len);
 		strbuf_reset(&st->buf);
 		return 0;
 	}
@@ -320,7 +324,7 @@ static int pump(struct run_state *rs, struct stream *st, int is_stdout)
 			if (st->overlong)
 				rs->res->nignored++;
 			else
-				handle_line(rs, st->buf.buf);
+				handle_line(rs, st->buf.buf, st->buf.len);
 			st->overlong = 0;
 			strbuf_reset(&st->buf);
 		}

@@ -439,7 +439,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	t->uri = xstrdup(host ? host : (x = setting(s, n, "uri", NULL)) ? x->vals[0]
 						     : "qemu:///system");
 	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : 1024;
-	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : 256;
+	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_DISK_MIB;
 	t->quick = !(x = setting(s, n, "quick", NULL)) || !strcmp(x->vals[0], "true");
 	t->accel = xstrdup((x = setting(s, n, "accel", NULL)) ? x->vals[0] : "auto");
 	if ((x = setting(s, n, "benchmarks", NULL))) {
@@ -595,12 +595,18 @@ static int apply_host(const struct space *sp, const union pval *cfg, unsigned me
 	}
 	size_t h;
 	const struct param *p = space_find(sp, "vm.hugepages", &h);
-	if (!rc && p && p->type == P_CAT && strcmp(p->values[cfg[h].c], "none")) {
-		int giga = !strcmp(p->values[cfg[h].c], "1G");
+	const char *size = p && p->type == P_CAT ? p->values[cfg[h].c] : "none";
+	if (!rc && strcmp(size, "none")) {
+		int giga = !strcmp(size, "1G");
 		strbuf_reset(&v);
 		strbuf_addf(&v, "%u", giga ? (memory_mib + 1023) / 1024 : (memory_mib + 1) / 2);
 		rc = sink->host(sink->ud, giga ? "host.hugepages-1G" : "host.hugepages-2M", v.buf, err);
 	}
+	/* a size this trial does not use: what an earlier trial reserved goes back */
+	if (!rc && p && strcmp(size, "2M"))
+		rc = sink->host(sink->ud, "host.hugepages-2M", NULL, err);
+	if (!rc && p && strcmp(size, "1G"))
+		rc = sink->host(sink->ud, "host.hugepages-1G", NULL, err);
 	strbuf_release(&v);
 	return rc;
 }

@@ -54,7 +54,8 @@ struct trial_sink {
 	/*
 	 * Changes a host knob (host.thp, host.ksm, host.swappiness) or, for
 	 * "host.hugepages-2M"/"-1G", reserves that many pages, journaled so it
-	 * is undone when the search ends. -1 with err: the trial cannot run.
+	 * is undone when the search ends; value NULL gives back what earlier
+	 * trials of the run reserved. -1 with err: the trial cannot run.
 	 */
 	int (*host)(void *ud, const char *knob, const char *value, char *err);
 	/*
@@ -120,6 +121,8 @@ struct target_ops {
 const struct target_ops *target_find(const char *name);
 /* VMTUNE_P_<NAME>: how the exec target names a parameter in the command's environment (malloc'd). */
 char *exec_env_name(const char *param);
+/* The libvirt target's data disks when disk_size is not set (MiB). */
+#define LIBVIRT_DISK_MIB 256
 /*
  * Removes the temporary folders ($TMPDIR or /tmp, vmtune-exec.PID.*) of exec
  * targets whose process is gone (alive: run_owner_alive), as a crash left

@@ -19,8 +19,29 @@ left_behind() {
 	[ -z "$(find /var/tmp/vmtune-tests -name 'vmtune-*-d[0-9]*.img')" ] || die "data disks left"
 }
 
+# samples "DOMAIN HUGEPAGES" every 0.1 s while a vmtune domain runs, until killed
+sample_huge() {
+	while :; do
+		for d in $("${VIRSH[@]}" list --name | grep vmtune-); do echo "$d $(cat $HUGE)"; done
+		sleep 0.1
+	done
+}
+
 normal_end() {
-	exits_with 0 "$VMTUNE" search "$ROOT/tests/jobs/vm/host.yaml" --db h.db || return 1
+	sample_huge > huge.samples &
+	local sampler=$!
+	exits_with 0 "$VMTUNE" search "$ROOT/tests/jobs/vm/host.yaml" --db h.db || { kill $sampler; return 1; }
+	kill $sampler; wait $sampler 2>/dev/null
+	# a trial without huge pages after one with: the pages went back before it ran
+	local none_after t
+	none_after=$(sql h.db "select id from trials where config like '%none%' and status = 'done' and
+		id > (select min(id) from trials where config like '%2M%')")
+	[ -n "$none_after" ] || die "no trial without huge pages after one with: the test proves nothing"
+	for t in $none_after; do
+		grep -q -- "-t$t-r1 " huge.samples || die "trial $t was never sampled"
+		! grep -- "-t$t-r1 " huge.samples | grep -qv " 0$" ||
+			die "trial $t (no huge pages) ran with $(grep -- "-t$t-r1 " huge.samples | tail -1 | cut -d' ' -f2) reserved"
+	done
 	[ "$(sql h.db "select count(*) from trials where status = 'done'")" -eq 3 ] || die "$(sql h.db "select status, reason from trials")"
 	sql h.db "select domain_xml from trials where config like '%2M%'" | grep -q '<page size="2" unit="M"/>' || die "no hugepages in XML"
 	[ "$(sql h.db "select count(*) from host_journal where knob = 'host.swappiness' and original = '60'")" -eq 1 ] || die "not journaled"

@@ -164,5 +164,21 @@ temp_folders_swept() {	# kill -9 leaves the exec target's temporary folder; rest
 	[ "$(ls tmp)" = vmtune-exec.1.AbCdEf ] && [ "$(cat tmp/vmtune-exec.1.AbCdEf/notes)" = mine ] || die "left: $(ls tmp)"
 }
 expect "kill -9 leaves a temporary folder: vmtune restore removes it, and nothing it did not make" temp_folders_swept
+expect "guest.fs xfs on data disks smaller than mkfs.xfs takes: refused, naming the place" \
+	refused xfs-small.yaml 6:48 "guest.fs xfs needs data disks of at least 300 MiB (mkfs.xfs); disk_size is 256"
+
+nul_line() {	# a metric line with a NUL and garbage after it counts for nothing
+	"$VMTUNE" search "$J/nul-line.yaml" --db nul.db >/dev/null 2>&1
+	[ "$(sql nul.db "select count(*) from measurements where metric = 't'")" -eq 0 ] &&
+	[ "$(sql nul.db "select distinct status from trials")" = failed ] || die "$(sql nul.db "select status, reason from trials")"
+}
+expect "a metric line with a NUL byte and garbage after it is not taken" nul_line
+
+csv_digits() {	# CSV gives a double back as it was: 0.30000000000000004, not 0.3
+	exits_with 0 "$VMTUNE" search "$J/digits.yaml" --db dig.db || return 1
+	"$VMTUNE" export 1 --db dig.db --format csv | grep -q ",0.30000000000000004\(,\|$\)" ||
+		die "$("$VMTUNE" export 1 --db dig.db --format csv)"
+}
+expect "CSV export writes each double so that it reads back the same" csv_digits
 
 finish
