@@ -1,4 +1,5 @@
 #include "store.h"
+#include "faultvfs.h"
 #include "../lib/err.h"
 #include "../lib/strbuf.h"
 
@@ -12,6 +13,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int code;	/* SQLite's primary code of the last error said */
 	/* hot-path statements, prepared once */
 	sqlite3_stmt *ins_measure, *ins_applied, *transition;
 	/* strings of the last store_run_get() */
@@ -253,6 +255,7 @@ static double now(void)
 
 static int sqlerr(struct store *st, char *err, const char *what)
 {
+	st->code = sqlite3_errcode(st->db) & 0xff;
 	seterr(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 	return -1;
 }
@@ -405,7 +408,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 	 * ends by folding its log into the file, so a finished run reads whole.
 	 */
 	char *uri = mode == STORE_READONLY && cannot_write(path) ? immutable_uri(path) : NULL;
-	int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags | (uri ? SQLITE_OPEN_URI : 0), NULL);
+	int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags | (uri ? SQLITE_OPEN_URI : 0),
+				 faultvfs_name());	/* NULL: the default VFS, unless a test asks */
 	free(uri);
 	if (rc != SQLITE_OK) {
 		seterr(err, "%s: cannot open database: %s", path,
@@ -448,8 +452,12 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 	*out = st;
 	return 0;
 fail:
-	store_close(st);
-	return -1;
+	{
+		/* the disk failing (I/O error, full) is not the caller's mistake */
+		int code = st->code;
+		store_close(st);
+		return code == SQLITE_IOERR || code == SQLITE_FULL ? STORE_EIO : -1;
+	}
 }
 
 void store_close(struct store *st)
@@ -921,7 +929,7 @@ int store_trial_samples(struct store *st, int64_t trial, struct sample **out, si
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));
-		v[len].metric = xstrdup(col_text(s, 0));
+		v[len].metric = xstrdup(col_str(s, 0));
 		v[len].repeat = sqlite3_column_int(s, 1);
 		v[len].value = sqlite3_column_double(s, 2);
 		len++;
@@ -955,7 +963,7 @@ int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, 
 	sqlite3_bind_int64(s, 1, run);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xrealloc(v, (len + 1) * sizeof(*v));
-		v[len++] = xstrdup(col_text(s, 0));
+		v[len++] = xstrdup(col_str(s, 0));
 	}
 	sqlite3_finalize(s);
 	*names = v;
@@ -1073,10 +1081,10 @@ int store_baseline_save(struct store *st, const struct baseline *b, int replace,
 
 static void baseline_from_row(sqlite3_stmt *s, struct baseline *b)
 {
-	b->name = xstrdup(col_text(s, 0));
+	b->name = xstrdup(col_str(s, 0));
 	b->run_id = sqlite3_column_int64(s, 1);
 	b->trial_id = sqlite3_column_int64(s, 2);
-	b->config = xstrdup(col_text(s, 3));
+	b->config = xstrdup(col_str(s, 3));
 	b->created_at = sqlite3_column_double(s, 4);
 }
 

@@ -30,6 +30,12 @@ enum store_mode {
 	STORE_CREATE,	/* read-write; the file is created if missing */
 	STORE_READONLY,	/* the file must exist; nothing is ever written */
 };
+/*
+ * store_open() returns 0, -1 (the path or the file is not a usable
+ * database: a usage error) or STORE_EIO (the disk failed it: I/O error,
+ * disk full; a runtime error).
+ */
+enum { STORE_EIO = -2 };
 
 /*
  * TS_INTERRUPTED: the trial stopped for a reason of the search, not of its

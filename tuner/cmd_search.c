@@ -276,8 +276,9 @@ static int search_main(int argc, char **argv)
 		struct run_info ri;
 		if (access(db, F_OK))
 			return fail(EXIT_USAGE, "%s: no such database", db);
-		if (store_open(&st, db, STORE_CREATE, err))
-			return fail(EXIT_USAGE, "%s", err);
+		int orc = store_open(&st, db, STORE_CREATE, err);
+		if (orc)
+			return fail(orc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
 		if (store_run_get(st, resume, &ri, err)) {
 			store_close(st);
 			return fail(EXIT_USAGE, "%s", err);
@@ -318,9 +319,10 @@ static int search_main(int argc, char **argv)
 		s.max_cov = job.obj.max_cov;
 		s.noise_floor = job.noise_floor;
 		created = access(db, F_OK) != 0;
-		if (store_open(&st, db, STORE_CREATE, err)) {
+		int orc = store_open(&st, db, STORE_CREATE, err);
+		if (orc) {
 			job_release(&job);
-			return fail(EXIT_USAGE, "%s", err);
+			return fail(orc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
 		}
 	}
 

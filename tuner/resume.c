@@ -190,12 +190,26 @@ int search_resume(struct search *s, char *err)
 	}
 	if (open_floor(s, &r, err))
 		goto out;
-	if (!r.n || r.v[0].origin != ORIGIN_BASELINE) {
+	/*
+	 * The baselines the search begins with, all of them: a run stopped
+	 * while it stored them (a crash, a failing disk) has fewer, and without
+	 * them its noise floor would never be in.
+	 */
+	size_t nbase = 0;
+	for (size_t i = 0; i < r.n; i++)
+		nbase += r.v[i].origin == ORIGIN_BASELINE && !r.v[i].retry_of;
+	if (nbase < (size_t)search_noise_floor(s) || (nbase < s->nhosts)) {
 		union pval *def = config_defaults(sp);
 		int64_t id;
-		int rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
-		if (!rc)
+		int rc = 0;
+		for (size_t k = nbase; !rc && (k < (size_t)search_noise_floor(s) || k < s->nhosts); k++) {
+			rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
+			if (rc)
+				break;
 			search_push_pending(s, id, def, 1);
+			if (s->nhosts > 1 && k < s->nhosts)	/* one on each host, as search_begin() */
+				s->pending[s->npending - 1].h = &s->hosts[k];
+		}
 		free(def);
 		if (rc)
 			goto out;

@@ -58,6 +58,8 @@ double *search_unit_base(const struct objective *o);
 int search_insert_trial(struct search *s, enum trial_origin origin, int64_t retry_of,
 			const union pval *cfg, int64_t *id, char *err);
 void search_push_pending(struct search *s, int64_t id, const union pval *cfg, int baseline);
+/* Baseline results that open the search: the run's (the job's, within the budget). */
+int64_t search_noise_floor(const struct search *s);
 void search_push_confirm(struct search *s, int64_t id, const union pval *cfg, int side);
 int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval *cfg,
 		int baseline, int confirm, char *err);

@@ -85,8 +85,7 @@ void search_notice(struct search *s, const char *fmt, ...)
 
 /* ---- one trial -------------------------------------------------------- */
 
-/* Baseline results that open the search: the run's (the job's, within the budget). */
-static int64_t noise_floor(const struct search *s)
+int64_t search_noise_floor(const struct search *s)
 {
 	int64_t floor = s->noise_floor > 0 ? s->noise_floor : s->job->noise_floor;
 	return s->budget_trials && floor > s->budget_trials ? s->budget_trials : floor;
@@ -215,7 +214,7 @@ int search_floor_result(struct search *s, int64_t id, enum trial_status st)
 		s->floor_ids = xrealloc(s->floor_ids, (size_t)(s->floor_done + 1) * sizeof(int64_t));
 		s->floor_ids[s->floor_done++] = id;
 	}
-	return ++s->floor_seen >= noise_floor(s);
+	return ++s->floor_seen >= search_noise_floor(s);
 }
 
 /*
@@ -380,10 +379,10 @@ int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
 
 	pthread_join(sl->th, NULL);
 	sl->busy = sl->finished = 0;
-	if (sl->rc) {
+	if (sl->rc) {	/* the store failed, not the configuration: a resume runs it again */
 		seterr(err, "%s", sl->err);
-		store_trial_transition(s->st, sl->id, TS_RUNNING, TS_FAILED,
-				       "could not store a result", NULL, NULL);
+		store_trial_transition(s->st, sl->id, TS_RUNNING, TS_INTERRUPTED,
+				       "interrupted: could not store a result", NULL, NULL);
 		ret = -1;
 		goto out;
 	}
@@ -448,7 +447,7 @@ int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
 				.trial_id = sl->id, .status = final, .score = NAN, .best = NAN,
 				.reason = final == TS_DONE ? NULL : res->reason.buf, .eta = -1,
 				.elapsed = search_elapsed(s), .host = sl->h->label,
-				.floor_done = s->floor_seen + 1, .floor_total = noise_floor(s),
+				.floor_done = s->floor_seen + 1, .floor_total = search_noise_floor(s),
 			};
 			s->progress(s->progress_ud, &p);
 		}
@@ -602,7 +601,7 @@ static int create_run(struct search *s, const char *strategy, char *err)
 		.budget_trials = s->budget_trials, .budget_seconds = s->budget_seconds,
 		.accel = s->accel, .host = s->host,
 		.confirm_repeats = s->confirm_repeats, .confirm_max = s->confirm_max,
-		.max_cov = s->max_cov, .noise_floor = noise_floor(s),
+		.max_cov = s->max_cov, .noise_floor = search_noise_floor(s),
 	};
 	int rc = store_run_create(s->st, &ri, &s->run_id, err);
 	return rc || search_claim(s, getpid(), err) ? -1 : 0;
@@ -643,7 +642,7 @@ int search_begin(struct search *s, char *err)
 			s->pending[s->npending - 1].h = &s->hosts[i];
 	}
 	/* the noise floor: the baseline measured noise_floor times in all, before anything else */
-	for (int64_t k = (int64_t)s->nhosts; k < noise_floor(s) && !rc; k++) {
+	for (int64_t k = (int64_t)s->nhosts; k < search_noise_floor(s) && !rc; k++) {
 		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 		if (!rc)
 			search_push_pending(s, id, def, 1);
