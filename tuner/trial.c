@@ -85,6 +85,8 @@ void search_notice(struct search *s, const char *fmt, ...)
 
 /* ---- one trial -------------------------------------------------------- */
 
+#define BASELINE_RETRIES 2	/* a run's failed baselines run again at most this often */
+
 int64_t search_noise_floor(const struct search *s)
 {
 	int64_t floor = s->noise_floor > 0 ? s->noise_floor : s->job->noise_floor;
@@ -430,6 +432,22 @@ int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
 	}
 	if (res->outcome == OUTCOME_INTERRUPTED) {
 		*interrupted = 1;
+		goto out;
+	}
+	if (sl->baseline && final != TS_DONE && s->base_retries < BASELINE_RETRIES) {
+		/*
+		 * A baseline that failed (a flaky command, a slow boot): run again,
+		 * as an interrupted trial is. Without it the run had no scores.
+		 */
+		int64_t retry;
+		s->base_retries++;
+		if (search_insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err)) {
+			ret = -1;
+			goto out;
+		}
+		search_push_pending(s, retry, sl->cfg, 1);
+		if (s->nhosts > 1)	/* on its host: each host has its own */
+			s->pending[s->npending - 1].h = sl->h;
 		goto out;
 	}
 	s->ended++;	/* when it ended: the ETA's pace */

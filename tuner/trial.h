@@ -114,6 +114,7 @@ struct search {
 	int warned_slow_start;		/* said once that a define+start was slow */
 	int confirming;			/* the confirmation runs: only its queued trials */
 	int64_t floor_seen;		/* baseline results in (done or not): the noise floor */
+	int base_retries;		/* failed baselines run again (BASELINE_RETRIES at most) */
 	int64_t *floor_ids, floor_done;	/* the done ones */
 	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
 	int64_t confirm_done, confirm_total;	/* for the progress line */

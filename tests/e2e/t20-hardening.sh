@@ -181,4 +181,14 @@ csv_digits() {	# CSV gives a double back as it was: 0.30000000000000004, not 0.3
 }
 expect "CSV export writes each double so that it reads back the same" csv_digits
 
+flaky_baseline() {	# a baseline that fails once runs again, and the run is scored
+	mkdir -p flaky && cp "$J/flaky-baseline.yaml" flaky/ && rm -f flaky/ran-once
+	exits_with 0 "$VMTUNE" search flaky/flaky-baseline.yaml --db flaky.db || return 1
+	[ "$(sql flaky.db "select origin || ':' || status from trials where id <= 2 order by id" | tr '\n' ' ')" = \
+	  "baseline:failed retry:done " ] || die "$(sql flaky.db "select id, origin, status from trials")"
+	exits_with 0 "$VMTUNE" best 1 --db flaky.db && grep -q "^trial [0-9]*: score " "$T/out" ||
+		die "not scored: $(cat "$T/out" "$T/err")"
+}
+expect "a baseline that fails once is run again: the run is scored" flaky_baseline
+
 finish
