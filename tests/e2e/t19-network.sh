@@ -18,7 +18,7 @@ namespaces() { for p in /proc/[0-9]*; do readlink "$p/ns/net"; done 2>/dev/null 
 taps() { awk -F: 'NR > 2 { gsub(/ /, "", $1); if ($1 ~ /^vmt[0-9]/) print $1 }' /proc/self/net/dev; }
 tap_in_a_peer() {
 	local p
-	for p in $(pgrep -f "vmbench net --server"); do grep -q " vmt[0-9]" "/proc/$p/net/dev" && return 0; done
+	for p in $(pgrep -f "vmbench net --server"); do grep -q "^ *vmt[0-9]" "/proc/$p/net/dev" && return 0; done
 	return 1
 }
 NS0=$(namespaces)
