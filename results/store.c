@@ -778,10 +778,10 @@ int store_trials_foreach(struct store *st, int64_t run,
 		t.id = sqlite3_column_int64(s, 0);
 		t.run_id = sqlite3_column_int64(s, 1);
 		t.seq = sqlite3_column_int64(s, 2);
-		t.origin = origin_parse(col_text(s, 3));
+		t.origin = origin_parse(col_str(s, 3));
 		t.retry_of = sqlite3_column_int64(s, 4);
-		t.config = col_text(s, 5);
-		if (trial_status_parse(col_text(s, 6), &t.status))
+		t.config = col_str(s, 5);
+		if (trial_status_parse(col_str(s, 6), &t.status))
 			t.status = TS_FAILED;
 		t.reason = col_text(s, 7);
 		t.stderr_tail = col_text(s, 8);
@@ -872,8 +872,8 @@ int store_applied_foreach(struct store *st, int64_t trial,
 		return -1;
 	sqlite3_bind_int64(s, 1, trial);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		a = (struct applied_row){ .repeat = sqlite3_column_int(s, 0), .knob = col_text(s, 1),
-					  .value = col_text(s, 2), .asked = col_text(s, 3),
+		a = (struct applied_row){ .repeat = sqlite3_column_int(s, 0), .knob = col_str(s, 1),
+					  .value = col_str(s, 2), .asked = col_text(s, 3),
 					  .ok = sqlite3_column_int(s, 4) };
 		if ((ret = fn(&a, ud)))
 			break;
@@ -899,7 +899,7 @@ int store_measurements_foreach(struct store *st, int64_t trial,
 		const char *b = col_text(s, 4);
 		m.repeat = sqlite3_column_int(s, 0);
 		m.rep = sqlite3_column_int(s, 1);
-		m.metric = col_text(s, 2);
+		m.metric = col_str(s, 2);
 		m.unit = col_text(s, 3);
 		m.better = !b ? BETTER_UNKNOWN : !strcmp(b, "higher") ? BETTER_HIGHER : BETTER_LOWER;
 		m.value = sqlite3_column_double(s, 5);
@@ -1015,7 +1015,7 @@ int store_journal_foreach_pending(struct store *st,
 		const char *kind = col_text(s, 2);
 		e = (struct journal_entry){ .id = sqlite3_column_int64(s, 0),
 					    .run_id = sqlite3_column_int64(s, 1), .kind = JOURNAL_FILE,
-					    .knob = col_text(s, 3), .path = col_text(s, 4),
+					    .knob = col_str(s, 3), .path = col_str(s, 4),
 					    .original = col_text(s, 5), .host = col_text(s, 6) };
 		for (size_t k = 0; k < sizeof(journal_kinds) / sizeof(*journal_kinds); k++)
 			if (kind && !strcmp(kind, journal_kinds[k]))
@@ -1144,7 +1144,7 @@ int store_metric_better(struct store *st, int64_t run, const char *metric, enum 
 	bind_text(s, 2, metric);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*b = !strcmp(col_text(s, 0), "higher") ? BETTER_HIGHER : BETTER_LOWER;
+		*b = !strcmp(col_str(s, 0), "higher") ? BETTER_HIGHER : BETTER_LOWER;
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlerr(st, err, "cannot read a metric");
