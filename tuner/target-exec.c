@@ -68,11 +68,18 @@ static int exec_check(const struct target_setting *s, size_t n, size_t *bad, cha
 	return seterr(err, "the exec target needs a command"), -1;
 }
 
+/* Where exec targets make their temporary folders, and where exec_sweep() looks for them. */
+static const char *temp_folder(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
 static int exec_open(struct target **out, const struct target_setting *s, size_t n,
 		     const char *workdir, const char *host, char *err)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
-	const char *tmp = getenv("TMPDIR");
+	const char *tmp = temp_folder();
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -86,10 +93,10 @@ static int exec_open(struct target **out, const struct target_setting *s, size_t
 	t->workdir = xstrdup(workdir);
 	t->host = host ? xstrdup(host) : NULL;
 	/* the pid in the name: vmtune restore removes those of processes that are gone */
-	strbuf_addf(&sb, "%s/vmtune-exec.%d.XXXXXX", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+	strbuf_addf(&sb, "%s/vmtune-exec.%d.XXXXXX", tmp, (int)getpid());
 	t->tmpdir = strbuf_detach(&sb);
 	if (!mkdtemp(t->tmpdir)) {
-		seterr(err, "cannot create a directory in %s: %s", tmp && *tmp ? tmp : "/tmp",
+		seterr(err, "cannot create a directory in %s: %s", tmp,
 		       strerror(errno));
 		free(t->tmpdir);
 		t->tmpdir = NULL;
@@ -163,9 +170,8 @@ static int write_config(const char *path, const char *json, char *err)
 
 int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *removed, char *err)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[PATH_MAX], path[PATH_MAX + 300], host[256] = "";
-	snprintf(dir, sizeof(dir), "%s", tmp && *tmp ? tmp : "/tmp");
+	const char *dir = temp_folder();
+	char path[PATH_MAX + 300], host[256] = "";
 	gethostname(host, sizeof(host) - 1);
 	DIR *d = opendir(dir);
 	struct dirent *e;
