@@ -96,8 +96,12 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/unit.h $(B)/.flags
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(TEST_LIBS) $(LIBS)
 
 # In-process strategy evaluation and propose() timing (scripts/bench-propose.sh).
-$(B)/search-sim: scripts/search-sim.c $(LIB_OBJ) $(B)/.flags
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+$(B)/search-sim: scripts/search-sim.c scripts/evaltable.c $(LIB_OBJ) $(B)/.flags
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< scripts/evaltable.c $(LIB_OBJ) $(LIBS)
+
+# The workload of scripts/eval-search.sh: a prepared table's nearest row.
+$(B)/table-objective: scripts/table-objective.c scripts/evaltable.c $(LIB_OBJ) $(B)/.flags
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< scripts/evaltable.c $(LIB_OBJ) $(LIBS)
 
 # Reference of scripts/bench-overhead.sh.
 $(B)/spawn-loop: scripts/spawn-loop.c $(B)/.flags
