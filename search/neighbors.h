@@ -9,7 +9,9 @@
 #include "../lib/space.h"
 
 #define NEIGHBOR_FEW 8
+#ifndef NEIGHBOR_FRACTION
 #define NEIGHBOR_FRACTION 0.05
+#endif
 
 struct move {
 	size_t param;

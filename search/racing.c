@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cdf.h>
 
 struct entry {
 	union pval *cfg;
@@ -64,6 +65,16 @@ double racing_sigma(const struct racing *r)
 			dof += r->e[i].n - 1;
 		}
 	return dof ? sqrt(m2 / (double)dof) : NAN;
+}
+
+/* How much larger the noise could be than measured: its 95% upper bound over it. */
+static double sigma_bound(const struct racing *r)
+{
+	size_t dof = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e[i].n > 1)
+			dof += r->e[i].n - 1;
+	return dof ? sqrt((double)dof / gsl_cdf_chisq_Pinv(0.05, (double)dof)) : INFINITY;
 }
 
 /* The incumbent is gone (it failed): the best-measured of the rest takes over. */
@@ -130,7 +141,9 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 	double se = isnan(sigma) ? INFINITY : sigma * sqrt(1.0 / c->n + 1.0 / inc->n);
 	/* close: the noise could hide which of the two is the better */
 	int close = fabs(diff) < RACING_Z * se;
-	if (c->n >= inc->n) {
+	if (c->n >= inc->n || se == 0 || diff > RACING_WIN_Z * se * sigma_bound(r)) {
+		/* se 0: repeats measured no noise at all; a lead far beyond the
+		 * noise (at its 95% upper bound) needs no repeat to be believed */
 		if (diff > 0)
 			r->inc = i;
 	} else if (diff >= -RACING_Z * se && !(se == 0 && diff <= 0)) {

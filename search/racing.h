@@ -12,8 +12,13 @@
  *    once more straight away, so that the noise is known.
  *  - A challenger (any other configuration) is measured again only while it
  *    is competitive: its mean is not below the incumbent's by more than
- *    RACING_Z standard errors. It becomes the incumbent only when it has at
- *    least as many measurements as the incumbent and a higher mean.
+ *    RACING_Z standard errors. It becomes the incumbent when it has at
+ *    least as many measurements as the incumbent and a higher mean, or
+ *    sooner when its lead is beyond doubt: the repeats measured no noise at
+ *    all, or it leads by RACING_WIN_Z standard errors with the noise at its
+ *    95% upper bound (a lead far beyond the noise would only be confirmed
+ *    by repeats: without this, every new best on a landscape of large
+ *    differences cost as many trials as the incumbent had measurements).
  *  - After a race the incumbent gets one more measurement (up to max) when
  *    the two were within RACING_Z standard errors of each other, so the
  *    configuration that will be reported is the best-measured one. With no
@@ -31,6 +36,9 @@
 
 #ifndef RACING_MAX_REPEATS
 #define RACING_MAX_REPEATS 5	/* measurements per configuration, repeats: auto */
+#endif
+#ifndef RACING_WIN_Z
+#define RACING_WIN_Z 3.0	/* standard errors ahead: the incumbent without repeats */
 #endif
 #ifndef RACING_Z
 #define RACING_Z 0.5		/* standard errors below the incumbent: dropped */

@@ -2,7 +2,7 @@
  * tpe: the Tree-structured Parzen Estimator (Bergstra et al. 2011), for
  * mixed int, float, categorical and bool parameters.
  *
- * After TPE_STARTUP seeded random configurations, the observed ones are
+ * After TPE_STARTUP seeded uniform draws, the observed ones are
  * split into the good (the best gamma(n) of them) and the rest, and each
  * parameter gets two densities, l from the good and g from the rest:
  *  - a parameter with few levels (bool, categorical, int or stepped float
@@ -23,6 +23,16 @@
  * best, so each gets the turns where it pays: scripts/eval-search.sh measures
  * the whole against random search and Optuna.
  *
+ * A share of proposals are uniform draws instead: at least TPE_EXPLORE,
+ * more where those draws show a landscape with real differences (beyond the
+ * noise) but no locality (a draw's score says little of its nearest other
+ * draw's): there a model steering towards the good ones spends the budget
+ * on their surroundings, where a table's nearest measured row, or a knob
+ * finer than its effect, gives the same score again; uniform draws find
+ * new ones. Both are judged on the uniform draws alone, the only unbiased
+ * sample of the space (explore_share()). The thresholds were chosen with
+ * scripts/search-sim on the tables of ../shared/datasets.
+ *
  * Configurations are scored by their mean log score over every measurement
  * (racing's repeats included); a failed configuration counts among the bad.
  * The anchor is the best configuration, but under noise it moves only when
@@ -41,23 +51,46 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_cdf.h>
 
-#define TPE_STARTUP 3		/* random configurations after the baseline */
+#ifndef TPE_STARTUP
+#define TPE_STARTUP 6		/* random configurations after the baseline */
+#endif
+#ifndef TPE_CANDIDATES
 #define TPE_CANDIDATES 48	/* draws from l per round */
+#endif
 #define TPE_ROUNDS 20		/* rounds of draws before falling back to random */
 #define TPE_MAX_CAT 32
+#ifndef TPE_PRIOR
 #define TPE_PRIOR 1.0		/* weight of the prior in each density */
+#endif
+#ifndef TPE_GAMMA
 #define TPE_GAMMA 0.10		/* share of the observations that are good */
+#endif
 #define TPE_REACH 8.0		/* bandwidths beyond which a component counts for nothing */
+#ifndef TPE_EXPLORE
+#define TPE_EXPLORE 0.1		/* the least share of uniform draws */
+#endif
+#ifndef TPE_EXPLORE_MAX
+#define TPE_EXPLORE_MAX 0.9
+#endif
+#ifndef TPE_EXPLORE_UNKNOWN
+#define TPE_EXPLORE_UNKNOWN 0.5	/* while the locality is not known */
+#endif
+#ifndef TPE_LOCALITY_GAIN
+#define TPE_LOCALITY_GAIN 2.0
+#endif
+#define TPE_LOCALITY_MIN 8
+#define TPE_LOCALITY_MAX 200
 #ifndef TPE_ANCHOR_Z
 #define TPE_ANCHOR_Z 3.0	/* standard errors a new best must gain to become the anchor */
 #endif
 
 /* How a proposal was made; each earns credit when it finds a new best. */
-enum op { OP_DRAW, OP_RATIO_MOVE, OP_RANDOM_MOVE, OP_JOINT, NOPS };
+enum op { OP_DRAW, OP_RATIO_MOVE, OP_RANDOM_MOVE, OP_JOINT, OP_UNIFORM, NOPS };
 
 struct strategy {
 	const struct space *sp;
@@ -70,6 +103,7 @@ struct strategy {
 	int *out_op;
 	size_t nout;
 	long anchor;		/* history index; -1 before any score */
+	size_t *uni, nuni;	/* history indexes of the uniform draws */
 };
 
 static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
@@ -346,7 +380,7 @@ static int pick_op(struct strategy *s)
 {
 	int best = 0;
 	double top = -1;
-	for (int k = 0; k < NOPS; k++) {
+	for (int k = 0; k < OP_UNIFORM; k++) {
 		double x = gsl_ran_beta(s->rng, 1 + s->wins[k], 1 + s->tries[k] - s->wins[k]);
 		if (x > top)
 			top = x, best = k;
@@ -430,6 +464,115 @@ static void joint_draw(struct strategy *s, const size_t *order, size_t ngood, un
 	config_canonical(sp, x);
 }
 
+/* Distance of two configurations: per parameter 0/1, or the gap on [0, 1]. */
+static double config_distance(const struct space *sp, const union pval *a, const union pval *b)
+{
+	double d = 0;
+	for (size_t j = 0; j < sp->n; j++) {
+		const struct param *p = &sp->p[j];
+		int ia = param_active(sp, a, j), ib = param_active(sp, b, j);
+		if (!ia || !ib)
+			d += ia != ib;
+		else if (p->type == P_BOOL || p->type == P_CAT)
+			d += !pval_equal(p, a[j], b[j]);
+		else
+			d += fabs(unit_of(p, a[j]) - unit_of(p, b[j]));
+	}
+	return d;
+}
+
+static void ranks_of(const double *x, size_t n, double *rank)
+{
+	for (size_t i = 0; i < n; i++) {
+		double below = 0, same = 0;
+		for (size_t j = 0; j < n; j++) {
+			below += x[j] < x[i];
+			same += x[j] == x[i];
+		}
+		rank[i] = below + (same - 1) / 2;	/* ties share their mean rank */
+	}
+}
+
+/*
+ * What the uniform draws (the last TPE_LOCALITY_MAX of them: only these are
+ * an unbiased sample of the space) tell of the landscape:
+ *  - *rho, its locality: the rank correlation of each draw's score with
+ *    that of the nearest other draw (Spearman). Near 0 the scores have no
+ *    structure a model could follow (a random landscape, or one finer than
+ *    the samples); near 1 neighbours predict each other.
+ *  - *signal: the share of the draws' variance that the noise (pooled from
+ *    repeats) does not explain. Near 0 the space is a plateau, as far as
+ *    the draws can tell, and more draws would learn nothing.
+ * 0, or -1 with fewer than TPE_LOCALITY_MIN scored draws.
+ */
+static int landscape(const struct strategy *s, double *rho, double *signal)
+{
+	size_t n = 0, idx[TPE_LOCALITY_MAX];
+	for (size_t k = s->nuni; k-- > 0 && n < TPE_LOCALITY_MAX;)
+		if (isfinite(history_value(s->h, s->uni[k])))
+			idx[n++] = s->uni[k];
+	if (n < TPE_LOCALITY_MIN)
+		return -1;
+	double y[TPE_LOCALITY_MAX], pred[TPE_LOCALITY_MAX], ry[TPE_LOCALITY_MAX],
+	       rp[TPE_LOCALITY_MAX], mean = 0, var = 0;
+	for (size_t i = 0; i < n; i++) {
+		double best = INFINITY;
+		y[i] = history_value(s->h, idx[i]);
+		mean += y[i] / (double)n;
+		for (size_t j = 0; j < n; j++) {
+			if (j == i)
+				continue;
+			double d = config_distance(s->sp, history_config(s->h, idx[i]),
+						   history_config(s->h, idx[j]));
+			if (d < best)
+				best = d, pred[i] = history_value(s->h, idx[j]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		var += (y[i] - mean) * (y[i] - mean) / (double)(n - 1);
+	double sigma = history_sigma(s->h, NULL);
+	if (isnan(sigma))
+		sigma = 0;
+	*signal = var > 0 ? fmax(0, 1 - sigma * sigma / var) : 0;
+	ranks_of(y, n, ry);
+	ranks_of(pred, n, rp);
+	double my = (double)(n - 1) / 2, sxy = 0, sxx = 0, syy = 0;
+	for (size_t i = 0; i < n; i++) {
+		sxy += (ry[i] - my) * (rp[i] - my);
+		sxx += (ry[i] - my) * (ry[i] - my);
+		syy += (rp[i] - my) * (rp[i] - my);
+	}
+	*rho = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+	return 0;
+}
+
+/*
+ * The share of proposals drawn uniformly: a floor of exploration, raised as
+ * far as the draws show a landscape with differences but no locality, where
+ * no model beats more draws. On a plateau (every difference within the
+ * noise) it stays at the floor: there moves from the anchor, one knob at a
+ * time, are what finds the one knob that matters.
+ */
+static double explore_share(const struct strategy *s)
+{
+	double rho, signal;
+	if (landscape(s, &rho, &signal))
+		return TPE_EXPLORE_UNKNOWN;
+	double lack = fmin(1, fmax(0, 1 - TPE_LOCALITY_GAIN * rho));
+	return TPE_EXPLORE + (TPE_EXPLORE_MAX - TPE_EXPLORE) * signal * lack;
+}
+
+/* Remembers which operator proposed cfg, to credit it when cfg is observed. */
+static void note_out(struct strategy *s, const union pval *cfg, int op)
+{
+	s->out = realloc(s->out, (s->nout + 1) * sizeof(*s->out));
+	s->out_op = realloc(s->out_op, (s->nout + 1) * sizeof(*s->out_op));
+	if (!s->out || !s->out_op)
+		abort();
+	s->out[s->nout] = config_dup(s->sp, cfg);
+	s->out_op[s->nout++] = op;
+}
+
 static int propose_from(struct strategy *s, union pval *cfg, char *err)
 {
 	const struct space *sp = s->sp;
@@ -437,8 +580,13 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 	(void)err;
 	if (s->size && n >= s->size)
 		return 1;
-	if (n < TPE_STARTUP || !sp->n)
-		return draw_unseen(sp, s->rng, s->h, cfg);
+	if (n < TPE_STARTUP || !sp->n || gsl_rng_uniform(s->rng) < explore_share(s)) {
+		if (draw_unseen(sp, s->rng, s->h, cfg))
+			return 1;
+		note_out(s, cfg, OP_UNIFORM);
+		return 0;
+	}
+	int op = pick_op(s);
 
 	size_t *order = malloc(n * sizeof(*order));
 	struct model *md = calloc(sp->n, sizeof(*md));
@@ -455,7 +603,6 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 
 	double best = -INFINITY;
 	int found = 0;
-	int op = pick_op(s);
 	if (op == OP_RATIO_MOVE || op == OP_RANDOM_MOVE) {	/* a move from the best or the anchor */
 		long top = op == OP_RANDOM_MOVE ? s->anchor : history_best(s->h);
 		size_t nm = 0;
@@ -527,12 +674,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 	free(cand);
 	if (!found)
 		return draw_unseen(sp, s->rng, s->h, cfg);
-	s->out = realloc(s->out, (s->nout + 1) * sizeof(*s->out));
-	s->out_op = realloc(s->out_op, (s->nout + 1) * sizeof(*s->out_op));
-	if (!s->out || !s->out_op)
-		abort();
-	s->out[s->nout] = config_dup(sp, cfg);
-	s->out_op[s->nout++] = op;
+	note_out(s, cfg, op);
 	return 0;
 }
 
@@ -572,6 +714,12 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 		s->tries[s->out_op[k]] += 1;
 		if (history_value(s->h, i) > was)
 			s->wins[s->out_op[k]] += 1;
+		if (s->out_op[k] == OP_UNIFORM) {
+			s->uni = realloc(s->uni, (s->nuni + 1) * sizeof(*s->uni));
+			if (!s->uni)
+				abort();
+			s->uni[s->nuni++] = i;
+		}
 		free(s->out[k]);
 		s->out[k] = s->out[--s->nout];
 		s->out_op[k] = s->out_op[s->nout];
@@ -584,12 +732,18 @@ static void tpe_free(struct strategy *s)
 {
 	if (!s)
 		return;
+#ifdef TPE_DEBUG
+	for (int k = 0; k < NOPS; k++)
+		fprintf(stderr, " op%d %g/%g", k, s->wins[k], s->tries[k]);
+	fprintf(stderr, "\n");
+#endif
 	gsl_rng_free(s->rng);
 	history_free(s->h);
 	for (size_t k = 0; k < s->nout; k++)
 		free(s->out[k]);
 	free(s->out);
 	free(s->out_op);
+	free(s->uni);
 	free(s);
 }
 
