@@ -32,7 +32,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c tuner/netns.c tuner/paths.c lib/space.c tune
 	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/slot.c tuner/schedule.c tuner/resume.c tuner/confirm.c tuner/runview.c \
 	tuner/domxml.c tuner/hostknobs.c tuner/report.c lib/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
-	search/anneal.c search/neighbors.c search/racing.c \
+	search/anneal.c search/neighbors.c search/racing.c search/warm.c \
 	results/store.c results/faultvfs.c results/stats.c results/score.c results/compare.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
@@ -133,7 +133,7 @@ unit: $(UNIT_BIN)
 # Test tiers: unit tests (seconds); end-to-end tests of the exec target and
 # the commands, no VM (a few minutes); those that boot VMs through libvirt or
 # QEMU (setup-host.sh first). `make test` runs all three.
-E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21
+E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22
 E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19
 
 test: all $(UNIT_BIN) $(FUZZ_REPLAY)

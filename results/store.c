@@ -206,6 +206,14 @@ static const char *const migrations[] = {
 	"UPDATE host_journal SET kind = 'image', knob = '', original = '' WHERE knob = 'undo.disk';"
 	"UPDATE host_journal SET kind = substr(knob, 6), knob = '', host = original, original = ''"
 	"  WHERE knob IN ('undo.domain', 'undo.volume');",
+	/* 8 -> 9: a run's warm start, the measurements of earlier runs it began with */
+	"CREATE TABLE warm ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  source TEXT NOT NULL,"
+	"  config TEXT NOT NULL,"
+	"  score REAL NOT NULL);"
+	"CREATE INDEX warm_run ON warm(run_id, id);",
 };
 
 static const char *const status_names[] = {
@@ -1148,5 +1156,55 @@ int store_metric_better(struct store *st, int64_t run, const char *metric, enum 
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlerr(st, err, "cannot read a metric");
+	return 0;
+}
+
+int store_warm_add(struct store *st, int64_t run, const char *source, const char *config,
+		   double score, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "INSERT INTO warm (run_id, source, config, score) VALUES (?, ?, ?, ?)",
+		    err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	bind_text(s, 2, source);
+	bind_text(s, 3, config);
+	sqlite3_bind_double(s, 4, score);
+	return exec_done(st, s, err, "cannot store warm start");
+}
+
+int store_warm_foreach(struct store *st, int64_t run,
+		       int (*fn)(const char *source, const char *config, double score, void *ud),
+		       void *ud, char *err)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	if (prepare(st, &s, "SELECT source, config, score FROM warm WHERE run_id = ? ORDER BY id",
+		    err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *src = (const char *)sqlite3_column_text(s, 0);
+		const char *cfg = (const char *)sqlite3_column_text(s, 1);
+		if ((ret = fn(src ? src : "", cfg ? cfg : "", sqlite3_column_double(s, 2), ud)))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = sqlerr(st, err, "cannot read warm start");
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_begin(struct store *st, char *err)
+{
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sqlerr(st, err, "cannot begin a transaction");
+	return 0;
+}
+
+int store_end(struct store *st, int commit, char *err)
+{
+	if (sqlite3_exec(st->db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		return commit ? sqlerr(st, err, "cannot commit") : -1;
 	return 0;
 }

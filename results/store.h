@@ -22,7 +22,7 @@
 #include "../lib/metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 
@@ -115,6 +115,22 @@ int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void
 int store_trial_insert(struct store *st, int64_t run, int64_t seq, enum trial_origin origin,
 		       int64_t retry_of, const char *config, int64_t proposed_after, int64_t *id,
 		       char *err);
+/*
+ * What is written between store_begin() and store_end(st, 1) is stored
+ * all or nothing; store_end(st, 0) drops it.
+ */
+int store_begin(struct store *st, char *err);
+int store_end(struct store *st, int commit, char *err);
+/*
+ * A run's warm start: a measurement of an earlier run (source: "DB:RUN")
+ * the strategy was seeded with, its configuration's JSON and its score.
+ */
+int store_warm_add(struct store *st, int64_t run, const char *source, const char *config,
+		   double score, char *err);
+/* In the order stored; fn's non-zero return stops and is returned. */
+int store_warm_foreach(struct store *st, int64_t run,
+		       int (*fn)(const char *source, const char *config, double score, void *ud),
+		       void *ud, char *err);
 /* The search took the trial's result in as its order-th (1-based). */
 int store_trial_observed(struct store *st, int64_t id, int64_t order, char *err);
 /* proposed -> running, on the given host. */

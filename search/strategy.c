@@ -349,3 +349,22 @@ int draw_unseen(const struct space *sp, void *rng, const struct history *h, unio
 	}
 	return 1;
 }
+
+static const struct history *order_h;
+static int by_value_desc(const void *a, const void *b)
+{
+	double x = history_value(order_h, *(const size_t *)a);
+	double y = history_value(order_h, *(const size_t *)b);
+	if (x != y)
+		return x > y ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;	/* stable: first seen first */
+}
+
+void history_order(const struct history *h, size_t *order)
+{
+	size_t n = history_count(h);
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	order_h = h;
+	qsort(order, n, sizeof(*order), by_value_desc);
+}

@@ -79,6 +79,8 @@ size_t history_n(const struct history *h, size_t i);
  * NULL); NaN when none was.
  */
 double history_sigma(const struct history *h, size_t *dof);
+/* Every entry's index, best first (ties: first observed first), into order. */
+void history_order(const struct history *h, size_t *order);
 /* Index of the best entry; -1 when none has a score. */
 long history_best(const struct history *h);
 int history_has(const struct history *h, const union pval *cfg);

@@ -338,16 +338,6 @@ static void model_release(struct model *md)
 
 /* ---- the strategy ---------------------------------------------------------- */
 
-static const struct history *sort_h;
-static int by_value_desc(const void *a, const void *b)
-{
-	double x = history_value(sort_h, *(const size_t *)a);
-	double y = history_value(sort_h, *(const size_t *)b);
-	if (x != y)
-		return x > y ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;	/* stable: first seen first */
-}
-
 /* The number of good observations out of n: 10%, at least 1, at most 25. */
 static size_t gamma_of(size_t n)
 {
@@ -593,10 +583,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 	union pval *cand = config_new(sp);
 	if (!order || !md)
 		abort();
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	sort_h = s->h;
-	qsort(order, n, sizeof(*order), by_value_desc);
+	history_order(s->h, order);
 	size_t ngood = gamma_of(n);
 	for (size_t i = 0; i < sp->n; i++)
 		model_build(&md[i], sp, s->h, order, n, ngood, i);

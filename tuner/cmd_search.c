@@ -9,6 +9,7 @@
 #include "trial.h"
 #include "../lib/strbuf.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -190,6 +191,140 @@ static int summarize(struct store *st, int64_t run, const char *db)
 	return EXIT_OK;
 }
 
+/* ---- warm start -------------------------------------------------------- */
+
+#define WARM_RUNS_MAX 16
+
+struct warm_set {
+	struct warm_in *v;
+	size_t n;
+	char **owned;		/* the strings v points to */
+	size_t nowned;
+};
+
+static const char *own(struct warm_set *w, char *str)
+{
+	w->owned = xrealloc(w->owned, (w->nowned + 1) * sizeof(*w->owned));
+	return w->owned[w->nowned++] = str;
+}
+
+static void warm_release(struct warm_set *w)
+{
+	for (size_t i = 0; i < w->nowned; i++)
+		free(w->owned[i]);
+	free(w->owned);
+	free(w->v);
+	memset(w, 0, sizeof(*w));
+}
+
+/* The names of a that b lacks, comma-separated, into out. */
+static void names_missing(const struct space *a, const struct space *b, struct strbuf *out)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!space_find(b, a->p[i].name, NULL))
+			strbuf_addf(out, "%s%s", out->len ? ", " : "", a->p[i].name);
+}
+
+/*
+ * Adds the measurements of run SPEC ("RUN", a run of the search's database
+ * db, or "FILE:RUN", of another) that fit space: its searched trials and
+ * their repeats, done, scored; not its baseline or confirmation (scored
+ * against its own baseline, they are kept apart). The run must search the
+ * same knobs; a configuration with a value outside this job's domain is
+ * left out (and counted). Returns 0, or an exit code with err set.
+ */
+static int warm_load(struct warm_set *w, const char *spec, const char *db, struct store *st,
+		     const struct space *sp, int quiet, char *err)
+{
+	const char *colon = strrchr(spec, ':'), *path = db, *run_arg = spec;
+	char *file = NULL;
+	struct store *src = st;
+	struct runview rv;
+	int64_t run;
+	char *end;
+	if (colon) {
+		file = xstrndup(spec, (size_t)(colon - spec));
+		path = file;
+		run_arg = colon + 1;
+	}
+	errno = 0;
+	run = strtoll(run_arg, &end, 10);
+	if (!*run_arg || *end || errno || run < 1) {
+		free(file);
+		return seterr(err, "wants RUN or FILE:RUN, a run id such as 3"), EXIT_USAGE;
+	}
+	if (file && strcmp(file, db)) {
+		if (access(file, F_OK)) {
+			seterr(err, "%s: no such database", file);
+			free(file);
+			return EXIT_USAGE;
+		}
+		int rc = store_open(&src, file, STORE_READONLY, err);
+		if (rc) {
+			free(file);
+			return rc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE;
+		}
+	}
+	int ret = EXIT_USAGE;
+	if (runview_load(&rv, src, run, err))
+		goto out;
+	struct strbuf only_there = STRBUF_INIT, only_here = STRBUF_INIT;
+	names_missing(&rv.job.space, sp, &only_there);
+	names_missing(sp, &rv.job.space, &only_here);
+	if (only_there.len || only_here.len) {
+		seterr(err, "run %lld searched other knobs (only there: %s; only here: %s); a warm "
+		       "start needs the same", (long long)run, only_there.len ? only_there.buf : "none",
+		       only_here.len ? only_here.buf : "none");
+		strbuf_release(&only_there);
+		strbuf_release(&only_here);
+		runview_release(&rv);
+		goto out;
+	}
+	strbuf_release(&only_there);
+	strbuf_release(&only_here);
+	union pval *cfg = config_new(sp);
+	size_t taken = 0, outside = 0;
+	char msg[ERR_LEN];
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s:%lld", path, (long long)run);
+	const char *source = own(w, strbuf_detach(&sb));
+	for (size_t i = 0; i < rv.n; i++) {
+		const struct tview *t = &rv.t[i];
+		if (t->origin == ORIGIN_BASELINE || t->origin == ORIGIN_CONFIRM ||
+		    t->status != TS_DONE || !(t->score > 0) || !isfinite(t->score))
+			continue;
+		if (config_from_json(sp, t->config, cfg, msg)) {
+			outside++;
+			continue;
+		}
+		w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
+		w->v[w->n++] = (struct warm_in){ .source = source,
+						 .config = own(w, config_to_json(sp, cfg)),
+						 .score = t->score };
+		taken++;
+	}
+	free(cfg);
+	runview_release(&rv);
+	if (!taken) {
+		seterr(err, "run %lld has no scored measurement of this job's space%s", (long long)run,
+		       outside ? " (every one has a value outside it)" : "");
+		goto out;
+	}
+	if (!quiet) {
+		fprintf(stderr, "vmtune: warm start from run %lld of %s: %zu measurements", (long long)run,
+			path, taken);
+		if (outside)
+			fprintf(stderr, " (%zu with a value outside this job's space left out)", outside);
+		fputc('\n', stderr);
+	}
+	ret = 0;
+out:
+	if (src != st)
+		store_close(src);
+	free(file);
+	return ret;
+}
+
 static const struct option long_opts[] = {
 	{ "db", required_argument, NULL, 'd' },
 	{ "trials", required_argument, NULL, 'n' },
@@ -199,6 +334,7 @@ static const struct option long_opts[] = {
 	{ "host", required_argument, NULL, 'H' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-confirm", no_argument, NULL, 'C' },
+	{ "warm-start", required_argument, NULL, 'W' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -210,8 +346,8 @@ static int search_main(int argc, char **argv)
 	int64_t trials = 0, seed = -1, resume = 0;
 	double seconds = 0;
 	struct progress_out po = { .tty = isatty(2) };
-	const char *hosts[64];
-	size_t nhosts = 0;
+	const char *hosts[64], *warm_specs[WARM_RUNS_MAX];
+	size_t nhosts = 0, nwarm_specs = 0;
 	int opt, no_confirm = 0;
 
 	optind = 1;
@@ -251,6 +387,11 @@ static int search_main(int argc, char **argv)
 				return usage_error(c, "at most %zu --host", nhosts);
 			hosts[nhosts++] = optarg;
 			break;
+		case 'W':
+			if (nwarm_specs == WARM_RUNS_MAX)
+				return usage_error(c, "at most %d --warm-start", WARM_RUNS_MAX);
+			warm_specs[nwarm_specs++] = optarg;
+			break;
 		case 'h':
 			print_usage(c, stdout);
 			return EXIT_OK;
@@ -265,6 +406,8 @@ static int search_main(int argc, char **argv)
 	if (resume && (argc - optind || trials || seconds || seed >= 0 || no_confirm))
 		return usage_error(c, "--resume takes the run's own job, budget, seed and "
 				   "confirmation");
+	if (resume && nwarm_specs)
+		return usage_error(c, "--resume takes the run's own warm start");
 
 	struct job job;
 	char err[ERR_LEN];
@@ -326,6 +469,19 @@ static int search_main(int argc, char **argv)
 		}
 	}
 
+	struct warm_set warm = { 0 };
+	for (size_t i = 0; i < nwarm_specs; i++) {
+		int rc = warm_load(&warm, warm_specs[i], db, st, &job.space, po.quiet, err);
+		if (rc) {
+			warm_release(&warm);
+			store_close(st);
+			job_release(&job);
+			return fail(rc, "--warm-start %s: %s", warm_specs[i], err);
+		}
+	}
+	s.warm = warm.v;
+	s.nwarm = warm.n;
+
 	if (nhosts) {	/* the command line's hosts replace the job's */
 		for (size_t i = 0; i < job.nhosts; i++)
 			free(job.hosts[i].uri);
@@ -370,6 +526,7 @@ static int search_main(int argc, char **argv)
 out:
 	search_release(&s);
 	store_close(st);
+	warm_release(&warm);
 	job_release(&job);
 	if (drop_db)
 		remove_db(db);
@@ -382,7 +539,7 @@ const struct cmd cmd_search = {
 	.summary = "search a job's space for the best configuration",
 	.usage =
 	"vmtune search [JOB] [--db FILE] [--trials N] [--time DURATION] [--seed N]\n"
-	"              [--host URI]... [--no-confirm] [--quiet]\n"
+	"              [--host URI]... [--warm-start [FILE:]RUN]... [--no-confirm] [--quiet]\n"
 	"   or: vmtune search --resume RUN [--db FILE] [--host URI]...\n"
 	"\n"
 	"Runs the job file JOB (YAML; without one, the embedded default job), storing\n"
@@ -404,6 +561,12 @@ const struct cmd cmd_search = {
 	"                    Each slot runs one trial at a time; a host that stops\n"
 	"                    answering is left out, its trial retried elsewhere, and\n"
 	"                    it is tried again later\n"
+	"  --warm-start RUN  seed the strategy with run RUN's measurements (FILE:RUN: a\n"
+	"                    run of another database; repeatable): it must search the\n"
+	"                    same knobs; configurations outside this job's domains are\n"
+	"                    left out, its baseline is not taken (scores are against\n"
+	"                    the baseline of their own run); its best configurations\n"
+	"                    are measured first\n"
 	"  --no-confirm      end without the confirmation (the job's confirm: off)\n"
 	"  --quiet           no progress output\n"
 	"\n"

@@ -174,7 +174,7 @@ int search_resume(struct search *s, char *err)
 	    store_trials_foreach(s->st, s->run_id, collect, &r, err) ||
 	    store_run_set_status(s->st, s->run_id, "running", err))
 		goto out;
-	if (search_open_parts(s, err))
+	if (search_open_parts(s, err) || search_warm_start(s, err))
 		goto out;
 	s->seq = (int64_t)r.all;
 	bv = xcalloc(r.n + 1, sizeof(*bv));

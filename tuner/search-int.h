@@ -34,6 +34,9 @@ struct slot {
 	struct trial_result res;
 };
 
+/* The run's stored warm start seeds the strategy (trial.c). */
+int search_warm_start(struct search *s, char *err);
+
 /* A host went down or came back, a start was slow: to the notice callback. */
 void search_notice(struct search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

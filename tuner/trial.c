@@ -3,6 +3,7 @@
 #include "../lib/clock.h"
 #include "hostknobs.h"
 #include "runview.h"
+#include "../search/warm.h"
 #include "../results/compare.h"
 #include "../results/stats.h"
 
@@ -607,6 +608,51 @@ int search_open_parts(struct search *s, char *err)
 	return 0;
 }
 
+struct warm_load {
+	const struct space *sp;
+	union pval **cfg;
+	double *score;
+	size_t n;
+	char *err;
+};
+
+static int warm_row(const char *source, const char *config, double score, void *ud)
+{
+	struct warm_load *w = ud;
+	union pval *c = config_new(w->sp);
+	char msg[ERR_LEN];
+	if (config_from_json(w->sp, config, c, msg)) {
+		free(c);
+		seterr(w->err, "warm start from %s: %s", source, msg);
+		return -1;
+	}
+	w->cfg = xrealloc(w->cfg, (w->n + 1) * sizeof(*w->cfg));
+	w->score = xrealloc(w->score, (w->n + 1) * sizeof(*w->score));
+	w->cfg[w->n] = c;
+	w->score[w->n++] = score;
+	return 0;
+}
+
+/*
+ * The run's warm start, as stored: the strategy is seeded with it (and
+ * proposes its best configurations first). Nothing when there is none.
+ */
+int search_warm_start(struct search *s, char *err)
+{
+	struct warm_load w = { .sp = &s->job->space, .err = err };
+	int rc = store_warm_foreach(s->st, s->run_id, warm_row, &w, err);
+	if (!rc && w.n) {
+		s->strat = warm_wrap(s->sops, s->strat, w.sp, (const union pval *const *)w.cfg,
+				     w.score, w.n);
+		s->sops = &strategy_warm;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		free(w.cfg[i]);
+	free(w.cfg);
+	free(w.score);
+	return rc ? -1 : 0;
+}
+
 /* Opens the strategy and target, then the run's row, owned by this process. */
 static int create_run(struct search *s, const char *strategy, char *err)
 {
@@ -621,8 +667,19 @@ static int create_run(struct search *s, const char *strategy, char *err)
 		.confirm_repeats = s->confirm_repeats, .confirm_max = s->confirm_max,
 		.max_cov = s->max_cov, .noise_floor = search_noise_floor(s),
 	};
-	int rc = store_run_create(s->st, &ri, &s->run_id, err);
-	return rc || search_claim(s, getpid(), err) ? -1 : 0;
+	/* the run and its warm start together: a resume finds both or neither */
+	int rc = store_begin(s->st, err) || store_run_create(s->st, &ri, &s->run_id, err);
+	for (size_t i = 0; !rc && i < s->nwarm; i++)
+		rc = store_warm_add(s->st, s->run_id, s->warm[i].source, s->warm[i].config,
+				   s->warm[i].score, err);
+	if (rc) {
+		store_end(s->st, 0, NULL);
+		s->run_id = 0;
+		return -1;
+	}
+	if (store_end(s->st, 1, err) || search_claim(s, getpid(), err))
+		return -1;
+	return search_warm_start(s, err);
 }
 
 /*

@@ -79,6 +79,13 @@ struct search {
 	/* A host went down or came back, a start was slow (one line, no newline). */
 	void (*notice)(void *ud, const char *msg);
 	void *progress_ud;
+	/* A new run's warm start: earlier measurements (vmtune search --warm-start), stored with it. */
+	const struct warm_in {
+		const char *source;	/* "DB:RUN" */
+		const char *config;	/* JSON of this job's space */
+		double score;
+	} *warm;
+	size_t nwarm;
 
 	/* state, private to the loop's files (search-int.h) */
 	const struct strategy_ops *sops;
