@@ -33,7 +33,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c tuner/netns.c tuner/paths.c lib/space.c tune
 	tuner/domxml.c tuner/hostknobs.c tuner/report.c lib/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c search/warm.c \
-	results/store.c results/faultvfs.c results/stats.c results/score.c results/compare.c
+	results/store.c results/faultvfs.c results/stats.c results/importance.c results/score.c results/compare.c
 CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
 	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
 	tuner/cmd_topology.c tuner/cmd_doctor.c tuner/cmd_report.c tuner/cmd_baseline.c \
@@ -133,7 +133,7 @@ unit: $(UNIT_BIN)
 # Test tiers: unit tests (seconds); end-to-end tests of the exec target and
 # the commands, no VM (a few minutes); those that boot VMs through libvirt or
 # QEMU (setup-host.sh first). `make test` runs all three.
-E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22
+E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23
 E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19
 
 test: all $(UNIT_BIN) $(FUZZ_REPLAY)

@@ -637,6 +637,52 @@ out:
 	free(h);
 }
 
+/* Which knobs the score's variance came from (runview_importance()). */
+static int importance(const struct runview *rv, struct strbuf *md, struct strbuf *html, char *err)
+{
+	const struct space *sp = &rv->job.space;
+	struct importance *imp = xcalloc(sp->n + 1, sizeof(*imp));
+	struct strbuf text = STRBUF_INIT;
+	size_t n;
+	int rc = runview_importance(rv, imp, &n, err);
+	if (rc < 0) {
+		free(imp);
+		return -1;
+	}
+	strbuf_addstr(md, "\n## Knob importance\n\n");
+	strbuf_addstr(html, "<h2>Knob importance</h2>\n");
+	if (rc) {
+		importance_format(sp, imp, n, rc, &text);
+		strbuf_addf(md, "%s", text.buf);
+		strbuf_addstr(html, "<p id=\"importance\">");
+		html_escape(html, text.buf);
+		strbuf_addstr(html, "</p>\n");
+	} else {
+		strbuf_addf(md, "The share of the score's variance over the %zu configurations "
+			    "measured that each knob explains alone, with its 95%% bootstrap "
+			    "interval (of the configurations the strategy chose, not of the whole "
+			    "space).\n\n| knob | share | 95%% CI |\n|---|---|---|\n", n);
+		strbuf_addf(html, "<p>The share of the score's variance over the %zu configurations "
+			    "measured that each knob explains alone, with its 95%% bootstrap "
+			    "interval (of the configurations the strategy chose, not of the whole "
+			    "space).</p>\n<table id=\"importance\"><tr><th>knob</th><th>share</th>"
+			    "<th>95%% CI</th></tr>\n", n);
+		for (size_t i = 0; i < sp->n; i++) {
+			const struct importance *k = &imp[i];
+			strbuf_addf(md, "| %s | %.1f%% | [%.1f%%, %.1f%%] |\n", sp->p[k->param].name,
+				    100 * k->share, 100 * k->lo, 100 * k->hi);
+			strbuf_addstr(html, "<tr><td>");
+			html_escape(html, sp->p[k->param].name);
+			strbuf_addf(html, "</td><td>%.1f%%</td><td>[%.1f%%, %.1f%%]</td></tr>\n",
+				    100 * k->share, 100 * k->lo, 100 * k->hi);
+		}
+		strbuf_addstr(html, "</table>\n");
+	}
+	strbuf_release(&text);
+	free(imp);
+	return 0;
+}
+
 static void failures(const struct runview *rv, struct strbuf *md, struct strbuf *html)
 {
 	size_t n = 0;
@@ -817,6 +863,8 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 		strbuf_addstr(&html, "<h2>Best configuration</h2>\n<p id=\"best\">none: no trial was "
 				     "scored</p>\n");
 	}
+	if (importance(rv, &md, &html, err))
+		rc = -1;
 	hosts(rv, &md, &html);
 	failures(rv, &md, &html);
 

@@ -332,6 +332,88 @@ static struct racing *replay_racing(const struct runview *rv, char *err)
 	return race;
 }
 
+int runview_measured(const struct runview *rv, union pval ***cfg, double **y, size_t *n,
+		     char *err)
+{
+	struct racing *race = replay_racing(rv, err);
+	struct racing_entry e;
+	*cfg = NULL;
+	*y = NULL;
+	*n = 0;
+	if (!race)
+		return -1;
+	size_t m = racing_count(race);
+	*cfg = xcalloc(m + 1, sizeof(**cfg));
+	*y = xcalloc(m + 1, sizeof(**y));
+	for (size_t i = 0; i < m; i++) {
+		racing_get(race, i, &e);
+		if (e.failed || !e.n)
+			continue;
+		(*cfg)[*n] = config_dup(&rv->job.space, e.cfg);
+		(*y)[(*n)++] = e.mean;
+	}
+	racing_free(race);
+	return 0;
+}
+
+int runview_importance(const struct runview *rv, struct importance *out, size_t *nconfigs,
+		       char *err)
+{
+	union pval **cfg;
+	double *y;
+	size_t n;
+	if (runview_measured(rv, &cfg, &y, &n, err))
+		return -1;
+	int rc = importance_of(&rv->job.space, (const union pval *const *)cfg, y, n, 0.95,
+			       IMPORTANCE_RESAMPLES, rv->seed, out);
+	for (size_t i = 0; i < n; i++)
+		free(cfg[i]);
+	free(cfg);
+	free(y);
+	*nconfigs = n;
+	return rc ? 1 : 0;
+}
+
+void importance_format(const struct space *sp, const struct importance *imp, size_t nconfigs,
+		       int rc, struct strbuf *out)
+{
+	if (rc) {
+		if (nconfigs < IMPORTANCE_MIN)
+			strbuf_addf(out, "knob importance: %zu configuration%s measured, %d needed to "
+				    "estimate it\n", nconfigs, nconfigs == 1 ? "" : "s", IMPORTANCE_MIN);
+		else
+			strbuf_addf(out, "knob importance: the %zu configurations measured all scored "
+				    "the same\n", nconfigs);
+		return;
+	}
+	strbuf_addf(out, "knob importance (the share of the score's variance over the %zu "
+		    "configurations measured that each knob explains alone; 95%% CI):\n", nconfigs);
+	for (size_t i = 0; i < sp->n; i++)
+		strbuf_addf(out, "  %-32s %5.1f%%  [%.1f%%, %.1f%%]\n", sp->p[imp[i].param].name,
+			    100 * imp[i].share, 100 * imp[i].lo, 100 * imp[i].hi);
+}
+
+json_t *importance_json(const struct space *sp, const struct importance *imp, size_t nconfigs,
+			int rc)
+{
+	json_t *o = json_object(), *knobs = rc ? json_null() : json_array();
+	json_object_set_new(o, "configurations", json_integer((json_int_t)nconfigs));
+	for (size_t i = 0; !rc && i < sp->n; i++) {
+		json_t *k = json_object(), *ci = json_array();
+		json_object_set_new(k, "knob", json_string(sp->p[imp[i].param].name));
+		json_object_set_new(k, "share", json_real(imp[i].share));
+		json_array_append_new(ci, json_real(imp[i].lo));
+		json_array_append_new(ci, json_real(imp[i].hi));
+		json_object_set_new(k, "ci95", ci);
+		json_array_append_new(knobs, k);
+	}
+	json_object_set_new(o, "knobs", knobs);
+	if (rc)
+		json_object_set_new(o, "note", json_string(nconfigs < IMPORTANCE_MIN
+			? "too few configurations measured" : "every configuration scored the same"));
+	return o;
+}
+
 /* A measured result with a host: what the noise within a host is taken from. */
 static int host_result(const struct tview *t)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "job.h"
 #include "../results/compare.h"
+#include "../results/importance.h"
 #include "../results/store.h"
 
 struct tview {
@@ -62,6 +63,27 @@ int floor_base(struct store *st, const struct objective *o, const int64_t *ids, 
 	       double *base, char *err);
 
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
+/*
+ * Every configuration the search measured with a score, as racing saw it
+ * (its mean log score over this run's measurements), in the order first
+ * measured; the caller frees cfg[i], cfg and y. -1 on a damaged run.
+ */
+int runview_measured(const struct runview *rv, union pval ***cfg, double **y, size_t *n,
+		     char *err);
+#define IMPORTANCE_RESAMPLES 1000
+/*
+ * Knob importance over the measured configurations (results/importance.h),
+ * out[] of job.space.n, 95% intervals: 0; 1 when there are too few
+ * configurations (*nconfigs says how many) or no variance; -1 on error.
+ */
+int runview_importance(const struct runview *rv, struct importance *out, size_t *nconfigs,
+		       char *err);
+struct json_t;
+/* runview_importance()'s result (rc 0 or 1) as lines, and as a JSON object. */
+void importance_format(const struct space *sp, const struct importance *imp, size_t nconfigs,
+		       int rc, struct strbuf *out);
+struct json_t *importance_json(const struct space *sp, const struct importance *imp,
+			       size_t nconfigs, int rc);
 void runview_release(struct runview *rv);
 /*
  * A measured configuration: every done trial of it, with their per-repeat
