@@ -66,7 +66,8 @@ one() {
 			"$sigma" "$seed"
 		printf '  timeout: 30s\n'
 		cat "$work/$table.yaml"
-		printf 'strategy: %s\nbudget: {trials: %s}\nseed: %s\n' "$strategy" "$budget" "$seed"
+		# the confirmation measures the best afresh, it does not choose it: off, for time
+		printf 'strategy: %s\nbudget: {trials: %s}\nseed: %s\nconfirm: off\n' "$strategy" "$budget" "$seed"
 	} > "$dir/job.yaml"
 	"$root/vmtune" search "$dir/job.yaml" --db "$dir/db" --quiet >/dev/null
 	printf '%s %s %s %s\n' "$strategy" "$seed" "$budget" \

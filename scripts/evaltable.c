@@ -1,5 +1,6 @@
 #include "evaltable.h"
 #include "../lib/err.h"
+#include "../lib/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,16 +66,29 @@ int evaltable_load(struct evaltable *t, const char *path)
 	}
 	t->x = xcalloc(t->nrow * np, sizeof(double));
 	t->perf = xcalloc(t->nrow, sizeof(double));
-	for (size_t r = 0; r < t->nrow; r++) {
-		for (size_t j = 0; j < np; j++)
-			if (fscanf(f, "%lf", &t->x[r * np + j]) != 1)
-				return fclose(f), bad(path, "a row is cut short");
-		if (fscanf(f, "%lf", &t->perf[r]) != 1)
-			return fclose(f), bad(path, "a row without its value");
-		if (t->maximize)
-			t->perf[r] = -t->perf[r];
-	}
+	/* the rows: read whole and cut with strtod (fscanf took 0.2 s for 68,640 rows) */
+	struct strbuf rows = STRBUF_INIT;
+	char buf[65536];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&rows, buf, got);
 	fclose(f);
+	char *at = rows.buf, *end;
+	for (size_t r = 0; r < t->nrow; r++) {
+		for (size_t j = 0; j <= np; j++) {
+			double v = strtod(at, &end);
+			if (end == at) {
+				strbuf_release(&rows);
+				return bad(path, "a row is cut short");
+			}
+			at = end;
+			if (j < np)
+				t->x[r * np + j] = v;
+			else
+				t->perf[r] = t->maximize ? -v : v;
+		}
+	}
+	strbuf_release(&rows);
 	for (size_t j = 0; j < np; j++) {
 		double lo = t->x[j], hi = t->x[j];
 		for (size_t r = 1; r < t->nrow; r++) {

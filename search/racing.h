@@ -41,7 +41,7 @@
 #define RACING_WIN_Z 3.0	/* standard errors ahead: the incumbent without repeats */
 #endif
 #ifndef RACING_Z
-#define RACING_Z 0.5		/* standard errors below the incumbent: dropped */
+#define RACING_Z 0.25		/* standard errors below the incumbent: dropped */
 #endif
 
 struct racing;

@@ -51,7 +51,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_cdf.h>
@@ -719,11 +718,6 @@ static void tpe_free(struct strategy *s)
 {
 	if (!s)
 		return;
-#ifdef TPE_DEBUG
-	for (int k = 0; k < NOPS; k++)
-		fprintf(stderr, " op%d %g/%g", k, s->wins[k], s->tries[k]);
-	fprintf(stderr, "\n");
-#endif
 	gsl_rng_free(s->rng);
 	history_free(s->h);
 	for (size_t k = 0; k < s->nout; k++)
