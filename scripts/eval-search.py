@@ -32,6 +32,11 @@
       (rank + 1) / (better peer's rank + 1), the cells where NAME is worse,
       and any budget whose median is worse than a smaller budget's.
       Exit 0 either way: it reports, the caller judges.
+
+  eval-search.py rank OUT RESULTS --warm
+      For scripts/eval-warm.sh: lines labelled cold and warm; the median
+      ranks per budget and the fewest warm trials whose median rank is no
+      worse than the cold run's at 100.
 """
 import csv
 import json
@@ -278,12 +283,32 @@ def optuna_main(args):
                 print(label, seed, budget, json.dumps(study.best_trial.params), flush=True)
 
 
+def warm_main(t, path):
+    """cold/warm lines of scripts/eval-warm.sh: median ranks and the fewest warm trials."""
+    ranks = {}
+    with open(path) as f:
+        for line in f:
+            label, _seed, budget, cfg = line.split(" ", 3)
+            ranks.setdefault((label, int(budget)), []).append(t.rank(json.loads(cfg)))
+    med = {k: statistics.median(v) for k, v in ranks.items()}
+    cold100 = med.get(("cold", 100))
+    print("cold: 50 trials %s, 100 trials %s" % (med.get(("cold", 50)), cold100))
+    warm = sorted(b for (label, b) in med if label == "warm")
+    print("warm from the 50-trial run: " +
+          ", ".join("%d trials %s" % (b, med["warm", b]) for b in warm))
+    enough = [b for b in warm if cold100 is not None and med["warm", b] <= cold100]
+    print("fewest warm trials to reach the cold run's 100-trial median rank: %s"
+          % (enough[0] if enough else "none of %s" % warm))
+
+
 def rank_main(args):
     name = "tpe"
+    if len(args) == 3 and args[2] == "--warm":
+        return warm_main(Table(args[0]), args[1])
     if len(args) == 4 and args[2] == "--strategy":
         name = args[3]
     elif len(args) != 2:
-        sys.exit("usage: eval-search.py rank OUT RESULTS [--strategy NAME]")
+        sys.exit("usage: eval-search.py rank OUT RESULTS [--strategy NAME | --warm]")
     t = Table(args[0])
     ranks = {}
     with open(args[1]) as f:
@@ -332,5 +357,5 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
             (cmds[sys.argv[1]][1] and len(sys.argv) - 2 != cmds[sys.argv[1]][1]):
         sys.exit("usage: eval-search.py prepare TABLE OUT | optuna OUT SEEDS SIGMA BUDGET... "
-                 "| rank OUT RESULTS [--strategy NAME]")
+                 "| rank OUT RESULTS [--strategy NAME | --warm]")
     cmds[sys.argv[1]][0](sys.argv[2:])
