@@ -143,8 +143,11 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 	int close = fabs(diff) < RACING_Z * se;
 	if (c->n >= inc->n || se == 0 || diff > RACING_WIN_Z * se * sigma_bound(r)) {
 		/* se 0: repeats measured no noise at all; a lead far beyond the
-		 * noise (at its 95% upper bound) needs no repeat to be believed */
-		if (diff > 0)
+		 * noise (at its 95% upper bound) needs no repeat to be believed;
+		 * otherwise, over as many measurements, a lead of RACING_PROMOTE
+		 * standard errors: less, and among many near-equals the luckiest
+		 * would take over, and more trials would report worse ones */
+		if (diff > 0 && (se == 0 || diff > RACING_PROMOTE * se))
 			r->inc = i;
 	} else if (diff >= -RACING_Z * se && !(se == 0 && diff <= 0)) {
 		r->want = i;	/* still competitive: measure it again */

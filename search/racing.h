@@ -13,8 +13,11 @@
  *  - A challenger (any other configuration) is measured again only while it
  *    is competitive: its mean is not below the incumbent's by more than
  *    RACING_Z standard errors. It becomes the incumbent when it has at
- *    least as many measurements as the incumbent and a higher mean, or
- *    sooner when its lead is beyond doubt: the repeats measured no noise at
+ *    least as many measurements as the incumbent and a mean higher by
+ *    RACING_PROMOTE standard errors (a lead noise would rarely give: among
+ *    many near-equal configurations, a mere higher mean crowned the
+ *    luckiest, and a longer search reported worse ones), or sooner when
+ *    its lead is beyond doubt: the repeats measured no noise at
  *    all, or it leads by RACING_WIN_Z standard errors with the noise at its
  *    95% upper bound (a lead far beyond the noise would only be confirmed
  *    by repeats: without this, every new best on a landscape of large
@@ -39,6 +42,9 @@
 #endif
 #ifndef RACING_WIN_Z
 #define RACING_WIN_Z 3.0	/* standard errors ahead: the incumbent without repeats */
+#endif
+#ifndef RACING_PROMOTE
+#define RACING_PROMOTE 1.0	/* standard errors ahead over as many measurements: the incumbent */
 #endif
 #ifndef RACING_Z
 #define RACING_Z 0.25		/* standard errors below the incumbent: dropped */
