@@ -80,7 +80,7 @@
 #define TPE_EXPLORE_UNKNOWN 0.5	/* while the locality is not known */
 #endif
 #ifndef TPE_LOCALITY_GAIN
-#define TPE_LOCALITY_GAIN 2.0
+#define TPE_LOCALITY_GAIN 3.0
 #endif
 #define TPE_LOCALITY_MIN 8
 #define TPE_LOCALITY_MAX 200
