@@ -103,6 +103,7 @@ struct strategy {
 	size_t nout;
 	long anchor;		/* history index; -1 before any score */
 	size_t *uni, nuni;	/* history indexes of the uniform draws */
+	size_t foreign;		/* configurations observed that it never proposed (the baseline, a warm start) */
 };
 
 static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
@@ -545,8 +546,8 @@ static int landscape(const struct strategy *s, double *rho, double *signal)
 static double explore_share(const struct strategy *s)
 {
 	double rho, signal;
-	if (landscape(s, &rho, &signal))
-		return TPE_EXPLORE_UNKNOWN;
+	if (landscape(s, &rho, &signal))	/* seeded by earlier runs: exploit what they found */
+		return s->foreign > 1 ? TPE_EXPLORE : TPE_EXPLORE_UNKNOWN;
 	double lack = fmin(1, fmax(0, 1 - TPE_LOCALITY_GAIN * rho));
 	return TPE_EXPLORE + (TPE_EXPLORE_MAX - TPE_EXPLORE) * signal * lack;
 }
@@ -693,8 +694,12 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 {
 	long before = history_best(s->h);
 	double was = before < 0 ? -INFINITY : history_value(s->h, (size_t)before);
-	size_t i = history_add(s->h, cfg, ok, score);
-	for (size_t k = 0; k < s->nout; k++) {
+	size_t known = history_count(s->h), i = history_add(s->h, cfg, ok, score), k;
+	for (k = 0; k < s->nout; k++)
+		if (config_equal(s->sp, cfg, s->out[k]))
+			break;
+	s->foreign += k == s->nout && history_count(s->h) > known;
+	for (k = 0; k < s->nout; k++) {
 		if (!config_equal(s->sp, cfg, s->out[k]))
 			continue;
 		s->tries[s->out_op[k]] += 1;
