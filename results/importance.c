@@ -30,6 +30,38 @@ static size_t groups_of(const struct space *sp, size_t j, const union pval *cons
 			g[i] = param_active(sp, cfg[i], j) ? (size_t)param_index(p, cfg[i][j]) : k - 1;
 		return k;
 	}
+	if (p->type == P_CAT) {	/* many values, no order: the most measured ones, the rest together */
+		size_t *count = calloc(levels, sizeof(size_t)), top[IMPORTANCE_MAX_LEVELS - 1];
+		size_t ntop = 0;
+		if (!count)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			if (param_active(sp, cfg[i], j))
+				count[cfg[i][j].c]++;
+		while (ntop < IMPORTANCE_MAX_LEVELS - 1) {
+			size_t best = 0;
+			for (size_t c = 1; c < levels; c++)
+				if (count[c] > count[best])
+					best = c;
+			if (!count[best])
+				break;
+			top[ntop++] = best;
+			count[best] = 0;
+		}
+		free(count);
+		k = IMPORTANCE_MAX_LEVELS + 1;	/* the top levels, the rest, inactive */
+		for (size_t i = 0; i < n; i++) {
+			size_t c = 0;
+			if (!param_active(sp, cfg[i], j)) {
+				g[i] = k - 1;
+				continue;
+			}
+			while (c < ntop && top[c] != cfg[i][j].c)
+				c++;
+			g[i] = c;	/* ntop (or beyond the top ones): the rest */
+		}
+		return k;
+	}
 	double *v = malloc((n + 1) * sizeof(double)), cut[IMPORTANCE_BINS - 1];
 	size_t m = 0;
 	if (!v)

@@ -7,8 +7,9 @@
  * interval.
  *
  * A knob's configurations are grouped by its value (a level each for up to
- * IMPORTANCE_MAX_LEVELS levels; else IMPORTANCE_BINS bins between the
- * sample's quantiles; inactive, for a conditional knob, a group of its
+ * IMPORTANCE_MAX_LEVELS levels; else, for a categorical, its most measured
+ * values and the rest together, for a number IMPORTANCE_BINS bins between
+ * the sample's quantiles; inactive, for a conditional knob, a group of its
  * own). The knobs' main effects are fitted together (an additive model,
  * by backfitting), so that one knob's large effect is not counted as noise
  * in another's groups, and a knob's share is the variance of its effect

@@ -107,6 +107,48 @@ static void known_shares_are_found_and_covered(void **state)
 	space_release(&sp);
 }
 
+/*
+ * A categorical of more values than groups: its most measured values each a
+ * group, the rest one. y = [value < 5] over 40 values (12.5% of the
+ * variance is noise-free signal 0.109, noise 0.01: a share of 0.92 with
+ * every value its own group): measured 0.445 with 16 groups, where binning
+ * the values as numbers had put them all in one group, a share of 0.
+ */
+static void many_valued_categorical_counts(void **state)
+{
+	(void)state;
+	struct space sp;
+	space_init(&sp);
+	struct param c = { .name = strdup("c"), .type = P_CAT, .nvalues = 40 };
+	struct param e = { .name = strdup("e"), .type = P_BOOL };
+	c.values = malloc(40 * sizeof(char *));
+	for (int i = 0; i < 40; i++)
+		if (asprintf(&c.values[i], "v%d", i) < 0)
+			abort();
+	space_add(&sp, &c);
+	space_add(&sp, &e);
+	size_t n = 400;
+	double *y = malloc(n * sizeof(double));
+	union pval **cfg = calloc(n, sizeof(*cfg));
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	for (size_t i = 0; i < n; i++) {
+		cfg[i] = config_new(&sp);
+		cfg[i][0].c = gsl_rng_uniform_int(r, 40);
+		cfg[i][1].b = (int)gsl_rng_uniform_int(r, 2);
+		y[i] = (cfg[i][0].c < 5) + gsl_ran_gaussian(r, 0.1);
+	}
+	struct importance imp[2];
+	assert_int_equal(importance_of(&sp, (const union pval *const *)cfg, y, n, 0.95, 200, 1, imp),
+			 0);
+	assert_int_equal(imp[0].param, 0);
+	if (!(imp[0].share > 0.3 && imp[1].share < 0.02))
+		fail_msg("c %.3f, e %.3f", imp[0].share, imp[1].share);
+	release(cfg, n);
+	free(y);
+	gsl_rng_free(r);
+	space_release(&sp);
+}
+
 static void too_little_says_so(void **state)
 {
 	(void)state;
@@ -130,6 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(known_shares_are_found_and_covered),
+		cmocka_unit_test(many_valued_categorical_counts),
 		cmocka_unit_test(too_little_says_so),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
