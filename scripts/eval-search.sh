@@ -61,20 +61,16 @@ one() {
 	local table=$1 sigma=$2 strategy=$3 seed=$4 budget=$5 dir
 	dir=$(mktemp -d "$work/run.XXXXXX")
 	{
-		printf 'name: %s\ntarget:\n  kind: exec\n' "$table"
-		printf '  command: [%s, %s, %s, %s]\n' "$root/build/table-objective" "$work/$table.tab" \
-			"$sigma" "$seed"
-		printf '  timeout: 30s\n'
-		cat "$work/$table.yaml"
-		# the confirmation measures the best afresh, it does not choose it: off, for time
-		printf 'strategy: %s\nbudget: {trials: %s}\nseed: %s\nconfirm: off\n' "$strategy" "$budget" "$seed"
+		table_job "$table" "$sigma" "$seed"
+		printf 'strategy: %s\nbudget: {trials: %s}\nseed: %s\n' "$strategy" "$budget" "$seed"
 	} > "$dir/job.yaml"
 	"$root/vmtune" search "$dir/job.yaml" --db "$dir/db" --quiet >/dev/null
 	printf '%s %s %s %s\n' "$strategy" "$seed" "$budget" \
 		"$("$root/vmtune" best 1 --db "$dir/db" --format json | jq -c .config)"
 	rm -rf "$dir"
 }
-export -f one
+. "$root/scripts/eval-lib.sh"
+export -f one table_job
 export root work
 
 start=$(date +%s)

@@ -36,14 +36,7 @@ py() { /usr/bin/python3 "$root/scripts/eval-search.py" "$@"; }
 one() {
 	local table=$1 sigma=$2 seed=$3 dir
 	dir=$(mktemp -d "$work/run.XXXXXX")
-	{
-		printf 'name: %s\ntarget:\n  kind: exec\n' "$table"
-		printf '  command: [%s, %s, %s, %s]\n' "$root/build/table-objective" "$work/$table.tab" \
-			"$sigma" "$seed"
-		printf '  timeout: 30s\n'
-		cat "$work/$table.yaml"
-		printf 'confirm: off\n'
-	} > "$dir/job.yaml"
+	table_job "$table" "$sigma" "$seed" > "$dir/job.yaml"
 	best() { "$root/vmtune" best "$1" --db "$dir/db" --format json | jq -c .config; }
 	"$root/vmtune" search "$dir/job.yaml" --db "$dir/db" --trials 50 --seed "$seed" --quiet >/dev/null 2>&1
 	echo "cold $seed 50 $(best 1)"
@@ -58,7 +51,8 @@ one() {
 	done
 	rm -rf "$dir"
 }
-export -f one
+. "$root/scripts/eval-lib.sh"
+export -f one table_job
 export root work
 export WARM=$warm
 

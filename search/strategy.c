@@ -368,3 +368,11 @@ void history_order(const struct history *h, size_t *order)
 	order_h = h;
 	qsort(order, n, sizeof(*order), by_value_desc);
 }
+
+int busy_has(const struct space *sp, const union pval *cfg, const struct busy *b)
+{
+	for (size_t i = 0; b && i < b->n; i++)
+		if (config_equal(sp, cfg, b->cfg[i]))
+			return 1;
+	return 0;
+}

@@ -31,6 +31,8 @@ struct busy {
 	const union pval *const *cfg;
 	size_t n;
 };
+/* 1 when cfg is one of b's (b may be NULL: nothing in flight). */
+int busy_has(const struct space *sp, const union pval *cfg, const struct busy *b);
 
 struct strategy_ops {
 	const char *name;

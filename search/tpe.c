@@ -694,14 +694,11 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 {
 	long before = history_best(s->h);
 	double was = before < 0 ? -INFINITY : history_value(s->h, (size_t)before);
-	size_t known = history_count(s->h), i = history_add(s->h, cfg, ok, score), k;
-	for (k = 0; k < s->nout; k++)
-		if (config_equal(s->sp, cfg, s->out[k]))
-			break;
+	size_t known = history_count(s->h), i = history_add(s->h, cfg, ok, score), k = 0;
+	while (k < s->nout && !config_equal(s->sp, cfg, s->out[k]))
+		k++;
 	s->foreign += k == s->nout && history_count(s->h) > known;
-	for (k = 0; k < s->nout; k++) {
-		if (!config_equal(s->sp, cfg, s->out[k]))
-			continue;
+	if (k < s->nout) {
 		s->tries[s->out_op[k]] += 1;
 		if (history_value(s->h, i) > was)
 			s->wins[s->out_op[k]] += 1;
@@ -714,7 +711,6 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 		free(s->out[k]);
 		s->out[k] = s->out[--s->nout];
 		s->out_op[k] = s->out_op[s->nout];
-		break;
 	}
 	move_anchor(s);
 }

@@ -42,19 +42,11 @@ struct strategy *warm_wrap(const struct strategy_ops *ops, struct strategy *s,
 	return w;
 }
 
-static int in_busy(const struct space *sp, const union pval *cfg, const struct busy *b)
-{
-	for (size_t i = 0; b && i < b->n; i++)
-		if (config_equal(sp, cfg, b->cfg[i]))
-			return 1;
-	return 0;
-}
-
 static int warm_propose(struct strategy *w, const struct busy *busy, union pval *cfg, char *err)
 {
 	while (w->next < w->nfirst) {
 		const union pval *c = w->first[w->next++];
-		if (seen_has(w->mine, c) || in_busy(w->sp, c, busy))
+		if (seen_has(w->mine, c) || busy_has(w->sp, c, busy))
 			continue;
 		memcpy(cfg, c, w->sp->n * sizeof(*cfg));
 		return 0;

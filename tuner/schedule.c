@@ -43,18 +43,10 @@ static struct slot *idle_slot(struct search *s)
 	return NULL;
 }
 
-static int config_in(const struct space *sp, const union pval *cfg, const struct busy *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		if (config_equal(sp, cfg, b->cfg[i]))
-			return 1;
-	return 0;
-}
-
 /* Racing's repeat (in cfg), unless that configuration is in flight: then none. */
 int search_racing_repeat(struct search *s, const struct busy *busy, union pval *cfg)
 {
-	return racing_next(s->race, cfg) && !config_in(&s->job->space, cfg, busy);
+	return racing_next(s->race, cfg) && !busy_has(&s->job->space, cfg, busy);
 }
 
 /* Proposed and not observed: running on a slot, waiting to, or held for the baseline. */
