@@ -73,7 +73,7 @@ parameters:
   x: {type: int, min: 0, max: 9, default: 5}
   y: {type: int, min: 0, max: 9, default: 5}
 objective: {metric: t, goal: minimize}
-budget: {trials: 12}
+budget: {trials: 20}
 seed: 5
 EOF
 	exits_with 0 "$VMTUNE" search slow.yaml --db same.db --host fast --host other &&
