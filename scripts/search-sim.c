@@ -12,7 +12,8 @@
  *                                                TRIALS observations
  * Build: make build/search-sim. SIM_NOISE=K draws another noise sequence;
  * SIM_RANKS=1 prints, per seed and budget, the reported configuration's
- * rank and the best rank measured at all (to tell exploration from racing);
+ * rank, the best rank measured at all and racing's repeats so far (to tell
+ * exploration from racing);
  * SIM_TRACE=SEED prints that seed's measurements and racing's incumbent.
  */
 #include "../search/strategy.h"
@@ -56,11 +57,13 @@ static int table_main(int argc, char **argv)
 		ops->init(&s, sp, (uint64_t)seed, err);
 		struct racing *race = racing_new(sp, RACING_MAX_REPEATS);
 		double base = 0, seen_best = 0, floor[NOISE_FLOOR];
-		int b = 0;
+		int b = 0, repeats = 0;
 		for (int n = 1; n <= 100; n++) {
 			if (n <= NOISE_FLOOR)
 				memcpy(cfg, config_defaults(sp), sp->n * sizeof(*cfg));
-			else if (!racing_next(race, cfg) && ops->propose(s, NULL, cfg, err))
+			else if (racing_next(race, cfg))
+				repeats++;
+			else if (ops->propose(s, NULL, cfg, err))
 				break;
 			double v = t.perf[evaltable_nearest(&t, cfg)];
 			if (n == 1 || v < seen_best)
@@ -93,9 +96,9 @@ static int table_main(int argc, char **argv)
 				racing_incumbent(race, &e);
 				ranks[b][seed - 1] = evaltable_rank(&t, t.perf[evaltable_nearest(&t, e.cfg)]);
 				if (getenv("SIM_RANKS"))
-					fprintf(stderr, "seed %d budget %d: reported %zu, best measured %zu\n",
-						seed, budgets[b], ranks[b][seed - 1],
-						evaltable_rank(&t, seen_best));
+					fprintf(stderr, "seed %d budget %d: reported %zu, best measured %zu, "
+						"%d repeats\n", seed, budgets[b], ranks[b][seed - 1],
+						evaltable_rank(&t, seen_best), repeats);
 				b++;
 			}
 		}
