@@ -5,8 +5,8 @@
  * After TPE_STARTUP seeded uniform draws, the observed ones are
  * split into the good (the best gamma(n) of them) and the rest, and each
  * parameter gets two densities, l from the good and g from the rest:
- *  - a parameter with few levels (bool, categorical, int or stepped float
- *    with at most TPE_MAX_CAT levels): level counts plus a uniform prior;
+ *  - a bool, a categorical of at most TPE_MAX_CAT levels, an int or stepped
+ *    float of two: level counts plus a uniform prior;
  *  - any other: a mixture of Gaussians on [0, 1] (the domain rescaled), one
  *    per observation with a bandwidth from its neighbours' distances, plus a
  *    wide prior component; an int or stepped float is drawn on the same
@@ -121,10 +121,20 @@ static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed
 	return 0;
 }
 
-/* Parameters modelled by level counts. */
+/*
+ * Parameters modelled by level counts: bools and categoricals. An int or a
+ * stepped float of more than two levels is ordered, and a kernel over its
+ * range uses that order (neighbouring levels of a good one are likely good),
+ * as Optuna's TPE does; counted as unrelated levels, 31 of them took tpe
+ * twice as far from the top of a smooth hill (tests/unit/test_strategy.c),
+ * and on 7z's table (scripts/search-sim, 80 seeds) the median rank after 50
+ * and 100 trials was 326 and 26 where it is now 186.5 and 13.
+ */
 static int discrete(const struct param *p)
 {
 	uint64_t l = param_levels(p);
+	if (p->type == P_INT || p->type == P_FLOAT)
+		return l && l <= 2;
 	return l && l <= TPE_MAX_CAT;
 }
 
