@@ -176,12 +176,12 @@ YAML
 }
 expect "a failed baseline is said; the search goes on; best says why it has none" baseline_failure
 
-# Racing on a noisy workload: t = (x - 2)^2 + 10, times noise from the trial id.
+# Racing on a noisy workload: t = 4 (x - 2)^2 + 10, times noise from the trial id.
 racing_and_conditions() {
 	cat > noisy.sh <<'SH'
 #!/bin/sh
-n=$(( (VMTUNE_TRIAL * 7919) % 11 ))	# 0..10: up to 10% noise
-t=$(( ((VMTUNE_P_X - 2) * (VMTUNE_P_X - 2) + 10) * (100 + n) ))
+n=$(( (VMTUNE_TRIAL * 37) % 61 ))	# 0..60: noise above racing's quiet level
+t=$(( ((VMTUNE_P_X - 2) * (VMTUNE_P_X - 2) * 4 + 10) * (100 + n) ))
 [ "$VMTUNE_P_TOOL" = xz ] && t=$((t + VMTUNE_P_LEVEL * 10))
 echo "{\"metric\":\"t\",\"value\":$t}"
 SH
