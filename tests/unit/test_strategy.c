@@ -264,6 +264,16 @@ static void inactive_parameters_never_vary(void **state)
 
 /* ---- racing -------------------------------------------------------------- */
 
+/* The defaults, and two configurations one knob away from them (a: knob 0, b: knob 1). */
+static void three_configs(const struct space *sp, union pval **base, union pval **a, union pval **b)
+{
+	*base = config_defaults(sp);
+	*a = config_defaults(sp);
+	*b = config_defaults(sp);
+	(*a)[0].i = (*base)[0].i == 0 ? 1 : 0;
+	(*b)[1].i = (*base)[1].i == 0 ? 1 : 0;
+}
+
 /*
  * Repeats are for telling configurations apart through noise: where the
  * baseline's repeats measured none, a better challenger takes over at once;
@@ -274,11 +284,9 @@ static void racing_takes_a_lead_beyond_the_noise_at_once(void **state)
 {
 	(void)state;
 	struct space sp = separable();
-	union pval *base = config_defaults(&sp), *a = config_defaults(&sp), *b = config_defaults(&sp);
-	union pval *next = config_new(&sp);
+	union pval *base, *a, *b, *next = config_new(&sp);
 	struct racing_entry e;
-	a[0].i = base[0].i == 0 ? 1 : 0;
-	b[1].i = base[1].i == 0 ? 1 : 0;
+	three_configs(&sp, &base, &a, &b);
 
 	struct racing *quiet = racing_new(&sp, RACING_MAX_REPEATS);
 	for (int k = 0; k < 3; k++)
@@ -366,11 +374,9 @@ static void racing_is_quiet_where_the_noise_is_small(void **state)
 {
 	(void)state;
 	struct space sp = separable();
-	union pval *base = config_defaults(&sp), *a = config_defaults(&sp), *b = config_defaults(&sp);
-	union pval *next = config_new(&sp);
+	union pval *base, *a, *b, *next = config_new(&sp);
 	struct racing_entry e;
-	a[0].i = base[0].i == 0 ? 1 : 0;
-	b[1].i = base[1].i == 0 ? 1 : 0;
+	three_configs(&sp, &base, &a, &b);
 	struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
 	racing_observe(race, base, 1, 1.00);
 	assert_true(racing_next(race, next));	/* the second look */
