@@ -235,6 +235,7 @@ def optuna_main(args):
 
     t = Table(path)
     stream = int(os.environ.get("EVAL_NOISE_STREAM", "0"))
+    first = int(os.environ.get("EVAL_FIRST_SEED", "1"))	# to add seeds to a kept run
     near = {}
 
     def value(cfg):
@@ -268,7 +269,7 @@ def optuna_main(args):
     }
     sign = 1.0 if t.direction == "minimize" else -1.0
     for label, make in samplers.items():
-        for seed in range(1, seeds + 1):
+        for seed in range(first, first + seeds):
             for budget in budgets:
                 noise = random.Random(seed * 7919 + budget + 1000003 * stream)
 
