@@ -131,15 +131,13 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 		return;
 	}
 	struct entry *inc = &r->e[r->inc];
-	double sigma = racing_sigma(r);
-	if (r->max == 1 || sigma < RACING_QUIET_SIGMA) {
-		/* no re-measuring: the best mean, however many each has */
+	if (r->max == 1) {	/* no re-measuring: the best mean, however many each has */
 		if (c->mean > inc->mean)
 			r->inc = i;
 		r->want = -1;
 		return;
 	}
-	double diff = c->mean - inc->mean;
+	double diff = c->mean - inc->mean, sigma = racing_sigma(r);
 	double se = isnan(sigma) ? INFINITY : sigma * sqrt(1.0 / c->n + 1.0 / inc->n);
 	/* close: the noise could hide which of the two is the better */
 	int close = fabs(diff) < RACING_Z * se;

@@ -180,7 +180,7 @@ expect "a failed baseline is said; the search goes on; best says why it has none
 racing_and_conditions() {
 	cat > noisy.sh <<'SH'
 #!/bin/sh
-n=$(( (VMTUNE_TRIAL * 37) % 61 ))	# 0..60: noise above racing's quiet level
+n=$(( (VMTUNE_TRIAL * 37) % 61 ))	# 0..60: up to 60% noise, so leads get raced
 t=$(( ((VMTUNE_P_X - 2) * (VMTUNE_P_X - 2) * 4 + 10) * (100 + n) ))
 [ "$VMTUNE_P_TOOL" = xz ] && t=$((t + VMTUNE_P_LEVEL * 10))
 echo "{\"metric\":\"t\",\"value\":$t}"

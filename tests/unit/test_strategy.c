@@ -264,16 +264,6 @@ static void inactive_parameters_never_vary(void **state)
 
 /* ---- racing -------------------------------------------------------------- */
 
-/* The defaults, and two configurations one knob away from them (a: knob 0, b: knob 1). */
-static void three_configs(const struct space *sp, union pval **base, union pval **a, union pval **b)
-{
-	*base = config_defaults(sp);
-	*a = config_defaults(sp);
-	*b = config_defaults(sp);
-	(*a)[0].i = (*base)[0].i == 0 ? 1 : 0;
-	(*b)[1].i = (*base)[1].i == 0 ? 1 : 0;
-}
-
 /*
  * Repeats are for telling configurations apart through noise: where the
  * baseline's repeats measured none, a better challenger takes over at once;
@@ -284,9 +274,11 @@ static void racing_takes_a_lead_beyond_the_noise_at_once(void **state)
 {
 	(void)state;
 	struct space sp = separable();
-	union pval *base, *a, *b, *next = config_new(&sp);
+	union pval *base = config_defaults(&sp), *a = config_defaults(&sp), *b = config_defaults(&sp);
+	union pval *next = config_new(&sp);
 	struct racing_entry e;
-	three_configs(&sp, &base, &a, &b);
+	a[0].i = base[0].i == 0 ? 1 : 0;
+	b[1].i = base[1].i == 0 ? 1 : 0;
 
 	struct racing *quiet = racing_new(&sp, RACING_MAX_REPEATS);
 	for (int k = 0; k < 3; k++)
@@ -300,14 +292,14 @@ static void racing_takes_a_lead_beyond_the_noise_at_once(void **state)
 
 	struct racing *noisy = racing_new(&sp, RACING_MAX_REPEATS);
 	racing_observe(noisy, base, 1, exp(0.0));
-	racing_observe(noisy, base, 1, exp(0.2));
-	racing_observe(noisy, base, 1, exp(-0.2));
-	racing_observe(noisy, b, 1, exp(1.2));	/* 6 sd ahead: within the bound's reach */
+	racing_observe(noisy, base, 1, exp(0.05));
+	racing_observe(noisy, base, 1, exp(-0.05));
+	racing_observe(noisy, b, 1, exp(0.3));	/* 6 sd ahead: within the bound's reach */
 	assert_true(racing_incumbent(noisy, &e));
 	assert_true(config_equal(&sp, e.cfg, base));
 	assert_true(racing_next(noisy, next));
 	assert_true(config_equal(&sp, next, b));
-	racing_observe(noisy, a, 1, exp(8.0));	/* 40 sd ahead */
+	racing_observe(noisy, a, 1, exp(2.0));	/* 40 sd ahead */
 	assert_true(racing_incumbent(noisy, &e));
 	assert_true(config_equal(&sp, e.cfg, a));
 	assert_int_equal(e.n, 1);
@@ -332,14 +324,13 @@ static void racing_promotes_only_over_as_many_repeats(void **state)
 					cfg[i] = param_draw(&sp.p[i], r);
 			struct racing_entry before, after;
 			int had = racing_incumbent(race, &before);
-			int quiet = racing_sigma(race) < RACING_QUIET_SIGMA;	/* not racing */
 			size_t before_n = before.n;
 			double before_mean = before.mean;
 			const union pval *before_cfg = before.cfg;
 			racing_observe(race, cfg, 1,
 				       separable_score(cfg) * exp(gsl_ran_gaussian(r, 0.3)));
 			assert_true(racing_incumbent(race, &after));
-			if (had && !quiet && after.cfg != before_cfg) {
+			if (had && after.cfg != before_cfg) {
 				promotions++;
 				/* fewer repeats only for a lead of RACING_WIN_Z standard
 				 * errors at the noise measured (its upper bound is larger) */
@@ -365,38 +356,6 @@ static void racing_promotes_only_over_as_many_repeats(void **state)
 	space_release(&sp);
 }
 
-/*
- * Below RACING_QUIET_SIGMA of noise a repeat costs more than it tells
- * (racing.h has the figures): nothing is measured twice but the first, and
- * the best mean is the incumbent, however few measurements it has.
- */
-static void racing_is_quiet_where_the_noise_is_small(void **state)
-{
-	(void)state;
-	struct space sp = separable();
-	union pval *base, *a, *b, *next = config_new(&sp);
-	struct racing_entry e;
-	three_configs(&sp, &base, &a, &b);
-	struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
-	racing_observe(race, base, 1, 1.00);
-	assert_true(racing_next(race, next));	/* the second look */
-	racing_observe(race, base, 1, 1.03);
-	racing_observe(race, base, 1, 0.98);	/* noise of 0.025 */
-	assert_true(racing_sigma(race) < RACING_QUIET_SIGMA);
-	racing_observe(race, a, 1, 1.02);	/* 0.3 standard errors ahead */
-	assert_true(racing_incumbent(race, &e));
-	assert_true(config_equal(&sp, e.cfg, a));
-	assert_int_equal(e.n, 1);
-	assert_false(racing_next(race, next));
-	racing_observe(race, b, 1, 1.015);	/* close behind: not raced either */
-	assert_false(racing_next(race, next));
-	assert_true(racing_incumbent(race, &e));
-	assert_true(config_equal(&sp, e.cfg, a));
-	racing_free(race);
-	free(base), free(a), free(b), free(next);
-	space_release(&sp);
-}
-
 static void racing_does_not_crown_a_lucky_one(void **state)
 {
 	(void)state;
@@ -407,8 +366,8 @@ static void racing_does_not_crown_a_lucky_one(void **state)
 	racing_observe(race, good, 1, 1.00);
 	assert_true(racing_next(race, cfg));	/* the second look at the first */
 	assert_true(config_equal(&sp, cfg, good));
-	racing_observe(race, good, 1, 1.25);	/* noise of 0.16 */
-	racing_observe(race, lucky, 1, 1.40);	/* better once: not enough */
+	racing_observe(race, good, 1, 1.04);
+	racing_observe(race, lucky, 1, 1.10);	/* better once: not enough */
 	struct racing_entry inc;
 	assert_true(racing_incumbent(race, &inc));
 	assert_true(config_equal(&sp, inc.cfg, good));
@@ -638,7 +597,6 @@ int main(void)
 		cmocka_unit_test(racing_promotes_only_over_as_many_repeats),
 		cmocka_unit_test(racing_takes_a_lead_beyond_the_noise_at_once),
 		cmocka_unit_test(racing_does_not_crown_a_lucky_one),
-		cmocka_unit_test(racing_is_quiet_where_the_noise_is_small),
 		cmocka_unit_test(batches_never_repeat_busy_configurations),
 		cmocka_unit_test(history_pools_the_noise_of_repeats),
 		cmocka_unit_test(tpe_works_through_the_knobs_of_a_noisy_plateau),
