@@ -21,7 +21,9 @@
       by its range, summed; ties to the first row; noise exp(N(0, sigma))),
       the baseline measured first, Optuna's own best trial reported. One
       line per (sampler, seed, budget): NAME SEED BUDGET CONFIG-JSON.
-      EVAL_NOISE_STREAM=K (default 0) draws the noise of another stream.
+      EVAL_NOISE_STREAM=K (default 0) draws the noise of another stream;
+      EVAL_FIRST_SEED=S (default 1) starts at seed S, so that seeds can be
+      added to kept results (a seed's lines do not depend on the others).
 
   eval-search.py rank OUT RESULTS [--strategy NAME]
       Reads such lines (of every strategy) and prints, per strategy and
