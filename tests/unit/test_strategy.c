@@ -444,6 +444,20 @@ static void tpe_works_through_the_knobs_of_a_noisy_plateau(void **state)
 	space_release(&sp);
 }
 
+/* Four ints n0..n3 of 0..max. */
+static struct space four_ints(int max)
+{
+	struct space sp;
+	space_init(&sp);
+	for (int i = 0; i < 4; i++) {
+		struct param p = { .type = P_INT, .min = 0, .max = max, .step = 1 };
+		if (asprintf(&p.name, "n%d", i) < 0)
+			abort();
+		space_add(&sp, &p);
+	}
+	return sp;
+}
+
 /*
  * A landscape without locality, as a table's nearest measured row makes one:
  * 8^4 cells, each a random score (a hash of the cell).
@@ -475,14 +489,7 @@ static int cmp_d(const void *a, const void *b)
 static void tpe_draws_uniformly_where_neighbours_tell_nothing(void **state)
 {
 	(void)state;
-	struct space sp;
-	space_init(&sp);
-	for (int i = 0; i < 4; i++) {
-		struct param p = { .type = P_INT, .min = 0, .max = 999, .step = 1 };
-		if (asprintf(&p.name, "n%d", i) < 0)
-			abort();
-		space_add(&sp, &p);
-	}
+	struct space sp = four_ints(999);
 	double best[2][30];
 	const char *names[2] = { "tpe", "random" };
 	for (int k = 0; k < 2; k++)
@@ -519,14 +526,7 @@ static double hill(const union pval *cfg)
 static void tpe_follows_the_order_of_int_levels(void **state)
 {
 	(void)state;
-	struct space sp;
-	space_init(&sp);
-	for (int i = 0; i < 4; i++) {
-		struct param p = { .type = P_INT, .min = 0, .max = 30, .step = 1 };
-		if (asprintf(&p.name, "n%d", i) < 0)
-			abort();
-		space_add(&sp, &p);
-	}
+	struct space sp = four_ints(30);
 	double best[20];
 	for (uint64_t seed = 1; seed <= 20; seed++) {
 		union pval *b = drive("tpe", &sp, seed, 40, hill, 0, NULL);
