@@ -28,16 +28,20 @@ ALL_LDFLAGS += $(LDFLAGS)
 LIBS := -pthread $(PKG_LIBS) -lm
 
 B := build
-LIB_SRC := lib/strbuf.c lib/netif.c tuner/netns.c tuner/paths.c lib/space.c tuner/job.c lib/metricline.c tuner/target.c \
-	tuner/target-exec.c tuner/target-libvirt.c tuner/topology.c tuner/trial.c tuner/slot.c tuner/schedule.c tuner/resume.c tuner/confirm.c tuner/runview.c \
-	tuner/domxml.c tuner/hostknobs.c tuner/report.c lib/knobs.c \
+# The rooms, lowest first (DESIGN.md): lib, search and results, tuner/target,
+# tuner/engine, tuner/view; tuner/cli is the program itself.
+LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c search/warm.c \
-	results/store.c results/faultvfs.c results/stats.c results/importance.c results/score.c results/compare.c
-CMD_SRC := tuner/main.c tuner/cmd_search.c tuner/cmd_runs.c tuner/cmd_trials.c \
-	tuner/cmd_best.c tuner/cmd_export.c tuner/cmd_bench.c tuner/cmd_restore.c \
-	tuner/cmd_topology.c tuner/cmd_doctor.c tuner/cmd_report.c tuner/cmd_baseline.c \
-	tuner/cmd_check.c tuner/cmd_apply.c tuner/cmd_knobs.c
+	results/store.c results/faultvfs.c results/stats.c results/importance.c results/score.c \
+	results/compare.c \
+	tuner/target/target.c tuner/target/target-exec.c tuner/target/target-libvirt.c \
+	tuner/target/domxml.c tuner/target/hostknobs.c tuner/target/netns.c \
+	tuner/target/topology.c tuner/target/paths.c \
+	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
+	tuner/engine/resume.c tuner/engine/confirm.c \
+	tuner/view/runview.c tuner/view/report.c
+CMD_SRC := $(wildcard tuner/cli/*.c)
 GEN_SRC := $(B)/default-job.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -120,7 +124,7 @@ vmbench: $(BENCH_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
 
 # The guest's /init: static, like vmbench.
-agent: $(B)/benchmarks/agent.o $(B)/lib/knobs.o $(B)/lib/netif.o
+agent: $(B)/tuner/guest/agent.o $(B)/lib/knobs.o $(B)/lib/netif.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -o $@ $^
 
 # The guest appliance: Debian's cloud kernel and an initramfs of agent,

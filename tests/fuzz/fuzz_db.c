@@ -6,7 +6,7 @@
  */
 #include "fuzz.h"
 #include "../../results/store.h"
-#include "../../tuner/runview.h"
+#include "../../tuner/view/runview.h"
 #include "../../lib/err.h"
 #include <stdio.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 /* The job parser: any text gives a job or one error, never a crash, a leak or a hang. */
 #include "fuzz.h"
-#include "../../tuner/job.h"
+#include "../../tuner/engine/job.h"
 #include "../../lib/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,9 +5,9 @@
  * tests/e2e/t08-domxml.sh validates each file with virt-xml-validate.
  */
 #include "unit.h"
-#include "../../tuner/domxml.h"
+#include "../../tuner/target/domxml.h"
 #include "../../lib/knobs.h"
-#include "../../tuner/topology.h"
+#include "../../tuner/target/topology.h"
 #include "../../lib/err.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "../../tuner/job.h"
+#include "../../tuner/engine/job.h"
 #include "../../lib/err.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 #include "unit.h"
-#include "../../tuner/target.h"
+#include "../../tuner/target/target.h"
 #include "../../lib/err.h"
 
 #include <math.h>

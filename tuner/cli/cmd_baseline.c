@@ -1,0 +1,197 @@
+/* vmtune baseline save|list: named baselines for vmtune check. */
+#include "vmtune.h"
+#include "../../lib/err.h"
+#include "../view/runview.h"
+#include "../engine/trial.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int save(int argc, char **argv, const char *db)
+{
+	const struct cmd *c = &cmd_baseline;
+	const char *name = NULL, *run_arg = NULL;
+	int64_t run, trial = 0, measure = 0;
+	int force = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--trial")) {
+			if (i + 1 == argc || parse_i64(argv[++i], 1, INT64_MAX, &trial))
+				return usage_error(c, "--trial needs a trial id");
+		} else if (!strcmp(argv[i], "--measure")) {
+			if (i + 1 == argc || parse_i64(argv[++i], 3, 1000, &measure))
+				return usage_error(c, "--measure needs a number of measurements, 3 to 1000");
+		} else if (!strcmp(argv[i], "--force")) {
+			force = 1;
+		} else if (argv[i][0] == '-') {
+			return usage_error(c, "unknown option '%s'", argv[i]);
+		} else if (!name) {
+			name = argv[i];
+		} else if (!run_arg) {
+			run_arg = argv[i];
+		} else {
+			return usage_error(c, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!name || !run_arg)
+		return usage_error(c, "baseline save needs a NAME and a RUN");
+	if (!*name || strlen(name) > 100 || strpbrk(name, " \t\n/"))
+		return usage_error(c, "a baseline name is 1 to 100 characters, no spaces or '/'");
+	if (parse_run_id(c, run_arg, &run))
+		return EXIT_USAGE;
+
+	char err[ERR_LEN];
+	struct store *st;
+	struct runview rv;
+	struct cview best, runner;
+	int ret = EXIT_OK;
+	if (access(db, F_OK))
+		return fail(EXIT_USAGE, "%s: no such database", db);
+	if (store_open(&st, db, STORE_CREATE, err))
+		return fail(EXIT_USAGE, "%s", err);
+	memset(&best, 0, sizeof(best));
+	memset(&runner, 0, sizeof(runner));
+	if (runview_load(&rv, st, run, err)) {
+		ret = fail(EXIT_USAGE, "%s", err);
+		goto out_store;
+	}
+	struct baseline b = { .name = (char *)name, .run_id = run, .trial_id = trial };
+	const struct tview *t = NULL;
+	if (trial) {
+		for (size_t i = 0; i < rv.n; i++)
+			if (rv.t[i].id == trial)
+				t = &rv.t[i];
+		if (!t || t->status != TS_DONE) {
+			ret = fail(EXIT_USAGE, "run %lld has no done trial %lld", (long long)run,
+				   (long long)trial);
+			goto out;
+		}
+	} else {
+		int rc = runview_incumbent(&rv, &best, &runner, err);
+		if (rc <= 0) {
+			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+				     : fail(EXIT_USAGE, "run %lld has no scored trial to save",
+					    (long long)run);
+			goto out;
+		}
+		t = best.first;
+	}
+	b.config = t->config;
+	if (measure) {	/* measured now, in a run of its own, instead of the trials' */
+		struct search s = { 0 };
+		struct baseline old;
+		if (!force && !store_baseline_get(st, name, &old, NULL)) {
+			store_baseline_release(&old);
+			ret = fail(EXIT_USAGE, "baseline %s exists (--force replaces it)", name);
+			goto out;
+		}
+		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", t->config,
+			(long long)measure, name);
+		int rc = measure_now(&s, st, &rv.job, rv.seed, t->config, (int)measure, err);
+		b.run_id = s.run_id;
+		b.trial_id = 0;
+		search_release(&s);
+		if (rc) {
+			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+				     : fail(EXIT_RUNTIME, "interrupted; no baseline saved");
+			goto out;
+		}
+	}
+	if (store_baseline_save(st, &b, force, err)) {
+		ret = fail(EXIT_USAGE, "%s", err);
+		goto out;
+	}
+	if (measure)
+		printf("baseline %s: run %lld's %s, measured %lld times now in run %lld\n", name,
+		       (long long)run, trial ? "trial" : "best configuration", (long long)measure,
+		       (long long)b.run_id);
+	else
+		printf("baseline %s: run %lld, %s %lld\n", name, (long long)run,
+		       trial ? "trial" : "its best configuration, first measured in trial",
+		       (long long)t->id);
+out:
+	cview_release(&best);
+	cview_release(&runner);
+	runview_release(&rv);
+out_store:
+	store_close(st);
+	return ret;
+}
+
+static int list(const char *db)
+{
+	char err[ERR_LEN];
+	struct baseline *b;
+	size_t n;
+	struct store *st = open_store_ro(db);
+	if (!st)
+		return EXIT_USAGE;
+	if (store_baseline_list(st, &b, &n, err)) {
+		store_close(st);
+		return fail(EXIT_RUNTIME, "%s", err);
+	}
+	printf("%-20s %5s %7s  %-19s  %s\n", "name", "run", "trial", "saved", "configuration");
+	for (size_t i = 0; i < n; i++) {
+		char when[32];
+		time_t t = (time_t)b[i].created_at;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+		printf("%-20s %5lld %7s  %-19s  %s\n", b[i].name, (long long)b[i].run_id,
+		       b[i].trial_id ? "" : "best", when, b[i].config);
+		if (b[i].trial_id)
+			printf("%-20s %5s %7lld\n", "", "", (long long)b[i].trial_id);
+		store_baseline_release(&b[i]);
+	}
+	free(b);
+	store_close(st);
+	return EXIT_OK;
+}
+
+static int baseline_main(int argc, char **argv)
+{
+	const struct cmd *c = &cmd_baseline;
+	const char *db = DEFAULT_DB;
+	char **rest = xcalloc((size_t)argc + 1, sizeof(char *));
+	int nrest = 0, ret;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			free(rest);
+			print_usage(c, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--db")) {
+			if (i + 1 == argc) {
+				free(rest);
+				return usage_error(c, "'--db' needs a value");
+			}
+			db = argv[++i];
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	if (!nrest)
+		ret = usage_error(c, "save or list?");
+	else if (!strcmp(rest[0], "save"))
+		ret = save(nrest - 1, rest + 1, db);
+	else if (!strcmp(rest[0], "list") && nrest == 1)
+		ret = list(db);
+	else
+		ret = usage_error(c, "unknown subcommand '%s'", rest[0]);
+	free(rest);
+	return ret;
+}
+
+const struct cmd cmd_baseline = {
+	.name = "baseline",
+	.fn = baseline_main,
+	.summary = "name a run's configuration as the baseline vmtune check compares with",
+	.usage =
+	"vmtune baseline save NAME RUN [--trial N] [--measure N] [--force] [--db FILE]\n"
+	"   or: vmtune baseline list [--db FILE]\n"
+	"\n"
+	"save: NAME stands for RUN's best configuration (racing's incumbent) and the\n"
+	"measurements of all its trials, or, with --trial, for trial N alone.\n"
+	"--measure N measures that configuration N times now (a run of its own, as\n"
+	"vmtune check does) and keeps those measurements instead. vmtune check needs\n"
+	"a baseline of at least 3 measurements. --force replaces a baseline of that\n"
+	"name.\n",
+};

@@ -1,0 +1,428 @@
+/*
+ * vmtune check: the CI regression gate. Measures a configuration now (a new
+ * run of strategy "check", stored like any other) and compares every metric
+ * with a named baseline's stored measurements: the relative change of the
+ * medians with a bootstrap CI, and the Mann-Whitney U test. A metric has
+ * regressed when it moved the worse way by more than --max-regression and
+ * the test says the move is real (p < CHECK_ALPHA).
+ */
+#include "vmtune.h"
+#include "../../lib/err.h"
+#include "../view/runview.h"
+#include "../engine/trial.h"
+#include "../../results/compare.h"
+#include "../../results/stats.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <libxml/xmlwriter.h>
+
+#define CHECK_ALPHA 0.05
+#define CHECK_RESAMPLES 2000
+#define CHECK_MIN_BASE 3	/* measurements of the baseline a gate needs to be able to fail */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int measure_now(struct search *s, struct store *st, struct job *job, uint64_t seed,
+		const char *cfg_json, int n, char *err)
+{
+	union pval *cfg = config_new(&job->space);
+	if (config_from_json(&job->space, cfg_json, cfg, err)) {
+		free(cfg);
+		return -1;
+	}
+	job->repeats = 1;	/* N trials of one run each: N measurements, whatever the run did */
+	s->st = st;
+	s->job = job;
+	s->seed = seed;
+	s->stop = &stop_requested;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	int rc = search_measure(s, cfg, n, err);
+	free(cfg);
+	return rc;
+}
+
+struct verdict {
+	char *metric;
+	enum better better;
+	double *base, *now;
+	size_t nbase, nnow;
+	double mbase, mnow, change, lo, hi, p;
+	double detects;		/* the smallest change these data find 80% of the time */
+	int regressed;
+};
+
+static void add_sample(struct verdict **v, size_t *n, const char *metric, double x, int now)
+{
+	size_t i = 0;
+	while (i < *n && strcmp((*v)[i].metric, metric))
+		i++;
+	if (i == *n) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = (struct verdict){ .metric = xstrdup(metric) };
+	}
+	struct verdict *d = &(*v)[i];
+	double **arr = now ? &d->now : &d->base;
+	size_t *len = now ? &d->nnow : &d->nbase;
+	*arr = xrealloc(*arr, (*len + 1) * sizeof(double));
+	(*arr)[(*len)++] = x;
+}
+
+/* Every measurement of the done trials of rv whose config is cfg (trial only, if set). */
+static int gather(struct store *st, const struct runview *rv, const char *cfg, int64_t trial,
+		  int now, struct verdict **v, size_t *n, char *err)
+{
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		struct sample *smp;
+		size_t ns;
+		if (t->status != TS_DONE || strcmp(t->config, cfg) || (trial && t->id != trial))
+			continue;
+		if (store_trial_samples(st, t->id, &smp, &ns, err))
+			return -1;
+		for (size_t k = 0; k < ns; k++)
+			add_sample(v, n, smp[k].metric, smp[k].value, now);
+		store_samples_free(smp, ns);
+	}
+	return 0;
+}
+
+static int write_junit(const char *path, const char *name, const struct verdict *v, size_t n,
+		       double seconds, char *err)
+{
+	xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
+	size_t failures = 0, tests = 0;
+	char buf[64];
+	if (!w)
+		return seterr(err, "cannot write %s", path), -1;
+	for (size_t i = 0; i < n; i++) {
+		tests += v[i].nbase && v[i].nnow;
+		failures += v[i].regressed;
+	}
+	int rc = xmlTextWriterSetIndent(w, 1) < 0 ||
+		 xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
+		 xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0 ||
+		 xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0;
+	struct strbuf suite = STRBUF_INIT;
+	strbuf_addf(&suite, "vmtune check %s", name);
+	snprintf(buf, sizeof(buf), "%zu", tests);
+	rc = rc || xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST suite.buf) < 0 ||
+	     xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST buf) < 0;
+	snprintf(buf, sizeof(buf), "%zu", failures);
+	rc = rc || xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST buf) < 0 ||
+	     xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0;
+	snprintf(buf, sizeof(buf), "%.3f", seconds);
+	rc = rc || xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST buf) < 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct verdict *d = &v[i];
+		if (!d->nbase || !d->nnow)
+			continue;
+		struct strbuf msg = STRBUF_INIT;
+		strbuf_addf(&msg, "%s changed %+.2f%% (95%% CI [%+.2f%%, %+.2f%%]), median %g -> %g, "
+			    "Mann-Whitney p = %.4f", d->metric, 100 * d->change, 100 * d->lo,
+			    100 * d->hi, d->mbase, d->mnow, d->p);
+		rc = xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0 ||
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST suite.buf) < 0 ||
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST d->metric) < 0 ||
+		     xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0") < 0;
+		if (!rc && d->regressed)
+			rc = xmlTextWriterStartElement(w, BAD_CAST "failure") < 0 ||
+			     xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST msg.buf) < 0 ||
+			     xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST "regression") < 0 ||
+			     xmlTextWriterWriteString(w, BAD_CAST msg.buf) < 0 ||
+			     xmlTextWriterEndElement(w) < 0;
+		else if (!rc)
+			rc = xmlTextWriterWriteElement(w, BAD_CAST "system-out", BAD_CAST msg.buf) < 0;
+		rc = rc || xmlTextWriterEndElement(w) < 0;
+		strbuf_release(&msg);
+	}
+	rc = rc || xmlTextWriterEndDocument(w) < 0;
+	xmlFreeTextWriter(w);
+	strbuf_release(&suite);
+	if (rc)
+		return seterr(err, "cannot write %s", path), -1;
+	return 0;
+}
+
+static const struct option long_opts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "baseline", required_argument, NULL, 'b' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "repeats", required_argument, NULL, 'r' },
+	{ "max-regression", required_argument, NULL, 'm' },
+	{ "junit", required_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The configuration to measure, as JSON checked against the run's space. */
+static int pick_config(const struct runview *rv, const char *which, const struct job *job,
+		       char **json, char *err)
+{
+	int64_t trial;
+	if (!which || !strcmp(which, "best")) {
+		struct cview best, runner;
+		int rc = runview_incumbent(rv, &best, &runner, err);
+		if (rc > 0)
+			*json = xstrdup(best.first->config);
+		else if (!rc)
+			seterr(err, "run %lld has no scored trial", (long long)rv->id);
+		cview_release(&best);
+		cview_release(&runner);
+		return rc > 0 ? 0 : -1;
+	}
+	if (!parse_i64(which, 1, INT64_MAX, &trial)) {
+		for (size_t i = 0; i < rv->n; i++)
+			if (rv->t[i].id == trial)
+				*json = xstrdup(rv->t[i].config);
+		if (!*json)
+			return seterr(err, "run %lld has no trial %lld", (long long)rv->id,
+				      (long long)trial), -1;
+		return 0;
+	}
+	/* a file holding a configuration as JSON */
+	struct strbuf sb = STRBUF_INIT;
+	char msg[ERR_LEN];
+	if (access(which, F_OK)) {
+		strbuf_release(&sb);
+		return seterr(err, "--config %s: not best, a trial id or a readable file", which), -1;
+	}
+	if (strbuf_read_file(&sb, which, JOB_MAX_BYTES, msg)) {
+		strbuf_release(&sb);
+		return seterr(err, "--config %s: %s", which, msg), -1;
+	}
+	union pval *cfg = config_new(&job->space);
+	if (config_from_json(&job->space, sb.buf, cfg, msg)) {
+		seterr(err, "%s: %s", which, msg);
+		free(cfg);
+		strbuf_release(&sb);
+		return -1;
+	}
+	*json = config_to_json(&job->space, cfg);
+	free(cfg);
+	strbuf_release(&sb);
+	return 0;
+}
+
+static int check_main(int argc, char **argv)
+{
+	const struct cmd *c = &cmd_check;
+	const char *db = DEFAULT_DB, *name = NULL, *which = NULL, *junit = NULL;
+	int64_t repeats = 5;
+	double max_reg = 5;
+	int quiet = 0, opt;
+	char *end;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hq", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': db = optarg; break;
+		case 'b': name = optarg; break;
+		case 'c': which = optarg; break;
+		case 'j': junit = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'r':
+			if (parse_i64(optarg, 2, 1000, &repeats))
+				return usage_error(c, "--repeats is a number from 2 to 1000");
+			break;
+		case 'm':
+			max_reg = strtod(optarg, &end);
+			if (end == optarg || *end || !(max_reg >= 0 && max_reg < 1000))
+				return usage_error(c, "--max-regression is a percentage, e.g. 5");
+			break;
+		case 'h': print_usage(c, stdout); return EXIT_OK;
+		case ':': return usage_error(c, "'%s' needs a value", argv[optind - 1]);
+		default: return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (!name)
+		return usage_error(c, "which baseline? (--baseline NAME; see 'vmtune baseline list')");
+
+	char err[ERR_LEN];
+	struct store *st;
+	struct baseline b = { 0 };
+	struct run_info ri;
+	struct job job = { 0 };
+	struct search s = { 0 };
+	struct runview brv = { 0 }, nrv = { 0 };	/* the baseline's run, the new one */
+	struct verdict *v = NULL;
+	size_t nv = 0;
+	char *cfg_json = NULL;
+	int ret = EXIT_USAGE;
+
+	if (access(db, F_OK))
+		return fail(EXIT_USAGE, "%s: no such database", db);
+	if (store_open(&st, db, STORE_CREATE, err))
+		return fail(EXIT_USAGE, "%s", err);
+	if (store_baseline_get(st, name, &b, err) || store_run_get(st, b.run_id, &ri, err)) {
+		fail(EXIT_USAGE, "%s", err);
+		goto out;
+	}
+	if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err)) {
+		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
+		goto out;
+	}
+	if (job_ready(&job, err)) {	/* it runs trials */
+		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
+		job_release(&job);
+		memset(&job, 0, sizeof(job));
+		goto out;
+	}
+	if (runview_load(&brv, st, b.run_id, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	if (!which && !strcmp(brv.strategy, "check")) {
+		cfg_json = xstrdup(b.config);	/* measured by baseline save --measure */
+	} else if (pick_config(&brv, which, &job, &cfg_json, err)) {
+		fail(EXIT_USAGE, "%s", err);
+		goto out;
+	}
+	if (gather(st, &brv, b.config, b.trial_id, 0, &v, &nv, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	if (!nv) {
+		ret = fail(EXIT_USAGE, "baseline %s has no measurements", name);
+		goto out;
+	}
+
+	/* a gate that cannot fail says so instead of passing */
+	size_t fewest = SIZE_MAX;
+	for (size_t i = 0; i < nv; i++)
+		if (v[i].nbase < fewest)
+			fewest = v[i].nbase;
+	if (fewest < CHECK_MIN_BASE) {
+		ret = fail(EXIT_USAGE, "baseline %s has %zu measurement%s of a metric: too few to tell "
+			   "a regression from noise (at least %d; save one with 'vmtune baseline save "
+			   "%s %lld --measure 5')", name, fewest, fewest == 1 ? "" : "s", CHECK_MIN_BASE,
+			   name, (long long)b.run_id);
+		goto out;
+	}
+
+	/* measure now */
+	if (!quiet)
+		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", cfg_json,
+			(long long)repeats, name);
+	int rc = measure_now(&s, st, &job, ri.seed, cfg_json, (int)repeats, err);
+	if (rc) {
+		ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+			     : fail(EXIT_RUNTIME, "interrupted; nothing was judged");
+		goto out;
+	}
+	if (runview_load(&nrv, st, s.run_id, err) || gather(st, &nrv, cfg_json, 0, 1, &v, &nv, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	double seconds = nrv.elapsed;
+
+	/* judge */
+	size_t judged = 0, regressed = 0, blind = 0;
+	printf("check of baseline %s (run %lld) against run %lld: %s\n", name, (long long)b.run_id,
+	       (long long)s.run_id, cfg_json);
+	printf("%-26s %12s %12s %9s  %-21s %7s %8s  %s\n", "metric", "baseline", "now", "change",
+	       "95% CI", "p", "detects", "verdict");
+	for (size_t i = 0; i < nv; i++) {
+		struct verdict *d = &v[i];
+		if (!d->nbase || !d->nnow)
+			continue;
+		judged++;
+		if (store_metric_better(st, b.run_id, d->metric, &d->better, err))
+			d->better = BETTER_UNKNOWN;
+		d->mbase = stats_median(d->base, d->nbase);
+		d->mnow = stats_median(d->now, d->nnow);
+		double u;
+		d->p = stats_mann_whitney(d->now, d->nnow, d->base, d->nbase, &u);
+		d->change = d->mnow / d->mbase - 1;
+		if (stats_bootstrap_ratio_ci(d->now, d->nnow, d->base, d->nbase, 0.95, CHECK_RESAMPLES,
+					     ri.seed, &d->lo, &d->hi))
+			d->lo = d->hi = d->change + 1;
+		d->lo -= 1;
+		d->hi -= 1;
+		double worse = d->better == BETTER_LOWER ? d->change
+			       : d->better == BETTER_HIGHER ? -d->change : 0;
+		d->regressed = worse > max_reg / 100 && d->p < CHECK_ALPHA;
+		regressed += d->regressed;
+		struct comparison cmp;
+		d->detects = compare_samples(d->base, d->nbase, d->now, d->nnow, 1 - CHECK_ALPHA, &cmp)
+			     ? NAN : cmp.detectable;
+		if (d->better != BETTER_UNKNOWN && !(d->detects <= max_reg / 100))
+			blind++;
+		struct strbuf ci = STRBUF_INIT;
+		strbuf_addf(&ci, "[%+.1f%%, %+.1f%%]", 100 * d->lo, 100 * d->hi);
+		printf("%-26s %12.6g %12.6g %+8.1f%%  %-21s %7.4f %7.1f%%  %s\n", d->metric, d->mbase,
+		       d->mnow, 100 * d->change, ci.buf, d->p, 100 * d->detects,
+		       d->regressed ? "REGRESSION"
+		       : d->better == BETTER_UNKNOWN ? "(no direction: not judged)" : "ok");
+		strbuf_release(&ci);
+	}
+	if (!judged) {
+		ret = fail(EXIT_RUNTIME, "no metric measured both now and in baseline %s", name);
+		goto out;
+	}
+	if (junit && write_junit(junit, name, v, nv, seconds, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+		goto out;
+	}
+	printf("%zu metric%s judged, %zu regressed by more than %g%% (p < %g)\n", judged,
+	       judged == 1 ? "" : "s", regressed, max_reg, CHECK_ALPHA);
+	if (blind)
+		printf("warning: for %zu metric%s the noise and %zu + %lld measurements detect only "
+		       "changes larger than %g%% (column 'detects'): more --repeats, or a baseline "
+		       "of more measurements, narrow it\n", blind, blind == 1 ? "" : "s", fewest,
+		       (long long)repeats, max_reg);
+	ret = regressed ? EXIT_CHECK : EXIT_OK;
+out:
+	for (size_t i = 0; i < nv; i++) {
+		free(v[i].metric);
+		free(v[i].base);
+		free(v[i].now);
+	}
+	free(v);
+	free(cfg_json);
+	runview_release(&brv);	/* safe on a zeroed or half-loaded view */
+	runview_release(&nrv);
+	search_release(&s);
+	if (job.path)
+		job_release(&job);
+	store_baseline_release(&b);
+	store_close(st);
+	return ret;
+}
+
+const struct cmd cmd_check = {
+	.name = "check",
+	.fn = check_main,
+	.summary = "measure a configuration now and fail on a regression against a baseline",
+	.usage =
+	"vmtune check --baseline NAME [--config best|TRIAL|FILE] [--repeats N]\n"
+	"             [--max-regression PCT] [--junit FILE] [--db FILE] [--quiet]\n"
+	"\n"
+	"Measures the configuration N times now (default 5; a new run, stored) and\n"
+	"compares every metric with the baseline's stored measurements: the change\n"
+	"of the medians with a 95% bootstrap CI, and the Mann-Whitney U test. A\n"
+	"metric regressed when it moved the worse way by more than PCT (default 5)\n"
+	"and p < 0.05; 'detects' is the smallest change the data at hand find 80% of\n"
+	"the time, and a warning names the metrics where it exceeds PCT. A baseline\n"
+	"of fewer than 3 measurements is refused (exit 2): it could not fail.\n"
+	"--config: best (the baseline run's best, default), a trial id\n"
+	"of that run, or a file holding a configuration as JSON.\n"
+	"\n"
+	"Exit: 0 no regression, 1 a regression, 2 bad input, 3 could not measure.\n"
+	"--junit writes JUnit XML, one testcase per metric.\n",
+};

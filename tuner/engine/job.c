@@ -1,0 +1,1084 @@
+#include "job.h"
+#include "../../lib/knobs.h"
+#include "../../lib/err.h"
+#include "../../search/strategy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+struct ctx {
+	const char *path;
+	yaml_document_t doc;
+	struct job *job;
+	char *err;
+};
+
+/* Sets "path:line:col: message" and returns -1. */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	if (n)
+		strbuf_addf(&sb, "%s:%zu:%zu: ", c->path, n->start_mark.line + 1,
+			    n->start_mark.column + 1);
+	else
+		strbuf_addf(&sb, "%s: ", c->path);
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	/* one line, whatever the file put in a key or a value it quotes: \n, \t, \x01 */
+	struct strbuf line = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)sb.buf; *p; p++)
+		if (*p == '\n')
+			strbuf_addstr(&line, "\\n");
+		else if (*p == '\t')
+			strbuf_addstr(&line, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			strbuf_addf(&line, "\\x%02x", *p);
+		else
+			strbuf_addch(&line, (char)*p);
+	seterr(c->err, "%s", line.buf);
+	strbuf_release(&line);
+	strbuf_release(&sb);
+	return -1;
+}
+
+static yaml_node_t *node(struct ctx *c, int id)
+{
+	return yaml_document_get_node(&c->doc, id);
+}
+
+static const char *kind_name(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static int is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	const char *s = (const char *)n->data.scalar.value;
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null");
+}
+
+static int want_scalar(struct ctx *c, yaml_node_t *n, const char *what, const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || is_null(n))
+		return fail(c, n, "expected %s, got %s", what, is_null(n) ? "nothing" : kind_name(n));
+	*out = (const char *)n->data.scalar.value;
+	return 0;
+}
+
+static int want_string(struct ctx *c, yaml_node_t *n, const char *what, char **out)
+{
+	const char *s;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	free(*out);
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int want_double(struct ctx *c, yaml_node_t *n, const char *what, double *out)
+{
+	const char *s;
+	char *end;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*out))
+		return fail(c, n, "expected %s, got '%s'", what, s);
+	return 0;
+}
+
+static int want_int(struct ctx *c, yaml_node_t *n, const char *what, long long lo, long long hi,
+		    long long *out)
+{
+	const char *s;
+	char *end;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (end == s || *end || errno)
+		return fail(c, n, "expected %s, got '%s'", what, s);
+	if (*out < lo || *out > hi)
+		return fail(c, n, "expected %s between %lld and %lld, got %lld", what, lo, hi, *out);
+	return 0;
+}
+
+static int want_duration(struct ctx *c, yaml_node_t *n, const char *what, double *out)
+{
+	const char *s;
+	if (want_scalar(c, n, what, &s))
+		return -1;
+	if (duration_parse(s, out) || *out <= 0)
+		return fail(c, n, "expected %s such as 90s, 15m or 8h (1ms to 365d), got '%s'", what, s);
+	return 0;
+}
+
+/*
+ * Walks a mapping, calling fn for each pair after checking that the key is a
+ * scalar, known (listed in keys) and not a duplicate.
+ */
+typedef int (*pair_fn)(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud);
+
+static int walk_mapping(struct ctx *c, yaml_node_t *n, const char *what,
+			const char *const *keys, pair_fn fn, void *ud)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, "expected %s (a mapping), got %s", what, kind_name(n));
+	yaml_node_pair_t *start = n->data.mapping.pairs.start, *top = n->data.mapping.pairs.top;
+	for (yaml_node_pair_t *p = start; p < top; p++) {
+		yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+		const char *key;
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(c, k, "expected a key in %s, got %s", what, kind_name(k));
+		key = (const char *)k->data.scalar.value;
+		for (yaml_node_pair_t *q = start; q < p; q++)
+			if (!strcmp(key, (const char *)node(c, q->key)->data.scalar.value))
+				return fail(c, k, "duplicate key '%s' in %s", key, what);
+		if (keys) {
+			size_t i;
+			for (i = 0; keys[i]; i++)
+				if (!strcmp(keys[i], key))
+					break;
+			if (!keys[i]) {
+				struct strbuf sb = STRBUF_INIT;
+				for (i = 0; keys[i]; i++)
+					strbuf_addf(&sb, "%s%s", i ? ", " : "", keys[i]);
+				int r = fail(c, k, "unknown key '%s' in %s (expected one of: %s)",
+					     key, what, sb.buf);
+				strbuf_release(&sb);
+				return r;
+			}
+		}
+		if (fn(c, key, k, v, ud))
+			return -1;
+	}
+	return 0;
+}
+
+static yaml_node_t *lookup(struct ctx *c, yaml_node_t *map, const char *key)
+{
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++)
+		if (!strcmp((const char *)node(c, p->key)->data.scalar.value, key))
+			return node(c, p->value);
+	return NULL;
+}
+
+#define INT_PARAM_LIMIT 9007199254740992LL	/* 2^53 */
+
+/* ---- parameters ------------------------------------------------------- */
+
+static const char *const param_keys[] = { "type", "min", "max", "step", "values", "default",
+					   "when", NULL };
+
+static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *mn = lookup(c, spec, "min"), *mx = lookup(c, spec, "max");
+	yaml_node_t *st = lookup(c, spec, "step");
+	if (!mn || !mx)
+		return fail(c, spec, "%s parameter '%s' needs min and max",
+			    param_type_name(p->type), p->name);
+	if (p->type == P_INT) {
+		/* within +-2^53, every integer is exact as a double: no value outside [min, max] */
+		long long a, b, s = 1;
+		if (want_int(c, mn, "an integer min", -INT_PARAM_LIMIT, INT_PARAM_LIMIT, &a) ||
+		    want_int(c, mx, "an integer max", -INT_PARAM_LIMIT, INT_PARAM_LIMIT, &b) ||
+		    (st && want_int(c, st, "an integer step", 1, INT_PARAM_LIMIT, &s)))
+			return -1;
+		p->min = (double)a, p->max = (double)b, p->step = (double)s;
+	} else {
+		if (want_double(c, mn, "a number min", &p->min) ||
+		    want_double(c, mx, "a number max", &p->max) ||
+		    (st && want_double(c, st, "a number step", &p->step)))
+			return -1;
+		if (st && !(p->step > 0))
+			return fail(c, st, "expected a step above 0");
+	}
+	if (!(p->min < p->max))
+		return fail(c, mx, "empty domain: max must be above min (%g)", p->min);
+	if (!isfinite(p->max - p->min))
+		return fail(c, mx, "the range [%g, %g] of '%s' is wider than a double holds", p->min,
+			    p->max, p->name);
+	if (st && p->type == P_FLOAT && (p->max - p->min) / p->step >= (double)INT_PARAM_LIMIT)
+		return fail(c, st, "step %g makes more than 2^53 values of [%g, %g]", p->step, p->min,
+			    p->max);
+	if (st && p->type == P_FLOAT && param_levels(p) < 2)
+		return fail(c, st, "step %g leaves one value in [%g, %g]", p->step, p->min, p->max);
+	return 0;
+}
+
+static int param_values(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *vals = lookup(c, spec, "values");
+	if (!vals)
+		return fail(c, spec, "categorical parameter '%s' needs values", p->name);
+	if (vals->type != YAML_SEQUENCE_NODE)
+		return fail(c, vals, "expected a list of values, got %s", kind_name(vals));
+	size_t n = (size_t)(vals->data.sequence.items.top - vals->data.sequence.items.start);
+	if (n == 0)
+		return fail(c, vals, "empty domain: values lists nothing");
+	if (n > JOB_MAX_VALUES)
+		return fail(c, vals, "more than %d values (the limit)", JOB_MAX_VALUES);
+	p->values = xcalloc(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *v = node(c, vals->data.sequence.items.start[i]);
+		if (want_string(c, v, "a value (a scalar)", &p->values[i]))
+			return -1;
+		p->nvalues = i + 1;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(p->values[k], p->values[i]))
+				return fail(c, v, "duplicate value '%s'", p->values[i]);
+	}
+	return 0;
+}
+
+static int param_default(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *d = lookup(c, spec, "default");
+	char msg[ERR_LEN];
+	const char *s;
+	if (!d)
+		return fail(c, spec, "parameter '%s' needs a default", p->name);
+	if (want_scalar(c, d, "a default value", &s))
+		return -1;
+	if (pval_parse(p, s, &p->def, msg))
+		return fail(c, d, "bad default: %s", msg);
+	return 0;
+}
+
+/* when: {PARENT: [VALUE, ...]}: active only while an earlier PARENT holds one of them. */
+static int param_when(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *w = lookup(c, spec, "when");
+	const struct space *sp = &c->job->space;
+	char msg[ERR_LEN];
+	size_t up;
+	if (!w)
+		return 0;
+	if (w->type != YAML_MAPPING_NODE ||
+	    w->data.mapping.pairs.top - w->data.mapping.pairs.start != 1)
+		return fail(c, w, "expected 'when: {PARAMETER: [VALUE, ...]}' naming one parameter");
+	yaml_node_t *k = node(c, w->data.mapping.pairs.start->key);
+	yaml_node_t *vals = node(c, w->data.mapping.pairs.start->value);
+	const char *name;
+	if (want_scalar(c, k, "a parameter's name as the key of 'when'", &name))
+		return -1;
+	const struct param *parent = space_find(sp, name, &up);
+	if (!parent || up + 1 >= sp->n)
+		return fail(c, k, "'when' names '%s', which is not a parameter listed before '%s'",
+			    name, p->name);
+	if (vals->type != YAML_SEQUENCE_NODE || vals->data.sequence.items.top ==
+						    vals->data.sequence.items.start)
+		return fail(c, vals, "expected a list of values of '%s'", name);
+	size_t n = (size_t)(vals->data.sequence.items.top - vals->data.sequence.items.start);
+	p->when = xcalloc(n, sizeof(*p->when));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *v = node(c, vals->data.sequence.items.start[i]);
+		const char *s;
+		if (want_scalar(c, v, "a value", &s))
+			return -1;
+		if (pval_parse(parent, s, &p->when[i], msg))
+			return fail(c, v, "'when' value of '%s': %s", name, msg);
+		p->nwhen = i + 1;
+	}
+	p->parent = up + 1;
+	return 0;
+}
+
+/* Keys that make no sense for a type are errors, not silently ignored. */
+static int param_extra_keys(struct ctx *c, yaml_node_t *spec, const struct param *p)
+{
+	static const char *const numeric_only[] = { "min", "max", "step", NULL };
+	for (size_t i = 0; numeric_only[i]; i++) {
+		yaml_node_t *n = lookup(c, spec, numeric_only[i]);
+		if (n && (p->type == P_CAT || p->type == P_BOOL))
+			return fail(c, n, "'%s' is not a key of a %s parameter", numeric_only[i],
+				    param_type_name(p->type));
+	}
+	yaml_node_t *v = lookup(c, spec, "values");
+	if (v && p->type != P_CAT)
+		return fail(c, v, "'values' is not a key of a %s parameter", param_type_name(p->type));
+	return 0;
+}
+
+static int no_op(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	(void)c, (void)key, (void)k, (void)v, (void)ud;
+	return 0;
+}
+
+static int parse_param(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *spec, void *ud)
+{
+	struct param p = { 0 };
+	const char *type;
+	(void)ud;
+	if (param_name_valid(key))
+		return fail(c, k, "bad parameter name '%s' (letters, digits, '_', '.', '-'; "
+			    "starting with a letter)", key);
+	if (walk_mapping(c, spec, "a parameter", param_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *t = lookup(c, spec, "type");
+	if (!t)
+		return fail(c, spec, "parameter '%s' needs a type (int, float, categorical, bool)", key);
+	if (want_scalar(c, t, "a type", &type))
+		return -1;
+	if (param_type_parse(type, &p.type))
+		return fail(c, t, "unknown type '%s' (expected int, float, categorical or bool)", type);
+	p.name = xstrdup(key);
+	/* Added first so that space_release() frees whatever was filled in. */
+	space_add(&c->job->space, &p);
+	struct param *q = &c->job->space.p[c->job->space.n - 1];
+	if (param_extra_keys(c, spec, q))
+		return -1;
+	if ((q->type == P_INT || q->type == P_FLOAT) && param_bounds(c, spec, q))
+		return -1;
+	if (q->type == P_CAT && param_values(c, spec, q))
+		return -1;
+	if (param_when(c, spec, q))
+		return -1;
+	return param_default(c, spec, q);
+}
+
+/* ---- objective -------------------------------------------------------- */
+
+static const char *const objective_keys[] = { "metric", "goal", "metrics", "max_cov", NULL };
+static const char *const term_keys[] = { "metric", "better", "weight", NULL };
+
+static int add_term(struct ctx *c, yaml_node_t *at, const char *metric, enum better b, double w)
+{
+	struct objective *o = &c->job->obj;
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->t[i].metric, metric))
+			return fail(c, at, "metric '%s' appears twice in the objective", metric);
+	o->t = xrealloc(o->t, (o->n + 1) * sizeof(*o->t));
+	o->t[o->n].metric = xstrdup(metric);
+	o->t[o->n].better = b;
+	o->t[o->n].weight = w;
+	o->n++;
+	return 0;
+}
+
+static int parse_term(struct ctx *c, yaml_node_t *n)
+{
+	const char *metric, *better;
+	double w = 1;
+	enum better b;
+	if (walk_mapping(c, n, "an objective metric", term_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *m = lookup(c, n, "metric"), *bt = lookup(c, n, "better");
+	yaml_node_t *wt = lookup(c, n, "weight");
+	if (!m || !bt)
+		return fail(c, n, "an objective metric needs metric and better");
+	if (want_scalar(c, m, "a metric name", &metric) ||
+	    want_scalar(c, bt, "higher or lower", &better))
+		return -1;
+	if (!strcmp(better, "higher"))
+		b = BETTER_HIGHER;
+	else if (!strcmp(better, "lower"))
+		b = BETTER_LOWER;
+	else
+		return fail(c, bt, "expected higher or lower, got '%s'", better);
+	if (wt && want_double(c, wt, "a weight", &w))
+		return -1;
+	if (!(w > 0))
+		return fail(c, wt, "expected a weight above 0, got %g", w);
+	return add_term(c, m, metric, b, w);
+}
+
+/* max_cov: "25%", 0.25 or off */
+static int parse_max_cov(struct ctx *c, yaml_node_t *n)
+{
+	const char *v;
+	char *end;
+	if (want_scalar(c, n, "a percentage such as 25% or off", &v))
+		return -1;
+	if (!strcmp(v, "off")) {
+		c->job->obj.max_cov = 0;
+		return 0;
+	}
+	double x = strtod(v, &end);
+	if (end != v && *end == '%' && !end[1])
+		x /= 100;
+	else if (end == v || *end)
+		return fail(c, n, "expected a percentage such as 25%% or off, got '%s'", v);
+	if (!(x > 0 && x <= 10))
+		return fail(c, n, "expected a percentage above 0 and at most 1000%%, got '%s'", v);
+	c->job->obj.max_cov = x;
+	return 0;
+}
+
+static int parse_objective(struct ctx *c, yaml_node_t *n)
+{
+	if (walk_mapping(c, n, "the objective", objective_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *mc = lookup(c, n, "max_cov");
+	if (mc && parse_max_cov(c, mc))
+		return -1;
+	yaml_node_t *m = lookup(c, n, "metric"), *g = lookup(c, n, "goal");
+	yaml_node_t *ms = lookup(c, n, "metrics");
+	if (ms && (m || g))
+		return fail(c, ms, "give either metrics or metric and goal, not both");
+	if (ms) {
+		if (ms->type != YAML_SEQUENCE_NODE)
+			return fail(c, ms, "expected a list of metrics, got %s", kind_name(ms));
+		if (ms->data.sequence.items.top == ms->data.sequence.items.start)
+			return fail(c, ms, "the objective lists no metric");
+		for (yaml_node_item_t *i = ms->data.sequence.items.start;
+		     i < ms->data.sequence.items.top; i++)
+			if (parse_term(c, node(c, *i)))
+				return -1;
+		return 0;
+	}
+	const char *metric, *goal;
+	if (!m || !g)
+		return fail(c, n, "the objective needs metric and goal (or a list of metrics)");
+	if (want_scalar(c, m, "a metric name", &metric) ||
+	    want_scalar(c, g, "minimize or maximize", &goal))
+		return -1;
+	if (strcmp(goal, "minimize") && strcmp(goal, "maximize"))
+		return fail(c, g, "expected minimize or maximize, got '%s'", goal);
+	return add_term(c, m, metric, !strcmp(goal, "minimize") ? BETTER_LOWER : BETTER_HIGHER, 1);
+}
+
+/* ---- target ----------------------------------------------------------- */
+
+static int parse_setting(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	struct job *job = c->job;
+	(void)ud;
+	if (!strcmp(key, "kind"))
+		return 0;
+	if (!strcmp(key, "timeout"))
+		return want_duration(c, v, "a per-trial timeout", &job->trial_timeout);
+	const char *const *keys = job->target->keys;
+	size_t i;
+	for (i = 0; keys[i]; i++)
+		if (!strcmp(keys[i], key))
+			break;
+	if (!keys[i])
+		return fail(c, k, "unknown key '%s' for target kind '%s'", key, job->target->name);
+	job->tset = xrealloc(job->tset, (job->ntset + 1) * sizeof(*job->tset));
+	struct target_setting *s = &job->tset[job->ntset++];
+	memset(s, 0, sizeof(*s));
+	s->key = xstrdup(key);
+	s->line = (int)k->start_mark.line + 1;
+	s->col = (int)k->start_mark.column + 1;
+	if (v->type == YAML_SEQUENCE_NODE) {
+		s->is_list = 1;
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++) {
+			s->vals = xrealloc(s->vals, (s->nvals + 1) * sizeof(char *));
+			s->vals[s->nvals] = NULL;
+			if (want_string(c, node(c, *it), "a scalar", &s->vals[s->nvals]))
+				return -1;
+			s->nvals++;
+		}
+		return 0;
+	}
+	s->vals = xcalloc(1, sizeof(char *));
+	if (want_string(c, v, "a scalar or a list of scalars", &s->vals[0]))
+		return -1;
+	s->nvals = 1;
+	return 0;
+}
+
+static int parse_target(struct ctx *c, yaml_node_t *n)
+{
+	const char *kind;
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(c, n, "expected the target (a mapping), got %s", kind_name(n));
+	if (walk_mapping(c, n, "the target", NULL, no_op, NULL))
+		return -1;
+	yaml_node_t *k = lookup(c, n, "kind");
+	if (!k)
+		return fail(c, n, "the target needs a kind");
+	if (want_scalar(c, k, "a target kind", &kind))
+		return -1;
+	if (!(c->job->target = target_find(kind)))
+		return fail(c, k, "unknown target kind '%s'", kind);
+	if (walk_mapping(c, n, "the target", NULL, parse_setting, NULL))
+		return -1;
+	size_t bad = 0;
+	char msg[ERR_LEN] = "";
+	if (c->job->target->check(c->job->tset, c->job->ntset, &bad, msg)) {
+		if (bad < c->job->ntset) {
+			const struct target_setting *s = &c->job->tset[bad];
+			seterr(c->err, "%s:%d:%d: %s", c->path, s->line, s->col, msg);
+			return -1;
+		}
+		return fail(c, n, "%s", msg);
+	}
+	return 0;
+}
+
+/* ---- top level -------------------------------------------------------- */
+
+static const char *const top_keys[] = {
+	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
+	"hosts", "confirm", "noise_floor", NULL
+};
+static const char *const host_keys[] = { "uri", "slots", NULL };
+
+#define MAX_SLOTS 64
+
+static int parse_host(struct ctx *c, yaml_node_t *n)
+{
+	char *uri = NULL;
+	long long slots = 1;
+	if (n->type == YAML_SCALAR_NODE) {
+		if (want_string(c, n, "a libvirt URI", &uri))
+			return -1;
+	} else {
+		if (n->type != YAML_MAPPING_NODE)
+			return fail(c, n, "expected a URI or {uri: URI, slots: N}, got %s",
+				    kind_name(n));
+		if (walk_mapping(c, n, "a host", host_keys, no_op, NULL))
+			return -1;
+		yaml_node_t *u = lookup(c, n, "uri"), *sl = lookup(c, n, "slots");
+		if (!u)
+			return fail(c, n, "a host needs a uri");
+		if ((sl && want_int(c, sl, "a number of slots", 1, MAX_SLOTS, &slots)) ||
+		    want_string(c, u, "a libvirt URI", &uri))
+			return -1;
+	}
+	if (!*uri) {
+		free(uri);
+		return fail(c, n, "empty host URI");
+	}
+	for (size_t i = 0; i < c->job->nhosts; i++)
+		if (!strcmp(c->job->hosts[i].uri, uri)) {
+			free(uri);
+			return fail(c, n, "host '%s' is listed twice (give it slots instead)",
+				    c->job->hosts[i].uri);
+		}
+	job_add_host(c->job, uri, (int)slots);
+	c->job->hosts[c->job->nhosts - 1].line = (int)n->start_mark.line + 1;
+	c->job->hosts[c->job->nhosts - 1].col = (int)n->start_mark.column + 1;
+	free(uri);
+	return 0;
+}
+
+void job_add_host(struct job *job, const char *uri, int slots)
+{
+	for (size_t i = 0; i < job->nhosts; i++)
+		if (!strcmp(job->hosts[i].uri, uri)) {
+			job->hosts[i].slots += slots;
+			return;
+		}
+	job->hosts = xrealloc(job->hosts, (job->nhosts + 1) * sizeof(*job->hosts));
+	job->hosts[job->nhosts++] = (struct job_host){ .uri = xstrdup(uri), .slots = slots };
+}
+
+int job_slots(const struct job *job)
+{
+	int n = 0;
+	for (size_t i = 0; i < job->nhosts; i++)
+		n += job->hosts[i].slots;
+	return n ? n : 1;
+}
+static const char *const budget_keys[] = { "trials", "time", NULL };
+
+static int parse_budget(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	long long n;
+	(void)k, (void)ud;
+	if (!strcmp(key, "time"))
+		return want_duration(c, v, "a time budget", &c->job->budget_seconds);
+	if (want_int(c, v, "a number of trials", 1, 100000000, &n))
+		return -1;
+	c->job->budget_trials = n;
+	return 0;
+}
+
+static const char *const confirm_keys[] = { "repeats", "max", NULL };
+static const char *const adaptive_keys[] = { "min", "max", "ci", NULL };
+
+/* repeats: {min: 2, max: 8, ci: 2%} */
+static int parse_adaptive(struct ctx *c, yaml_node_t *v)
+{
+	struct job *job = c->job;
+	long long lo, hi;
+	const char *ci;
+	char *end;
+	if (walk_mapping(c, v, "repeats", adaptive_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *mn = lookup(c, v, "min"), *mx = lookup(c, v, "max"), *cn = lookup(c, v, "ci");
+	if (!mn || !mx || !cn)
+		return fail(c, v, "adaptive repeats need min, max and ci, e.g. {min: 2, max: 8, ci: 2%%}");
+	if (want_int(c, mn, "a number of runs", 2, 1000, &lo) ||
+	    want_int(c, mx, "a number of runs", 2, 1000, &hi) ||
+	    want_scalar(c, cn, "a percentage such as 2%", &ci))
+		return -1;
+	if (hi < lo)
+		return fail(c, mx, "max (%lld) is below min (%lld)", hi, lo);
+	double x = strtod(ci, &end);
+	if (end == ci || strcmp(end, "%") || !(x > 0 && x < 100))
+		return fail(c, cn, "expected a percentage above 0 and below 100, such as 2%%, got '%s'", ci);
+	job->repeats = (int)hi;
+	job->repeats_min = (int)lo;
+	job->repeats_ci = x / 100;
+	return 0;
+}
+
+static int parse_confirm(struct ctx *c, yaml_node_t *v)
+{
+	struct job *job = c->job;
+	long long n;
+	if (v->type == YAML_SCALAR_NODE && (!strcmp((const char *)v->data.scalar.value, "off") ||
+					    !strcmp((const char *)v->data.scalar.value, "false"))) {
+		job->confirm_repeats = job->confirm_max = 0;
+		return 0;
+	}
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "expected off or {repeats: N, max: M}, got %s", kind_name(v));
+	if (walk_mapping(c, v, "confirm", confirm_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *r = lookup(c, v, "repeats"), *m = lookup(c, v, "max");
+	if (r) {
+		if (want_int(c, r, "a number of measurements of each side", 2, 100, &n))
+			return -1;
+		job->confirm_repeats = (int)n;
+		job->confirm_max = 2 * (int)n;
+	}
+	if (m) {
+		if (want_int(c, m, "a number of measurements of each side", 2, 200, &n))
+			return -1;
+		if (n < job->confirm_repeats)
+			return fail(c, m, "max (%lld) is below repeats (%d)", n, job->confirm_repeats);
+		job->confirm_max = (int)n;
+	}
+	return 0;
+}
+
+static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
+{
+	struct job *job = c->job;
+	long long n;
+	(void)k, (void)ud;
+	if (!strcmp(key, "name")) {
+		if (v->type == YAML_SCALAR_NODE && !is_null(v) && !v->data.scalar.length)
+			return fail(c, v, "expected a name (not empty)");
+		return want_string(c, v, "a name", &job->name);
+	}
+	if (!strcmp(key, "target"))
+		return parse_target(c, v);
+	if (!strcmp(key, "parameters")) {
+		if (v->type == YAML_MAPPING_NODE &&
+		    v->data.mapping.pairs.top == v->data.mapping.pairs.start)
+			return fail(c, v, "parameters lists nothing");
+		if (v->type == YAML_MAPPING_NODE &&
+		    v->data.mapping.pairs.top - v->data.mapping.pairs.start > JOB_MAX_PARAMS)
+			return fail(c, v, "more than %d parameters (the limit)", JOB_MAX_PARAMS);
+		return walk_mapping(c, v, "parameters", NULL, parse_param, NULL);
+	}
+	if (!strcmp(key, "objective"))
+		return parse_objective(c, v);
+	if (!strcmp(key, "strategy")) {
+		if (want_string(c, v, "a strategy name", &job->strategy))
+			return -1;
+		if (!strategy_find(job->strategy))
+			return fail(c, v, "unknown strategy '%s' (see 'vmtune help search')",
+				    job->strategy);
+		return 0;
+	}
+	if (!strcmp(key, "budget")) {
+		job->budget_trials = 0;
+		if (walk_mapping(c, v, "the budget", budget_keys, parse_budget, NULL))
+			return -1;
+		if (!job->budget_trials && !job->budget_seconds)
+			return fail(c, v, "the budget needs trials or time");
+		return 0;
+	}
+	if (!strcmp(key, "repeats")) {
+		if (v->type == YAML_SCALAR_NODE && !strcmp((const char *)v->data.scalar.value, "auto")) {
+			job->repeats = 0;
+			return 0;
+		}
+		if (v->type == YAML_MAPPING_NODE)
+			return parse_adaptive(c, v);
+		if (want_int(c, v, "'auto' or a number of repeats", 1, 1000, &n))
+			return -1;
+		job->repeats = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "confirm"))
+		return parse_confirm(c, v);
+	if (!strcmp(key, "noise_floor")) {
+		if (want_int(c, v, "a number of measurements of the baseline", 1, 100, &n))
+			return -1;
+		job->noise_floor = (int)n;
+		return 0;
+	}
+	if (!strcmp(key, "hosts")) {
+		if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top ==
+		    v->data.sequence.items.start)
+			return fail(c, v, "expected a list of hosts");
+		for (yaml_node_item_t *i = v->data.sequence.items.start;
+		     i < v->data.sequence.items.top; i++)
+			if (parse_host(c, node(c, *i)))
+				return -1;
+		return 0;
+	}
+	/* seed */
+	if (want_int(c, v, "a seed", 0, LLONG_MAX, &n))
+		return -1;
+	job->seed = (uint64_t)n;
+	job->has_seed = 1;
+	return 0;
+}
+
+/* ---- the knob catalogue (a test-VM job's parameters are knobs) ---------- */
+
+/* One value of parameter `name` (node n) against its knob's domain. */
+static int check_knob_value(struct ctx *c, const struct knob *k, yaml_node_t *n, const char *v)
+{
+	char msg[ERR_LEN];
+	if (knob_check(k, v, msg))
+		return fail(c, n, "%s", msg);
+	return 0;
+}
+
+/* The libvirt target's data disk size (MiB), as it will take it. */
+static long disk_mib(const struct job *job)
+{
+	for (size_t i = 0; i < job->ntset; i++)
+		if (!strcmp(job->tset[i].key, "disk_size") && job->tset[i].nvals == 1)
+			return atol(job->tset[i].vals[0]);
+	return LIBVIRT_DISK_MIB;
+}
+
+static int check_knob(struct ctx *c, yaml_node_t *key, yaml_node_t *spec, const struct param *q)
+{
+	const struct knob *k = knob_find(q->name);
+	char dom[160], v[64];
+	if (!k) {
+		const struct knob *near = knob_nearest(q->name);
+		if (near)
+			return fail(c, key, "unknown knob '%s' (did you mean %s? 'vmtune knobs' lists "
+				    "them)", q->name, near->name);
+		return fail(c, key, "unknown knob '%s' ('vmtune knobs' lists them)", q->name);
+	}
+	knob_domain(k, dom, sizeof(dom));
+	if (q->type == P_CAT) {
+		yaml_node_t *vs = lookup(c, spec, "values");
+		for (yaml_node_item_t *i = vs->data.sequence.items.start;
+		     i < vs->data.sequence.items.top; i++) {
+			yaml_node_t *n = node(c, *i);
+			const char *val = (const char *)n->data.scalar.value;
+			if (check_knob_value(c, k, n, val))
+				return -1;
+			if (!strcmp(k->name, "guest.fs") && !strcmp(val, "xfs") && disk_mib(c->job) < 300)
+				return fail(c, n, "guest.fs xfs needs data disks of at least 300 MiB "
+					    "(mkfs.xfs); disk_size is %ld", disk_mib(c->job));
+		}
+		return 0;
+	}
+	if (q->type == P_BOOL) {
+		if (k->values[0] && !strcmp(k->values[0], "on") && k->values[1] &&
+		    !strcmp(k->values[1], "off") && !k->values[2])
+			return 0;
+		return fail(c, key, "%s takes %s, not a bool: declare it categorical or int", k->name,
+			    dom);
+	}
+	if (q->type == P_FLOAT || k->values[0])
+		return fail(c, key, "%s takes %s: declare it %s", k->name, dom,
+			    k->values[0] ? "categorical" : "int");
+	/* an integer knob: the range must lie within the knob's */
+	snprintf(v, sizeof(v), "%.0f", q->min);
+	if (check_knob_value(c, k, lookup(c, spec, "min"), v))
+		return -1;
+	snprintf(v, sizeof(v), "%.0f", q->max);
+	return check_knob_value(c, k, lookup(c, spec, "max"), v);
+}
+
+/*
+ * A test-VM job searches knobs: every parameter must be one, every value
+ * inside its domain (a misspelt knob would change nothing, and a value
+ * outside it would reach a kernel command line or sysfs).
+ */
+static int check_knobs(struct ctx *c, yaml_node_t *root)
+{
+	yaml_node_t *ps = lookup(c, root, "parameters");
+	size_t i = 0;
+	for (yaml_node_pair_t *p = ps->data.mapping.pairs.start; p < ps->data.mapping.pairs.top;
+	     p++, i++)
+		if (check_knob(c, node(c, p->key), node(c, p->value), &c->job->space.p[i]))
+			return -1;
+	return 0;
+}
+
+struct env_name {
+	char *name;	/* VMTUNE_P_... */
+	size_t i;	/* the parameter's place */
+};
+
+static int env_name_cmp(const void *a, const void *b)
+{
+	const struct env_name *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+	return d ? d : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * The exec target hands each parameter over as VMTUNE_P_<NAME> (upper case,
+ * every other character '_'): two names that become one would hand over one
+ * value for both. Sorted, so that it stays linear-ish in the parameters.
+ */
+static int check_env_names(struct ctx *c, yaml_node_t *root)
+{
+	const struct space *sp = &c->job->space;
+	struct env_name *v = xcalloc(sp->n ? sp->n : 1, sizeof(*v));
+	int rc = 0;
+	for (size_t i = 0; i < sp->n; i++) {
+		v[i].name = exec_env_name(sp->p[i].name);
+		v[i].i = i;
+	}
+	qsort(v, sp->n, sizeof(*v), env_name_cmp);
+	for (size_t k = 1; k < sp->n && !rc; k++)
+		if (!strcmp(v[k - 1].name, v[k].name)) {
+			yaml_node_t *ps = lookup(c, root, "parameters");
+			yaml_node_t *key = node(c, ps->data.mapping.pairs.start[v[k].i].key);
+			rc = fail(c, key, "parameters '%s' and '%s' are both %s in the command's "
+				  "environment: rename one", sp->p[v[k - 1].i].name, sp->p[v[k].i].name,
+				  v[k].name);
+		}
+	for (size_t i = 0; i < sp->n; i++)
+		free(v[i].name);
+	free(v);
+	return rc;
+}
+
+static int parse_document(struct ctx *c, yaml_node_t *root)
+{
+	if (!root || is_null(root))
+		return fail(c, NULL, "empty job file");
+	if (walk_mapping(c, root, "the job", top_keys, parse_top, NULL))
+		return -1;
+	static const char *const required[] = { "target", "parameters", "objective" };
+	for (size_t i = 0; i < 3; i++)
+		if (!lookup(c, root, required[i]))
+			return fail(c, root, "the job needs '%s'", required[i]);
+	if (!strcmp(c->job->target->name, "libvirt"))
+		return check_knobs(c, root);
+	if (!strcmp(c->job->target->name, "exec"))
+		return check_env_names(c, root);
+	return 0;
+}
+
+static char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	size_t n = strlen(b);
+	const char *dot = strrchr(b, '.');
+	if (dot && dot != b)
+		n = (size_t)(dot - b);
+	return xstrndup(b, n);
+}
+
+static void job_defaults(struct job *job)
+{
+	memset(job, 0, sizeof(*job));
+	space_init(&job->space);
+	job->trial_timeout = JOB_DEFAULT_TIMEOUT;
+	job->budget_trials = JOB_DEFAULT_TRIALS;
+	job->repeats = 0;	/* auto: racing decides */
+	job->confirm_repeats = JOB_DEFAULT_CONFIRM;
+	job->confirm_max = 2 * JOB_DEFAULT_CONFIRM;
+	job->noise_floor = JOB_DEFAULT_NOISE_FLOOR;
+	job->obj.max_cov = JOB_DEFAULT_MAX_COV;
+	job->strategy = xstrdup("tpe");
+}
+
+/*
+ * The limits that bound the work before libyaml builds a document: size,
+ * line length, nesting (one pass over libyaml's events, stopped at the
+ * first level too deep). Syntax errors are left to the loader.
+ */
+static int within_limits(const char *text, const char *path, char *err)
+{
+	size_t line = 1, len = strlen(text);
+	if (len > JOB_MAX_BYTES)
+		return seterr(err, "%s: larger than 1 MiB (the limit of a job file)", path), -1;
+	for (const char *l = text, *p = text;; p++)
+		if (*p == '\n' || !*p) {
+			if (p - l > JOB_MAX_LINE)
+				return seterr(err, "%s:%zu: a line longer than %d characters (the limit)",
+					      path, line, JOB_MAX_LINE), -1;
+			if (!*p)
+				break;
+			l = p + 1;
+			line++;
+		}
+	yaml_parser_t ps;
+	yaml_event_t ev;
+	int depth = 0, rc = 0, end = 0;
+	yaml_parser_initialize(&ps);
+	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+	while (!end && !rc && yaml_parser_parse(&ps, &ev)) {
+		if ((ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) &&
+		    ++depth > JOB_MAX_DEPTH) {
+			seterr(err, "%s:%zu:%zu: nested deeper than %d levels (the limit)", path,
+			       ev.start_mark.line + 1, ev.start_mark.column + 1, JOB_MAX_DEPTH);
+			rc = -1;
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&ps);
+	return rc;
+}
+
+int job_load_text(struct job *job, const char *text, const char *path, const char *dir,
+		  char *err)
+{
+	struct ctx c = { .path = path, .job = job, .err = err };
+	yaml_parser_t parser;
+	int ret = -1;
+
+	job_defaults(job);
+	if (within_limits(text, path, err)) {
+		job_release(job);
+		return -1;
+	}
+	job->path = xstrdup(path);
+	job->dir = xstrdup(dir);
+	job->text = xstrdup(text);
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)job->text, strlen(job->text));
+	if (!yaml_parser_load(&parser, &c.doc)) {
+		seterr(err, "%s:%zu:%zu: YAML syntax error: %s%s%s", path,
+		       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+		       parser.problem ? parser.problem : "unknown",
+		       parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		goto done;
+	}
+	yaml_parser_delete(&parser);
+	ret = parse_document(&c, yaml_document_get_root_node(&c.doc));
+	yaml_document_delete(&c.doc);
+	if (!ret && !job->name)
+		job->name = base_name(path);
+done:
+	if (ret)
+		job_release(job);
+	return ret;
+}
+
+int job_ready(const struct job *job, char *err)
+{
+	size_t bad = 0;
+	char msg[ERR_LEN] = "";
+	if (!job->target->ready || !job->target->ready(job->tset, job->ntset, &bad, msg))
+		return 0;
+	if (bad < job->ntset)
+		seterr(err, "%s:%d:%d: %s", job->path, job->tset[bad].line, job->tset[bad].col, msg);
+	else
+		seterr(err, "%s: %s", job->path, msg);
+	return -1;
+}
+
+int job_load_file(struct job *job, const char *path, char *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *dir, *abs, msg[ERR_LEN];
+	int ret;
+
+	if (strbuf_read_file(&sb, path, JOB_MAX_BYTES, msg)) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: cannot read job file: %s", path, msg), -1;
+	}
+	if (memchr(sb.buf, '\0', sb.len)) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: not a text file", path), -1;
+	}
+	abs = realpath(path, NULL);
+	if (!abs) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: %s", path, strerror(errno)), -1;
+	}
+	dir = strrchr(abs, '/');
+	if (dir == abs)
+		dir[1] = '\0';
+	else
+		*dir = '\0';
+	ret = job_load_text(job, sb.buf, path, abs, err);
+	free(abs);
+	strbuf_release(&sb);
+	return ret;
+}
+
+void job_release(struct job *job)
+{
+	free(job->path);
+	free(job->dir);
+	free(job->text);
+	free(job->name);
+	free(job->strategy);
+	space_release(&job->space);
+	objective_release(&job->obj);
+	for (size_t i = 0; i < job->ntset; i++) {
+		free(job->tset[i].key);
+		for (size_t k = 0; k < job->tset[i].nvals; k++)
+			free(job->tset[i].vals[k]);
+		free(job->tset[i].vals);
+	}
+	free(job->tset);
+	for (size_t i = 0; i < job->nhosts; i++)
+		free(job->hosts[i].uri);
+	free(job->hosts);
+	memset(job, 0, sizeof(*job));
+}
+
+int duration_parse(const char *s, double *seconds)
+{
+	double total = 0;
+	int any = 0;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		if (end == s || v < 0 || !isfinite(v))
+			return -1;
+		s = end;
+		double unit;
+		if (!strncmp(s, "ms", 2))
+			unit = 0.001, s += 2;
+		else if (*s == 's')
+			unit = 1, s++;
+		else if (*s == 'm')
+			unit = 60, s++;
+		else if (*s == 'h')
+			unit = 3600, s++;
+		else if (*s == 'd')
+			unit = 86400, s++;
+		else if (!*s && !any)
+			unit = 1;
+		else
+			return -1;
+		total += v * unit;
+		any = 1;
+	}
+	/* from 1 ms (a timer can tell) to a year (a count of seconds fits anything) */
+	if (!any || !(total >= 0.001 && total <= 365 * 86400.0))
+		return -1;
+	*seconds = total;
+	return 0;
+}

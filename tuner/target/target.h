@@ -1,0 +1,138 @@
+#ifndef TARGET_H
+#define TARGET_H
+/*
+ * The contract every target implements (fio ioengine_ops style): a name, the
+ * settings it accepts in the job's `target:` mapping, a pure check of those
+ * settings, and open/run/close.
+ *
+ * run() measures one repeat of one trial. Results go to the sink as they
+ * arrive (the caller stores and commits each one); the outcome and, for a
+ * failure, a one-line reason and the last lines of the target's stderr go
+ * to *res. run() returns -1 only when the sink failed (the store is
+ * broken): the caller then stops the search. A failing trial is not an
+ * error of run(): it returns 0 with res->outcome saying so.
+ *
+ * Targets never print. Registered in targets[] in target.c.
+ */
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../../lib/space.h"
+#include "../../lib/strbuf.h"
+#include "../../lib/metric.h"
+
+struct target_setting {
+	char *key;
+	char **vals;		/* a scalar is one value with is_list == 0 */
+	size_t nvals;
+	int is_list;
+	int line, col;		/* where the key stands in the job file */
+};
+
+struct trial_request {
+	int64_t trial_id;
+	int repeat;			/* 1-based */
+	const struct space *space;
+	const union pval *config;
+	const char *config_json;
+	double timeout;			/* seconds; 0 means none */
+	volatile sig_atomic_t *stop;	/* becomes non-zero: abandon the trial */
+};
+
+enum undo_kind { UNDO_IMAGE, UNDO_DOMAIN, UNDO_VOLUME, UNDO_PEER };
+
+struct trial_sink {
+	void *ud;
+	int (*metric)(void *ud, const struct metric *m);
+	/*
+	 * A knob's value as the target read it back (actual). asked NULL: the
+	 * sink compares actual with the trial's configuration itself (a guest's
+	 * or a command's read-back); else the target compared them (same).
+	 */
+	int (*applied)(void *ud, const char *knob, const char *asked, const char *actual, int same);
+	void (*ignored)(void *ud, const char *line);
+	/*
+	 * Changes a host knob (host.thp, host.ksm, host.swappiness) or, for
+	 * "host.hugepages-2M"/"-1G", reserves that many pages, journaled so it
+	 * is undone when the search ends; value NULL gives back what earlier
+	 * trials of the run reserved. -1 with err: the trial cannot run.
+	 */
+	int (*host)(void *ud, const char *knob, const char *value, char *err);
+	/*
+	 * Journals what must not outlive a crash: UNDO_IMAGE (what: a data
+	 * disk's path), UNDO_DOMAIN (what: its name, host: the libvirt URI) or
+	 * UNDO_VOLUME (a remote data disk: its name in pool vmtune, host: the
+	 * URI) or UNDO_PEER (what: the pid of a network peer here), before it is
+	 * made (done 0; a peer: once it runs), and again once it is gone (done 1).
+	 */
+	int (*undo)(void *ud, enum undo_kind kind, const char *what, const char *host, int done,
+		    char *err);
+};
+
+/* A libvirt URI naming a server (qemu+tcp://host/system), not this machine's daemon. */
+int uri_is_remote(const char *uri);
+
+/*
+ * OUTCOME_HOST_LOST: the host stopped answering (its connection is gone);
+ * the trial says nothing about the configuration and runs again elsewhere.
+ */
+enum trial_outcome { OUTCOME_DONE, OUTCOME_FAILED, OUTCOME_TIMEOUT, OUTCOME_INTERRUPTED,
+		     OUTCOME_HOST_LOST };
+
+struct trial_result {
+	enum trial_outcome outcome;
+	struct strbuf reason;
+	struct strbuf stderr_tail;
+	unsigned nmetrics;
+	unsigned nignored;
+	struct strbuf domain_xml;	/* targets that build a VM: what they started */
+	struct strbuf live_xml;		/* and what libvirt ran (virDomainGetXMLDesc) */
+	struct strbuf console_path;	/* where the VM's serial console was kept */
+};
+
+struct target;
+
+struct target_ops {
+	const char *name;
+	const char *help;
+	const char *const *keys;	/* settings accepted besides kind and timeout */
+	/* Validates settings; on error *bad is the index of the setting at fault. */
+	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
+	/*
+	 * What running trials needs of this machine (folders that exist, ...),
+	 * apart from check(): reading a stored run needs none of it. May be NULL.
+	 */
+	int (*ready)(const struct target_setting *s, size_t n, size_t *bad, char *err);
+	/*
+	 * workdir: where relative paths in the settings are resolved. host: the
+	 * host (a libvirt URI) this instance runs trials on; NULL for the
+	 * target's own default. One instance per slot; instances run trials
+	 * in parallel threads, each only ever from one thread at a time.
+	 */
+	int (*open)(struct target **t, const struct target_setting *s, size_t n,
+		    const char *workdir, const char *host, char *err);
+	int (*run)(struct target *t, const struct trial_request *rq,
+		   const struct trial_sink *sink, struct trial_result *res);
+	/* How measurements are taken, stored with the run: "exec", "kvm", "tcg". */
+	const char *(*accel)(struct target *t);
+	void (*close)(struct target *t);
+};
+
+const struct target_ops *target_find(const char *name);
+/* VMTUNE_P_<NAME>: how the exec target names a parameter in the command's environment (malloc'd). */
+char *exec_env_name(const char *param);
+/* The libvirt target's data disks when disk_size is not set (MiB). */
+#define LIBVIRT_DISK_MIB 256
+/*
+ * Removes the temporary folders ($TMPDIR or /tmp, vmtune-exec.PID.*) of exec
+ * targets whose process is gone (alive: run_owner_alive), as a crash left
+ * them; -1 when one holds files vmtune did not put there (left alone).
+ */
+int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *removed, char *err);
+/* NULL-terminated list, for help texts. */
+const struct target_ops *const *target_list(void);
+
+void trial_result_init(struct trial_result *res);
+void trial_result_release(struct trial_result *res);
+
+#endif

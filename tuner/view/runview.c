@@ -1,0 +1,907 @@
+#include "runview.h"
+#include "../../lib/err.h"
+#include "../engine/trial.h"
+#include "../../results/stats.h"
+#include "../../search/racing.h"
+#include "../../search/strategy.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int collect(const struct trial_row *r, void *ud)
+{
+	struct runview *rv = ud;
+	rv->t = xrealloc(rv->t, (rv->n + 1) * sizeof(*rv->t));
+	rv->t[rv->n++] = (struct tview){
+		.id = r->id, .seq = r->seq, .retry_of = r->retry_of, .origin = r->origin,
+		.status = r->status, .config = xstrdup(r->config),
+		.reason = dup_or_null(r->reason), .stderr_tail = dup_or_null(r->stderr_tail),
+		.host = dup_or_null(r->host), .proposed_at = r->proposed_at,
+		.started_at = r->started_at, .ended_at = r->ended_at, .score = NAN,
+		.observed = r->observed,
+	};
+	return 0;
+}
+
+/* A trial measures the baseline when it is the baseline or a retry of one. */
+static int is_baseline(const struct runview *rv, const struct tview *t)
+{
+	if (t->origin == ORIGIN_BASELINE)
+		return 1;
+	if (t->origin != ORIGIN_RETRY)
+		return 0;
+	for (size_t i = 0; i < rv->n; i++)
+		if (rv->t[i].id == t->retry_of)
+			return is_baseline(rv, &rv->t[i]);
+	return 0;
+}
+
+/* The run whose trials qsort() is ordering (by_observed, by_ended). */
+static const struct runview *order_rv;
+
+static int by_ended(const void *a, const void *b)
+{
+	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
+	return (x->ended_at > y->ended_at) - (x->ended_at < y->ended_at);
+}
+
+static int load(struct runview *rv, struct store *st, int64_t run, char *err);
+
+/* A run that cannot be read (a damaged or foreign file) leaves nothing allocated. */
+int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
+{
+	memset(rv, 0, sizeof(*rv));
+	if (load(rv, st, run, err) == 0)
+		return 0;
+	runview_release(rv);
+	return -1;
+}
+
+static int load(struct runview *rv, struct store *st, int64_t run, char *err)
+{
+	struct run_info ri;
+	if (store_run_get(st, run, &ri, err))
+		return -1;
+	rv->id = ri.id;
+	rv->name = xstrdup(ri.name);
+	rv->accel = xstrdup(ri.accel);
+	rv->status = xstrdup(ri.status);
+	rv->strategy = xstrdup(ri.strategy);
+	rv->host = xstrdup(ri.host);
+	rv->job_path = xstrdup(ri.job_path);
+	rv->seed = ri.seed;
+	rv->budget_trials = ri.budget_trials;
+	rv->budget_seconds = ri.budget_seconds;
+	rv->n_completed = ri.n_completed;
+	rv->n_done = ri.n_done;
+	rv->n_failed = ri.n_failed;
+	rv->elapsed = ri.elapsed;
+	rv->created_at = ri.created_at;
+	rv->confirm_repeats = ri.confirm_repeats;
+	rv->max_cov = ri.max_cov;
+	rv->noise_floor = ri.noise_floor;
+	rv->confirm_max = ri.confirm_max;
+	if (job_load_text(&rv->job, ri.job_text, ri.job_path, ri.job_dir, err))
+		return -1;
+	if (store_trials_foreach(st, run, collect, rv, err))
+		return -1;
+	rv->base = xcalloc(rv->job.obj.n ? rv->job.obj.n : 1, sizeof(double));
+	/*
+	 * The reference is the first baseline result the search took in that
+	 * could be scored, as trial.c does (one baseline per host with several).
+	 */
+	size_t nobs, *obs = runview_observed(rv, &nobs);
+	for (size_t k = 0; k < nobs && !rv->have_base; k++) {
+		struct tview *t = &rv->t[obs[k]];
+		struct sample *smp;
+		size_t n;
+		if (!is_baseline(rv, t))
+			continue;
+		if (!rv->baseline_trial || t->status == TS_DONE)
+			rv->baseline_trial = t->id;
+		if (t->status != TS_DONE)
+			continue;
+		if (store_trial_samples(st, t->id, &smp, &n, err)) {
+			free(obs);
+			return -1;
+		}
+		rv->have_base = score_baseline(&rv->job.obj, smp, n, rv->base, NULL) == 0;
+		store_samples_free(smp, n);
+	}
+	/*
+	 * The noise floor: the run's first noise_floor baseline results, in the
+	 * order they ended. When they are all in, the live search took nothing
+	 * in before and scored everything after with objective_for_noise()'s
+	 * objective (trial.c): so are all scores here.
+	 */
+	int64_t floor = rv->noise_floor;
+	size_t nb = 0, nids = 0, *b = xcalloc(rv->n + 1, sizeof(*b));
+	int64_t *ids = xcalloc(rv->n + 1, sizeof(*ids));
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (is_baseline(rv, t) && t->origin != ORIGIN_CONFIRM && t->status != TS_PROPOSED &&
+		    t->status != TS_RUNNING && t->status != TS_INTERRUPTED)
+			b[nb++] = i;
+	}
+	order_rv = rv;
+	qsort(b, nb, sizeof(*b), by_ended);
+	for (size_t k = 0; k < nb && (int64_t)k < floor; k++)
+		if (rv->t[b[k]].status == TS_DONE)
+			ids[nids++] = rv->t[b[k]].id;
+	int rc = 0;
+	struct strbuf said = STRBUF_INIT;
+	if ((int64_t)nb >= floor) {
+		rc = objective_for_noise(st, &rv->job.obj, rv->max_cov, ids, nids, &rv->obj, &said, err);
+		if (!rc && nids)	/* the reference: the floor's, as trial.c takes it */
+			rv->have_base = floor_base(st, &rv->job.obj, ids, nids, rv->base, NULL) == 0;
+	}
+	if (said.len)
+		rv->dropped = strbuf_detach(&said);
+	strbuf_release(&said);
+	for (size_t i = 0; !rc && rv->have_base && i < rv->n; i++) {
+		struct tview *t = &rv->t[i];
+		if (t->status != TS_DONE)
+			continue;
+		if (trial_score(st, rv->obj.n ? &rv->obj : &rv->job.obj, rv->base, t->id, &t->score,
+				&t->rep_scores, &t->nrep, NULL))
+			t->score = NAN;
+	}
+	free(b);
+	free(ids);
+	free(obs);
+	return rc;
+}
+
+int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
+	       double *base, char *err)
+{
+	struct sample *all = NULL, *smp;
+	struct sample **keep = xcalloc(n + 1, sizeof(*keep));
+	size_t *nkeep = xcalloc(n + 1, sizeof(*nkeep)), nall = 0, ns;
+	int rc = 0;
+	if (!n) {
+		seterr(err, "the noise floor has no measurement");
+		rc = -1;
+	}
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+			rc = -1;
+			break;
+		}
+		keep[k] = smp;
+		nkeep[k] = ns;
+		all = xrealloc(all, (nall + ns + 1) * sizeof(*all));
+		memcpy(all + nall, smp, ns * sizeof(*smp));
+		nall += ns;
+	}
+	if (!rc)
+		rc = score_baseline(o, all, nall, base, err);
+	for (size_t k = 0; k < n; k++)
+		if (keep[k])
+			store_samples_free(keep[k], nkeep[k]);
+	free(keep);
+	free(nkeep);
+	free(all);
+	return rc;
+}
+
+int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
+			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
+			char *err)
+{
+	/* v[i * n + k]: term i's median in trial k; each trial read once */
+	double *v = xcalloc(o->n * n + 1, sizeof(double));
+	size_t dropped = 0, *nv = xcalloc(o->n + 1, sizeof(*nv));
+	struct strbuf list = STRBUF_INIT;
+	objective_copy(out, o);
+	out->max_cov = max_cov;
+	for (size_t k = 0; max_cov > 0 && n >= 3 && k < n; k++) {
+		struct sample *smp;
+		size_t ns;
+		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+			free(v);
+			free(nv);
+			strbuf_release(&list);
+			return -1;
+		}
+		for (size_t i = 0; i < o->n; i++) {
+			double x = sample_median(smp, ns, o->t[i].metric, -1);
+			if (!isnan(x))
+				v[i * n + nv[i]++] = x;
+		}
+		store_samples_free(smp, ns);
+	}
+	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
+		double mean, s = stats_sd(v + i * n, nv[i], &mean);
+		if (nv[i] >= 3 && mean > 0 && s / mean > max_cov) {
+			strbuf_addf(&list, "%s%s (%.0f%%)", dropped ? ", " : "", o->t[i].metric,
+				    100 * s / mean);
+			out->t[i].weight = 0;
+			dropped++;
+		}
+	}
+	free(v);
+	free(nv);
+	if (dropped == o->n) {	/* never every metric: a score of nothing means nothing */
+		for (size_t i = 0; i < o->n; i++)
+			out->t[i].weight = o->t[i].weight;
+		strbuf_addf(said, "every objective metric varies by more than %.0f%% over the noise "
+			    "floor: all are kept, and the verdict will be wide", 100 * max_cov);
+	} else if (dropped) {
+		strbuf_addf(said, "left out of the score, noisier than max_cov %.0f%% over the noise "
+			    "floor (still measured and reported): %s", 100 * max_cov, list.buf);
+	}
+	strbuf_release(&list);
+	return 0;
+}
+
+void runview_release(struct runview *rv)
+{
+	free(rv->name);
+	free(rv->accel);
+	free(rv->status);
+	free(rv->strategy);
+	free(rv->host);
+	free(rv->job_path);
+	free(rv->dropped);
+	objective_release(&rv->obj);
+	if (rv->job.path)
+		job_release(&rv->job);
+	for (size_t i = 0; i < rv->n; i++) {
+		free(rv->t[i].config);
+		free(rv->t[i].reason);
+		free(rv->t[i].stderr_tail);
+		free(rv->t[i].host);
+		free(rv->t[i].rep_scores);
+	}
+	free(rv->t);
+	free(rv->base);
+	memset(rv, 0, sizeof(*rv));
+}
+
+/* Pools the scores of every done trial of cfg. */
+static void gather(const struct runview *rv, const union pval *cfg, union pval *tmp,
+		   struct cview *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (isnan(t->score) || t->origin == ORIGIN_CONFIRM ||
+		    config_from_json(&rv->job.space, t->config, tmp, NULL) ||
+		    !config_equal(&rv->job.space, tmp, cfg))
+			continue;
+		if (!c->first)
+			c->first = t;
+		c->scores = xrealloc(c->scores, (c->nscores + t->nrep) * sizeof(double));
+		memcpy(c->scores + c->nscores, t->rep_scores, t->nrep * sizeof(double));
+		c->nscores += t->nrep;
+	}
+}
+
+static int by_observed(const void *a, const void *b)
+{
+	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
+	if ((x->observed < 0) != (y->observed < 0))
+		return x->observed < 0 ? -1 : 1;	/* unrecorded: older, sequential runs */
+	if (x->observed != y->observed)
+		return x->observed < y->observed ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+size_t *runview_observed(const struct runview *rv, size_t *n)
+{
+	size_t *v = xcalloc(rv->n + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || t->status == TS_INTERRUPTED ||
+		    t->origin == ORIGIN_CONFIRM)
+			continue;	/* not completed, or the confirmation's: the search never observed it */
+		v[(*n)++] = i;
+	}
+	order_rv = rv;
+	qsort(v, *n, sizeof(*v), by_observed);
+	return v;
+}
+
+/* Racing replayed through the run's results, in the order the search took them in. */
+static struct racing *replay_racing(const struct runview *rv, char *err)
+{
+	const struct space *sp = &rv->job.space;
+	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
+	union pval *cfg = config_new(sp);
+	size_t nobs, *obs = runview_observed(rv, &nobs);
+	for (size_t k = 0; k < nobs && race; k++) {
+		const struct tview *t = &rv->t[obs[k]];
+		if (config_from_json(sp, t->config, cfg, err)) {
+			racing_free(race);
+			race = NULL;
+			break;
+		}
+		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
+	}
+	free(obs);
+	free(cfg);
+	return race;
+}
+
+int runview_measured(const struct runview *rv, union pval ***cfg, double **y, size_t *n,
+		     char *err)
+{
+	struct racing *race = replay_racing(rv, err);
+	struct racing_entry e;
+	*cfg = NULL;
+	*y = NULL;
+	*n = 0;
+	if (!race)
+		return -1;
+	size_t m = racing_count(race);
+	*cfg = xcalloc(m + 1, sizeof(**cfg));
+	*y = xcalloc(m + 1, sizeof(**y));
+	for (size_t i = 0; i < m; i++) {
+		racing_get(race, i, &e);
+		if (e.failed || !e.n)
+			continue;
+		(*cfg)[*n] = config_dup(&rv->job.space, e.cfg);
+		(*y)[(*n)++] = e.mean;
+	}
+	racing_free(race);
+	return 0;
+}
+
+int runview_importance(const struct runview *rv, struct importance *out, size_t *nconfigs,
+		       char *err)
+{
+	union pval **cfg;
+	double *y;
+	size_t n;
+	if (runview_measured(rv, &cfg, &y, &n, err))
+		return -1;
+	int rc = importance_of(&rv->job.space, (const union pval *const *)cfg, y, n, 0.95,
+			       IMPORTANCE_RESAMPLES, rv->seed, out);
+	for (size_t i = 0; i < n; i++)
+		free(cfg[i]);
+	free(cfg);
+	free(y);
+	*nconfigs = n;
+	return rc ? 1 : 0;
+}
+
+void importance_format(const struct space *sp, const struct importance *imp, size_t nconfigs,
+		       int rc, struct strbuf *out)
+{
+	if (rc) {
+		if (nconfigs < IMPORTANCE_MIN)
+			strbuf_addf(out, "knob importance: %zu configuration%s measured, %d needed to "
+				    "estimate it\n", nconfigs, nconfigs == 1 ? "" : "s", IMPORTANCE_MIN);
+		else
+			strbuf_addf(out, "knob importance: the %zu configurations measured all scored "
+				    "the same\n", nconfigs);
+		return;
+	}
+	strbuf_addf(out, "knob importance (the share of the score's variance over the %zu "
+		    "configurations measured that each knob explains alone; 95%% CI):\n", nconfigs);
+	for (size_t i = 0; i < sp->n; i++)
+		strbuf_addf(out, "  %-32s %5.1f%%  [%.1f%%, %.1f%%]\n", sp->p[imp[i].param].name,
+			    100 * imp[i].share, 100 * imp[i].lo, 100 * imp[i].hi);
+}
+
+json_t *importance_json(const struct space *sp, const struct importance *imp, size_t nconfigs,
+			int rc)
+{
+	json_t *o = json_object(), *knobs = rc ? json_null() : json_array();
+	json_object_set_new(o, "configurations", json_integer((json_int_t)nconfigs));
+	for (size_t i = 0; !rc && i < sp->n; i++) {
+		json_t *k = json_object(), *ci = json_array();
+		json_object_set_new(k, "knob", json_string(sp->p[imp[i].param].name));
+		json_object_set_new(k, "share", json_real(imp[i].share));
+		json_array_append_new(ci, json_real(imp[i].lo));
+		json_array_append_new(ci, json_real(imp[i].hi));
+		json_object_set_new(k, "ci95", ci);
+		json_array_append_new(knobs, k);
+	}
+	json_object_set_new(o, "knobs", knobs);
+	if (rc)
+		json_object_set_new(o, "note", json_string(nconfigs < IMPORTANCE_MIN
+			? "too few configurations measured" : "every configuration scored the same"));
+	return o;
+}
+
+/* A measured result with a host: what the noise within a host is taken from. */
+static int host_result(const struct tview *t)
+{
+	return t->host && t->status == TS_DONE && !isnan(t->score) && t->origin != ORIGIN_CONFIRM;
+}
+
+/*
+ * The noise within one host: the pooled sd of the log scores of every
+ * configuration measured more than once on the same host (racing's own
+ * estimate would count a difference between hosts as noise), each host's
+ * from a history of its results.
+ */
+static double within_host_sigma(const struct runview *rv)
+{
+	const struct space *sp = &rv->job.space;
+	union pval *cfg = config_new(sp);
+	char *taken = xcalloc(rv->n + 1, 1), err[ERR_LEN];
+	double ss = 0;
+	size_t df = 0;
+	for (size_t i = 0; i < rv->n; i++) {
+		if (taken[i] || !host_result(&rv->t[i]))
+			continue;
+		struct history *h = history_new(sp);
+		for (size_t j = i; j < rv->n; j++) {
+			const struct tview *b = &rv->t[j];
+			if (!host_result(b) || strcmp(rv->t[i].host, b->host))
+				continue;
+			taken[j] = 1;
+			if (!config_from_json(sp, b->config, cfg, err))
+				history_add(h, cfg, 1, b->score);
+		}
+		size_t d;
+		double sigma = history_sigma(h, &d);
+		if (d) {
+			ss += sigma * sigma * (double)d;
+			df += d;
+		}
+		history_free(h);
+	}
+	free(taken);
+	free(cfg);
+	return df ? sqrt(ss / (double)df) : NAN;
+}
+
+struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigma)
+{
+	struct hostview *h = NULL;
+	*sigma = within_host_sigma(rv);
+	*n = 0;
+	for (size_t i = 0; i < rv->n; i++) {
+		const struct tview *t = &rv->t[i];
+		size_t k;
+		if (!host_result(t))
+			continue;
+		for (k = 0; k < *n && strcmp(h[k].host, t->host); k++)
+			;
+		if (k == *n) {
+			h = xrealloc(h, (*n + 1) * sizeof(*h));
+			h[(*n)++] = (struct hostview){ .host = t->host, .base_mean = NAN };
+		}
+		h[k].trials++;
+		if (!h[k].best || t->score > h[k].best->score)
+			h[k].best = t;
+		if (is_baseline(rv, t)) {
+			double x = log(t->score);
+			h[k].base_mean = h[k].base_n ? h[k].base_mean + (x - h[k].base_mean) /
+							 (double)(h[k].base_n + 1) : x;
+			h[k].base_n++;
+		}
+	}
+	return h;
+}
+
+int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out)
+{
+	int warned = 0;
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++) {
+			if (!h[a].base_n || !h[b].base_n)
+				continue;
+			double d = h[b].base_mean - h[a].base_mean;
+			double se = isnan(sigma) ? NAN
+				: sigma * sqrt(1.0 / (double)h[a].base_n + 1.0 / (double)h[b].base_n);
+			if (isnan(se) ? fabs(d) <= log(1.05) : fabs(d) <= 2 * se)
+				continue;
+			strbuf_addf(out, "warning: the baseline on %s differs from that on %s by %+.1f%% ",
+				    h[b].host, h[a].host, 100 * (exp(d) - 1));
+			if (isnan(se))
+				strbuf_addstr(out, "(noise unknown: nothing was measured twice)");
+			else
+				strbuf_addf(out, "(noise: %.1f%%)", 100 * (exp(2 * se) - 1));
+			strbuf_addstr(out, ": compare configurations on one host\n");
+			warned++;
+		}
+	return warned;
+}
+
+int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
+		      char *err)
+{
+	const struct space *sp = &rv->job.space;
+	struct racing *race = replay_racing(rv, err);
+	union pval *tmp = config_new(sp);
+	struct racing_entry inc, e;
+	int ret = -1;
+
+	memset(best, 0, sizeof(*best));
+	memset(runner, 0, sizeof(*runner));
+	if (!race)
+		goto out;
+	ret = 0;
+	if (!racing_incumbent(race, &inc))
+		goto out;
+	gather(rv, inc.cfg, tmp, best);
+	best->n = inc.n;
+	best->mean = inc.mean;
+	long second = -1;
+	struct racing_entry r2 = { 0 };
+	for (size_t i = 0; i < racing_count(race); i++) {
+		racing_get(race, i, &e);
+		if (e.failed || !e.n || config_equal(sp, e.cfg, inc.cfg))
+			continue;
+		if (second < 0 || e.mean > r2.mean) {
+			second = (long)i;
+			r2 = e;
+		}
+	}
+	if (second >= 0) {
+		gather(rv, r2.cfg, tmp, runner);
+		runner->n = r2.n;
+		runner->mean = r2.mean;
+	}
+	ret = best->first ? 1 : 0;
+out:
+	racing_free(race);
+	free(tmp);
+	return ret;
+}
+
+void cview_release(struct cview *c)
+{
+	free(c->scores);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the noise floor ---------------------------------------------------- */
+
+/* Appends trial t's median of each metric to the per-metric lists. */
+static int add_metric_medians(struct store *st, const struct tview *t, struct confirm_metric **m,
+			      size_t *nm, double ***vals, size_t **nv, int side, char *err)
+{
+	struct sample *smp;
+	size_t n;
+	if (store_trial_samples(st, t->id, &smp, &n, err))
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		size_t i;
+		for (i = 0; i < *nm && strcmp((*m)[i].metric, smp[k].metric); i++)
+			;
+		if (i == *nm) {
+			*m = xrealloc(*m, (*nm + 1) * sizeof(**m));
+			(*m)[*nm] = (struct confirm_metric){ .metric = xstrdup(smp[k].metric) };
+			*vals = xrealloc(*vals, (*nm + 1) * 2 * sizeof(**vals));
+			*nv = xrealloc(*nv, (*nm + 1) * 2 * sizeof(**nv));
+			(*vals)[2 * *nm] = (*vals)[2 * *nm + 1] = NULL;
+			(*nv)[2 * *nm] = (*nv)[2 * *nm + 1] = 0;
+			(*nm)++;
+		}
+		/* one value per trial: the first sample of it adds the trial's median */
+		size_t j = 2 * i + (size_t)side;
+		int seen = 0;
+		for (size_t q = 0; q < k; q++)
+			seen |= !strcmp(smp[q].metric, smp[k].metric);
+		if (seen)
+			continue;
+		(*vals)[j] = xrealloc((*vals)[j], ((*nv)[j] + 1) * sizeof(double));
+		(*vals)[j][(*nv)[j]++] = sample_median(smp, n, smp[k].metric, -1);
+	}
+	store_samples_free(smp, n);
+	return 0;
+}
+
+static int by_cov(const void *x, const void *y)
+{
+	double a = ((const struct noise_metric *)x)->cov, b = ((const struct noise_metric *)y)->cov;
+	return (b > a) - (b < a);
+}
+
+int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err)
+{
+	struct confirm_metric *m = NULL;
+	double **vals = NULL, *logs = NULL, mean;
+	size_t nm = 0, *nv = NULL;
+	int ret = 0;
+
+	memset(nz, 0, sizeof(*nz));
+	nz->score_sd = NAN;
+	for (size_t i = 0; i < rv->n && !ret; i++) {
+		const struct tview *t = &rv->t[i];
+		if (!is_baseline(rv, t) || t->status != TS_DONE || isnan(t->score))
+			continue;
+		logs = xrealloc(logs, (nz->n + 1) * sizeof(double));
+		logs[nz->n++] = log(t->score);
+		ret = add_metric_medians(st, t, &m, &nm, &vals, &nv, 0, err);
+	}
+	nz->score_sd = stats_sd(logs, nz->n, &mean);
+	nz->m = xcalloc(nm + 1, sizeof(*nz->m));
+	for (size_t i = 0; i < nm; i++) {
+		double s = stats_sd(vals[2 * i], nv[2 * i], &mean);
+		if (nv[2 * i] > 1 && mean > 0)
+			nz->m[nz->nm++] = (struct noise_metric){ .metric = m[i].metric, .cov = s / mean };
+		else
+			free(m[i].metric);
+		free(vals[2 * i]);
+		free(vals[2 * i + 1]);
+	}
+	qsort(nz->m, nz->nm, sizeof(*nz->m), by_cov);
+	free(m);
+	free(vals);
+	free(nv);
+	free(logs);
+	return ret;
+}
+
+void noise_format(const struct noise *nz, size_t top, struct strbuf *out)
+{
+	if (nz->n < 2) {
+		strbuf_addf(out, "unknown: the defaults were measured %zu time%s", nz->n,
+			    nz->n == 1 ? "" : "s");
+		return;
+	}
+	strbuf_addf(out, "score %.1f%% over %zu measurements of the defaults", 100 * nz->score_sd,
+		    nz->n);
+	for (size_t i = 0; i < nz->nm && i < top; i++)
+		strbuf_addf(out, "%s %s %.0f%%", i ? "," : "; noisiest metrics:", nz->m[i].metric,
+			    100 * nz->m[i].cov);
+}
+
+void noise_release(struct noise *nz)
+{
+	for (size_t i = 0; i < nz->nm; i++)
+		free(nz->m[i].metric);
+	free(nz->m);
+	memset(nz, 0, sizeof(*nz));
+}
+
+/* ---- the confirmation ---------------------------------------------------- */
+
+int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
+			 char *err)
+{
+	const struct space *sp = &rv->job.space;
+	union pval *def = config_defaults(sp), *tmp = config_new(sp);
+	double **vals = NULL;
+	size_t *nv = NULL, want;
+	int ret = 0;
+
+	memset(cf, 0, sizeof(*cf));
+	cf->outcome = rv->confirm_repeats > 0 ? CONFIRMED_PENDING : CONFIRMED_NOT_ASKED;
+	for (size_t i = 0; i < rv->n && !ret; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->origin != ORIGIN_CONFIRM)
+			continue;
+		if (config_from_json(sp, t->config, tmp, err)) {
+			ret = -1;
+			break;
+		}
+		int side = !config_equal(sp, tmp, def);
+		if (side && !cf->best)
+			cf->best = t;
+		if (t->status != TS_DONE || isnan(t->score)) {
+			cf->failed += t->status != TS_PROPOSED && t->status != TS_INTERRUPTED;
+			continue;
+		}
+		double **arr = side ? &cf->b : &cf->a;
+		size_t *len = side ? &cf->nb : &cf->na;
+		*arr = xrealloc(*arr, (*len + 1) * sizeof(double));
+		(*arr)[(*len)++] = t->score;
+		ret = add_metric_medians(st, t, &cf->m, &cf->nm, &vals, &nv, side, err);
+	}
+	if (ret)
+		goto out;
+	if (cf->outcome == CONFIRMED_PENDING && !cf->best && rv->status &&
+	    !strcmp(rv->status, "finished")) {
+		cf->outcome = CONFIRMED_NOTHING;	/* a finished run confirmed nothing */
+		goto out;
+	}
+	if (cf->outcome == CONFIRMED_NOT_ASKED || !cf->best)
+		goto out;
+	cf->state = confirm_judge(cf->a, cf->na, cf->b, cf->nb, cf->failed, rv->confirm_repeats,
+				  rv->confirm_max, &want, &cf->c);
+	if (cf->state != CONFIRM_MORE)
+		cf->outcome = CONFIRMED_JUDGED;
+	for (size_t i = 0; i < cf->nm; i++) {
+		if (store_metric_better(st, rv->id, cf->m[i].metric, &cf->m[i].better, NULL))
+			cf->m[i].better = BETTER_UNKNOWN;
+		for (size_t k = 0; k < rv->job.obj.n && cf->m[i].better == BETTER_UNKNOWN; k++)
+			if (!strcmp(rv->job.obj.t[k].metric, cf->m[i].metric))
+				cf->m[i].better = rv->job.obj.t[k].better;	/* the job says */
+		compare_samples(vals[2 * i], nv[2 * i], vals[2 * i + 1], nv[2 * i + 1],
+				cf->c.level > 0 ? cf->c.level : 0.95, &cf->m[i].c);
+	}
+out:
+	for (size_t i = 0; i < 2 * cf->nm; i++)
+		free(vals[i]);
+	free(vals);
+	free(nv);
+	free(def);
+	free(tmp);
+	return ret;
+}
+
+void confirmation_format(const struct confirmation *cf, struct strbuf *out)
+{
+	const struct comparison *c = &cf->c;
+	switch (cf->outcome) {
+	case CONFIRMED_NOT_ASKED:
+		strbuf_addstr(out, "not confirmed: the run measured no confirmation (confirm: off); "
+			      "its best was chosen and judged on the same measurements");
+		return;
+	case CONFIRMED_NOTHING:
+		strbuf_addstr(out, "nothing to confirm: no configuration beat the defaults");
+		return;
+	case CONFIRMED_PENDING:
+		strbuf_addf(out, "not confirmed yet: %zu + %zu of the confirmation's measurements "
+			    "(resume the run to finish it)", cf->nb, cf->na);
+		return;
+	case CONFIRMED_JUDGED:
+		break;
+	}
+	switch (cf->state) {
+	case CONFIRM_YES:
+		strbuf_addf(out, "confirmed: %+.1f%% [%+.1f%%, %+.1f%%]", 100 * (c->ratio - 1),
+			    100 * (c->lo - 1), 100 * (c->hi - 1));
+		break;
+	case CONFIRM_WORSE:
+		strbuf_addf(out, "not confirmed: WORSE than the defaults, %+.1f%% [%+.1f%%, %+.1f%%]",
+			    100 * (c->ratio - 1), 100 * (c->lo - 1), 100 * (c->hi - 1));
+		break;
+	case CONFIRM_NO:
+		strbuf_addf(out, "not confirmed: no difference beyond the noise (%+.1f%% [%+.1f%%, "
+			    "%+.1f%%]; this noise and %zu + %zu measurements detect changes of about "
+			    "%.0f%% or more)", 100 * (c->ratio - 1), 100 * (c->lo - 1),
+			    100 * (c->hi - 1), c->nb, c->na, 100 * c->detectable);
+		return;
+	default:
+		strbuf_addf(out, "not confirmed: the confirmation's measurements failed (%zu failed; "
+			    "%zu + %zu done)", cf->failed, cf->nb, cf->na);
+		return;
+	}
+	strbuf_addf(out, " against the defaults, %zu + %zu fresh measurements alternated, "
+		    "Mann-Whitney p %.3f", c->nb, c->na, c->p);
+}
+
+static json_t *number_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *noise_json(const struct noise *nz)
+{
+	return json_pack("{s:I, s:o}", "n", (json_int_t)nz->n, "score_sd",
+			 number_or_null(nz->score_sd));
+}
+
+json_t *confirmation_json(const struct confirmation *cf)
+{
+	const struct comparison *c = &cf->c;
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "verdict", confirmation_word(cf), "n_best",
+			      (json_int_t)cf->nb, "n_baseline", (json_int_t)cf->na, "failed",
+			      (json_int_t)cf->failed);
+	if (cf->best) {
+		json_object_set_new(o, "trial", json_integer(cf->best->id));
+		json_object_set_new(o, "config", json_loads(cf->best->config, 0, NULL));
+	}
+	const char *const keys[] = { "ratio", "lo", "hi", "level", "p", "detectable" };
+	const double vals[] = { c->ratio, c->lo, c->hi, c->level, c->p, c->detectable };
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		json_object_set_new(o, keys[i], number_or_null(vals[i]));
+	return o;
+}
+
+int confirm_metric_change(const struct confirm_metric *m)
+{
+	const struct comparison *c = &m->c;
+	if (m->better == BETTER_UNKNOWN || !(c->lo > 1 || c->hi < 1))
+		return 0;
+	return (c->ratio > 1) == (m->better == BETTER_HIGHER) ? 1 : -1;
+}
+
+const char *confirmation_word(const struct confirmation *cf)
+{
+	switch (cf->outcome) {
+	case CONFIRMED_NOT_ASKED: return "off";
+	case CONFIRMED_NOTHING: return "nothing";
+	case CONFIRMED_PENDING: return "pending";
+	case CONFIRMED_JUDGED: break;
+	}
+	return cf->state == CONFIRM_YES ? "confirmed" : cf->state == CONFIRM_NO ? "not confirmed"
+	       : cf->state == CONFIRM_WORSE ? "worse" : "failed";
+}
+
+void confirmation_release(struct confirmation *cf)
+{
+	for (size_t i = 0; i < cf->nm; i++)
+		free(cf->m[i].metric);
+	free(cf->m);
+	free(cf->a);
+	free(cf->b);
+	memset(cf, 0, sizeof(*cf));
+}
+
+/* ---- were the best's knobs applied as asked ------------------------------- */
+
+struct verify_ctx {
+	struct verified *v;
+	struct strbuf knobs;	/* ",a,b," seen */
+	int any;
+};
+
+static int count_applied(const struct applied_row *a, void *ud)
+{
+	struct verify_ctx *c = ud;
+	struct strbuf key = STRBUF_INIT;
+	c->any = 1;
+	strbuf_addf(&key, ",%s,", a->knob);
+	if (!strstr(c->knobs.buf, key.buf)) {
+		strbuf_addf(&c->knobs, "%s,", a->knob);
+		c->v->knobs++;
+	}
+	strbuf_release(&key);
+	if (a->ok < 0) {
+		c->v->uncompared++;
+	} else if (a->ok) {
+		c->v->as_asked++;
+	} else if (!c->v->differ++) {
+		snprintf(c->v->first_differ, sizeof(c->v->first_differ), "%s: asked %.40s, got %.40s",
+			 a->knob, a->asked ? a->asked : "?", a->value);
+	}
+	return 0;
+}
+
+int runview_verified(const struct runview *rv, struct store *st, const char *config,
+		     struct verified *v, char *err)
+{
+	struct verify_ctx c = { .v = v, .knobs = STRBUF_INIT };
+	int rc = 0;
+	memset(v, 0, sizeof(*v));
+	strbuf_addch(&c.knobs, ',');
+	for (size_t i = 0; i < rv->n && !rc; i++) {
+		const struct tview *t = &rv->t[i];
+		if (t->status != TS_DONE || strcmp(t->config, config))
+			continue;
+		v->trials++;
+		c.any = 0;
+		rc = store_applied_foreach(st, t->id, count_applied, &c, err);
+		v->read += c.any;
+	}
+	strbuf_release(&c.knobs);
+	return rc;
+}
+
+void verified_format(const struct verified *v, struct strbuf *out)
+{
+	if (!v->read)
+		strbuf_addf(out, "knobs not verified: the target read nothing back in %zu trial%s",
+			    v->trials, v->trials == 1 ? "" : "s");
+	else if (v->differ)
+		strbuf_addf(out, "knobs NOT as asked: %zu reading%s differ (%s)", v->differ,
+			    v->differ == 1 ? "" : "s", v->first_differ);
+	else if (v->uncompared)
+		strbuf_addf(out, "knobs read back but not compared (a run made before vmtune compared "
+			    "them): %zu knob%s in %zu of %zu trials", v->knobs, v->knobs == 1 ? "" : "s",
+			    v->read, v->trials);
+	else
+		strbuf_addf(out, "knobs verified: %zu knob%s read back as asked in %zu of %zu trial%s "
+			    "(%zu readings)", v->knobs, v->knobs == 1 ? "" : "s", v->read, v->trials,
+			    v->trials == 1 ? "" : "s", v->as_asked);
+}
+
+json_t *verified_json(const struct verified *v)
+{
+	json_t *o = json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "verified",
+			      v->read && !v->differ && !v->uncompared, "trials", (json_int_t)v->trials,
+			      "trials_read", (json_int_t)v->read, "knobs", (json_int_t)v->knobs,
+			      "as_asked", (json_int_t)v->as_asked, "differ", (json_int_t)v->differ,
+			      "uncompared", (json_int_t)v->uncompared);
+	if (v->differ)
+		json_object_set_new(o, "first_differ", json_string(v->first_differ));
+	return o;
+}

@@ -1,0 +1,218 @@
+#ifndef RUNVIEW_H
+#define RUNVIEW_H
+/*
+ * A stored run as the reporting commands see it: its job (re-read from the
+ * stored text), its trials, and each trial's score computed from the stored
+ * measurements against the baseline's (DESIGN.md: scores are never stored).
+ */
+#include <stdint.h>
+#include "../engine/job.h"
+#include "../../results/compare.h"
+#include "../../results/importance.h"
+#include "../../results/store.h"
+
+struct tview {
+	int64_t id, seq, retry_of;
+	enum trial_origin origin;
+	enum trial_status status;
+	char *config, *reason, *stderr_tail, *host;
+	double proposed_at, started_at, ended_at;
+	int64_t observed;	/* the order the search took its result in; -1: unrecorded */
+	double score;		/* NaN: not done, or no baseline */
+	double *rep_scores;	/* one per repeat */
+	size_t nrep;
+};
+
+struct runview {
+	int64_t id;
+	double max_cov;		/* the run's (0: every objective metric scored) */
+	int64_t noise_floor;	/* the run's: baseline results before any is taken in */
+	struct objective obj;	/* what scores after the noise floor: job.obj less the noisy */
+	char *dropped;		/* the line that says which were left out; NULL: none */
+	char *name, *accel, *status, *strategy, *host, *job_path;
+	uint64_t seed;
+	int64_t budget_trials, n_completed, n_done, n_failed;
+	double budget_seconds, elapsed, created_at;
+	int confirm_repeats, confirm_max;	/* what the run asked of its confirmation */
+	struct job job;
+	double *base;
+	int have_base;
+	int64_t baseline_trial;
+	struct tview *t;
+	size_t n;
+};
+
+/*
+ * The objective once a run's noise floor is in: o, with weight 0 for each
+ * metric whose coefficient of variation over the floor's done trials (ids)
+ * exceeds max_cov; all kept when every one is (or with fewer than three
+ * trials). *said: one line naming what was left out (nothing when none).
+ * Live searches, their resume and runview_load() switch to it at the same
+ * point: after the last of the floor's results was taken in.
+ */
+int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
+			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
+			char *err);
+
+/*
+ * The reference the scores are taken against once the noise floor is in:
+ * each objective metric's median over every sample of the floor's done
+ * trials (ids), not one measurement's. -1 when a metric is missing.
+ */
+int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
+	       double *base, char *err);
+
+int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
+/*
+ * Every configuration the search measured with a score, as racing saw it
+ * (its mean log score over this run's measurements), in the order first
+ * measured; the caller frees cfg[i], cfg and y. -1 on a damaged run.
+ */
+int runview_measured(const struct runview *rv, union pval ***cfg, double **y, size_t *n,
+		     char *err);
+#define IMPORTANCE_RESAMPLES 1000
+/*
+ * Knob importance over the measured configurations (results/importance.h),
+ * out[] of job.space.n, 95% intervals: 0; 1 when there are too few
+ * configurations (*nconfigs says how many) or no variance; -1 on error.
+ */
+int runview_importance(const struct runview *rv, struct importance *out, size_t *nconfigs,
+		       char *err);
+struct json_t;
+/* runview_importance()'s result (rc 0 or 1) as lines, and as a JSON object. */
+void importance_format(const struct space *sp, const struct importance *imp, size_t nconfigs,
+		       int rc, struct strbuf *out);
+struct json_t *importance_json(const struct space *sp, const struct importance *imp,
+			       size_t nconfigs, int rc);
+void runview_release(struct runview *rv);
+/*
+ * A measured configuration: every done trial of it, with their per-repeat
+ * scores pooled (racing's repeats are trials of their own).
+ */
+struct cview {
+	const struct tview *first;	/* its first done trial */
+	double *scores;			/* every repeat of every done trial */
+	size_t n;			/* measurements (trials) racing counted */
+	size_t nscores;
+	double mean;			/* of log scores, as racing keeps it */
+};
+
+/*
+ * The incumbent as the search's racing saw it (the run's trials replayed
+ * through it in order) and the runner-up: the other configuration with the
+ * highest mean that never failed. 0 when nothing was scored; runner->first
+ * is NULL when there is no other configuration.
+ */
+int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
+		      char *err);
+void cview_release(struct cview *c);
+/*
+ * Indices (into rv->t) of the trials the search observed, in the order it
+ * observed them (with parallel slots, not the order of their ids); *n set.
+ * The caller frees.
+ */
+size_t *runview_observed(const struct runview *rv, size_t *n);
+
+/* What one host measured (trials store the host they ran on). */
+struct hostview {
+	const char *host;
+	size_t trials;			/* done and scored */
+	double base_mean;		/* mean log score of its baseline trials; NaN: none */
+	size_t base_n;
+	const struct tview *best;	/* its best-scored trial */
+};
+/*
+ * Per host, in the order of their first trial; *sigma: the noise within a
+ * host (pooled sd of log scores of configurations measured more than once
+ * on one host; NaN when none was). The caller frees.
+ */
+struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigma);
+/*
+ * Appends one line per pair of hosts whose baselines differ by more than
+ * the noise (beyond 2 standard errors; 5% when the noise is unknown).
+ * Returns how many.
+ */
+int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out);
+
+/*
+ * The noise floor: the baseline's measurements by the search (the noise
+ * floor's and racing's; not the confirmation's). score_sd is the sd of
+ * their log scores (about the score's coefficient of variation), each
+ * metric's cov its sd over its mean across those trials, noisiest first.
+ */
+struct noise_metric {
+	char *metric;
+	double cov;
+};
+struct noise {
+	size_t n;			/* baseline measurements with a score */
+	double score_sd;		/* NaN with fewer than two */
+	struct noise_metric *m;
+	size_t nm;
+};
+int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err);
+/* "score 4.2% over 3 measurements; noisiest: a 40%, b 12%" (top: metrics named). */
+void noise_format(const struct noise *nz, size_t top, struct strbuf *out);
+void noise_release(struct noise *nz);
+
+/*
+ * The confirmation that ended the run (results/compare.h): its fresh
+ * measurements of the incumbent (b) and the baseline (a), and the verdict,
+ * which comes from them alone.
+ */
+enum confirm_outcome {
+	CONFIRMED_NOT_ASKED,	/* the run had none (confirm: off, or an older vmtune) */
+	CONFIRMED_NOTHING,	/* the search's best was the defaults: nothing to confirm */
+	CONFIRMED_PENDING,	/* not finished (interrupted: resume finishes it) */
+	CONFIRMED_JUDGED,	/* state holds the verdict */
+};
+struct confirm_metric {
+	char *metric;
+	enum better better;
+	struct comparison c;	/* of the metric's values, b over a */
+};
+struct confirmation {
+	enum confirm_outcome outcome;
+	enum confirm_state state;
+	const struct tview *best;	/* a confirmation trial of the incumbent */
+	double *a, *b;			/* scores, per trial */
+	size_t na, nb, failed;
+	struct comparison c;		/* of the scores */
+	struct confirm_metric *m;
+	size_t nm;
+};
+int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
+			 char *err);
+/* A metric as confirmed: 1 better, -1 worse, 0 no difference beyond the noise (or no direction). */
+int confirm_metric_change(const struct confirm_metric *m);
+/* One line: "confirmed: +X% [lo, hi] ..." or "not confirmed: ..." (no newline). */
+void confirmation_format(const struct confirmation *cf, struct strbuf *out);
+/* For best --format json and export: the noise floor and the confirmation as JSON objects. */
+struct json_t;
+struct json_t *noise_json(const struct noise *nz);
+struct json_t *confirmation_json(const struct confirmation *cf);
+/* One word for scripts: confirmed, not confirmed, worse, failed, pending, nothing, off. */
+const char *confirmation_word(const struct confirmation *cf);
+void confirmation_release(struct confirmation *cf);
+
+/*
+ * Whether the knobs of a configuration were applied as asked: over every
+ * done trial of that configuration, the values its target read back
+ * (domain XML, agent, host files) against what was asked.
+ */
+struct verified {
+	size_t trials;		/* done trials of the configuration */
+	size_t read;		/* trials that read back at least one knob */
+	size_t knobs;		/* distinct knobs read back */
+	size_t as_asked;	/* readings equal to what was asked */
+	size_t differ;		/* readings that differ (such a trial failed) */
+	size_t uncompared;	/* readings with nothing to compare (older runs) */
+	char first_differ[160];	/* "knob: asked A, got B" */
+};
+int runview_verified(const struct runview *rv, struct store *st, const char *config,
+		     struct verified *v, char *err);
+/* "knobs verified: ..." or "knobs not verified: ..." (no newline). */
+void verified_format(const struct verified *v, struct strbuf *out);
+struct json_t *verified_json(const struct verified *v);
+
+#endif
