@@ -25,7 +25,7 @@ struct objective {
 	/*
 	 * A metric whose coefficient of variation over the noise floor exceeds
 	 * this (a fraction) is left out of the score (weight 0) once the floor
-	 * is in; 0 keeps every metric (tuner/runview.h: objective_for_noise).
+	 * is in; 0 keeps every metric (floor.h: objective_for_noise).
 	 */
 	double max_cov;
 };

@@ -2,7 +2,7 @@
 #include "vmtune.h"
 #include "../../lib/err.h"
 #include "../view/runview.h"
-#include "../engine/trial.h"
+#include "../engine/search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +79,6 @@ static int save(int argc, char **argv, const char *db)
 	}
 	b.config = t->config;
 	if (measure) {	/* measured now, in a run of its own, instead of the trials' */
-		struct search s = { 0 };
 		struct baseline old;
 		if (!force && !store_baseline_get(st, name, &old, NULL)) {
 			store_baseline_release(&old);
@@ -88,10 +87,10 @@ static int save(int argc, char **argv, const char *db)
 		}
 		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", t->config,
 			(long long)measure, name);
-		int rc = measure_now(&s, st, &rv.job, rv.seed, t->config, (int)measure, err);
-		b.run_id = s.run_id;
+		struct search_opts o = { .st = st, .job = &rv.job, .seed = rv.seed,
+					 .stop = stop_on_signals() };
+		int rc = search_measure_json(&o, t->config, (int)measure, &b.run_id, err);
 		b.trial_id = 0;
-		search_release(&s);
 		if (rc) {
 			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
 				     : fail(EXIT_RUNTIME, "interrupted; no baseline saved");

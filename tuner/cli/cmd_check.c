@@ -9,7 +9,7 @@
 #include "vmtune.h"
 #include "../../lib/err.h"
 #include "../view/runview.h"
-#include "../engine/trial.h"
+#include "../engine/search.h"
 #include "../../results/compare.h"
 #include "../../results/stats.h"
 
@@ -24,34 +24,6 @@
 #define CHECK_ALPHA 0.05
 #define CHECK_RESAMPLES 2000
 #define CHECK_MIN_BASE 3	/* measurements of the baseline a gate needs to be able to fail */
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-int measure_now(struct search *s, struct store *st, struct job *job, uint64_t seed,
-		const char *cfg_json, int n, char *err)
-{
-	union pval *cfg = config_new(&job->space);
-	if (config_from_json(&job->space, cfg_json, cfg, err)) {
-		free(cfg);
-		return -1;
-	}
-	job->repeats = 1;	/* N trials of one run each: N measurements, whatever the run did */
-	s->st = st;
-	s->job = job;
-	s->seed = seed;
-	s->stop = &stop_requested;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	int rc = search_measure(s, cfg, n, err);
-	free(cfg);
-	return rc;
-}
 
 struct verdict {
 	char *metric;
@@ -258,7 +230,7 @@ static int check_main(int argc, char **argv)
 	struct baseline b = { 0 };
 	struct run_info ri;
 	struct job job = { 0 };
-	struct search s = { 0 };
+	int64_t run = 0;
 	struct runview brv = { 0 }, nrv = { 0 };	/* the baseline's run, the new one */
 	struct verdict *v = NULL;
 	size_t nv = 0;
@@ -319,13 +291,14 @@ static int check_main(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", cfg_json,
 			(long long)repeats, name);
-	int rc = measure_now(&s, st, &job, ri.seed, cfg_json, (int)repeats, err);
+	struct search_opts o = { .st = st, .job = &job, .seed = ri.seed, .stop = stop_on_signals() };
+	int rc = search_measure_json(&o, cfg_json, (int)repeats, &run, err);
 	if (rc) {
 		ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
 			     : fail(EXIT_RUNTIME, "interrupted; nothing was judged");
 		goto out;
 	}
-	if (runview_load(&nrv, st, s.run_id, err) || gather(st, &nrv, cfg_json, 0, 1, &v, &nv, err)) {
+	if (runview_load(&nrv, st, run, err) || gather(st, &nrv, cfg_json, 0, 1, &v, &nv, err)) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
 	}
@@ -334,7 +307,7 @@ static int check_main(int argc, char **argv)
 	/* judge */
 	size_t judged = 0, regressed = 0, blind = 0;
 	printf("check of baseline %s (run %lld) against run %lld: %s\n", name, (long long)b.run_id,
-	       (long long)s.run_id, cfg_json);
+	       (long long)run, cfg_json);
 	printf("%-26s %12s %12s %9s  %-21s %7s %8s  %s\n", "metric", "baseline", "now", "change",
 	       "95% CI", "p", "detects", "verdict");
 	for (size_t i = 0; i < nv; i++) {
@@ -397,7 +370,6 @@ out:
 	free(cfg_json);
 	runview_release(&brv);	/* safe on a zeroed or half-loaded view */
 	runview_release(&nrv);
-	search_release(&s);
 	if (job.path)
 		job_release(&job);
 	store_baseline_release(&b);

@@ -2,7 +2,7 @@
 #include "vmtune.h"
 #include "../../lib/err.h"
 #include "../target/hostknobs.h"
-#include "../engine/trial.h"
+#include "../engine/search.h"
 
 #include <unistd.h>
 

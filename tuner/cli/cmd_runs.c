@@ -1,7 +1,7 @@
 /* vmtune runs: one line per stored run. */
 #include "vmtune.h"
 #include "../../lib/err.h"
-#include "../engine/trial.h"
+#include "../engine/search.h"
 
 #include <string.h>
 #include <time.h>

@@ -6,7 +6,7 @@
 #include "../../lib/err.h"
 #include "../engine/job.h"
 #include "../view/runview.h"
-#include "../engine/trial.h"
+#include "../engine/search.h"
 #include "../../lib/strbuf.h"
 
 #include <errno.h>
@@ -22,25 +22,6 @@
 #include <unistd.h>
 
 extern const char default_job_yaml[];
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 struct progress_out {
 	int tty;
@@ -412,7 +393,8 @@ static int search_main(int argc, char **argv)
 	struct job job;
 	char err[ERR_LEN];
 	struct store *st = NULL;
-	struct search s = { 0 };
+	struct search_opts o = { 0 };
+	struct search *s = NULL;
 	int ret = EXIT_RUNTIME, created = 0, drop_db = 0;
 
 	if (resume) {
@@ -426,13 +408,13 @@ static int search_main(int argc, char **argv)
 			store_close(st);
 			return fail(EXIT_USAGE, "%s", err);
 		}
-		s.budget_trials = ri.budget_trials;
-		s.budget_seconds = ri.budget_seconds;
-		s.seed = ri.seed;
-		s.confirm_repeats = ri.confirm_repeats;
-		s.confirm_max = ri.confirm_max;
-		s.max_cov = ri.max_cov;
-		s.noise_floor = ri.noise_floor;
+		o.budget_trials = ri.budget_trials;
+		o.budget_seconds = ri.budget_seconds;
+		o.seed = ri.seed;
+		o.confirm_repeats = ri.confirm_repeats;
+		o.confirm_max = ri.confirm_max;
+		o.max_cov = ri.max_cov;
+		o.noise_floor = ri.noise_floor;
 		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err) ||
 		    job_ready(&job, err)) {
 			store_close(st);
@@ -452,15 +434,15 @@ static int search_main(int argc, char **argv)
 			job_release(&job);
 		if (rc)
 			return fail(EXIT_USAGE, "%s", err);
-		s.budget_trials = trials ? trials : job.budget_trials;
-		s.budget_seconds = seconds ? seconds : job.budget_seconds;
+		o.budget_trials = trials ? trials : job.budget_trials;
+		o.budget_seconds = seconds ? seconds : job.budget_seconds;
 		if (seconds && !trials)
-			s.budget_trials = 0;	/* --time alone: run until the time is spent */
-		s.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
-		s.confirm_repeats = no_confirm ? 0 : job.confirm_repeats;
-		s.confirm_max = no_confirm ? 0 : job.confirm_max;
-		s.max_cov = job.obj.max_cov;
-		s.noise_floor = job.noise_floor;
+			o.budget_trials = 0;	/* --time alone: run until the time is spent */
+		o.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
+		o.confirm_repeats = no_confirm ? 0 : job.confirm_repeats;
+		o.confirm_max = no_confirm ? 0 : job.confirm_max;
+		o.max_cov = job.obj.max_cov;
+		o.noise_floor = job.noise_floor;
 		created = access(db, F_OK) != 0;
 		int orc = store_open(&st, db, STORE_CREATE, err);
 		if (orc) {
@@ -479,8 +461,8 @@ static int search_main(int argc, char **argv)
 			return fail(rc, "--warm-start %s: %s", warm_specs[i], err);
 		}
 	}
-	s.warm = warm.v;
-	s.nwarm = warm.n;
+	o.warm = warm.v;
+	o.nwarm = warm.n;
 
 	if (nhosts) {	/* the command line's hosts replace the job's */
 		for (size_t i = 0; i < job.nhosts; i++)
@@ -490,25 +472,26 @@ static int search_main(int argc, char **argv)
 			job_add_host(&job, hosts[i], 1);
 	}
 	po.hosts = job.nhosts > 1 || (job.nhosts == 1 && job.hosts[0].slots > 1);
-	s.st = st;
-	s.job = &job;
-	s.run_id = resume;
-	s.stop = &stop_requested;
-	s.progress = on_progress;
-	s.notice = on_notice;
-	s.progress_ud = &po;
-	install_signals();
-	if (resume ? search_resume(&s, err) : search_begin(&s, err)) {
+	o.st = st;
+	o.job = &job;
+	o.run = resume;
+	o.stop = stop_on_signals();
+	o.progress = on_progress;
+	o.notice = on_notice;
+	o.progress_ud = &po;
+	signal(SIGPIPE, SIG_IGN);
+	s = search_new(&o);
+	if (resume ? search_resume(s, err) : search_begin(s, err)) {
 		fail(EXIT_RUNTIME, "%s", err);
-		if (created && !s.run_id)
+		if (created && !search_run(s))
 			drop_db = 1;	/* the target could not open: leave no empty database */
 		goto out;
 	}
 	if (!resume && !po.quiet)
-		fprintf(stderr, "vmtune: run %lld in %s (seed %llu)\n", (long long)s.run_id, db,
-			(unsigned long long)s.seed);
+		fprintf(stderr, "vmtune: run %lld in %s (seed %llu)\n", (long long)search_run(s), db,
+			(unsigned long long)o.seed);
 	enum search_end end;
-	int rc = search_loop(&s, &end, err);
+	int rc = search_loop(s, &end, err);
 	if (po.tty && !po.quiet)
 		fputc('\n', stderr);
 	if (rc) {
@@ -517,14 +500,14 @@ static int search_main(int argc, char **argv)
 	}
 	if (end == SEARCH_INTERRUPTED) {
 		fail(EXIT_RUNTIME, "interrupted; resume with 'vmtune search --resume %lld --db %s'",
-		     (long long)s.run_id, db);
+		     (long long)search_run(s), db);
 		goto out;
 	}
 	if (end == SEARCH_EXHAUSTED && !po.quiet)
 		fprintf(stderr, "vmtune: the strategy has no configuration left to propose\n");
-	ret = summarize(st, s.run_id, db);
+	ret = summarize(st, search_run(s), db);
 out:
-	search_release(&s);
+	search_free(s);
 	store_close(st);
 	warm_release(&warm);
 	job_release(&job);

@@ -4,6 +4,7 @@
  * The program-wide header: commands, exit codes and the helpers that talk to
  * the user. Only main.c and cmd_*.c include it; modules below never print.
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "../../lib/strbuf.h"
@@ -57,14 +58,10 @@ void format_score(double score, struct strbuf *out);
 int parse_report_args(const struct cmd *c, int argc, char **argv, const char **db,
 		      int64_t *run, const char **format);
 
-struct search;
-struct job;
 /*
- * Measures the configuration cfg_json of job n times now, in a new run of
- * strategy "check" (s->run_id); SIGINT and SIGTERM stop it. 0 when done, 1
- * when interrupted, -1 on a failure (cmd_check.c).
+ * SIGINT and SIGTERM set the flag returned (a search stops at the next
+ * trial's end, interrupted) instead of killing the process.
  */
-int measure_now(struct search *s, struct store *st, struct job *job, uint64_t seed,
-		const char *cfg_json, int n, char *err);
+volatile sig_atomic_t *stop_on_signals(void);
 
 #endif

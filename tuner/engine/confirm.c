@@ -2,7 +2,10 @@
  * The confirmation that ends a search: the incumbent and the defaults
  * measured afresh, A B A B, judged by results/compare.c's sequential test.
  */
-#include "search-int.h"
+#include "confirm.h"
+#include "schedule.h"
+#include "trial.h"
+#include "../../results/floor.h"
 #include "../../results/compare.h"
 #include <stdlib.h>
 
@@ -23,7 +26,7 @@ struct confirm_rows {
 static int confirm_collect(const struct trial_row *t, void *ud)
 {
 	struct confirm_rows *c = ud;
-	const struct space *sp = &c->s->job->space;
+	const struct space *sp = &c->s->o.job->space;
 	char msg[ERR_LEN];
 	double score;
 	if (t->origin != ORIGIN_CONFIRM)
@@ -38,7 +41,7 @@ static int confirm_collect(const struct trial_row *t, void *ud)
 		c->waiting[c->nwaiting].id = t->id;
 		c->waiting[c->nwaiting++].side = side;
 	} else if (t->status == TS_DONE &&
-		   !trial_score(c->s->st, &c->s->obj, c->s->base, t->id, &score, NULL, NULL, msg)) {
+		   !trial_score(c->s->o.st, &c->s->obj, c->s->base, t->id, &score, NULL, NULL, msg)) {
 		c->score[side] = xrealloc(c->score[side], (c->n[side] + 1) * sizeof(double));
 		c->score[side][c->n[side]++] = score;
 	} else if (t->status != TS_INTERRUPTED) {
@@ -65,7 +68,7 @@ static void confirm_rows_release(struct confirm_rows *c)
  */
 int search_confirm(struct search *s, enum search_end *end, char *err)
 {
-	const struct space *sp = &s->job->space;
+	const struct space *sp = &s->o.job->space;
 	union pval *def = config_defaults(sp);
 	struct confirm_rows c = { .s = s, .def = def, .tmp = config_new(sp), .err = err };
 	size_t seen = SIZE_MAX, want, prev_want = 0;
@@ -75,7 +78,7 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 	*end = SEARCH_BUDGET;
 	for (;;) {
 		confirm_rows_release(&c);
-		if (store_trials_foreach(s->st, s->run_id, confirm_collect, &c, err)) {
+		if (store_trials_foreach(s->o.st, s->run_id, confirm_collect, &c, err)) {
 			ret = -1;
 			break;
 		}
@@ -89,11 +92,11 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 			c.best = config_dup(sp, e.cfg);
 			search_notice(s, "confirming trial %lld's configuration: it and the defaults measured "
 				      "afresh, alternated, %d times each (up to %d when that cannot tell)",
-				      (long long)s->best_trial, s->confirm_repeats, s->confirm_max);
+				      (long long)s->best_trial, s->o.confirm_repeats, s->o.confirm_max);
 		}
 		enum confirm_state st = confirm_judge(c.score[0], c.n[0], c.score[1], c.n[1], c.failed,
-						      s->confirm_repeats, s->confirm_max, &want, &cmp);
-		if (st == CONFIRM_FAILED && c.failed > (size_t)s->confirm_max)
+						      s->o.confirm_repeats, s->o.confirm_max, &want, &cmp);
+		if (st == CONFIRM_FAILED && c.failed > (size_t)s->o.confirm_max)
 			search_notice(s, "confirmation: %zu measurements failed; it stops", c.failed);
 		if (st != CONFIRM_MORE)
 			break;
@@ -103,7 +106,7 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 			ret = -1;
 			break;
 		}
-		if (want > (size_t)s->confirm_repeats && prev_want == (size_t)s->confirm_repeats)
+		if (want > (size_t)s->o.confirm_repeats && prev_want == (size_t)s->o.confirm_repeats)
 			search_notice(s, "confirmation: %zu + %zu measurements cannot tell yet (%+.1f%%): "
 				      "measuring up to %zu each", c.n[1], c.n[0], 100 * (cmp.ratio - 1), want);
 		seen = now;

@@ -2,11 +2,15 @@
  * Resume: a stored run's history replayed to the strategy and racing in
  * the order it happened, then what has no result yet queued to run.
  */
-#include "search-int.h"
+#include "search.h"
+#include "loop.h"
+#include "confirm.h"
+#include "schedule.h"
+#include "trial.h"
 #include "../../lib/knobs.h"
 #include "../../lib/clock.h"
 #include "../target/hostknobs.h"
-#include "../view/runview.h"
+#include "../../results/floor.h"
 #include "../../results/compare.h"
 #include "../../results/stats.h"
 #include <math.h>
@@ -152,7 +156,7 @@ static void replay_busy(struct rows *r, size_t upto, const union pval **v, struc
 
 int search_resume(struct search *s, char *err)
 {
-	const struct job *job = s->job;
+	const struct job *job = s->o.job;
 	const struct space *sp = &job->space;
 	struct rows r = { 0 };
 	struct run_info ri;
@@ -162,7 +166,7 @@ int search_resume(struct search *s, char *err)
 	int interrupted, ret = -1;
 	char msg[ERR_LEN];
 
-	if (store_run_get(s->st, s->run_id, &ri, err))
+	if (store_run_get(s->o.st, s->run_id, &ri, err))
 		goto out;
 	s->elapsed_before = ri.elapsed;
 	/* first: a run some live process drives is not touched at all */
@@ -170,9 +174,9 @@ int search_resume(struct search *s, char *err)
 		strcpy(s->host, "localhost");
 	if (search_claim(s, getpid(), err))
 		goto out;
-	if (store_trials_interrupt(s->st, s->run_id, &interrupted, err) ||
-	    store_trials_foreach(s->st, s->run_id, collect, &r, err) ||
-	    store_run_set_status(s->st, s->run_id, "running", err))
+	if (store_trials_interrupt(s->o.st, s->run_id, &interrupted, err) ||
+	    store_trials_foreach(s->o.st, s->run_id, collect, &r, err) ||
+	    store_run_set_status(s->o.st, s->run_id, "running", err))
 		goto out;
 	if (search_open_parts(s, err) || search_warm_start(s, err))
 		goto out;

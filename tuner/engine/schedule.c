@@ -2,7 +2,9 @@
  * The scheduler: which trial runs next on which idle slot, hosts that went
  * down tried again, until the budget is spent or the search stops.
  */
-#include "search-int.h"
+#include "schedule.h"
+#include "trial.h"
+#include "slot.h"
 #include "../../lib/clock.h"
 #include "../target/hostknobs.h"
 #include <pthread.h>
@@ -23,8 +25,8 @@ static size_t running(const struct search *s)
 /* The budget holds no more trials than those running: start none. */
 static int budget_spent(const struct search *s)
 {
-	return (s->budget_trials && s->completed + (int64_t)running(s) >= s->budget_trials) ||
-	       (s->budget_seconds && search_elapsed(s) >= s->budget_seconds);
+	return (s->o.budget_trials && s->completed + (int64_t)running(s) >= s->o.budget_trials) ||
+	       (s->o.budget_seconds && search_elapsed(s) >= s->o.budget_seconds);
 }
 
 static int any_down(const struct search *s)
@@ -46,7 +48,7 @@ static struct slot *idle_slot(struct search *s)
 /* Racing's repeat (in cfg), unless that configuration is in flight: then none. */
 int search_racing_repeat(struct search *s, const struct busy *busy, union pval *cfg)
 {
-	return racing_next(s->race, cfg) && !busy_has(&s->job->space, cfg, busy);
+	return racing_next(s->race, cfg) && !busy_has(&s->o.job->space, cfg, busy);
 }
 
 /* Proposed and not observed: running on a slot, waiting to, or held for the baseline. */
@@ -72,7 +74,7 @@ static void live_busy(struct search *s, const union pval **v, struct busy *b)
 static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, int64_t *id,
 		      int *baseline, int *confirm, char *err)
 {
-	const struct space *sp = &s->job->space;
+	const struct space *sp = &s->o.job->space;
 	*baseline = *confirm = 0;
 	for (size_t i = 0; i < s->npending; i++) {
 		struct pending *p = &s->pending[i];
@@ -130,7 +132,7 @@ static void retry_hosts(struct search *s)
 			continue;
 		}
 		int cleaned = 0, left = 0;	/* what its lost trial left there */
-		if (h->uri && hostknob_restore_host(s->st, h->uri, &cleaned, &left, msg))
+		if (h->uri && hostknob_restore_host(s->o.st, h->uri, &cleaned, &left, msg))
 			search_notice(s, "host %s: %s", h->label, msg);
 		search_notice(s, "host %s answers again%s", h->label,
 			      cleaned ? "; removed what its lost trial left there" : "");
@@ -144,14 +146,14 @@ static void retry_hosts(struct search *s)
  */
 int search_schedule(struct search *s, enum search_end *end, char *err)
 {
-	const struct space *sp = &s->job->space;
+	const struct space *sp = &s->o.job->space;
 	union pval *cfg = config_new(sp);
 	int ret = 0, exhausted = 0, interrupted = 0;
 
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		struct slot *sl;
-		int stopping = (s->stop && *s->stop) || interrupted;
+		int stopping = (s->o.stop && *s->o.stop) || interrupted;
 		while (!ret && !stopping && !exhausted && (s->confirming || !budget_spent(s)) &&
 		       (sl = idle_slot(s))) {
 			int64_t id;
@@ -189,7 +191,7 @@ int search_schedule(struct search *s, enum search_end *end, char *err)
 	free(cfg);
 	if (ret)
 		return -1;
-	if (interrupted || (s->stop && *s->stop))
+	if (interrupted || (s->o.stop && *s->o.stop))
 		*end = SEARCH_INTERRUPTED;
 	else if (exhausted)
 		*end = SEARCH_EXHAUSTED;

@@ -1,13 +1,28 @@
 #ifndef SEARCH_INT_H
 #define SEARCH_INT_H
 /*
- * What the files of the search loop share and nothing else sees: trial.c
- * (set-up, the loop, and one trial's state machine: start, finish, score,
- * the noise floor), slot.c (a trial's thread and its sink), schedule.c,
- * resume.c and confirm.c. The public interface is trial.h.
+ * The private state of a search, which the engine's files share and nothing
+ * above them sees (the public interface is search.h). The engine's files,
+ * each a layer that calls only those below it:
+ *
+ *   loop.c      search_new(), a new run, search_measure(), the loop, the end
+ *   resume.c    a stored run replayed (search_resume())
+ *   confirm.c   the confirmation that ends a search
+ *   schedule.c  which trial runs next on which idle slot, until the budget is spent
+ *   trial.c     one trial's state machine: insert, queue, start, finish, score
+ *   slot.c      a slot's thread, its target instance, the sink; hosts down and up
+ *   state.c     what all of them use: notices, the clock, the unit baseline
+ *   job.c       the job file (job.h), below all of them
+ *
+ * Each file's functions are declared in its own header (trial.h, slot.h,
+ * ...), so that the includes show who calls whom, and tests/layout.sh
+ * keeps them free of circles.
  */
-#include "trial.h"
+#include <pthread.h>
+#include "search.h"
 #include "../target/target.h"
+#include "../../search/strategy.h"
+#include "../../search/racing.h"
 #include "../../lib/err.h"
 
 struct hoststate {
@@ -34,56 +49,63 @@ struct slot {
 	struct trial_result res;
 };
 
-/* The run's stored warm start seeds the strategy (trial.c). */
-int search_warm_start(struct search *s, char *err);
+#define ETA_WINDOW 5	/* the ETA's pace: over the last this many completions */
 
+/* The state of one search: only the engine's files see it. */
+struct search {
+	struct search_opts o;		/* what the caller asked (search_new()) */
+	int64_t run_id;			/* the run: o.run, or the one search_begin() made */
+	int repeats;			/* runs per trial (adaptive: at most); 0: auto */
+	const struct strategy_ops *sops;
+	struct strategy *strat;
+	struct racing *race;		/* which configuration to measure again; the incumbent */
+	struct slot *slots;
+	size_t nslots;
+	struct hoststate *hosts;
+	size_t nhosts;
+	int threads;			/* lock and cond made */
+	pthread_mutex_t lock;		/* the store, and every slot's busy/finished */
+	pthread_cond_t cond;		/* a slot finished */
+	char *accel;
+	double *base;			/* baseline value per objective term */
+	int have_base;
+	char *base_note;
+	double best;
+	int64_t best_trial;
+	int64_t completed, started_completed, seq;
+	double elapsed_before, t0;
+	int64_t ended, search_ended;	/* trials ended in this process; of them, the search's */
+	double done_at[ETA_WINDOW + 1];	/* when the last of them ended: the ETA's pace */
+	/* stored trials to run before any new one; h: only on that host */
+	struct pending {
+		int64_t id;
+		union pval *cfg;
+		int baseline, started, confirm;
+		struct hoststate *h;
+	} *pending;
+	size_t npending;
+	const union pval *fixed;	/* vmtune check: the one configuration to measure */
+	int base_open;			/* the noise floor is not in: results wait for it */
+	int warned_slow_start;		/* said once that a define+start was slow */
+	int confirming;			/* the confirmation runs: only its queued trials */
+	int64_t floor_seen;		/* baseline results in (done or not): the noise floor */
+	int base_retries;		/* failed baselines run again (BASELINE_RETRIES at most) */
+	int64_t *floor_ids, floor_done;	/* the done ones */
+	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
+	int64_t confirm_done, confirm_total;	/* for the progress line */
+	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
+	size_t nheld;			/* results that came back before the noise floor was in */
+	char host[256];			/* this machine: the run's owner */
+};
+
+/* state.c */
 /* A host went down or came back, a start was slow: to the notice callback. */
 void search_notice(struct search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* slot.c: a slot's thread (pthread_create's), every repeat of its trial. */
-void *slot_work(void *arg);
-
-/* trial.c: set-up */
-int search_claim(struct search *s, int64_t pid, char *err);
-int search_open_parts(struct search *s, char *err);
-int search_open_host(struct search *s, struct hoststate *h, char *err);
-void search_host_down(struct search *s, struct hoststate *h, const char *why);
+/* Seconds of the run so far, those of earlier processes included. */
 double search_elapsed(const struct search *s);
 /* A baseline of 1 for every objective term: scores as plain geometric means. */
 double *search_unit_base(const struct objective *o);
-
-/*
- * trial.c: one trial's state machine. A trial row is inserted (proposed),
- * queued (pending or confirm), started on a slot (running), and finished:
- * done, failed or timeout, observed by the strategy and racing (or held
- * until the noise floor is in), or interrupted and queued again as a retry.
- */
-int search_insert_trial(struct search *s, enum trial_origin origin, int64_t retry_of,
-			const union pval *cfg, int64_t *id, char *err);
-void search_push_pending(struct search *s, int64_t id, const union pval *cfg, int baseline);
 /* Baseline results that open the search: the run's (the job's, within the budget). */
 int64_t search_noise_floor(const struct search *s);
-void search_push_confirm(struct search *s, int64_t id, const union pval *cfg, int side);
-int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval *cfg,
-		int baseline, int confirm, char *err);
-int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err);
-int search_score_done(struct search *s, int64_t id, int is_baseline, double *score,
-		      struct strbuf *reason);
-int search_account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		   double score, int record, char *err);
-void search_baseline_note(struct search *s, int64_t id, enum trial_status st, const char *why);
-/* The noise floor: baseline results in; once all are, what was held is taken in. */
-int search_floor_result(struct search *s, int64_t id, enum trial_status st);
-int search_floor_in(struct search *s, int record, char *err);
-void search_hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		 const char *host);
-
-/* schedule.c */
-int search_schedule(struct search *s, enum search_end *end, char *err);
-/* Racing's next repeat, unless that configuration is in flight (busy). */
-int search_racing_repeat(struct search *s, const struct busy *busy, union pval *cfg);
-
-/* confirm.c */
-int search_confirm(struct search *s, enum search_end *end, char *err);
 
 #endif

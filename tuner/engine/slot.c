@@ -2,7 +2,9 @@
  * A slot runs one trial in a thread of its own: every repeat of it on its
  * target, each result stored as it arrives (the sink), under the search's lock.
  */
-#include "search-int.h"
+#include "slot.h"
+#include "../../lib/clock.h"
+#include "../../results/floor.h"
 #include "../../lib/knobs.h"
 #include "../target/hostknobs.h"
 #include "../../results/stats.h"
@@ -34,7 +36,7 @@ static int sink_metric(void *ud, const struct metric *m)
 	struct sink_ctx *c = ud;
 	struct search *s = c->s;
 	pthread_mutex_lock(&s->lock);
-	int rc = store_measurement(s->st, c->trial, c->repeat, m, c->err);
+	int rc = store_measurement(s->o.st, c->trial, c->repeat, m, c->err);
 	if (!strcmp(m->name, "vm.define_start") && m->value > SLOW_START && !s->warned_slow_start) {
 		s->warned_slow_start = 1;
 		search_notice(s, "trial %lld: defining and starting the VM took %.1f s (over %g s): "
@@ -55,7 +57,7 @@ static int sink_applied(void *ud, const char *knob, const char *asked, const cha
 			int same)
 {
 	struct sink_ctx *c = ud;
-	const struct space *sp = &c->s->job->space;
+	const struct space *sp = &c->s->o.job->space;
 	struct strbuf want = STRBUF_INIT;
 	struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = asked, .value = actual,
 				 .ok = asked ? same : -1 };
@@ -73,7 +75,7 @@ static int sink_applied(void *ud, const char *knob, const char *asked, const cha
 	if (!a.ok && !c->mismatch[0])
 		knob_mismatch(c->mismatch, knob, a.asked, actual);
 	pthread_mutex_lock(&c->s->lock);
-	int rc = store_applied(c->s->st, c->trial, c->repeat, &a, c->err);
+	int rc = store_applied(c->s->o.st, c->trial, c->repeat, &a, c->err);
 	pthread_mutex_unlock(&c->s->lock);
 	strbuf_release(&want);
 	return rc;
@@ -87,13 +89,13 @@ static int sink_host(void *ud, const char *knob, const char *value, char *err)
 	int rc;
 	pthread_mutex_lock(&c->s->lock);
 	if (!strncmp(knob, "host.hugepages-", 15)) {	/* value NULL: give back this run's */
-		rc = value ? hostknob_reserve_hugepages(c->s->st, c->s->run_id, knob + 15, atol(value), err)
-			   : hostknob_release_hugepages(c->s->st, c->s->run_id, knob + 15, err);
+		rc = value ? hostknob_reserve_hugepages(c->s->o.st, c->s->run_id, knob + 15, atol(value), err)
+			   : hostknob_release_hugepages(c->s->o.st, c->s->run_id, knob + 15, err);
 	} else {
-		rc = hostknob_set(c->s->st, c->s->run_id, knob, value, &back, err);
+		rc = hostknob_set(c->s->o.st, c->s->run_id, knob, value, &back, err);
 		struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = value,
 					 .value = back.buf, .ok = !rc };
-		if (back.len && store_applied(c->s->st, c->trial, c->repeat, &a, c->err) && !rc) {
+		if (back.len && store_applied(c->s->o.st, c->trial, c->repeat, &a, c->err) && !rc) {
 			seterr(err, "%s", c->err);
 			rc = -1;
 		}
@@ -115,9 +117,9 @@ static int sink_undo(void *ud, enum undo_kind kind, const char *what, const char
 	int rc;
 	pthread_mutex_lock(&c->s->lock);
 	if (done)
-		rc = store_journal_mark_path(c->s->st, e.kind, what, err);
+		rc = store_journal_mark_path(c->s->o.st, e.kind, what, err);
 	else
-		rc = store_journal_record(c->s->st, c->s->run_id, &e, err);
+		rc = store_journal_record(c->s->o.st, c->s->run_id, &e, err);
 	pthread_mutex_unlock(&c->s->lock);
 	return rc;
 }
@@ -135,7 +137,7 @@ static int precise_enough(struct search *s, int64_t trial)
 	char msg[ERR_LEN];
 	int ok = 0;
 	pthread_mutex_lock(&s->lock);
-	int rc = trial_score(s->st, &s->obj, ones, trial, &score, &per, &n, msg);
+	int rc = trial_score(s->o.st, &s->obj, ones, trial, &score, &per, &n, msg);
 	pthread_mutex_unlock(&s->lock);
 	if (!rc && n >= 2) {
 		double m;
@@ -143,7 +145,7 @@ static int precise_enough(struct search *s, int64_t trial)
 			per[i] = log(per[i]);
 		double hw = stats_t_quantile(0.975, (double)(n - 1)) * stats_sd(per, n, &m) /
 			    sqrt((double)n);
-		ok = exp(hw) - 1 <= s->job->repeats_ci;
+		ok = exp(hw) - 1 <= s->o.job->repeats_ci;
 	}
 	free(per);
 	free(ones);
@@ -155,17 +157,17 @@ void *slot_work(void *arg)
 {
 	struct slot *sl = arg;
 	struct search *s = sl->s;
-	const struct job *job = s->job;
+	const struct job *job = s->o.job;
 	struct sink_ctx sc = { .s = s, .trial = sl->id, .cfg = sl->cfg };
 	struct trial_sink sink = { .ud = &sc, .metric = sink_metric, .applied = sink_applied,
 				   .host = sink_host, .undo = sink_undo };
 
-	for (int r = 1; r <= (job->repeats ? job->repeats : 1); r++) {
+	for (int r = 1; r <= (s->repeats ? s->repeats : 1); r++) {
 		if (r > job->repeats_min && job->repeats_ci > 0 && precise_enough(s, sl->id))
 			break;
 		struct trial_request rq = {
 			.trial_id = sl->id, .repeat = r, .space = &job->space, .config = sl->cfg,
-			.config_json = sl->json, .timeout = job->trial_timeout, .stop = s->stop,
+			.config_json = sl->json, .timeout = job->trial_timeout, .stop = s->o.stop,
 		};
 		sc.repeat = r;
 		trial_result_release(&sl->res);
@@ -182,7 +184,7 @@ void *slot_work(void *arg)
 		}
 		if (sl->res.domain_xml.len) {
 			pthread_mutex_lock(&s->lock);
-			sl->rc = store_trial_artifacts(s->st, sl->id, sl->res.domain_xml.buf,
+			sl->rc = store_trial_artifacts(s->o.st, sl->id, sl->res.domain_xml.buf,
 						       sl->res.live_xml.buf, sl->res.console_path.buf,
 						       sl->err);
 			pthread_mutex_unlock(&s->lock);
@@ -197,4 +199,51 @@ void *slot_work(void *arg)
 	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
+}
+
+/* ---- hosts: their slots opened together, down and up together ---------- */
+
+#define HOST_RETRY_FIRST 5.0	/* seconds before a host that went down is tried again */
+#define HOST_RETRY_MAX 300.0
+
+/* Closes the targets of host h's slots that run nothing (its connection is gone). */
+void search_close_idle(struct search *s, const struct hoststate *h)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].h == h && !s->slots[i].busy && s->slots[i].tgt) {
+			s->o.job->target->close(s->slots[i].tgt);
+			s->slots[i].tgt = NULL;
+		}
+}
+
+void search_host_down(struct search *s, struct hoststate *h, const char *why)
+{
+	if (!h->up)
+		return;
+	h->up = 0;
+	h->backoff = h->backoff ? h->backoff * 2 : HOST_RETRY_FIRST;
+	if (h->backoff > HOST_RETRY_MAX)
+		h->backoff = HOST_RETRY_MAX;
+	h->retry_at = mono() + h->backoff;
+	search_notice(s, "host %s stopped answering (%s); its trials go to the other slots, "
+		      "retrying it in %gs", h->label, why, h->backoff);
+}
+
+/* Opens every slot of host h; on failure none is left open. */
+int search_open_host(struct search *s, struct hoststate *h, char *err)
+{
+	const struct job *job = s->o.job;
+	for (size_t i = 0; i < s->nslots; i++) {
+		struct slot *sl = &s->slots[i];
+		if (sl->h != h || sl->tgt)
+			continue;
+		if (job->target->open(&sl->tgt, job->tset, job->ntset, job->dir, h->uri, err)) {
+			search_close_idle(s, h);	/* the one that failed too: it is not busy */
+			return -1;
+		}
+		if (!s->accel)
+			s->accel = xstrdup(job->target->accel(sl->tgt));
+	}
+	h->up = 1;
+	return 0;
 }

@@ -1,6 +1,6 @@
 #include "runview.h"
 #include "../../lib/err.h"
-#include "../engine/trial.h"
+#include "../../results/floor.h"
 #include "../../results/stats.h"
 #include "../../search/racing.h"
 #include "../../search/strategy.h"
@@ -159,88 +159,7 @@ static int load(struct runview *rv, struct store *st, int64_t run, char *err)
 	return rc;
 }
 
-int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
-	       double *base, char *err)
-{
-	struct sample *all = NULL, *smp;
-	struct sample **keep = xcalloc(n + 1, sizeof(*keep));
-	size_t *nkeep = xcalloc(n + 1, sizeof(*nkeep)), nall = 0, ns;
-	int rc = 0;
-	if (!n) {
-		seterr(err, "the noise floor has no measurement");
-		rc = -1;
-	}
-	for (size_t k = 0; k < n && !rc; k++) {
-		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
-			rc = -1;
-			break;
-		}
-		keep[k] = smp;
-		nkeep[k] = ns;
-		all = xrealloc(all, (nall + ns + 1) * sizeof(*all));
-		memcpy(all + nall, smp, ns * sizeof(*smp));
-		nall += ns;
-	}
-	if (!rc)
-		rc = score_baseline(o, all, nall, base, err);
-	for (size_t k = 0; k < n; k++)
-		if (keep[k])
-			store_samples_free(keep[k], nkeep[k]);
-	free(keep);
-	free(nkeep);
-	free(all);
-	return rc;
-}
 
-int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
-			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
-			char *err)
-{
-	/* v[i * n + k]: term i's median in trial k; each trial read once */
-	double *v = xcalloc(o->n * n + 1, sizeof(double));
-	size_t dropped = 0, *nv = xcalloc(o->n + 1, sizeof(*nv));
-	struct strbuf list = STRBUF_INIT;
-	objective_copy(out, o);
-	out->max_cov = max_cov;
-	for (size_t k = 0; max_cov > 0 && n >= 3 && k < n; k++) {
-		struct sample *smp;
-		size_t ns;
-		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
-			free(v);
-			free(nv);
-			strbuf_release(&list);
-			return -1;
-		}
-		for (size_t i = 0; i < o->n; i++) {
-			double x = sample_median(smp, ns, o->t[i].metric, -1);
-			if (!isnan(x))
-				v[i * n + nv[i]++] = x;
-		}
-		store_samples_free(smp, ns);
-	}
-	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
-		double mean, s = stats_sd(v + i * n, nv[i], &mean);
-		if (nv[i] >= 3 && mean > 0 && s / mean > max_cov) {
-			strbuf_addf(&list, "%s%s (%.0f%%)", dropped ? ", " : "", o->t[i].metric,
-				    100 * s / mean);
-			out->t[i].weight = 0;
-			dropped++;
-		}
-	}
-	free(v);
-	free(nv);
-	if (dropped == o->n) {	/* never every metric: a score of nothing means nothing */
-		for (size_t i = 0; i < o->n; i++)
-			out->t[i].weight = o->t[i].weight;
-		strbuf_addf(said, "every objective metric varies by more than %.0f%% over the noise "
-			    "floor: all are kept, and the verdict will be wide", 100 * max_cov);
-	} else if (dropped) {
-		strbuf_addf(said, "left out of the score, noisier than max_cov %.0f%% over the noise "
-			    "floor (still measured and reported): %s", 100 * max_cov, list.buf);
-	}
-	strbuf_release(&list);
-	return 0;
-}
 
 void runview_release(struct runview *rv)
 {
@@ -561,104 +480,28 @@ void cview_release(struct cview *c)
 
 /* ---- the noise floor ---------------------------------------------------- */
 
-/* Appends trial t's median of each metric to the per-metric lists. */
-static int add_metric_medians(struct store *st, const struct tview *t, struct confirm_metric **m,
-			      size_t *nm, double ***vals, size_t **nv, int side, char *err)
-{
-	struct sample *smp;
-	size_t n;
-	if (store_trial_samples(st, t->id, &smp, &n, err))
-		return -1;
-	for (size_t k = 0; k < n; k++) {
-		size_t i;
-		for (i = 0; i < *nm && strcmp((*m)[i].metric, smp[k].metric); i++)
-			;
-		if (i == *nm) {
-			*m = xrealloc(*m, (*nm + 1) * sizeof(**m));
-			(*m)[*nm] = (struct confirm_metric){ .metric = xstrdup(smp[k].metric) };
-			*vals = xrealloc(*vals, (*nm + 1) * 2 * sizeof(**vals));
-			*nv = xrealloc(*nv, (*nm + 1) * 2 * sizeof(**nv));
-			(*vals)[2 * *nm] = (*vals)[2 * *nm + 1] = NULL;
-			(*nv)[2 * *nm] = (*nv)[2 * *nm + 1] = 0;
-			(*nm)++;
-		}
-		/* one value per trial: the first sample of it adds the trial's median */
-		size_t j = 2 * i + (size_t)side;
-		int seen = 0;
-		for (size_t q = 0; q < k; q++)
-			seen |= !strcmp(smp[q].metric, smp[k].metric);
-		if (seen)
-			continue;
-		(*vals)[j] = xrealloc((*vals)[j], ((*nv)[j] + 1) * sizeof(double));
-		(*vals)[j][(*nv)[j]++] = sample_median(smp, n, smp[k].metric, -1);
-	}
-	store_samples_free(smp, n);
-	return 0;
-}
-
-static int by_cov(const void *x, const void *y)
-{
-	double a = ((const struct noise_metric *)x)->cov, b = ((const struct noise_metric *)y)->cov;
-	return (b > a) - (b < a);
-}
-
 int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err)
 {
-	struct confirm_metric *m = NULL;
-	double **vals = NULL, *logs = NULL, mean;
-	size_t nm = 0, *nv = NULL;
-	int ret = 0;
-
-	memset(nz, 0, sizeof(*nz));
-	nz->score_sd = NAN;
-	for (size_t i = 0; i < rv->n && !ret; i++) {
+	int64_t *ids = xcalloc(rv->n + 1, sizeof(*ids));
+	double *scores = xcalloc(rv->n + 1, sizeof(*scores));
+	size_t n = 0;
+	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
 		if (!is_baseline(rv, t) || t->status != TS_DONE || isnan(t->score))
 			continue;
-		logs = xrealloc(logs, (nz->n + 1) * sizeof(double));
-		logs[nz->n++] = log(t->score);
-		ret = add_metric_medians(st, t, &m, &nm, &vals, &nv, 0, err);
+		ids[n] = t->id;
+		scores[n++] = t->score;
 	}
-	nz->score_sd = stats_sd(logs, nz->n, &mean);
-	nz->m = xcalloc(nm + 1, sizeof(*nz->m));
-	for (size_t i = 0; i < nm; i++) {
-		double s = stats_sd(vals[2 * i], nv[2 * i], &mean);
-		if (nv[2 * i] > 1 && mean > 0)
-			nz->m[nz->nm++] = (struct noise_metric){ .metric = m[i].metric, .cov = s / mean };
-		else
-			free(m[i].metric);
-		free(vals[2 * i]);
-		free(vals[2 * i + 1]);
-	}
-	qsort(nz->m, nz->nm, sizeof(*nz->m), by_cov);
-	free(m);
-	free(vals);
-	free(nv);
-	free(logs);
-	return ret;
+	int rc = noise_measure(st, ids, scores, n, nz, err);
+	free(ids);
+	free(scores);
+	return rc;
 }
 
-void noise_format(const struct noise *nz, size_t top, struct strbuf *out)
-{
-	if (nz->n < 2) {
-		strbuf_addf(out, "unknown: the defaults were measured %zu time%s", nz->n,
-			    nz->n == 1 ? "" : "s");
-		return;
-	}
-	strbuf_addf(out, "score %.1f%% over %zu measurements of the defaults", 100 * nz->score_sd,
-		    nz->n);
-	for (size_t i = 0; i < nz->nm && i < top; i++)
-		strbuf_addf(out, "%s %s %.0f%%", i ? "," : "; noisiest metrics:", nz->m[i].metric,
-			    100 * nz->m[i].cov);
-}
 
-void noise_release(struct noise *nz)
-{
-	for (size_t i = 0; i < nz->nm; i++)
-		free(nz->m[i].metric);
-	free(nz->m);
-	memset(nz, 0, sizeof(*nz));
-}
+
+
+
 
 /* ---- the confirmation ---------------------------------------------------- */
 
@@ -667,8 +510,8 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 {
 	const struct space *sp = &rv->job.space;
 	union pval *def = config_defaults(sp), *tmp = config_new(sp);
-	double **vals = NULL;
-	size_t *nv = NULL, want;
+	struct metric_table mt = { 0 };
+	size_t want;
 	int ret = 0;
 
 	memset(cf, 0, sizeof(*cf));
@@ -692,8 +535,14 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 		size_t *len = side ? &cf->nb : &cf->na;
 		*arr = xrealloc(*arr, (*len + 1) * sizeof(double));
 		(*arr)[(*len)++] = t->score;
-		ret = add_metric_medians(st, t, &cf->m, &cf->nm, &vals, &nv, side, err);
+		ret = metric_table_add(&mt, st, t->id, side, err);
 	}
+	cf->m = xcalloc(mt.n + 1, sizeof(*cf->m));
+	for (size_t i = 0; i < mt.n; i++) {
+		cf->m[i].metric = mt.m[i].metric;
+		mt.m[i].metric = NULL;	/* cf owns it */
+	}
+	cf->nm = mt.n;
 	if (ret)
 		goto out;
 	if (cf->outcome == CONFIRMED_PENDING && !cf->best && rv->status &&
@@ -713,14 +562,11 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 		for (size_t k = 0; k < rv->job.obj.n && cf->m[i].better == BETTER_UNKNOWN; k++)
 			if (!strcmp(rv->job.obj.t[k].metric, cf->m[i].metric))
 				cf->m[i].better = rv->job.obj.t[k].better;	/* the job says */
-		compare_samples(vals[2 * i], nv[2 * i], vals[2 * i + 1], nv[2 * i + 1],
+		compare_samples(mt.m[i].v[0], mt.m[i].n[0], mt.m[i].v[1], mt.m[i].n[1],
 				cf->c.level > 0 ? cf->c.level : 0.95, &cf->m[i].c);
 	}
 out:
-	for (size_t i = 0; i < 2 * cf->nm; i++)
-		free(vals[i]);
-	free(vals);
-	free(nv);
+	metric_table_release(&mt);
 	free(def);
 	free(tmp);
 	return ret;

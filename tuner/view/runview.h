@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "../engine/job.h"
 #include "../../results/compare.h"
+#include "../../results/floor.h"
 #include "../../results/importance.h"
 #include "../../results/store.h"
 
@@ -41,26 +42,6 @@ struct runview {
 	struct tview *t;
 	size_t n;
 };
-
-/*
- * The objective once a run's noise floor is in: o, with weight 0 for each
- * metric whose coefficient of variation over the floor's done trials (ids)
- * exceeds max_cov; all kept when every one is (or with fewer than three
- * trials). *said: one line naming what was left out (nothing when none).
- * Live searches, their resume and runview_load() switch to it at the same
- * point: after the last of the floor's results was taken in.
- */
-int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
-			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
-			char *err);
-
-/*
- * The reference the scores are taken against once the noise floor is in:
- * each objective metric's median over every sample of the floor's done
- * trials (ids), not one measurement's. -1 when a metric is missing.
- */
-int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
-	       double *base, char *err);
 
 int runview_load(struct runview *rv, struct store *st, int64_t run, char *err);
 /*
@@ -135,25 +116,10 @@ struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigm
 int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out);
 
 /*
- * The noise floor: the baseline's measurements by the search (the noise
- * floor's and racing's; not the confirmation's). score_sd is the sd of
- * their log scores (about the score's coefficient of variation), each
- * metric's cov its sd over its mean across those trials, noisiest first.
+ * The noise floor (results/floor.h): the baseline's measurements by the
+ * search (the noise floor's and racing's; not the confirmation's).
  */
-struct noise_metric {
-	char *metric;
-	double cov;
-};
-struct noise {
-	size_t n;			/* baseline measurements with a score */
-	double score_sd;		/* NaN with fewer than two */
-	struct noise_metric *m;
-	size_t nm;
-};
 int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, char *err);
-/* "score 4.2% over 3 measurements; noisiest: a 40%, b 12%" (top: metrics named). */
-void noise_format(const struct noise *nz, size_t top, struct strbuf *out);
-void noise_release(struct noise *nz);
 
 /*
  * The confirmation that ended the run (results/compare.h): its fresh

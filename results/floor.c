@@ -1,0 +1,206 @@
+#include "floor.h"
+#include "stats.h"
+#include "../lib/err.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int trial_score(struct store *st, const struct objective *o, const double *base, int64_t trial,
+		double *score, double **per_repeat, size_t *nrep, char *err)
+{
+	struct sample *smp;
+	size_t n, nr;
+	double *sc;
+	if (store_trial_samples(st, trial, &smp, &n, err))
+		return -1;
+	int rc = score_repeats(o, base, smp, n, &sc, &nr, err);
+	store_samples_free(smp, n);
+	if (rc)
+		return -1;
+	*score = stats_median(sc, nr);
+	if (per_repeat)
+		*per_repeat = sc, *nrep = nr;
+	else
+		free(sc);
+	return 0;
+}
+
+int floor_base(struct store *st, const struct objective *o, const int64_t *ids, size_t n,
+	       double *base, char *err)
+{
+	struct sample *all = NULL, *smp;
+	struct sample **keep = xcalloc(n + 1, sizeof(*keep));
+	size_t *nkeep = xcalloc(n + 1, sizeof(*nkeep)), nall = 0, ns;
+	int rc = 0;
+	if (!n) {
+		seterr(err, "the noise floor has no measurement");
+		rc = -1;
+	}
+	for (size_t k = 0; k < n && !rc; k++) {
+		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+			rc = -1;
+			break;
+		}
+		keep[k] = smp;
+		nkeep[k] = ns;
+		all = xrealloc(all, (nall + ns + 1) * sizeof(*all));
+		memcpy(all + nall, smp, ns * sizeof(*smp));
+		nall += ns;
+	}
+	if (!rc)
+		rc = score_baseline(o, all, nall, base, err);
+	for (size_t k = 0; k < n; k++)
+		if (keep[k])
+			store_samples_free(keep[k], nkeep[k]);
+	free(keep);
+	free(nkeep);
+	free(all);
+	return rc;
+}
+
+int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
+			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
+			char *err)
+{
+	/* v[i * n + k]: term i's median in trial k; each trial read once */
+	double *v = xcalloc(o->n * n + 1, sizeof(double));
+	size_t dropped = 0, *nv = xcalloc(o->n + 1, sizeof(*nv));
+	struct strbuf list = STRBUF_INIT;
+	objective_copy(out, o);
+	out->max_cov = max_cov;
+	for (size_t k = 0; max_cov > 0 && n >= 3 && k < n; k++) {
+		struct sample *smp;
+		size_t ns;
+		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
+			free(v);
+			free(nv);
+			strbuf_release(&list);
+			return -1;
+		}
+		for (size_t i = 0; i < o->n; i++) {
+			double x = sample_median(smp, ns, o->t[i].metric, -1);
+			if (!isnan(x))
+				v[i * n + nv[i]++] = x;
+		}
+		store_samples_free(smp, ns);
+	}
+	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
+		double mean, s = stats_sd(v + i * n, nv[i], &mean);
+		if (nv[i] >= 3 && mean > 0 && s / mean > max_cov) {
+			strbuf_addf(&list, "%s%s (%.0f%%)", dropped ? ", " : "", o->t[i].metric,
+				    100 * s / mean);
+			out->t[i].weight = 0;
+			dropped++;
+		}
+	}
+	free(v);
+	free(nv);
+	if (dropped == o->n) {	/* never every metric: a score of nothing means nothing */
+		for (size_t i = 0; i < o->n; i++)
+			out->t[i].weight = o->t[i].weight;
+		strbuf_addf(said, "every objective metric varies by more than %.0f%% over the noise "
+			    "floor: all are kept, and the verdict will be wide", 100 * max_cov);
+	} else if (dropped) {
+		strbuf_addf(said, "left out of the score, noisier than max_cov %.0f%% over the noise "
+			    "floor (still measured and reported): %s", 100 * max_cov, list.buf);
+	}
+	strbuf_release(&list);
+	return 0;
+}
+
+static int by_cov(const void *x, const void *y)
+{
+	double a = ((const struct noise_metric *)x)->cov, b = ((const struct noise_metric *)y)->cov;
+	return (b > a) - (b < a);
+}
+
+void noise_format(const struct noise *nz, size_t top, struct strbuf *out)
+{
+	if (nz->n < 2) {
+		strbuf_addf(out, "unknown: the defaults were measured %zu time%s", nz->n,
+			    nz->n == 1 ? "" : "s");
+		return;
+	}
+	strbuf_addf(out, "score %.1f%% over %zu measurements of the defaults", 100 * nz->score_sd,
+		    nz->n);
+	for (size_t i = 0; i < nz->nm && i < top; i++)
+		strbuf_addf(out, "%s %s %.0f%%", i ? "," : "; noisiest metrics:", nz->m[i].metric,
+			    100 * nz->m[i].cov);
+}
+
+void noise_release(struct noise *nz)
+{
+	for (size_t i = 0; i < nz->nm; i++)
+		free(nz->m[i].metric);
+	free(nz->m);
+	memset(nz, 0, sizeof(*nz));
+}
+
+int metric_table_add(struct metric_table *mt, struct store *st, int64_t trial, int side,
+		     char *err)
+{
+	struct sample *smp;
+	size_t n;
+	if (store_trial_samples(st, trial, &smp, &n, err))
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		size_t i;
+		for (i = 0; i < mt->n && strcmp(mt->m[i].metric, smp[k].metric); i++)
+			;
+		if (i == mt->n) {
+			mt->m = xrealloc(mt->m, (mt->n + 1) * sizeof(*mt->m));
+			mt->m[mt->n++] = (struct metric_values){ .metric = xstrdup(smp[k].metric) };
+		}
+		/* one value per trial: the first sample of it adds the trial's median */
+		int seen = 0;
+		for (size_t q = 0; q < k; q++)
+			seen |= !strcmp(smp[q].metric, smp[k].metric);
+		if (seen)
+			continue;
+		struct metric_values *mv = &mt->m[i];
+		mv->v[side] = xrealloc(mv->v[side], (mv->n[side] + 1) * sizeof(double));
+		mv->v[side][mv->n[side]++] = sample_median(smp, n, smp[k].metric, -1);
+	}
+	store_samples_free(smp, n);
+	return 0;
+}
+
+void metric_table_release(struct metric_table *mt)
+{
+	for (size_t i = 0; i < mt->n; i++) {
+		free(mt->m[i].metric);
+		free(mt->m[i].v[0]);
+		free(mt->m[i].v[1]);
+	}
+	free(mt->m);
+	memset(mt, 0, sizeof(*mt));
+}
+
+int noise_measure(struct store *st, const int64_t *ids, const double *scores, size_t n,
+		  struct noise *nz, char *err)
+{
+	struct metric_table mt = { 0 };
+	double *logs = xcalloc(n + 1, sizeof(double)), mean;
+	int ret = 0;
+
+	memset(nz, 0, sizeof(*nz));
+	for (size_t k = 0; k < n && !ret; k++) {
+		logs[nz->n++] = log(scores[k]);
+		ret = metric_table_add(&mt, st, ids[k], 0, err);
+	}
+	nz->score_sd = stats_sd(logs, nz->n, &mean);
+	nz->m = xcalloc(mt.n + 1, sizeof(*nz->m));
+	for (size_t i = 0; i < mt.n; i++) {
+		struct metric_values *mv = &mt.m[i];
+		double s = stats_sd(mv->v[0], mv->n[0], &mean);
+		if (mv->n[0] > 1 && mean > 0) {
+			nz->m[nz->nm++] = (struct noise_metric){ .metric = mv->metric, .cov = s / mean };
+			mv->metric = NULL;	/* nz owns it */
+		}
+	}
+	qsort(nz->m, nz->nm, sizeof(*nz->m), by_cov);
+	metric_table_release(&mt);
+	free(logs);
+	return ret;
+}

@@ -1,0 +1,122 @@
+#ifndef SEARCH_H
+#define SEARCH_H
+/*
+ * The search loop: propose -> apply -> measure -> store, trial after trial,
+ * the baseline (the job's defaults) first.
+ *
+ * Slots: every host of the job (or the target's own, one slot) runs as many
+ * trials at once as it has slots, each in a thread of its own with its own
+ * target instance. Only this module's main thread proposes, scores and
+ * observes; the threads store measurements as they arrive, under one lock
+ * (the store is one SQLite connection). A host that stops answering is
+ * marked down, its trial is interrupted and retried on another slot, and
+ * the host is tried again after a pause (5 s, doubling to 5 min).
+ *
+ * Invariants, each checked where the loop relies on it:
+ *  1. A trial row exists (proposed) before its target is started, and is
+ *     moved to running first; its measurements are committed one by one.
+ *  2. A trial ends in exactly one of done, failed, timeout or interrupted.
+ *     A trial cut short by SIGINT/SIGTERM, or found running at resume (its
+ *     process died), or whose host stopped answering, is interrupted (it
+ *     says nothing of its configuration) and is retried as a new trial
+ *     (origin retry) with the same configuration.
+ *  3. "Completed" means done, failed or timeout; the trial budget counts
+ *     completed trials, the baseline included.
+ *  4. The strategy and racing see propose()/observe() in the same order
+ *     whether or not the search was interrupted: each trial stores how many
+ *     results had been observed when it was proposed and in which order its
+ *     own was, and resume replays that. A trial racing asks for (origin
+ *     repeat) measures a measured configuration again; the strategy observes
+ *     it without proposing it. A configuration in flight on one slot is
+ *     never sent to another, as a proposal or as a repeat.
+ *  5. "Best" is racing's incumbent, never a configuration lucky once.
+ *  6. With several hosts, the baseline is measured once on each (so that
+ *     `best` and reports can tell hosts apart); scores are against the one
+ *     whose result came in first.
+ *
+ * The engine never prints: progress goes to a callback. Its state is
+ * private (search-int.h): a caller fills a struct search_opts and gets a
+ * struct search from search_new().
+ */
+#include <signal.h>
+#include <stdint.h>
+#include "job.h"
+#include "../../results/store.h"
+
+struct progress {
+	int64_t trial_id;
+	enum trial_status status;
+	const char *reason;		/* failed or timeout */
+	double score;			/* NaN when none */
+	int64_t completed, budget;	/* budget 0: none */
+	double best;			/* NaN when none yet */
+	int64_t best_trial;
+	double elapsed, eta;		/* seconds; eta < 0 when unknown */
+	const char *note;		/* e.g. why there are no scores */
+	const char *host;		/* where the trial ran */
+	/* a measurement of the confirmation: which side, of how many */
+	const char *side;		/* "best" or "baseline"; NULL: a search trial */
+	int64_t confirm_done, confirm_total;
+	/* a baseline result of the noise floor, before anything is scored */
+	int64_t floor_done, floor_total;
+};
+
+/* A warm start's earlier measurement (vmtune search --warm-start), stored with a new run. */
+struct warm_in {
+	const char *source;	/* "DB:RUN" */
+	const char *config;	/* JSON of this job's space */
+	double score;
+};
+
+/* What a caller asks of a search; search_new() copies it (the pointers stay the caller's). */
+struct search_opts {
+	struct store *st;
+	const struct job *job;
+	int64_t run;			/* search_resume(): the stored run to go on with */
+	int64_t budget_trials;		/* 0: none (budget_seconds alone) */
+	double budget_seconds;		/* 0: none */
+	uint64_t seed;
+	int confirm_repeats, confirm_max;	/* the confirmation; 0: none */
+	double max_cov;			/* noisy objective metrics left out after the floor; 0: none */
+	int64_t noise_floor;		/* baseline results that open the search; 0: the job's */
+	volatile sig_atomic_t *stop;	/* becomes non-zero: the search stops (interrupted) */
+	void (*progress)(void *ud, const struct progress *p);
+	/* A host went down or came back, a start was slow (one line, no newline). */
+	void (*notice)(void *ud, const char *msg);
+	void *progress_ud;
+	const struct warm_in *warm;	/* a new run's warm start */
+	size_t nwarm;
+};
+
+struct search;
+
+enum search_end { SEARCH_BUDGET, SEARCH_EXHAUSTED, SEARCH_INTERRUPTED };
+
+/* A search of o->job, nothing opened yet (search_free() frees it). */
+struct search *search_new(const struct search_opts *o);
+/* The run it drives: 0 before search_begin() or search_measure() made one. */
+int64_t search_run(const struct search *s);
+/* New run: creates the run row from the job and opens the strategy and the target. */
+int search_begin(struct search *s, char *err);
+/* Existing run o->run: marks dead trials interrupted and replays history. */
+int search_resume(struct search *s, char *err);
+/* Runs trials until the budget is spent, then the confirmation; -1 on a runtime failure. */
+int search_loop(struct search *s, enum search_end *end, char *err);
+/*
+ * A new run (strategy "check") measuring cfg in n trials of one run each, for
+ * vmtune check and vmtune baseline save --measure: 0 when done, 1 when
+ * interrupted, -1 on a runtime failure.
+ */
+int search_measure(struct search *s, const union pval *cfg, int n, char *err);
+/* search_measure() of the configuration cfg_json, in a search of its own; *run: its run. */
+int search_measure_json(const struct search_opts *o, const char *cfg_json, int n, int64_t *run,
+			char *err);
+void search_free(struct search *s);
+
+/*
+ * Is process pid on host a vmtune still running? A run's owner on another
+ * host counts as gone: the database is a local file.
+ */
+int run_owner_alive(int64_t pid, const char *host, void *ud);
+
+#endif

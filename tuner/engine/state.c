@@ -1,0 +1,38 @@
+/* What every file of the engine uses: notices, the clock, the unit baseline (search-int.h). */
+#include "search-int.h"
+#include "../../lib/clock.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* A baseline of 1 for every objective term: scores as plain geometric means. */
+double *search_unit_base(const struct objective *o)
+{
+	double *b = xmalloc((o->n + 1) * sizeof(double));
+	for (size_t i = 0; i < o->n; i++)
+		b[i] = 1;
+	return b;
+}
+
+void search_notice(struct search *s, const char *fmt, ...)
+{
+	char msg[ERR_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->o.notice)
+		s->o.notice(s->o.progress_ud, msg);
+}
+
+int64_t search_noise_floor(const struct search *s)
+{
+	int64_t floor = s->o.noise_floor > 0 ? s->o.noise_floor : s->o.job->noise_floor;
+	return s->o.budget_trials && floor > s->o.budget_trials ? s->o.budget_trials : floor;
+}
+
+double search_elapsed(const struct search *s)
+{
+	return s->elapsed_before + (mono() - s->t0);
+}
