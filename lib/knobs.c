@@ -24,7 +24,7 @@ static const struct knob catalogue[] = {
 	{ "vm.emulatorpin", KNOB_VM, "none", ENUM("none", "shared", "dedicated"), 0, 0,
 	  "where QEMU's own threads run" },
 	{ "vm.hugepages", KNOB_VM, "none", ENUM("none", "2M", "1G"), 0, 0,
-	  "guest memory backed by host huge pages" },
+	  "guest memory backed by host huge pages", NULL, 1 },
 	{ "vm.cpu_model", KNOB_VM, "default", ENUM("default", "host-passthrough"), 0, 0,
 	  "the CPU model the guest sees" },
 	{ "vm.machine", KNOB_VM, "q35", ENUM("pc", "q35"), 0, 0, "the machine type" },
@@ -80,6 +80,12 @@ const char *knob_level_name(enum knob_level l)
 {
 	static const char *const names[] = { "host", "vm", "disk", "guest", "net" };
 	return names[l];
+}
+
+int knob_host_wide(const char *name)
+{
+	const struct knob *k = name ? knob_find(name) : NULL;
+	return k && (k->level == KNOB_HOST || k->host_wide);
 }
 
 int knob_in_domain(const struct knob *k)

@@ -25,9 +25,13 @@ struct knob {
 	 * disk knobs (the domain XML) and guest.fs (the agent's mkfs).
 	 */
 	const char *path;
+	/* Beside the host knobs, it changes the host itself (vm.hugepages: its page pool). */
+	int host_wide;
 };
 
 const char *knob_level_name(enum knob_level l);
+/* Whether the knob called name changes the host itself (NULL name, or none such: no). */
+int knob_host_wide(const char *name);
 /* A knob of the domain XML (vm, disk, net): read back from libvirt's live XML. */
 int knob_in_domain(const struct knob *k);
 size_t knob_count(void);

@@ -743,125 +743,27 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	return 0;
 }
 
-/* ---- the knob catalogue (a test-VM job's parameters are knobs) ---------- */
-
-/* One value of parameter `name` (node n) against its knob's domain. */
-static int check_knob_value(struct ctx *c, const struct knob *k, yaml_node_t *n, const char *v)
+/*
+ * The parameters against what the target can apply (its check_space()),
+ * the fault named where it stands: a parameter's name, one of its values,
+ * its min or its max.
+ */
+static int check_space(struct ctx *c, yaml_node_t *root)
 {
+	const struct target_ops *t = c->job->target;
+	struct space_fault at = { 0 };
 	char msg[ERR_LEN];
-	if (knob_check(k, v, msg))
-		return fail(c, n, "%s", msg);
-	return 0;
-}
-
-/* The libvirt target's data disk size (MiB), as it will take it. */
-static long disk_mib(const struct job *job)
-{
-	for (size_t i = 0; i < job->ntset; i++)
-		if (!strcmp(job->tset[i].key, "disk_size") && job->tset[i].nvals == 1)
-			return atol(job->tset[i].vals[0]);
-	return LIBVIRT_DISK_MIB;
-}
-
-static int check_knob(struct ctx *c, yaml_node_t *key, yaml_node_t *spec, const struct param *q)
-{
-	const struct knob *k = knob_find(q->name);
-	char dom[160], v[64];
-	if (!k) {
-		const struct knob *near = knob_nearest(q->name);
-		if (near)
-			return fail(c, key, "unknown knob '%s' (did you mean %s? 'vmtune knobs' lists "
-				    "them)", q->name, near->name);
-		return fail(c, key, "unknown knob '%s' ('vmtune knobs' lists them)", q->name);
-	}
-	knob_domain(k, dom, sizeof(dom));
-	if (q->type == P_CAT) {
-		yaml_node_t *vs = lookup(c, spec, "values");
-		for (yaml_node_item_t *i = vs->data.sequence.items.start;
-		     i < vs->data.sequence.items.top; i++) {
-			yaml_node_t *n = node(c, *i);
-			const char *val = (const char *)n->data.scalar.value;
-			if (check_knob_value(c, k, n, val))
-				return -1;
-			if (!strcmp(k->name, "guest.fs") && !strcmp(val, "xfs") && disk_mib(c->job) < 300)
-				return fail(c, n, "guest.fs xfs needs data disks of at least 300 MiB "
-					    "(mkfs.xfs); disk_size is %ld", disk_mib(c->job));
-		}
+	if (!t->check_space ||
+	    !t->check_space(&c->job->space, c->job->tset, c->job->ntset, &at, msg))
 		return 0;
-	}
-	if (q->type == P_BOOL) {
-		if (k->values[0] && !strcmp(k->values[0], "on") && k->values[1] &&
-		    !strcmp(k->values[1], "off") && !k->values[2])
-			return 0;
-		return fail(c, key, "%s takes %s, not a bool: declare it categorical or int", k->name,
-			    dom);
-	}
-	if (q->type == P_FLOAT || k->values[0])
-		return fail(c, key, "%s takes %s: declare it %s", k->name, dom,
-			    k->values[0] ? "categorical" : "int");
-	/* an integer knob: the range must lie within the knob's */
-	snprintf(v, sizeof(v), "%.0f", q->min);
-	if (check_knob_value(c, k, lookup(c, spec, "min"), v))
-		return -1;
-	snprintf(v, sizeof(v), "%.0f", q->max);
-	return check_knob_value(c, k, lookup(c, spec, "max"), v);
-}
-
-/*
- * A test-VM job searches knobs: every parameter must be one, every value
- * inside its domain (a misspelt knob would change nothing, and a value
- * outside it would reach a kernel command line or sysfs).
- */
-static int check_knobs(struct ctx *c, yaml_node_t *root)
-{
 	yaml_node_t *ps = lookup(c, root, "parameters");
-	size_t i = 0;
-	for (yaml_node_pair_t *p = ps->data.mapping.pairs.start; p < ps->data.mapping.pairs.top;
-	     p++, i++)
-		if (check_knob(c, node(c, p->key), node(c, p->value), &c->job->space.p[i]))
-			return -1;
-	return 0;
-}
-
-struct env_name {
-	char *name;	/* VMTUNE_P_... */
-	size_t i;	/* the parameter's place */
-};
-
-static int env_name_cmp(const void *a, const void *b)
-{
-	const struct env_name *x = a, *y = b;
-	int d = strcmp(x->name, y->name);
-	return d ? d : x->i < y->i ? -1 : x->i > y->i;
-}
-
-/*
- * The exec target hands each parameter over as VMTUNE_P_<NAME> (upper case,
- * every other character '_'): two names that become one would hand over one
- * value for both. Sorted, so that it stays linear-ish in the parameters.
- */
-static int check_env_names(struct ctx *c, yaml_node_t *root)
-{
-	const struct space *sp = &c->job->space;
-	struct env_name *v = xcalloc(sp->n ? sp->n : 1, sizeof(*v));
-	int rc = 0;
-	for (size_t i = 0; i < sp->n; i++) {
-		v[i].name = exec_env_name(sp->p[i].name);
-		v[i].i = i;
-	}
-	qsort(v, sp->n, sizeof(*v), env_name_cmp);
-	for (size_t k = 1; k < sp->n && !rc; k++)
-		if (!strcmp(v[k - 1].name, v[k].name)) {
-			yaml_node_t *ps = lookup(c, root, "parameters");
-			yaml_node_t *key = node(c, ps->data.mapping.pairs.start[v[k].i].key);
-			rc = fail(c, key, "parameters '%s' and '%s' are both %s in the command's "
-				  "environment: rename one", sp->p[v[k - 1].i].name, sp->p[v[k].i].name,
-				  v[k].name);
-		}
-	for (size_t i = 0; i < sp->n; i++)
-		free(v[i].name);
-	free(v);
-	return rc;
+	yaml_node_pair_t *pair = &ps->data.mapping.pairs.start[at.param];
+	yaml_node_t *where = node(c, pair->key), *spec = node(c, pair->value), *n = NULL;
+	if (at.at == AT_VALUE && (n = lookup(c, spec, "values")))
+		n = node(c, n->data.sequence.items.start[at.value]);
+	else if (at.at == AT_MIN || at.at == AT_MAX)
+		n = lookup(c, spec, at.at == AT_MIN ? "min" : "max");
+	return fail(c, n ? n : where, "%s", msg);
 }
 
 static int parse_document(struct ctx *c, yaml_node_t *root)
@@ -874,11 +776,7 @@ static int parse_document(struct ctx *c, yaml_node_t *root)
 	for (size_t i = 0; i < 3; i++)
 		if (!lookup(c, root, required[i]))
 			return fail(c, root, "the job needs '%s'", required[i]);
-	if (!strcmp(c->job->target->name, "libvirt"))
-		return check_knobs(c, root);
-	if (!strcmp(c->job->target->name, "exec"))
-		return check_env_names(c, root);
-	return 0;
+	return check_space(c, root);
 }
 
 static char *base_name(const char *path)

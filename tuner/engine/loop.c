@@ -11,6 +11,7 @@
 #include "../target/hostknobs.h"
 #include "../../search/warm.h"
 #include "../../lib/clock.h"
+#include "../../lib/knobs.h"
 
 #include <errno.h>
 #include <math.h>
@@ -62,7 +63,7 @@ static int check_host_knobs(const struct job *job, char *err)
 	if (slots < 2 && !remote)
 		return 0;
 	for (size_t i = 0; i < sp->n; i++)
-		if (!strncmp(sp->p[i].name, "host.", 5) || !strcmp(sp->p[i].name, "vm.hugepages"))
+		if (knob_host_wide(sp->p[i].name))
 			return seterr(err, "%s changes the host itself: it needs a single slot on "
 				      "this machine (the job has %d slot%s%s)", sp->p[i].name, slots,
 				      slots == 1 ? "" : "s", remote ? " and a remote host" : ""), -1;

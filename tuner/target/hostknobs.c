@@ -2,7 +2,7 @@
 #include "../../lib/err.h"
 #include "../../lib/knobs.h"
 #include "../../lib/strbuf.h"
-#include "target-libvirt.h"
+#include "target.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -273,8 +273,8 @@ static int restore_one(const struct journal_entry *e, void *ud)
 		break;
 	case JOURNAL_DOMAIN:
 	case JOURNAL_VOLUME:
-		rc = e->kind == JOURNAL_DOMAIN ? target_libvirt_destroy(e->host, e->path, err)
-			: target_libvirt_delete_volume(e->host, e->path, err);
+		rc = target_undo(e->kind == JOURNAL_DOMAIN ? UNDO_DOMAIN : UNDO_VOLUME, e->path,
+				 e->host, err);
 		if (rc == 1) {	/* its host is away: left in the journal for later */
 			c->unreachable++;
 			return 0;

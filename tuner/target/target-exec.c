@@ -201,7 +201,8 @@ int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *remov
 }
 
 /* The environment of one run: a NULL-terminated array of malloc'd strings. */
-char *exec_env_name(const char *param)
+/* VMTUNE_P_<NAME>: how a parameter is named in the command's environment (malloc'd). */
+static char *exec_env_name(const char *param)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "VMTUNE_P_");
@@ -565,11 +566,53 @@ done:
 	return rs.sink_failed ? -1 : 0;
 }
 
+struct env_name {
+	char *name;	/* VMTUNE_P_... */
+	size_t i;	/* the parameter's place */
+};
+
+static int env_name_cmp(const void *a, const void *b)
+{
+	const struct env_name *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+	return d ? d : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * The command gets each parameter as VMTUNE_P_<NAME> (upper case, every
+ * other character '_'): two names that become one would hand over one
+ * value for both. Sorted, so that it stays linear-ish in the parameters.
+ */
+static int exec_check_space(const struct space *sp, const struct target_setting *s, size_t n,
+			    struct space_fault *at, char *err)
+{
+	struct env_name *v = xcalloc(sp->n ? sp->n : 1, sizeof(*v));
+	int rc = 0;
+	(void)s, (void)n;
+	for (size_t i = 0; i < sp->n; i++) {
+		v[i].name = exec_env_name(sp->p[i].name);
+		v[i].i = i;
+	}
+	qsort(v, sp->n, sizeof(*v), env_name_cmp);
+	for (size_t k = 1; k < sp->n && !rc; k++)
+		if (!strcmp(v[k - 1].name, v[k].name)) {
+			seterr(err, "parameters '%s' and '%s' are both %s in the command's environment: "
+			       "rename one", sp->p[v[k - 1].i].name, sp->p[v[k].i].name, v[k].name);
+			*at = (struct space_fault){ .param = v[k].i, .at = AT_NAME };
+			rc = -1;
+		}
+	for (size_t i = 0; i < sp->n; i++)
+		free(v[i].name);
+	free(v);
+	return rc;
+}
+
 const struct target_ops target_exec = {
 	.name = "exec",
 	.help = "runs a command per trial; config in, metric lines out",
 	.keys = exec_keys,
 	.check = exec_check,
+	.check_space = exec_check_space,
 	.open = exec_open,
 	.run = exec_run,
 	.accel = exec_accel,

@@ -1207,7 +1207,12 @@ out:
 	return rc;
 }
 
-int target_libvirt_delete_volume(const char *uri, const char *name, char *err)
+/*
+ * Deletes a leftover data-disk volume of a remote host's pool; 0 if already
+ * gone, 1 when the host cannot be reached (try again later), -1 on another
+ * failure.
+ */
+static int target_libvirt_delete_volume(const char *uri, const char *name, char *err)
 {
 	virConnectPtr conn = open_quiet(uri, err);
 	if (!conn)
@@ -1227,7 +1232,11 @@ int target_libvirt_delete_volume(const char *uri, const char *name, char *err)
 	return rc;
 }
 
-int target_libvirt_destroy(const char *uri, const char *name, char *err)
+/*
+ * Destroys a leftover domain of a crashed search or a lost host; 0 if already
+ * gone, 1 when its host cannot be reached.
+ */
+static int target_libvirt_destroy(const char *uri, const char *name, char *err)
 {
 	virConnectPtr conn = open_quiet(uri, err);
 	if (!conn)
@@ -1250,14 +1259,26 @@ int target_libvirt_destroy(const char *uri, const char *name, char *err)
 	return rc;
 }
 
+/* A crashed search's domain or remote volume (vmtune restore). */
+static int libvirt_undo(enum undo_kind kind, const char *what, const char *host, char *err)
+{
+	if (kind == UNDO_DOMAIN)
+		return target_libvirt_destroy(host, what, err);
+	if (kind == UNDO_VOLUME)
+		return target_libvirt_delete_volume(host, what, err);
+	return TARGET_NOT_MINE;
+}
+
 const struct target_ops target_libvirt = {
 	.name = "libvirt",
 	.help = "boots the guest appliance per trial through libvirt",
 	.keys = libvirt_keys,
 	.check = libvirt_check,
+	.check_space = libvirt_check_space,
 	.ready = libvirt_ready,
 	.open = libvirt_open,
 	.run = libvirt_run,
+	.undo = libvirt_undo,
 	.accel = libvirt_accel,
 	.close = libvirt_close,
 };

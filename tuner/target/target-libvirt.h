@@ -1,17 +1,17 @@
 #ifndef TARGET_LIBVIRT_H
 #define TARGET_LIBVIRT_H
-/* What the libvirt target offers besides its target_ops: undoing a crashed search. */
+/*
+ * The libvirt target's parts in files of their own: its check_space()
+ * (knobspace.c), and its default data disk size.
+ */
+#include <stddef.h>
+#include "target.h"
 
-/*
- * Deletes a leftover data-disk volume of a remote host's pool (vmtune
- * restore); 0 if already gone, 1 when the host cannot be reached (try
- * again later), -1 on another failure.
- */
-int target_libvirt_delete_volume(const char *uri, const char *name, char *err);
-/*
- * Destroys a leftover domain of a crashed search or a lost host (vmtune
- * restore); 0 if already gone, 1 when its host cannot be reached.
- */
-int target_libvirt_destroy(const char *uri, const char *name, char *err);
+/* The data disks when disk_size is not set (MiB). */
+#define LIBVIRT_DISK_MIB 256
+
+/* Every parameter a knob of the catalogue, every value in its domain (knobspace.c). */
+int libvirt_check_space(const struct space *sp, const struct target_setting *s, size_t n,
+			struct space_fault *at, char *err);
 
 #endif

@@ -19,6 +19,15 @@ const struct target_ops *target_find(const char *name)
 	return NULL;
 }
 
+int target_undo(enum undo_kind kind, const char *what, const char *host, char *err)
+{
+	int rc = TARGET_NOT_MINE;
+	for (size_t i = 0; targets[i] && rc == TARGET_NOT_MINE; i++)
+		if (targets[i]->undo)
+			rc = targets[i]->undo(kind, what, host, err);
+	return rc;
+}
+
 const struct target_ops *const *target_list(void)
 {
 	return targets;

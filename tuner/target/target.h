@@ -92,12 +92,26 @@ struct trial_result {
 
 struct target;
 
+/* Where in the job a parameter's fault lies (check_space()): for the job loader to name it. */
+struct space_fault {
+	size_t param;		/* index into the space */
+	enum { AT_NAME, AT_VALUE, AT_MIN, AT_MAX } at;
+	size_t value;		/* AT_VALUE: index into its values */
+};
+
 struct target_ops {
 	const char *name;
 	const char *help;
 	const char *const *keys;	/* settings accepted besides kind and timeout */
 	/* Validates settings; on error *bad is the index of the setting at fault. */
 	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
+	/*
+	 * The job's parameters against what this target can apply (the libvirt
+	 * target: the knob catalogue; the exec target: the command's
+	 * environment). May be NULL: any parameter goes.
+	 */
+	int (*check_space)(const struct space *sp, const struct target_setting *s, size_t n,
+			   struct space_fault *at, char *err);
 	/*
 	 * What running trials needs of this machine (folders that exist, ...),
 	 * apart from check(): reading a stored run needs none of it. May be NULL.
@@ -113,16 +127,22 @@ struct target_ops {
 		    const char *workdir, const char *host, char *err);
 	int (*run)(struct target *t, const struct trial_request *rq,
 		   const struct trial_sink *sink, struct trial_result *res);
+	/*
+	 * Removes what a crashed search of this target left (vmtune restore):
+	 * kind and what as its sink's undo() journaled them. 0 done (or gone
+	 * already), 1 its host cannot be reached (try again later), -1 failed,
+	 * TARGET_NOT_MINE for a kind it does not make. May be NULL.
+	 */
+	int (*undo)(enum undo_kind kind, const char *what, const char *host, char *err);
 	/* How measurements are taken, stored with the run: "exec", "kvm", "tcg". */
 	const char *(*accel)(struct target *t);
 	void (*close)(struct target *t);
 };
 
 const struct target_ops *target_find(const char *name);
-/* VMTUNE_P_<NAME>: how the exec target names a parameter in the command's environment (malloc'd). */
-char *exec_env_name(const char *param);
-/* The libvirt target's data disks when disk_size is not set (MiB). */
-#define LIBVIRT_DISK_MIB 256
+#define TARGET_NOT_MINE (-2)
+/* The undo() of whichever target makes kind; TARGET_NOT_MINE when none does. */
+int target_undo(enum undo_kind kind, const char *what, const char *host, char *err);
 /*
  * Removes the temporary folders ($TMPDIR or /tmp, vmtune-exec.PID.*) of exec
  * targets whose process is gone (alive: run_owner_alive), as a crash left

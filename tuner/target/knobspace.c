@@ -1,0 +1,96 @@
+/*
+ * A test-VM job's parameters against the knob catalogue (lib/knobs.h), the
+ * libvirt target's check_space(): every parameter must be a knob, every
+ * value inside its domain (a misspelt knob would change nothing, and a
+ * value outside it would reach a kernel command line or sysfs), and what
+ * the appliance cannot do with the job's settings is refused here too.
+ */
+#include "target.h"
+#include "target-libvirt.h"
+#include "../../lib/err.h"
+#include "../../lib/knobs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XFS_MIN_MIB 300		/* mkfs.xfs refuses smaller disks */
+
+/* The data disks' size (MiB), as the target will take it. */
+static long disk_mib(const struct target_setting *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].key, "disk_size") && s[i].nvals == 1)
+			return atol(s[i].vals[0]);
+	return LIBVIRT_DISK_MIB;
+}
+
+static int fault(struct space_fault *at, size_t param, int where, size_t value)
+{
+	*at = (struct space_fault){ .param = param, .at = where, .value = value };
+	return -1;
+}
+
+/* A categorical parameter: each value in the knob's domain, and one the disks can take. */
+static int check_values(const struct knob *k, const struct param *q, size_t i, long mib,
+			struct space_fault *at, char *err)
+{
+	for (size_t v = 0; v < q->nvalues; v++) {
+		if (knob_check(k, q->values[v], err))
+			return fault(at, i, AT_VALUE, v);
+		if (!strcmp(k->name, "guest.fs") && !strcmp(q->values[v], "xfs") && mib < XFS_MIN_MIB)
+			return seterr(err, "guest.fs xfs needs data disks of at least %d MiB "
+				      "(mkfs.xfs); disk_size is %ld", XFS_MIN_MIB, mib),
+			       fault(at, i, AT_VALUE, v);
+	}
+	return 0;
+}
+
+static int check_param(const struct param *q, size_t i, long mib, struct space_fault *at,
+		       char *err)
+{
+	const struct knob *k = knob_find(q->name);
+	char dom[160], v[64];
+	if (!k) {
+		const struct knob *near = knob_nearest(q->name);
+		if (near)
+			seterr(err, "unknown knob '%s' (did you mean %s? 'vmtune knobs' lists them)",
+			       q->name, near->name);
+		else
+			seterr(err, "unknown knob '%s' ('vmtune knobs' lists them)", q->name);
+		return fault(at, i, AT_NAME, 0);
+	}
+	knob_domain(k, dom, sizeof(dom));
+	if (q->type == P_CAT)
+		return check_values(k, q, i, mib, at, err);
+	if (q->type == P_BOOL) {
+		if (k->values[0] && !strcmp(k->values[0], "on") && k->values[1] &&
+		    !strcmp(k->values[1], "off") && !k->values[2])
+			return 0;
+		seterr(err, "%s takes %s, not a bool: declare it categorical or int", k->name, dom);
+		return fault(at, i, AT_NAME, 0);
+	}
+	if (q->type == P_FLOAT || k->values[0]) {
+		seterr(err, "%s takes %s: declare it %s", k->name, dom,
+		       k->values[0] ? "categorical" : "int");
+		return fault(at, i, AT_NAME, 0);
+	}
+	/* an integer knob: the range must lie within the knob's */
+	snprintf(v, sizeof(v), "%.0f", q->min);
+	if (knob_check(k, v, err))
+		return fault(at, i, AT_MIN, 0);
+	snprintf(v, sizeof(v), "%.0f", q->max);
+	if (knob_check(k, v, err))
+		return fault(at, i, AT_MAX, 0);
+	return 0;
+}
+
+int libvirt_check_space(const struct space *sp, const struct target_setting *s, size_t n,
+			struct space_fault *at, char *err)
+{
+	long mib = disk_mib(s, n);
+	for (size_t i = 0; i < sp->n; i++)
+		if (check_param(&sp->p[i], i, mib, at, err))
+			return -1;
+	return 0;
+}
