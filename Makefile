@@ -6,8 +6,9 @@ PKG_CONFIG ?= pkg-config
 PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt hwloc libmnl
 
 # Messages are cut to ERR_LEN on purpose (err.h): no truncation warnings.
+# A call needs its callee's header: the includes show who calls whom (scripts/check-layout.sh).
 WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wno-missing-field-initializers \
-	-Wno-format-truncation
+	-Wno-format-truncation -Werror=implicit-function-declaration
 ifeq ($(DEVELOPER),1)
 WARNINGS += -Werror -Wstrict-prototypes -Wold-style-definition -Wvla
 endif
@@ -125,7 +126,7 @@ vmbench: $(BENCH_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
 
 # The guest's /init: static, like vmbench.
-agent: $(B)/tuner/guest/agent.o $(B)/lib/knobs.o $(B)/lib/netif.o
+agent: $(B)/tuner/guest/agent.o $(B)/lib/knobs.o $(B)/lib/netif.o $(B)/lib/strbuf.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -o $@ $^
 
 # The guest appliance: Debian's cloud kernel and an initramfs of agent,

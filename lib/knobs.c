@@ -1,4 +1,5 @@
 #include "knobs.h"
+#include "strbuf.h"
 #include "err.h"
 
 #include <stdio.h>
@@ -114,9 +115,7 @@ const struct knob *knob_find(const char *name)
 /* Levenshtein distance, for "did you mean". */
 static size_t distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), *row = calloc(lb + 1, sizeof(size_t)), d;
-	if (!row)
-		abort();
+	size_t la = strlen(a), lb = strlen(b), *row = xcalloc(lb + 1, sizeof(size_t)), d;
 	for (size_t j = 0; j <= lb; j++)
 		row[j] = j;
 	for (size_t i = 1; i <= la; i++) {

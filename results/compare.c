@@ -1,4 +1,5 @@
 #include "compare.h"
+#include "../lib/strbuf.h"
 #include "stats.h"
 
 #include <math.h>
@@ -7,9 +8,7 @@
 /* Logarithms of x; -1 when a value is not positive and finite. */
 static int logs(const double *x, size_t n, double **out)
 {
-	double *y = malloc((n ? n : 1) * sizeof(*y));
-	if (!y)
-		abort();
+	double *y = xmalloc((n ? n : 1) * sizeof(*y));
 	*out = y;
 	for (size_t i = 0; i < n; i++) {
 		if (!(x[i] > 0) || !isfinite(x[i]))

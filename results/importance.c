@@ -1,4 +1,5 @@
 #include "importance.h"
+#include "../lib/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,10 +32,8 @@ static size_t groups_of(const struct space *sp, size_t j, const union pval *cons
 		return k;
 	}
 	if (p->type == P_CAT) {	/* many values, no order: the most measured ones, the rest together */
-		size_t *count = calloc(levels, sizeof(size_t)), top[IMPORTANCE_MAX_LEVELS - 1];
+		size_t *count = xcalloc(levels, sizeof(size_t)), top[IMPORTANCE_MAX_LEVELS - 1];
 		size_t ntop = 0;
-		if (!count)
-			abort();
 		for (size_t i = 0; i < n; i++)
 			if (param_active(sp, cfg[i], j))
 				count[cfg[i][j].c]++;
@@ -62,10 +61,8 @@ static size_t groups_of(const struct space *sp, size_t j, const union pval *cons
 		}
 		return k;
 	}
-	double *v = malloc((n + 1) * sizeof(double)), cut[IMPORTANCE_BINS - 1];
+	double *v = xmalloc((n + 1) * sizeof(double)), cut[IMPORTANCE_BINS - 1];
 	size_t m = 0;
-	if (!v)
-		abort();
 	for (size_t i = 0; i < n; i++)
 		if (param_active(sp, cfg[i], j))
 			v[m++] = numeric(p, cfg[i][j]);
@@ -143,9 +140,7 @@ static void shares(const struct space *sp, const double *y, const size_t *g, con
 	double resid = 0;
 	for (size_t i = 0; i < m; i++)
 		resid += res[i] * res[i];
-	size_t *used = malloc(np * sizeof(size_t));
-	if (!used)
-		abort();
+	size_t *used = xmalloc(np * sizeof(size_t));
 	for (size_t j = 0; j < np; j++) {
 		const size_t *gj = &g[j * n];
 		memset(cnt, 0, k[j] * sizeof(*cnt));
@@ -189,13 +184,13 @@ int importance_of(const struct space *sp, const union pval *const *cfg, const do
 	if (!differ || !sp->n)
 		return -1;
 	size_t np = sp->n;
-	size_t *g = malloc(np * n * sizeof(size_t)), *k = malloc(np * sizeof(size_t));
-	size_t *idx = malloc(n * sizeof(size_t)), *cnt = malloc(IMPORTANCE_GROUPS * sizeof(size_t));
-	double *sum = malloc(IMPORTANCE_GROUPS * sizeof(double)), *res = malloc(n * sizeof(double));
-	double *eff = malloc(np * IMPORTANCE_GROUPS * sizeof(double)), *one = malloc(np * sizeof(double));
-	double *boot = malloc((resamples + 1) * sizeof(double) * np);
+	size_t *g = xmalloc(np * n * sizeof(size_t)), *k = xmalloc(np * sizeof(size_t));
+	size_t *idx = xmalloc(n * sizeof(size_t)), *cnt = xmalloc(IMPORTANCE_GROUPS * sizeof(size_t));
+	double *sum = xmalloc(IMPORTANCE_GROUPS * sizeof(double)), *res = xmalloc(n * sizeof(double));
+	double *eff = xmalloc(np * IMPORTANCE_GROUPS * sizeof(double)), *one = xmalloc(np * sizeof(double));
+	double *boot = xmalloc((resamples + 1) * sizeof(double) * np);
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	if (!g || !k || !idx || !cnt || !sum || !res || !eff || !one || !boot || !r)
+	if (!r)
 		abort();
 	gsl_rng_set(r, (unsigned long)seed);
 	for (size_t j = 0; j < np; j++)

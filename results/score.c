@@ -1,4 +1,5 @@
 #include "score.h"
+#include "../lib/strbuf.h"
 #include "stats.h"
 #include "../lib/err.h"
 
@@ -19,23 +20,17 @@ void objective_copy(struct objective *dst, const struct objective *src)
 {
 	dst->n = src->n;
 	dst->max_cov = src->max_cov;
-	dst->t = malloc((src->n + 1) * sizeof(*dst->t));
-	if (!dst->t)
-		abort();
+	dst->t = xmalloc((src->n + 1) * sizeof(*dst->t));
 	for (size_t i = 0; i < src->n; i++) {
 		dst->t[i] = src->t[i];
-		dst->t[i].metric = strdup(src->t[i].metric);
-		if (!dst->t[i].metric)
-			abort();
+		dst->t[i].metric = xstrdup(src->t[i].metric);
 	}
 }
 
 double sample_median(const struct sample *s, size_t n, const char *metric, int repeat)
 {
-	double *v = malloc((n ? n : 1) * sizeof(*v));
+	double *v = xmalloc((n ? n : 1) * sizeof(*v));
 	size_t k = 0;
-	if (!v)
-		abort();
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(s[i].metric, metric) && (repeat < 0 || s[i].repeat == repeat))
 			v[k++] = s[i].value;
@@ -67,10 +62,8 @@ static int cmp_int(const void *a, const void *b)
 int score_repeats(const struct objective *o, const double *base, const struct sample *s,
 		  size_t n, double **scores, size_t *nrep, char *err)
 {
-	int *reps = malloc((n ? n : 1) * sizeof(*reps));
+	int *reps = xmalloc((n ? n : 1) * sizeof(*reps));
 	size_t nr = 0;
-	if (!reps)
-		abort();
 	for (size_t i = 0; i < n; i++)
 		reps[nr++] = s[i].repeat;
 	qsort(reps, nr, sizeof(*reps), cmp_int);
@@ -79,10 +72,8 @@ int score_repeats(const struct objective *o, const double *base, const struct sa
 		if (!u || reps[u - 1] != reps[i])
 			reps[u++] = reps[i];
 
-	double *sc = malloc((u ? u : 1) * sizeof(*sc));
+	double *sc = xmalloc((u ? u : 1) * sizeof(*sc));
 	double wsum = 0;
-	if (!sc)
-		abort();
 	for (size_t t = 0; t < o->n; t++)
 		wsum += o->t[t].weight;
 	for (size_t r = 0; r < u; r++) {

@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "../lib/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -10,9 +11,7 @@
 
 static double *sorted_copy(const double *x, size_t n)
 {
-	double *y = malloc(n * sizeof(*y));
-	if (!y)
-		abort();
+	double *y = xmalloc(n * sizeof(*y));
 	memcpy(y, x, n * sizeof(*y));
 	gsl_sort(y, 1, n);
 	return y;
@@ -33,9 +32,7 @@ double stats_mad(const double *x, size_t n)
 	if (!n)
 		return NAN;
 	double m = stats_median(x, n);
-	double *d = malloc(n * sizeof(*d));
-	if (!d)
-		abort();
+	double *d = xmalloc(n * sizeof(*d));
 	for (size_t i = 0; i < n; i++)
 		d[i] = fabs(x[i] - m);
 	double mad = stats_median(d, n);
@@ -63,11 +60,11 @@ int stats_bootstrap_median_ci(const double *x, size_t n, double level, unsigned 
 	if (n < 2 || resamples < 10 || level <= 0 || level >= 1)
 		return -1;
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(r, (unsigned long)seed);
-	double *meds = malloc(resamples * sizeof(*meds));
-	double *s = malloc(n * sizeof(*s));
-	if (!r || !meds || !s)
+	if (!r)
 		abort();
+	gsl_rng_set(r, (unsigned long)seed);
+	double *meds = xmalloc(resamples * sizeof(*meds));
+	double *s = xmalloc(n * sizeof(*s));
 	for (unsigned b = 0; b < resamples; b++)
 		meds[b] = resampled_median(r, x, n, s);
 	gsl_sort(meds, 1, resamples);
@@ -87,11 +84,11 @@ int stats_bootstrap_ratio_ci(const double *x, size_t nx, const double *y, size_t
 	if (!nx || !ny || (nx < 2 && ny < 2) || resamples < 10 || level <= 0 || level >= 1)
 		return -1;
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(r, (unsigned long)seed);
-	double *ratio = malloc(resamples * sizeof(*ratio));
-	double *s = malloc((nx > ny ? nx : ny) * sizeof(*s));
-	if (!r || !ratio || !s)
+	if (!r)
 		abort();
+	gsl_rng_set(r, (unsigned long)seed);
+	double *ratio = xmalloc(resamples * sizeof(*ratio));
+	double *s = xmalloc((nx > ny ? nx : ny) * sizeof(*s));
 	for (unsigned b = 0; b < resamples; b++) {
 		double mx = resampled_median(r, x, nx, s);
 		ratio[b] = mx / resampled_median(r, y, ny, s);
@@ -110,9 +107,7 @@ int stats_bootstrap_ratio_ci(const double *x, size_t nx, const double *y, size_t
 static double u_cdf(size_t m, size_t n, double k)
 {
 	size_t mn = m * n, w = mn + 1;
-	double *c = calloc((m + 1) * (n + 1) * w, sizeof(double)), total = 0, below = 0;
-	if (!c)
-		abort();
+	double *c = xcalloc((m + 1) * (n + 1) * w, sizeof(double)), total = 0, below = 0;
 #define C(i, j, u) c[((i) * (n + 1) + (j)) * w + (u)]
 	for (size_t i = 0; i <= m; i++)
 		for (size_t j = 0; j <= n; j++)
@@ -155,9 +150,7 @@ double stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny
 	} else {
 		/* tie-corrected variance from the pooled ranks */
 		size_t n = nx + ny;
-		double *all = malloc(n * sizeof(*all)), t = 0;
-		if (!all)
-			abort();
+		double *all = xmalloc(n * sizeof(*all)), t = 0;
 		memcpy(all, x, nx * sizeof(*x));
 		memcpy(all + nx, y, ny * sizeof(*y));
 		gsl_sort(all, 1, n);

@@ -7,6 +7,7 @@
  * configuration is.
  */
 #include "strategy.h"
+#include "../lib/strbuf.h"
 #include "neighbors.h"
 
 #include <math.h>
@@ -31,10 +32,8 @@ struct strategy {
 
 static int anneal_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
 {
-	struct strategy *s = calloc(1, sizeof(*s));
+	struct strategy *s = xcalloc(1, sizeof(*s));
 	(void)err;
-	if (!s)
-		abort();
 	s->rng = strategy_rng(seed);
 	s->sp = sp;
 	s->h = history_new(sp);

@@ -5,6 +5,7 @@
  * spaced values including both bounds. The seed plays no part.
  */
 #include "strategy.h"
+#include "../lib/strbuf.h"
 #include "../lib/err.h"
 
 #include <stdlib.h>
@@ -36,15 +37,11 @@ static union pval value_of(const struct param *p, uint64_t k)
 
 static int grid_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
 {
-	struct strategy *s = calloc(1, sizeof(*s));
+	struct strategy *s = xcalloc(1, sizeof(*s));
 	(void)seed, (void)err;
-	if (!s)
-		abort();
 	s->sp = sp;
-	s->levels = calloc(sp->n ? sp->n : 1, sizeof(*s->levels));
-	s->digit = calloc(sp->n ? sp->n : 1, sizeof(*s->digit));
-	if (!s->levels || !s->digit)
-		abort();
+	s->levels = xcalloc(sp->n ? sp->n : 1, sizeof(*s->levels));
+	s->digit = xcalloc(sp->n ? sp->n : 1, sizeof(*s->digit));
 	for (size_t i = 0; i < sp->n; i++)
 		s->levels[i] = levels_of(&sp->p[i]);
 	s->seen = seen_new(sp);

@@ -6,6 +6,7 @@
  * random configuration is tried (a restart), until a better one turns up.
  */
 #include "strategy.h"
+#include "../lib/strbuf.h"
 #include "neighbors.h"
 
 #include <stdlib.h>
@@ -26,10 +27,8 @@ struct strategy {
 
 static int local_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
 {
-	struct strategy *s = calloc(1, sizeof(*s));
+	struct strategy *s = xcalloc(1, sizeof(*s));
 	(void)err;
-	if (!s)
-		abort();
 	s->rng = strategy_rng(seed);
 	s->sp = sp;
 	s->h = history_new(sp);

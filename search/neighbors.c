@@ -1,4 +1,5 @@
 #include "neighbors.h"
+#include "../lib/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -7,9 +8,7 @@ static void push(struct move **v, size_t *n, size_t *cap, size_t param, union pv
 {
 	if (*n == *cap) {
 		*cap = *cap ? 2 * *cap : 32;
-		*v = realloc(*v, *cap * sizeof(**v));
-		if (!*v)
-			abort();
+		*v = xrealloc(*v, *cap * sizeof(**v));
 	}
 	(*v)[(*n)++] = (struct move){ param, value };
 }

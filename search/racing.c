@@ -1,4 +1,5 @@
 #include "racing.h"
+#include "../lib/strbuf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,9 +22,7 @@ struct racing {
 
 struct racing *racing_new(const struct space *sp, int max_repeats)
 {
-	struct racing *r = calloc(1, sizeof(*r));
-	if (!r)
-		abort();
+	struct racing *r = xcalloc(1, sizeof(*r));
 	r->sp = sp;
 	r->max = max_repeats < 1 ? 1 : max_repeats;
 	r->inc = r->want = -1;
@@ -47,9 +46,7 @@ static long find_or_add(struct racing *r, const union pval *cfg)
 			return (long)i;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
-		r->e = realloc(r->e, r->cap * sizeof(*r->e));
-		if (!r->e)
-			abort();
+		r->e = xrealloc(r->e, r->cap * sizeof(*r->e));
 	}
 	r->e[r->n] = (struct entry){ .cfg = config_dup(r->sp, cfg) };
 	return (long)r->n++;

@@ -5,6 +5,7 @@
  * one sequence on every machine.
  */
 #include "strategy.h"
+#include "../lib/strbuf.h"
 #include "../lib/err.h"
 
 #include <stdlib.h>
@@ -22,10 +23,8 @@ struct strategy {
 
 static int random_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
 {
-	struct strategy *s = calloc(1, sizeof(*s));
+	struct strategy *s = xcalloc(1, sizeof(*s));
 	(void)err;
-	if (!s)
-		abort();
 	s->rng = strategy_rng(seed);
 	s->sp = sp;
 	s->seen = seen_new(sp);

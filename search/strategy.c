@@ -1,4 +1,5 @@
 #include "strategy.h"
+#include "../lib/strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +76,10 @@ static uint64_t config_hash(const struct space *sp, const union pval *c)
 
 struct seen *seen_new(const struct space *sp)
 {
-	struct seen *s = calloc(1, sizeof(*s));
-	if (!s)
-		abort();
+	struct seen *s = xcalloc(1, sizeof(*s));
 	s->sp = sp;
 	s->cap = 64;
-	s->slot = calloc(s->cap, sizeof(*s->slot));
-	if (!s->slot)
-		abort();
+	s->slot = xcalloc(s->cap, sizeof(*s->slot));
 	return s;
 }
 
@@ -99,9 +96,7 @@ static void grow(struct seen *s)
 	union pval **old = s->slot;
 	size_t oldcap = s->cap;
 	s->cap *= 2;
-	s->slot = calloc(s->cap, sizeof(*s->slot));
-	if (!s->slot)
-		abort();
+	s->slot = xcalloc(s->cap, sizeof(*s->slot));
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i])
 			s->slot[find(s, old[i])] = old[i];
@@ -153,9 +148,7 @@ struct history {
 
 struct history *history_new(const struct space *sp)
 {
-	struct history *h = calloc(1, sizeof(*h));
-	if (!h)
-		abort();
+	struct history *h = xcalloc(1, sizeof(*h));
 	h->sp = sp;
 	h->index = seen_new(sp);
 	return h;
@@ -177,13 +170,11 @@ size_t history_add(struct history *h, const union pval *cfg, int ok, double scor
 	if (i < 0) {
 		if (h->count == h->cap) {
 			h->cap = h->cap ? 2 * h->cap : 64;
-			h->cfg = realloc(h->cfg, h->cap * sizeof(*h->cfg));
-			h->sum = realloc(h->sum, h->cap * sizeof(*h->sum));
-			h->sumsq = realloc(h->sumsq, h->cap * sizeof(*h->sumsq));
-			h->n = realloc(h->n, h->cap * sizeof(*h->n));
-			h->failed = realloc(h->failed, h->cap * sizeof(*h->failed));
-			if (!h->cfg || !h->sum || !h->sumsq || !h->n || !h->failed)
-				abort();
+			h->cfg = xrealloc(h->cfg, h->cap * sizeof(*h->cfg));
+			h->sum = xrealloc(h->sum, h->cap * sizeof(*h->sum));
+			h->sumsq = xrealloc(h->sumsq, h->cap * sizeof(*h->sumsq));
+			h->n = xrealloc(h->n, h->cap * sizeof(*h->n));
+			h->failed = xrealloc(h->failed, h->cap * sizeof(*h->failed));
 		}
 		i = (long)h->count++;
 		h->cfg[i] = config_dup(h->sp, cfg);
@@ -308,8 +299,6 @@ void history_free(struct history *h)
 void *strategy_rng(uint64_t seed)
 {
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	if (!r)
-		abort();
 	gsl_rng_set(r, (unsigned long)seed);
 	return r;
 }

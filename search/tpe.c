@@ -45,6 +45,7 @@
  * active, and counts only in candidates in which it is.
  */
 #include "strategy.h"
+#include "../lib/strbuf.h"
 #include "neighbors.h"
 #include "../lib/err.h"
 
@@ -108,10 +109,8 @@ struct strategy {
 
 static int tpe_init(struct strategy **out, const struct space *sp, uint64_t seed, char *err)
 {
-	struct strategy *s = calloc(1, sizeof(*s));
+	struct strategy *s = xcalloc(1, sizeof(*s));
 	(void)err;
-	if (!s)
-		abort();
 	s->rng = strategy_rng(seed);
 	s->sp = sp;
 	s->h = history_new(sp);
@@ -206,9 +205,7 @@ static void mixture_init(struct mixture *m, double *mu, double *sd, size_t n)
 	m->mu = mu;
 	m->sd = sd;
 	m->n = n;
-	m->norm = malloc((n + 1) * sizeof(double));
-	if (!m->norm)
-		abort();
+	m->norm = xmalloc((n + 1) * sizeof(double));
 	for (size_t i = 0; i <= n; i++)
 		m->norm[i] = gsl_cdf_gaussian_P(1.0 - mu[i], sd[i]) - gsl_cdf_gaussian_P(-mu[i], sd[i]);
 }
@@ -294,10 +291,8 @@ static void model_build(struct model *md, const struct space *sp, const struct h
 	md->disc = discrete(p);
 	if (md->disc) {
 		md->levels = param_levels(p);
-		md->l = malloc(md->levels * sizeof(double));
-		md->g = malloc(md->levels * sizeof(double));
-		if (!md->l || !md->g)
-			abort();
+		md->l = xmalloc(md->levels * sizeof(double));
+		md->g = xmalloc(md->levels * sizeof(double));
 		for (uint64_t k = 0; k < md->levels; k++)
 			md->l[k] = md->g[k] = TPE_PRIOR / (double)md->levels;
 		for (size_t j = 0; j < n; j++) {
@@ -314,12 +309,10 @@ static void model_build(struct model *md, const struct space *sp, const struct h
 		}
 		return;
 	}
-	md->mu_l = malloc((ngood + 1) * sizeof(double));
-	md->sd_l = malloc((ngood + 1) * sizeof(double));
-	md->mu_g = malloc((n - ngood + 1) * sizeof(double));
-	md->sd_g = malloc((n - ngood + 1) * sizeof(double));
-	if (!md->mu_l || !md->sd_l || !md->mu_g || !md->sd_g)
-		abort();
+	md->mu_l = xmalloc((ngood + 1) * sizeof(double));
+	md->sd_l = xmalloc((ngood + 1) * sizeof(double));
+	md->mu_g = xmalloc((n - ngood + 1) * sizeof(double));
+	md->sd_g = xmalloc((n - ngood + 1) * sizeof(double));
 	for (size_t j = 0; j < n; j++) {
 		const union pval *c = history_config(h, order[j]);
 		if (!param_active(sp, c, pi))
@@ -565,10 +558,8 @@ static double explore_share(const struct strategy *s)
 /* Remembers which operator proposed cfg, to credit it when cfg is observed. */
 static void note_out(struct strategy *s, const union pval *cfg, int op)
 {
-	s->out = realloc(s->out, (s->nout + 1) * sizeof(*s->out));
-	s->out_op = realloc(s->out_op, (s->nout + 1) * sizeof(*s->out_op));
-	if (!s->out || !s->out_op)
-		abort();
+	s->out = xrealloc(s->out, (s->nout + 1) * sizeof(*s->out));
+	s->out_op = xrealloc(s->out_op, (s->nout + 1) * sizeof(*s->out_op));
 	s->out[s->nout] = config_dup(s->sp, cfg);
 	s->out_op[s->nout++] = op;
 }
@@ -588,11 +579,9 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 	}
 	int op = pick_op(s);
 
-	size_t *order = malloc(n * sizeof(*order));
-	struct model *md = calloc(sp->n, sizeof(*md));
+	size_t *order = xmalloc(n * sizeof(*order));
+	struct model *md = xcalloc(sp->n, sizeof(*md));
 	union pval *cand = config_new(sp);
-	if (!order || !md)
-		abort();
 	history_order(s->h, order);
 	size_t ngood = gamma_of(n);
 	for (size_t i = 0; i < sp->n; i++)
@@ -622,10 +611,8 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 		free(m);
 	}
 	if (op == OP_JOINT) {	/* draws around the good ones, ranked by the joint l/g */
-		double jbest = -INFINITY, *lsame = malloc(sp->n * sizeof(double)),
-		       *lother = malloc(sp->n * sizeof(double)), *lk = malloc((n + 1) * sizeof(double));
-		if (!lsame || !lother || !lk)
-			abort();
+		double jbest = -INFINITY, *lsame = xmalloc(sp->n * sizeof(double)),
+		       *lother = xmalloc(sp->n * sizeof(double)), *lk = xmalloc((n + 1) * sizeof(double));
 		for (size_t j = 0; j < sp->n; j++) {
 			uint64_t levels = param_levels(&sp->p[j]);
 			if (discrete(&sp->p[j])) {
@@ -713,9 +700,7 @@ static void tpe_observe(struct strategy *s, const union pval *cfg, int ok, doubl
 		if (history_value(s->h, i) > was)
 			s->wins[s->out_op[k]] += 1;
 		if (s->out_op[k] == OP_UNIFORM) {
-			s->uni = realloc(s->uni, (s->nuni + 1) * sizeof(*s->uni));
-			if (!s->uni)
-				abort();
+			s->uni = xrealloc(s->uni, (s->nuni + 1) * sizeof(*s->uni));
 			s->uni[s->nuni++] = i;
 		}
 		free(s->out[k]);

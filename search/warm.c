@@ -1,4 +1,5 @@
 #include "warm.h"
+#include "../lib/strbuf.h"
 #include "../lib/err.h"
 
 #include <math.h>
@@ -18,11 +19,9 @@ struct strategy *warm_wrap(const struct strategy_ops *ops, struct strategy *s,
 			   const struct space *sp, const union pval *const *cfg,
 			   const double *score, size_t n)
 {
-	struct strategy *w = calloc(1, sizeof(*w));
+	struct strategy *w = xcalloc(1, sizeof(*w));
 	struct history *h = history_new(sp);
-	size_t *order = calloc(n + 1, sizeof(*order));
-	if (!w || !order)
-		abort();
+	size_t *order = xcalloc(n + 1, sizeof(*order));
 	*w = (struct strategy){ .ops = ops, .inner = s, .sp = sp, .mine = seen_new(sp) };
 	for (size_t i = 0; i < n; i++) {
 		int ok = score[i] > 0 && isfinite(score[i]);
@@ -31,9 +30,7 @@ struct strategy *warm_wrap(const struct strategy_ops *ops, struct strategy *s,
 	}
 	size_t m = history_count(h);
 	history_order(h, order);
-	w->first = calloc(WARM_FIRST, sizeof(*w->first));
-	if (!w->first)
-		abort();
+	w->first = xcalloc(WARM_FIRST, sizeof(*w->first));
 	for (size_t i = 0; i < m && w->nfirst < WARM_FIRST; i++)
 		if (isfinite(history_value(h, order[i])))
 			w->first[w->nfirst++] = config_dup(sp, history_config(h, order[i]));

@@ -188,31 +188,35 @@ static int pick_config(const struct runview *rv, const char *which, const struct
 	return 0;
 }
 
-static int check_main(int argc, char **argv)
-{
-	const struct cmd *c = &cmd_check;
-	const char *db = DEFAULT_DB, *name = NULL, *which = NULL, *junit = NULL;
-	int64_t repeats = 5;
-	double max_reg = 5;
-	int quiet = 0, opt;
-	char *end;
+/* What the command line asked for. */
+struct check_args {
+	const char *db, *name, *which, *junit;
+	int64_t repeats;
+	double max_reg;		/* percent */
+	int quiet;
+};
 
+/* -1 when the command line asks for a check, else the exit code (--help: 0). */
+static int parse_args(const struct cmd *c, int argc, char **argv, struct check_args *a)
+{
+	int opt;
+	char *end;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":hq", long_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'd': db = optarg; break;
-		case 'b': name = optarg; break;
-		case 'c': which = optarg; break;
-		case 'j': junit = optarg; break;
-		case 'q': quiet = 1; break;
+		case 'd': a->db = optarg; break;
+		case 'b': a->name = optarg; break;
+		case 'c': a->which = optarg; break;
+		case 'j': a->junit = optarg; break;
+		case 'q': a->quiet = 1; break;
 		case 'r':
-			if (parse_i64(optarg, 2, 1000, &repeats))
+			if (parse_i64(optarg, 2, 1000, &a->repeats))
 				return usage_error(c, "--repeats is a number from 2 to 1000");
 			break;
 		case 'm':
-			max_reg = strtod(optarg, &end);
-			if (end == optarg || *end || !(max_reg >= 0 && max_reg < 1000))
+			a->max_reg = strtod(optarg, &end);
+			if (end == optarg || *end || !(a->max_reg >= 0 && a->max_reg < 1000))
 				return usage_error(c, "--max-regression is a percentage, e.g. 5");
 			break;
 		case 'h': print_usage(c, stdout); return EXIT_OK;
@@ -222,158 +226,172 @@ static int check_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if (!name)
+	if (!a->name)
 		return usage_error(c, "which baseline? (--baseline NAME; see 'vmtune baseline list')");
+	return -1;
+}
 
-	char err[ERR_LEN];
+/* One check: the baseline's run and measurements, then the new run's. */
+struct check {
+	const struct check_args *a;
 	struct store *st;
-	struct baseline b = { 0 };
+	struct baseline b;
 	struct run_info ri;
-	struct job job = { 0 };
-	int64_t run = 0;
-	struct runview brv = { 0 }, nrv = { 0 };	/* the baseline's run, the new one */
-	struct verdict *v = NULL;
-	size_t nv = 0;
-	char *cfg_json = NULL;
-	int ret = EXIT_USAGE;
+	struct job job;
+	int64_t run;			/* the new run */
+	struct runview brv, nrv;	/* the baseline's run, the new one */
+	struct verdict *v;
+	size_t nv;
+	size_t fewest;			/* the fewest measurements of a metric in the baseline */
+	char *cfg_json;			/* the configuration measured now */
+	char err[ERR_LEN];
+};
 
-	if (access(db, F_OK))
-		return fail(EXIT_USAGE, "%s: no such database", db);
-	if (store_open(&st, db, STORE_CREATE, err))
+/* The baseline, its stored job and measurements; -1 when loaded, else the exit code. */
+static int load_baseline(struct check *k)
+{
+	const char *name = k->a->name;
+	char *err = k->err;
+	if (store_baseline_get(k->st, name, &k->b, err) ||
+	    store_run_get(k->st, k->b.run_id, &k->ri, err))
 		return fail(EXIT_USAGE, "%s", err);
-	if (store_baseline_get(st, name, &b, err) || store_run_get(st, b.run_id, &ri, err)) {
-		fail(EXIT_USAGE, "%s", err);
-		goto out;
+	if (job_load_text(&k->job, k->ri.job_text, k->ri.job_path, k->ri.job_dir, err))
+		return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)k->b.run_id, err);
+	if (job_ready(&k->job, err)) {	/* it runs trials */
+		job_release(&k->job);
+		memset(&k->job, 0, sizeof(k->job));
+		return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)k->b.run_id, err);
 	}
-	if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err)) {
-		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
-		goto out;
-	}
-	if (job_ready(&job, err)) {	/* it runs trials */
-		fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)b.run_id, err);
-		job_release(&job);
-		memset(&job, 0, sizeof(job));
-		goto out;
-	}
-	if (runview_load(&brv, st, b.run_id, err)) {
-		ret = fail(EXIT_RUNTIME, "%s", err);
-		goto out;
-	}
-	if (!which && !strcmp(brv.strategy, "check")) {
-		cfg_json = xstrdup(b.config);	/* measured by baseline save --measure */
-	} else if (pick_config(&brv, which, &job, &cfg_json, err)) {
-		fail(EXIT_USAGE, "%s", err);
-		goto out;
-	}
-	if (gather(st, &brv, b.config, b.trial_id, 0, &v, &nv, err)) {
-		ret = fail(EXIT_RUNTIME, "%s", err);
-		goto out;
-	}
-	if (!nv) {
-		ret = fail(EXIT_USAGE, "baseline %s has no measurements", name);
-		goto out;
-	}
-
+	if (runview_load(&k->brv, k->st, k->b.run_id, err))
+		return fail(EXIT_RUNTIME, "%s", err);
+	if (!k->a->which && !strcmp(k->brv.strategy, "check"))
+		k->cfg_json = xstrdup(k->b.config);	/* measured by baseline save --measure */
+	else if (pick_config(&k->brv, k->a->which, &k->job, &k->cfg_json, err))
+		return fail(EXIT_USAGE, "%s", err);
+	if (gather(k->st, &k->brv, k->b.config, k->b.trial_id, 0, &k->v, &k->nv, err))
+		return fail(EXIT_RUNTIME, "%s", err);
+	if (!k->nv)
+		return fail(EXIT_USAGE, "baseline %s has no measurements", name);
 	/* a gate that cannot fail says so instead of passing */
-	size_t fewest = SIZE_MAX;
-	for (size_t i = 0; i < nv; i++)
-		if (v[i].nbase < fewest)
-			fewest = v[i].nbase;
-	if (fewest < CHECK_MIN_BASE) {
-		ret = fail(EXIT_USAGE, "baseline %s has %zu measurement%s of a metric: too few to tell "
-			   "a regression from noise (at least %d; save one with 'vmtune baseline save "
-			   "%s %lld --measure 5')", name, fewest, fewest == 1 ? "" : "s", CHECK_MIN_BASE,
-			   name, (long long)b.run_id);
-		goto out;
-	}
+	k->fewest = SIZE_MAX;
+	for (size_t i = 0; i < k->nv; i++)
+		if (k->v[i].nbase < k->fewest)
+			k->fewest = k->v[i].nbase;
+	if (k->fewest < CHECK_MIN_BASE)
+		return fail(EXIT_USAGE, "baseline %s has %zu measurement%s of a metric: too few to tell "
+			    "a regression from noise (at least %d; save one with 'vmtune baseline save "
+			    "%s %lld --measure 5')", name, k->fewest, k->fewest == 1 ? "" : "s",
+			    CHECK_MIN_BASE, name, (long long)k->b.run_id);
+	return -1;
+}
 
-	/* measure now */
-	if (!quiet)
-		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", cfg_json,
-			(long long)repeats, name);
-	struct search_opts o = { .st = st, .job = &job, .seed = ri.seed, .stop = stop_on_signals() };
-	int rc = search_measure_json(&o, cfg_json, (int)repeats, &run, err);
-	if (rc) {
-		ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
-			     : fail(EXIT_RUNTIME, "interrupted; nothing was judged");
-		goto out;
-	}
-	if (runview_load(&nrv, st, run, err) || gather(st, &nrv, cfg_json, 0, 1, &v, &nv, err)) {
-		ret = fail(EXIT_RUNTIME, "%s", err);
-		goto out;
-	}
-	double seconds = nrv.elapsed;
+/* The configuration measured now, in a run of its own; -1 when measured, else the exit code. */
+static int measure(struct check *k)
+{
+	if (!k->a->quiet)
+		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", k->cfg_json,
+			(long long)k->a->repeats, k->a->name);
+	struct search_opts o = { .st = k->st, .job = &k->job, .seed = k->ri.seed,
+				 .stop = stop_on_signals() };
+	int rc = search_measure_json(&o, k->cfg_json, (int)k->a->repeats, &k->run, k->err);
+	if (rc)
+		return rc < 0 ? fail(EXIT_RUNTIME, "%s", k->err)
+			      : fail(EXIT_RUNTIME, "interrupted; nothing was judged");
+	if (runview_load(&k->nrv, k->st, k->run, k->err) ||
+	    gather(k->st, &k->nrv, k->cfg_json, 0, 1, &k->v, &k->nv, k->err))
+		return fail(EXIT_RUNTIME, "%s", k->err);
+	return -1;
+}
 
-	/* judge */
+/* One metric's verdict, and its row of the table. */
+static void judge_metric(const struct check *k, struct verdict *d)
+{
+	double max_reg = k->a->max_reg, u;
+	if (store_metric_better(k->st, k->b.run_id, d->metric, &d->better, NULL))
+		d->better = BETTER_UNKNOWN;
+	d->mbase = stats_median(d->base, d->nbase);
+	d->mnow = stats_median(d->now, d->nnow);
+	d->p = stats_mann_whitney(d->now, d->nnow, d->base, d->nbase, &u);
+	d->change = d->mnow / d->mbase - 1;
+	if (stats_bootstrap_ratio_ci(d->now, d->nnow, d->base, d->nbase, 0.95, CHECK_RESAMPLES,
+				     k->ri.seed, &d->lo, &d->hi))
+		d->lo = d->hi = d->change + 1;
+	d->lo -= 1;
+	d->hi -= 1;
+	double worse = d->better == BETTER_LOWER ? d->change
+		       : d->better == BETTER_HIGHER ? -d->change : 0;
+	d->regressed = worse > max_reg / 100 && d->p < CHECK_ALPHA;
+	struct comparison cmp;
+	d->detects = compare_samples(d->base, d->nbase, d->now, d->nnow, 1 - CHECK_ALPHA, &cmp)
+		     ? NAN : cmp.detectable;
+	struct strbuf ci = STRBUF_INIT;
+	strbuf_addf(&ci, "[%+.1f%%, %+.1f%%]", 100 * d->lo, 100 * d->hi);
+	printf("%-26s %12.6g %12.6g %+8.1f%%  %-21s %7.4f %7.1f%%  %s\n", d->metric, d->mbase,
+	       d->mnow, 100 * d->change, ci.buf, d->p, 100 * d->detects,
+	       d->regressed ? "REGRESSION"
+	       : d->better == BETTER_UNKNOWN ? "(no direction: not judged)" : "ok");
+	strbuf_release(&ci);
+}
+
+/* Every metric measured on both sides judged; the exit code. */
+static int judge(struct check *k)
+{
+	const struct check_args *a = k->a;
 	size_t judged = 0, regressed = 0, blind = 0;
-	printf("check of baseline %s (run %lld) against run %lld: %s\n", name, (long long)b.run_id,
-	       (long long)run, cfg_json);
+	printf("check of baseline %s (run %lld) against run %lld: %s\n", a->name,
+	       (long long)k->b.run_id, (long long)k->run, k->cfg_json);
 	printf("%-26s %12s %12s %9s  %-21s %7s %8s  %s\n", "metric", "baseline", "now", "change",
 	       "95% CI", "p", "detects", "verdict");
-	for (size_t i = 0; i < nv; i++) {
-		struct verdict *d = &v[i];
+	for (size_t i = 0; i < k->nv; i++) {
+		struct verdict *d = &k->v[i];
 		if (!d->nbase || !d->nnow)
 			continue;
 		judged++;
-		if (store_metric_better(st, b.run_id, d->metric, &d->better, err))
-			d->better = BETTER_UNKNOWN;
-		d->mbase = stats_median(d->base, d->nbase);
-		d->mnow = stats_median(d->now, d->nnow);
-		double u;
-		d->p = stats_mann_whitney(d->now, d->nnow, d->base, d->nbase, &u);
-		d->change = d->mnow / d->mbase - 1;
-		if (stats_bootstrap_ratio_ci(d->now, d->nnow, d->base, d->nbase, 0.95, CHECK_RESAMPLES,
-					     ri.seed, &d->lo, &d->hi))
-			d->lo = d->hi = d->change + 1;
-		d->lo -= 1;
-		d->hi -= 1;
-		double worse = d->better == BETTER_LOWER ? d->change
-			       : d->better == BETTER_HIGHER ? -d->change : 0;
-		d->regressed = worse > max_reg / 100 && d->p < CHECK_ALPHA;
+		judge_metric(k, d);
 		regressed += d->regressed;
-		struct comparison cmp;
-		d->detects = compare_samples(d->base, d->nbase, d->now, d->nnow, 1 - CHECK_ALPHA, &cmp)
-			     ? NAN : cmp.detectable;
-		if (d->better != BETTER_UNKNOWN && !(d->detects <= max_reg / 100))
+		if (d->better != BETTER_UNKNOWN && !(d->detects <= a->max_reg / 100))
 			blind++;
-		struct strbuf ci = STRBUF_INIT;
-		strbuf_addf(&ci, "[%+.1f%%, %+.1f%%]", 100 * d->lo, 100 * d->hi);
-		printf("%-26s %12.6g %12.6g %+8.1f%%  %-21s %7.4f %7.1f%%  %s\n", d->metric, d->mbase,
-		       d->mnow, 100 * d->change, ci.buf, d->p, 100 * d->detects,
-		       d->regressed ? "REGRESSION"
-		       : d->better == BETTER_UNKNOWN ? "(no direction: not judged)" : "ok");
-		strbuf_release(&ci);
 	}
-	if (!judged) {
-		ret = fail(EXIT_RUNTIME, "no metric measured both now and in baseline %s", name);
-		goto out;
-	}
-	if (junit && write_junit(junit, name, v, nv, seconds, err)) {
-		ret = fail(EXIT_RUNTIME, "%s", err);
-		goto out;
-	}
+	if (!judged)
+		return fail(EXIT_RUNTIME, "no metric measured both now and in baseline %s", a->name);
+	if (a->junit && write_junit(a->junit, a->name, k->v, k->nv, k->nrv.elapsed, k->err))
+		return fail(EXIT_RUNTIME, "%s", k->err);
 	printf("%zu metric%s judged, %zu regressed by more than %g%% (p < %g)\n", judged,
-	       judged == 1 ? "" : "s", regressed, max_reg, CHECK_ALPHA);
+	       judged == 1 ? "" : "s", regressed, a->max_reg, CHECK_ALPHA);
 	if (blind)
 		printf("warning: for %zu metric%s the noise and %zu + %lld measurements detect only "
 		       "changes larger than %g%% (column 'detects'): more --repeats, or a baseline "
-		       "of more measurements, narrow it\n", blind, blind == 1 ? "" : "s", fewest,
-		       (long long)repeats, max_reg);
-	ret = regressed ? EXIT_CHECK : EXIT_OK;
-out:
-	for (size_t i = 0; i < nv; i++) {
-		free(v[i].metric);
-		free(v[i].base);
-		free(v[i].now);
+		       "of more measurements, narrow it\n", blind, blind == 1 ? "" : "s", k->fewest,
+		       (long long)a->repeats, a->max_reg);
+	return regressed ? EXIT_CHECK : EXIT_OK;
+}
+
+static int check_main(int argc, char **argv)
+{
+	struct check_args a = { .db = DEFAULT_DB, .repeats = 5, .max_reg = 5 };
+	int ret = parse_args(&cmd_check, argc, argv, &a);
+	if (ret >= 0)
+		return ret;
+	struct check k = { .a = &a };
+	if (access(a.db, F_OK))
+		return fail(EXIT_USAGE, "%s: no such database", a.db);
+	if (store_open(&k.st, a.db, STORE_CREATE, k.err))
+		return fail(EXIT_USAGE, "%s", k.err);
+	if ((ret = load_baseline(&k)) < 0 && (ret = measure(&k)) < 0)
+		ret = judge(&k);
+	for (size_t i = 0; i < k.nv; i++) {
+		free(k.v[i].metric);
+		free(k.v[i].base);
+		free(k.v[i].now);
 	}
-	free(v);
-	free(cfg_json);
-	runview_release(&brv);	/* safe on a zeroed or half-loaded view */
-	runview_release(&nrv);
-	if (job.path)
-		job_release(&job);
-	store_baseline_release(&b);
-	store_close(st);
+	free(k.v);
+	free(k.cfg_json);
+	runview_release(&k.brv);	/* safe on a zeroed or half-loaded view */
+	runview_release(&k.nrv);
+	if (k.job.path)
+		job_release(&k.job);
+	store_baseline_release(&k.b);
+	store_close(k.st);
 	return ret;
 }
 

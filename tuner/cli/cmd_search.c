@@ -320,179 +320,186 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int search_main(int argc, char **argv)
-{
-	const struct cmd *c = &cmd_search;
-	const char *db = DEFAULT_DB;
-	int64_t trials = 0, seed = -1, resume = 0;
-	double seconds = 0;
-	struct progress_out po = { .tty = isatty(2) };
+/* What the command line asked for. */
+struct search_args {
+	const char *db, *job_file;	/* job_file NULL: the embedded default */
+	int64_t trials, seed, resume;	/* seed -1: the job's, or a fresh one */
+	double seconds;
 	const char *hosts[64], *warm_specs[WARM_RUNS_MAX];
-	size_t nhosts = 0, nwarm_specs = 0;
-	int opt, no_confirm = 0;
+	size_t nhosts, nwarm_specs;
+	int no_confirm;
+};
 
+/* One option of the command line; -1 when it is taken, else the exit code. */
+static int parse_opt(const struct cmd *c, int opt, char **argv, struct search_args *a,
+		     struct progress_out *po)
+{
+	switch (opt) {
+	case 'd':
+		a->db = optarg;
+		break;
+	case 'n':
+		if (parse_i64(optarg, 1, 100000000, &a->trials))
+			return usage_error(c, "--trials wants a positive number, got '%s'", optarg);
+		break;
+	case 't':
+		if (duration_parse(optarg, &a->seconds) || a->seconds <= 0)
+			return usage_error(c, "--time wants a duration such as 90s, 15m or 8h (1ms to 365d), "
+					   "got '%s'", optarg);
+		break;
+	case 's':
+		if (parse_i64(optarg, 0, INT64_MAX, &a->seed))
+			return usage_error(c, "--seed wants a number, got '%s'", optarg);
+		break;
+	case 'r':
+		if (parse_run_id(c, optarg, &a->resume))
+			return EXIT_USAGE;
+		break;
+	case 'q':
+		po->quiet = 1;
+		break;
+	case 'C':
+		a->no_confirm = 1;
+		break;
+	case 'H':
+		if (!*optarg)
+			return usage_error(c, "--host wants a libvirt URI");
+		if (a->nhosts == sizeof(a->hosts) / sizeof(*a->hosts))
+			return usage_error(c, "at most %zu --host", a->nhosts);
+		a->hosts[a->nhosts++] = optarg;
+		break;
+	case 'W':
+		if (a->nwarm_specs == WARM_RUNS_MAX)
+			return usage_error(c, "at most %d --warm-start", WARM_RUNS_MAX);
+		a->warm_specs[a->nwarm_specs++] = optarg;
+		break;
+	case 'h':
+		print_usage(c, stdout);
+		return EXIT_OK;
+	case ':':
+		return usage_error(c, "'%s' needs a value", argv[optind - 1]);
+	default:
+		return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+	}
+	return -1;
+}
+
+/* -1 when the command line asks for a search, else the exit code (--help: 0). */
+static int parse_args(const struct cmd *c, int argc, char **argv, struct search_args *a,
+		      struct progress_out *po)
+{
+	int opt, rc;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":hq", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'n':
-			if (parse_i64(optarg, 1, 100000000, &trials))
-				return usage_error(c, "--trials wants a positive number, got '%s'", optarg);
-			break;
-		case 't':
-			if (duration_parse(optarg, &seconds) || seconds <= 0)
-				return usage_error(c, "--time wants a duration such as 90s, 15m or 8h (1ms to 365d), "
-						   "got '%s'", optarg);
-			break;
-		case 's':
-			if (parse_i64(optarg, 0, INT64_MAX, &seed))
-				return usage_error(c, "--seed wants a number, got '%s'", optarg);
-			break;
-		case 'r':
-			if (parse_run_id(c, optarg, &resume))
-				return EXIT_USAGE;
-			break;
-		case 'q':
-			po.quiet = 1;
-			break;
-		case 'C':
-			no_confirm = 1;
-			break;
-		case 'H':
-			if (!*optarg)
-				return usage_error(c, "--host wants a libvirt URI");
-			if (nhosts == sizeof(hosts) / sizeof(*hosts))
-				return usage_error(c, "at most %zu --host", nhosts);
-			hosts[nhosts++] = optarg;
-			break;
-		case 'W':
-			if (nwarm_specs == WARM_RUNS_MAX)
-				return usage_error(c, "at most %d --warm-start", WARM_RUNS_MAX);
-			warm_specs[nwarm_specs++] = optarg;
-			break;
-		case 'h':
-			print_usage(c, stdout);
-			return EXIT_OK;
-		case ':':
-			return usage_error(c, "'%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error(c, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	while ((opt = getopt_long(argc, argv, ":hq", long_opts, NULL)) != -1)
+		if ((rc = parse_opt(c, opt, argv, a, po)) >= 0)
+			return rc;
 	if (argc - optind > 1)
 		return usage_error(c, "one job file at most");
-	if (resume && (argc - optind || trials || seconds || seed >= 0 || no_confirm))
+	if (a->resume && (argc - optind || a->trials || a->seconds || a->seed >= 0 || a->no_confirm))
 		return usage_error(c, "--resume takes the run's own job, budget, seed and "
 				   "confirmation");
-	if (resume && nwarm_specs)
+	if (a->resume && a->nwarm_specs)
 		return usage_error(c, "--resume takes the run's own warm start");
+	a->job_file = optind < argc ? argv[optind] : NULL;
+	return -1;
+}
 
-	struct job job;
+/* --resume: the stored run's job, budget, seed and confirmation; 0 or the exit code. */
+static int open_resumed(const struct search_args *a, struct job *job, struct store **st,
+			struct search_opts *o)
+{
 	char err[ERR_LEN];
-	struct store *st = NULL;
-	struct search_opts o = { 0 };
-	struct search *s = NULL;
-	int ret = EXIT_RUNTIME, created = 0, drop_db = 0;
+	struct run_info ri;
+	if (access(a->db, F_OK))
+		return fail(EXIT_USAGE, "%s: no such database", a->db);
+	int orc = store_open(st, a->db, STORE_CREATE, err);
+	if (orc)
+		return fail(orc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
+	if (store_run_get(*st, a->resume, &ri, err)) {
+		store_close(*st);
+		return fail(EXIT_USAGE, "%s", err);
+	}
+	o->budget_trials = ri.budget_trials;
+	o->budget_seconds = ri.budget_seconds;
+	o->seed = ri.seed;
+	o->confirm_repeats = ri.confirm_repeats;
+	o->confirm_max = ri.confirm_max;
+	o->max_cov = ri.max_cov;
+	o->noise_floor = ri.noise_floor;
+	if (job_load_text(job, ri.job_text, ri.job_path, ri.job_dir, err) || job_ready(job, err)) {
+		store_close(*st);
+		return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)a->resume, err);
+	}
+	return 0;
+}
 
-	if (resume) {
-		struct run_info ri;
-		if (access(db, F_OK))
-			return fail(EXIT_USAGE, "%s: no such database", db);
-		int orc = store_open(&st, db, STORE_CREATE, err);
-		if (orc)
-			return fail(orc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
-		if (store_run_get(st, resume, &ri, err)) {
-			store_close(st);
-			return fail(EXIT_USAGE, "%s", err);
-		}
-		o.budget_trials = ri.budget_trials;
-		o.budget_seconds = ri.budget_seconds;
-		o.seed = ri.seed;
-		o.confirm_repeats = ri.confirm_repeats;
-		o.confirm_max = ri.confirm_max;
-		o.max_cov = ri.max_cov;
-		o.noise_floor = ri.noise_floor;
-		if (job_load_text(&job, ri.job_text, ri.job_path, ri.job_dir, err) ||
-		    job_ready(&job, err)) {
-			store_close(st);
-			return fail(EXIT_USAGE, "run %lld: stored job: %s", (long long)resume, err);
-		}
+/* A new run: the job file's (or the embedded default's) settings and the command line's. */
+static int open_new(const struct search_args *a, struct job *job, struct store **st,
+		    struct search_opts *o, int *created)
+{
+	char err[ERR_LEN];
+	int rc;
+	if (a->job_file) {
+		rc = job_load_file(job, a->job_file, err);
 	} else {
-		int rc;
-		if (optind < argc) {
-			rc = job_load_file(&job, argv[optind], err);
-		} else {
-			/* the embedded jobs/default.yaml: paths start where the file's would */
-			char *dir = beside_executable("jobs");
-			rc = job_load_text(&job, default_job_yaml, "<default job>", dir, err);
-			free(dir);
-		}
-		if (!rc && (rc = job_ready(&job, err)))
-			job_release(&job);
-		if (rc)
-			return fail(EXIT_USAGE, "%s", err);
-		o.budget_trials = trials ? trials : job.budget_trials;
-		o.budget_seconds = seconds ? seconds : job.budget_seconds;
-		if (seconds && !trials)
-			o.budget_trials = 0;	/* --time alone: run until the time is spent */
-		o.seed = seed >= 0 ? (uint64_t)seed : job.has_seed ? job.seed : fresh_seed();
-		o.confirm_repeats = no_confirm ? 0 : job.confirm_repeats;
-		o.confirm_max = no_confirm ? 0 : job.confirm_max;
-		o.max_cov = job.obj.max_cov;
-		o.noise_floor = job.noise_floor;
-		created = access(db, F_OK) != 0;
-		int orc = store_open(&st, db, STORE_CREATE, err);
-		if (orc) {
-			job_release(&job);
-			return fail(orc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
-		}
+		/* the embedded jobs/default.yaml: paths start where the file's would */
+		char *dir = beside_executable("jobs");
+		rc = job_load_text(job, default_job_yaml, "<default job>", dir, err);
+		free(dir);
 	}
+	if (!rc && (rc = job_ready(job, err)))
+		job_release(job);
+	if (rc)
+		return fail(EXIT_USAGE, "%s", err);
+	o->budget_trials = a->trials ? a->trials : job->budget_trials;
+	o->budget_seconds = a->seconds ? a->seconds : job->budget_seconds;
+	if (a->seconds && !a->trials)
+		o->budget_trials = 0;	/* --time alone: run until the time is spent */
+	o->seed = a->seed >= 0 ? (uint64_t)a->seed : job->has_seed ? job->seed : fresh_seed();
+	o->confirm_repeats = a->no_confirm ? 0 : job->confirm_repeats;
+	o->confirm_max = a->no_confirm ? 0 : job->confirm_max;
+	o->max_cov = job->obj.max_cov;
+	o->noise_floor = job->noise_floor;
+	*created = access(a->db, F_OK) != 0;
+	int orc = store_open(st, a->db, STORE_CREATE, err);
+	if (orc) {
+		job_release(job);
+		return fail(orc == STORE_EIO ? EXIT_RUNTIME : EXIT_USAGE, "%s", err);
+	}
+	return 0;
+}
 
-	struct warm_set warm = { 0 };
-	for (size_t i = 0; i < nwarm_specs; i++) {
-		int rc = warm_load(&warm, warm_specs[i], db, st, &job.space, po.quiet, err);
-		if (rc) {
-			warm_release(&warm);
-			store_close(st);
-			job_release(&job);
-			return fail(rc, "--warm-start %s: %s", warm_specs[i], err);
-		}
-	}
-	o.warm = warm.v;
-	o.nwarm = warm.n;
+/* The command line's hosts replace the job's. */
+static void take_hosts(const struct search_args *a, struct job *job)
+{
+	if (!a->nhosts)
+		return;
+	for (size_t i = 0; i < job->nhosts; i++)
+		free(job->hosts[i].uri);
+	job->nhosts = 0;
+	for (size_t i = 0; i < a->nhosts; i++)
+		job_add_host(job, a->hosts[i], 1);
+}
 
-	if (nhosts) {	/* the command line's hosts replace the job's */
-		for (size_t i = 0; i < job.nhosts; i++)
-			free(job.hosts[i].uri);
-		job.nhosts = 0;
-		for (size_t i = 0; i < nhosts; i++)
-			job_add_host(&job, hosts[i], 1);
-	}
-	po.hosts = job.nhosts > 1 || (job.nhosts == 1 && job.hosts[0].slots > 1);
-	o.st = st;
-	o.job = &job;
-	o.run = resume;
-	o.stop = stop_on_signals();
-	o.progress = on_progress;
-	o.notice = on_notice;
-	o.progress_ud = &po;
-	signal(SIGPIPE, SIG_IGN);
-	s = search_new(&o);
-	if (resume ? search_resume(s, err) : search_begin(s, err)) {
+/* Begins or resumes the run, runs it to its end, then its summary; the exit code. */
+static int run_search(const struct search_args *a, struct search_opts *o,
+		      struct progress_out *po, int created, int *drop_db)
+{
+	char err[ERR_LEN];
+	struct search *s = search_new(o);
+	enum search_end end;
+	int ret = EXIT_RUNTIME;
+	if (a->resume ? search_resume(s, err) : search_begin(s, err)) {
 		fail(EXIT_RUNTIME, "%s", err);
-		if (created && !search_run(s))
-			drop_db = 1;	/* the target could not open: leave no empty database */
+		*drop_db = created && !search_run(s);	/* the target could not open: no empty database */
 		goto out;
 	}
-	if (!resume && !po.quiet)
-		fprintf(stderr, "vmtune: run %lld in %s (seed %llu)\n", (long long)search_run(s), db,
-			(unsigned long long)o.seed);
-	enum search_end end;
+	if (!a->resume && !po->quiet)
+		fprintf(stderr, "vmtune: run %lld in %s (seed %llu)\n", (long long)search_run(s),
+			a->db, (unsigned long long)o->seed);
 	int rc = search_loop(s, &end, err);
-	if (po.tty && !po.quiet)
+	if (po->tty && !po->quiet)
 		fputc('\n', stderr);
 	if (rc) {
 		fail(EXIT_RUNTIME, "%s", err);
@@ -500,20 +507,62 @@ static int search_main(int argc, char **argv)
 	}
 	if (end == SEARCH_INTERRUPTED) {
 		fail(EXIT_RUNTIME, "interrupted; resume with 'vmtune search --resume %lld --db %s'",
-		     (long long)search_run(s), db);
+		     (long long)search_run(s), a->db);
 		goto out;
 	}
-	if (end == SEARCH_EXHAUSTED && !po.quiet)
+	if (end == SEARCH_EXHAUSTED && !po->quiet)
 		fprintf(stderr, "vmtune: the strategy has no configuration left to propose\n");
-	ret = summarize(st, search_run(s), db);
+	ret = summarize(o->st, search_run(s), a->db);
 out:
 	search_free(s);
+	return ret;
+}
+
+static int search_main(int argc, char **argv)
+{
+	struct search_args a = { .db = DEFAULT_DB, .seed = -1 };
+	struct progress_out po = { .tty = isatty(2) };
+	int rc = parse_args(&cmd_search, argc, argv, &a, &po);
+	if (rc >= 0)
+		return rc;
+
+	char err[ERR_LEN];
+	struct job job;
+	struct store *st = NULL;
+	struct search_opts o = { 0 };
+	int created = 0, drop_db = 0;
+	if ((rc = a.resume ? open_resumed(&a, &job, &st, &o) : open_new(&a, &job, &st, &o, &created)))
+		return rc;
+
+	struct warm_set warm = { 0 };
+	for (size_t i = 0; i < a.nwarm_specs; i++) {
+		rc = warm_load(&warm, a.warm_specs[i], a.db, st, &job.space, po.quiet, err);
+		if (rc) {
+			warm_release(&warm);
+			store_close(st);
+			job_release(&job);
+			return fail(rc, "--warm-start %s: %s", a.warm_specs[i], err);
+		}
+	}
+	take_hosts(&a, &job);
+	po.hosts = job.nhosts > 1 || (job.nhosts == 1 && job.hosts[0].slots > 1);
+	o.warm = warm.v;
+	o.nwarm = warm.n;
+	o.st = st;
+	o.job = &job;
+	o.run = a.resume;
+	o.stop = stop_on_signals();
+	o.progress = on_progress;
+	o.notice = on_notice;
+	o.progress_ud = &po;
+	signal(SIGPIPE, SIG_IGN);
+	rc = run_search(&a, &o, &po, created, &drop_db);
 	store_close(st);
 	warm_release(&warm);
 	job_release(&job);
 	if (drop_db)
-		remove_db(db);
-	return ret;
+		remove_db(a.db);
+	return rc;
 }
 
 const struct cmd cmd_search = {

@@ -1,5 +1,6 @@
 /* vmtune topology: the host's CPUs as hwloc sees them, and where each pinning layout puts vCPUs. */
 #include "vmtune.h"
+#include "../../lib/strbuf.h"
 #include "../../lib/err.h"
 #include "../target/topology.h"
 
@@ -34,7 +35,7 @@ static int topology_main(int argc, char **argv)
 	for (int i = 0; i < t.cpus.n; i++)
 		printf("%-5d %-5d %d\n", t.pu[i], t.core[i], t.package[i]);
 	unsigned n = vcpus ? (unsigned)vcpus : (unsigned)t.cpus.n;
-	int *pin = calloc(n, sizeof(int));
+	int *pin = xcalloc(n, sizeof(int));
 	static const char *const layouts[] = { "compact", "spread", "per-core" };
 	printf("vm.pinning layouts for %u vCPUs:\n", n);
 	for (size_t k = 0; k < 3; k++) {

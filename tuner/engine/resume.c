@@ -154,17 +154,129 @@ static void replay_busy(struct rows *r, size_t upto, const union pval **v, struc
 	b->cfg = v;
 }
 
+/* Each stored trial's configuration and last attempt. */
+static int parse_rows(struct search *s, struct rows *r, char *err)
+{
+	const struct space *sp = &s->o.job->space;
+	char msg[ERR_LEN];
+	for (size_t i = 0; i < r->n; i++) {
+		struct row *t = &r->v[i];
+		t->last = last_attempt(r, t);
+		t->cfg = config_new(sp);
+		if (config_from_json(sp, t->config, t->cfg, msg))
+			return seterr(err, "run %lld, trial %lld: %s", (long long)s->run_id,
+				      (long long)t->id, msg), -1;
+	}
+	return 0;
+}
+
+/*
+ * The baselines the search begins with, all of them: a run stopped while
+ * it stored them (a crash, a failing disk) has fewer, and without them its
+ * noise floor would never be in.
+ */
+static int queue_missing_baselines(struct search *s, const struct rows *r, char *err)
+{
+	size_t nbase = 0;
+	for (size_t i = 0; i < r->n; i++)
+		nbase += r->v[i].origin == ORIGIN_BASELINE && !r->v[i].retry_of;
+	if (nbase >= (size_t)search_noise_floor(s) && nbase >= s->nhosts)
+		return 0;
+	union pval *def = config_defaults(&s->o.job->space);
+	int64_t id;
+	int rc = 0;
+	for (size_t k = nbase; !rc && (k < (size_t)search_noise_floor(s) || k < s->nhosts); k++) {
+		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
+		if (rc)
+			break;
+		search_push_pending(s, id, def, 1);
+		if (s->nhosts > 1 && k < s->nhosts)	/* one on each host, as search_begin() */
+			s->pending[s->npending - 1].h = &s->hosts[k];
+	}
+	free(def);
+	return rc;
+}
+
+/*
+ * The history replayed in the order it happened: before each stored
+ * proposal or repeat, what had come back by then; each must be what the
+ * strategy or racing would ask for again.
+ */
+static int replay_history(struct search *s, struct rows *r, char *err)
+{
+	const struct space *sp = &s->o.job->space;
+	const union pval **bv = xcalloc(r->n + 1, sizeof(*bv));
+	union pval *want = config_new(sp);
+	struct busy busy;
+	int ret = -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct row *t = &r->v[i];
+		if (t->origin == ORIGIN_RETRY)
+			continue;
+		if (replay_until(s, r, i, err))
+			goto out;
+		replay_busy(r, i, bv, &busy);
+		int repeat = search_racing_repeat(s, &busy, want);
+		if (t->origin == ORIGIN_REPEAT && (!repeat || !config_equal(sp, t->cfg, want))) {
+			seterr(err, "run %lld: racing no longer repeats trial %lld's configuration; "
+			       "cannot resume", (long long)s->run_id, (long long)t->id);
+			goto out;
+		}
+		if (t->origin == ORIGIN_STRATEGY &&
+		    (repeat || s->sops->propose(s->strat, &busy, want, err) != 0 ||
+		     (config_canonical(sp, want), !config_equal(sp, t->cfg, want)))) {
+			seterr(err, "run %lld: strategy '%s' no longer proposes trial %lld's "
+			       "configuration; cannot resume", (long long)s->run_id,
+			       s->o.job->strategy, (long long)t->id);
+			goto out;
+		}
+	}
+	ret = replay_until(s, r, r->n, err);
+out:
+	free(bv);
+	free(want);
+	return ret;
+}
+
+/*
+ * Results that were waiting for the noise floor: they still are, or are
+ * taken in now. Then what has no result yet runs: proposed trials as they
+ * are, interrupted ones again.
+ */
+static int queue_rest(struct search *s, struct rows *r, char *err)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct row *t = &r->v[i];
+		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
+			continue;
+		if (s->base_open) {
+			search_hold(s, t->last->id, t->cfg, t->last->status, NULL);
+			t->taken = 1;
+		} else if (replay_result(s, t, 1, err)) {
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct row *t = &r->v[i], *l = t->last;
+		int64_t id;
+		if (t->origin == ORIGIN_RETRY || has_result(t))
+			continue;
+		if (l->status == TS_PROPOSED) {
+			search_push_pending(s, l->id, t->cfg, t->origin == ORIGIN_BASELINE);
+			continue;
+		}
+		if (search_insert_trial(s, ORIGIN_RETRY, l->id, t->cfg, &id, err))
+			return -1;
+		search_push_pending(s, id, t->cfg, t->origin == ORIGIN_BASELINE);
+	}
+	return 0;
+}
+
 int search_resume(struct search *s, char *err)
 {
-	const struct job *job = s->o.job;
-	const struct space *sp = &job->space;
 	struct rows r = { 0 };
 	struct run_info ri;
-	union pval *want = config_new(sp);
-	const union pval **bv = NULL;
-	struct busy busy;
 	int interrupted, ret = -1;
-	char msg[ERR_LEN];
 
 	if (store_run_get(s->o.st, s->run_id, &ri, err))
 		goto out;
@@ -181,96 +293,9 @@ int search_resume(struct search *s, char *err)
 	if (search_open_parts(s, err) || search_warm_start(s, err))
 		goto out;
 	s->seq = (int64_t)r.all;
-	bv = xcalloc(r.n + 1, sizeof(*bv));
-	for (size_t i = 0; i < r.n; i++) {
-		struct row *t = &r.v[i];
-		t->last = last_attempt(&r, t);
-		t->cfg = config_new(sp);
-		if (config_from_json(sp, t->config, t->cfg, msg)) {
-			seterr(err, "run %lld, trial %lld: %s", (long long)s->run_id,
-			       (long long)t->id, msg);
-			goto out;
-		}
-	}
-	if (open_floor(s, &r, err))
+	if (parse_rows(s, &r, err) || open_floor(s, &r, err) || queue_missing_baselines(s, &r, err) ||
+	    replay_history(s, &r, err) || queue_rest(s, &r, err))
 		goto out;
-	/*
-	 * The baselines the search begins with, all of them: a run stopped
-	 * while it stored them (a crash, a failing disk) has fewer, and without
-	 * them its noise floor would never be in.
-	 */
-	size_t nbase = 0;
-	for (size_t i = 0; i < r.n; i++)
-		nbase += r.v[i].origin == ORIGIN_BASELINE && !r.v[i].retry_of;
-	if (nbase < (size_t)search_noise_floor(s) || (nbase < s->nhosts)) {
-		union pval *def = config_defaults(sp);
-		int64_t id;
-		int rc = 0;
-		for (size_t k = nbase; !rc && (k < (size_t)search_noise_floor(s) || k < s->nhosts); k++) {
-			rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
-			if (rc)
-				break;
-			search_push_pending(s, id, def, 1);
-			if (s->nhosts > 1 && k < s->nhosts)	/* one on each host, as search_begin() */
-				s->pending[s->npending - 1].h = &s->hosts[k];
-		}
-		free(def);
-		if (rc)
-			goto out;
-	}
-	for (size_t i = 0; i < r.n; i++) {
-		const struct row *t = &r.v[i];
-		if (t->origin == ORIGIN_RETRY)
-			continue;
-		if (replay_until(s, &r, i, err))
-			goto out;
-		replay_busy(&r, i, bv, &busy);
-		int repeat = search_racing_repeat(s, &busy, want);
-		if (t->origin == ORIGIN_REPEAT) {
-			if (!repeat || !config_equal(sp, t->cfg, want)) {
-				seterr(err, "run %lld: racing no longer repeats trial %lld's "
-				       "configuration; cannot resume", (long long)s->run_id,
-				       (long long)t->id);
-				goto out;
-			}
-		} else if (t->origin == ORIGIN_STRATEGY) {
-			if (repeat || s->sops->propose(s->strat, &busy, want, err) != 0 ||
-			    (config_canonical(sp, want), !config_equal(sp, t->cfg, want))) {
-				seterr(err, "run %lld: strategy '%s' no longer proposes trial %lld's "
-				       "configuration; cannot resume", (long long)s->run_id,
-				       job->strategy, (long long)t->id);
-				goto out;
-			}
-		}
-	}
-	if (replay_until(s, &r, r.n, err))
-		goto out;
-	/* results that were waiting for the noise floor: they still are, or are taken in now */
-	for (size_t i = 0; i < r.n; i++) {
-		struct row *t = &r.v[i];
-		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
-			continue;
-		if (s->base_open) {
-			search_hold(s, t->last->id, t->cfg, t->last->status, NULL);
-			t->taken = 1;
-		} else if (replay_result(s, t, 1, err)) {
-			goto out;
-		}
-	}
-	/* what has no result yet runs now: proposed ones as they are, interrupted ones again */
-	for (size_t i = 0; i < r.n; i++) {
-		const struct row *t = &r.v[i], *l = t->last;
-		int64_t id;
-		if (t->origin == ORIGIN_RETRY || has_result(t))
-			continue;
-		if (l->status == TS_PROPOSED) {
-			search_push_pending(s, l->id, t->cfg, t->origin == ORIGIN_BASELINE);
-			continue;
-		}
-		if (search_insert_trial(s, ORIGIN_RETRY, l->id, t->cfg, &id, err))
-			goto out;
-		search_push_pending(s, id, t->cfg, t->origin == ORIGIN_BASELINE);
-	}
 	s->started_completed = s->completed;
 	ret = 0;
 out:
@@ -279,7 +304,5 @@ out:
 		free(r.v[i].cfg);
 	}
 	free(r.v);
-	free(bv);
-	free(want);
 	return ret;
 }

@@ -279,13 +279,123 @@ static int take_held(struct search *s, char *err)
  * end, scores it, tells the strategy and racing. A trial whose host went
  * away is retried elsewhere. Returns -1 on a runtime failure.
  */
-int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
+/* The slot's host stopped answering: its trial is interrupted and queued again. */
+static int host_lost(struct search *s, struct slot *sl, char *err)
 {
 	struct trial_result *res = &sl->res;
-	enum trial_status final = TS_DONE;
-	double score = NAN;
+	struct strbuf why = STRBUF_INIT;
+	int64_t retry;
 	int ret = 0;
+	strbuf_addf(&why, "host %s stopped answering: %s", sl->h->label, res->reason.buf);
+	search_host_down(s, sl->h, res->reason.buf);
+	search_close_idle(s, sl->h);
+	if (store_trial_transition(s->o.st, sl->id, TS_RUNNING, TS_INTERRUPTED, why.buf, NULL, err) ||
+	    store_run_add_elapsed(s->o.st, s->run_id, mono() - sl->t_start, err) ||
+	    search_insert_trial(s, sl->confirm ? ORIGIN_CONFIRM : ORIGIN_RETRY,
+				sl->confirm ? 0 : sl->id, sl->cfg, &retry, err))
+		ret = -1;
+	else
+		sl->confirm ? search_push_confirm(s, retry, sl->cfg, sl->confirm)
+			    : search_push_pending(s, retry, sl->cfg, sl->baseline);
+	strbuf_release(&why);
+	return ret;
+}
 
+/* The trial's final status from its outcome (a done trial that cannot be scored failed). */
+static enum trial_status final_status(struct search *s, struct slot *sl, double *score)
+{
+	switch (sl->res.outcome) {
+	case OUTCOME_DONE:
+		return search_score_done(s, sl->id, sl->baseline, score, &sl->res.reason) ? TS_FAILED
+											  : TS_DONE;
+	case OUTCOME_TIMEOUT:
+		return TS_TIMEOUT;
+	case OUTCOME_INTERRUPTED:
+		return TS_INTERRUPTED;
+	default:
+		return TS_FAILED;
+	}
+}
+
+/*
+ * A baseline that failed (a flaky command, a slow boot) runs again, as an
+ * interrupted trial does, BASELINE_RETRIES times at most: without it the
+ * run had no scores. 1 when queued again.
+ */
+static int retry_baseline(struct search *s, struct slot *sl, enum trial_status final, char *err)
+{
+	int64_t retry;
+	if (!sl->baseline || final == TS_DONE || s->base_retries >= BASELINE_RETRIES)
+		return 0;
+	s->base_retries++;
+	if (search_insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err))
+		return -1;
+	search_push_pending(s, retry, sl->cfg, 1);
+	if (s->nhosts > 1)	/* on its host: each host has its own */
+		s->pending[s->npending - 1].h = sl->h;
+	return 1;
+}
+
+/* A result while the noise floor is not in: held, scored and observed once it is. */
+static int floor_open_result(struct search *s, struct slot *sl, enum trial_status final,
+			     char *err)
+{
+	search_hold(s, sl->id, sl->cfg, final, sl->h->label);
+	if (sl->baseline && s->o.progress) {	/* said now: the floor takes a while */
+		struct progress p = {
+			.trial_id = sl->id, .status = final, .score = NAN, .best = NAN,
+			.reason = final == TS_DONE ? NULL : sl->res.reason.buf, .eta = -1,
+			.elapsed = search_elapsed(s), .host = sl->h->label,
+			.floor_done = s->floor_seen + 1, .floor_total = search_noise_floor(s),
+		};
+		s->o.progress(s->o.progress_ud, &p);
+	}
+	if (sl->baseline && search_floor_result(s, sl->id, final) &&
+	    (search_floor_in(s, 1, err) || take_held(s, err)))
+		return -1;
+	return 0;
+}
+
+/* A finished trial's result taken in: stored, then held, confirmed or observed. */
+static int take_result(struct search *s, struct slot *sl, int *interrupted, char *err)
+{
+	struct trial_result *res = &sl->res;
+	double score = NAN;
+	enum trial_status final = final_status(s, sl, &score);
+	const char *why = final == TS_DONE ? NULL : res->reason.buf;
+	int rc;
+
+	if (sl->baseline && final != TS_DONE && final != TS_INTERRUPTED)
+		search_baseline_note(s, sl->id, final, res->reason.buf);
+	if (store_trial_transition(s->o.st, sl->id, TS_RUNNING, final, why,
+				   res->stderr_tail.len ? res->stderr_tail.buf : NULL, err) ||
+	    store_run_add_elapsed(s->o.st, s->run_id, mono() - sl->t_start, err))
+		return -1;
+	if (res->outcome == OUTCOME_INTERRUPTED) {
+		*interrupted = 1;
+		return 0;
+	}
+	if ((rc = retry_baseline(s, sl, final, err)))
+		return rc < 0 ? -1 : 0;
+	s->ended++;	/* when it ended: the ETA's pace */
+	s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
+	s->search_ended += !sl->confirm;
+	if (sl->confirm) {	/* the strategy and racing never see the confirmation */
+		s->confirm_done++;
+		report_confirm(s, sl, final, why, score);
+		return 0;
+	}
+	if (s->base_open)
+		return floor_open_result(s, sl, final, err);
+	if (search_account(s, sl->id, sl->cfg, final, score, 1, err))
+		return -1;
+	report(s, sl->id, final, why, score, sl->h->label);
+	return 0;
+}
+
+int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
+{
+	int ret;
 	pthread_join(sl->th, NULL);
 	sl->busy = sl->finished = 0;
 	if (sl->rc) {	/* the store failed, not the configuration: a resume runs it again */
@@ -293,102 +403,13 @@ int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
 		store_trial_transition(s->o.st, sl->id, TS_RUNNING, TS_INTERRUPTED,
 				       "interrupted: could not store a result", NULL, NULL);
 		ret = -1;
-		goto out;
+	} else if (sl->res.outcome == OUTCOME_HOST_LOST) {
+		ret = host_lost(s, sl, err);
+	} else {
+		ret = take_result(s, sl, interrupted, err);
 	}
-	if (res->outcome == OUTCOME_HOST_LOST) {
-		struct strbuf why = STRBUF_INIT;
-		int64_t retry;
-		strbuf_addf(&why, "host %s stopped answering: %s", sl->h->label, res->reason.buf);
-		search_host_down(s, sl->h, res->reason.buf);
-		search_close_idle(s, sl->h);
-		if (store_trial_transition(s->o.st, sl->id, TS_RUNNING, TS_INTERRUPTED, why.buf, NULL,
-					   err) ||
-		    store_run_add_elapsed(s->o.st, s->run_id, mono() - sl->t_start, err) ||
-		    search_insert_trial(s, sl->confirm ? ORIGIN_CONFIRM : ORIGIN_RETRY,
-					sl->confirm ? 0 : sl->id, sl->cfg, &retry, err))
-			ret = -1;
-		else
-			sl->confirm ? search_push_confirm(s, retry, sl->cfg, sl->confirm)
-				    : search_push_pending(s, retry, sl->cfg, sl->baseline);
-		strbuf_release(&why);
-		goto out;
-	}
-	switch (res->outcome) {
-	case OUTCOME_DONE:
-		if (search_score_done(s, sl->id, sl->baseline, &score, &res->reason))
-			final = TS_FAILED;
-		break;
-	case OUTCOME_TIMEOUT:
-		final = TS_TIMEOUT;
-		break;
-	case OUTCOME_INTERRUPTED:
-		final = TS_INTERRUPTED;
-		break;
-	default:
-		final = TS_FAILED;
-		break;
-	}
-	if (sl->baseline && final != TS_DONE && final != TS_INTERRUPTED)
-		search_baseline_note(s, sl->id, final, res->reason.buf);
-	if (store_trial_transition(s->o.st, sl->id, TS_RUNNING, final,
-				   final == TS_DONE ? NULL : res->reason.buf,
-				   res->stderr_tail.len ? res->stderr_tail.buf : NULL, err) ||
-	    store_run_add_elapsed(s->o.st, s->run_id, mono() - sl->t_start, err)) {
-		ret = -1;
-		goto out;
-	}
-	if (res->outcome == OUTCOME_INTERRUPTED) {
-		*interrupted = 1;
-		goto out;
-	}
-	if (sl->baseline && final != TS_DONE && s->base_retries < BASELINE_RETRIES) {
-		/*
-		 * A baseline that failed (a flaky command, a slow boot): run again,
-		 * as an interrupted trial is. Without it the run had no scores.
-		 */
-		int64_t retry;
-		s->base_retries++;
-		if (search_insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err)) {
-			ret = -1;
-			goto out;
-		}
-		search_push_pending(s, retry, sl->cfg, 1);
-		if (s->nhosts > 1)	/* on its host: each host has its own */
-			s->pending[s->npending - 1].h = sl->h;
-		goto out;
-	}
-	s->ended++;	/* when it ended: the ETA's pace */
-	s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
-	s->search_ended += !sl->confirm;
-	if (sl->confirm) {	/* the strategy and racing never see the confirmation */
-		s->confirm_done++;
-		report_confirm(s, sl, final, final == TS_DONE ? NULL : res->reason.buf, score);
-		goto out;
-	}
-	if (s->base_open) {	/* the noise floor is not in: scored and observed once it is */
-		search_hold(s, sl->id, sl->cfg, final, sl->h->label);
-		if (sl->baseline && s->o.progress) {	/* said now: the floor takes a while */
-			struct progress p = {
-				.trial_id = sl->id, .status = final, .score = NAN, .best = NAN,
-				.reason = final == TS_DONE ? NULL : res->reason.buf, .eta = -1,
-				.elapsed = search_elapsed(s), .host = sl->h->label,
-				.floor_done = s->floor_seen + 1, .floor_total = search_noise_floor(s),
-			};
-			s->o.progress(s->o.progress_ud, &p);
-		}
-		if (sl->baseline && search_floor_result(s, sl->id, final) &&
-		    (search_floor_in(s, 1, err) || take_held(s, err)))
-			ret = -1;
-		goto out;
-	}
-	if (search_account(s, sl->id, sl->cfg, final, score, 1, err)) {
-		ret = -1;
-		goto out;
-	}
-	report(s, sl->id, final, final == TS_DONE ? NULL : res->reason.buf, score, sl->h->label);
-out:
-	trial_result_release(res);
-	trial_result_init(res);
+	trial_result_release(&sl->res);
+	trial_result_init(&sl->res);
 	free(sl->json);
 	sl->json = NULL;
 	return ret;

@@ -1,4 +1,5 @@
 #include "domxml.h"
+#include "../../lib/strbuf.h"
 #include "../../lib/err.h"
 #include "../../lib/knobs.h"
 
@@ -105,7 +106,7 @@ static int pinning(struct dom_spec *s, const char *lay, const char *emu, const s
 	}
 	if (s->vcpus > 4096 || domxml_layout(lay, h, s->vcpus, pin, err))
 		return -1;
-	s->vcpupin = calloc(s->vcpus, sizeof(char *));
+	s->vcpupin = xcalloc(s->vcpus, sizeof(char *));
 	for (unsigned v = 0; v < s->vcpus; v++) {
 		struct strbuf sb = STRBUF_INIT;
 		strbuf_addf(&sb, "%d", pin[v]);
@@ -261,7 +262,7 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 	KNOB("disk.iothreads");
 	s->iothreads = (unsigned)atoi(v.buf);
 	s->ndisks = (size_t)n;
-	s->disks = calloc(s->ndisks ? s->ndisks : 1, sizeof(*s->disks));
+	s->disks = xcalloc(s->ndisks ? s->ndisks : 1, sizeof(*s->disks));
 	static const char *const buses[] = { "virtio-blk", "virtio-scsi", "sata" };
 	static const char *const caches[] = { "none", "writeback", "writethrough", "directsync", "unsafe" };
 	static const char *const ios[] = { "native", "threads", "io_uring" };

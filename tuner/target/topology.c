@@ -1,4 +1,5 @@
 #include "topology.h"
+#include "../../lib/strbuf.h"
 #include "../../lib/err.h"
 
 #include <stdlib.h>
@@ -23,11 +24,9 @@ int topology_load(struct topology *t, char *err)
 		hwloc_topology_destroy(topo);
 		return seterr(err, "hwloc sees no CPU"), -1;
 	}
-	t->pu = calloc((size_t)n, sizeof(int));
-	t->core = calloc((size_t)n, sizeof(int));
-	t->package = calloc((size_t)n, sizeof(int));
-	if (!t->pu || !t->core || !t->package)
-		abort();
+	t->pu = xcalloc((size_t)n, sizeof(int));
+	t->core = xcalloc((size_t)n, sizeof(int));
+	t->package = xcalloc((size_t)n, sizeof(int));
 	for (int i = 0; i < n; i++) {	/* logical order: package, core, thread */
 		hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned)i);
 		t->pu[i] = (int)pu->os_index;
@@ -96,12 +95,10 @@ int topology_from_caps(struct topology *t, const char *caps_xml, char *err)
 		seterr(err, "the host's capabilities list no CPU topology");
 		goto out;
 	}
-	c = calloc((size_t)n, sizeof(*c));
-	t->pu = calloc((size_t)n, sizeof(int));
-	t->core = calloc((size_t)n, sizeof(int));
-	t->package = calloc((size_t)n, sizeof(int));
-	if (!c || !t->pu || !t->core || !t->package)
-		abort();
+	c = xcalloc((size_t)n, sizeof(*c));
+	t->pu = xcalloc((size_t)n, sizeof(int));
+	t->core = xcalloc((size_t)n, sizeof(int));
+	t->package = xcalloc((size_t)n, sizeof(int));
 	for (int i = 0; i < n; i++) {
 		xmlNodePtr cpu = r->nodesetval->nodeTab[i];
 		if (int_attr(cpu, "id", &c[i].id) || int_attr(cpu, "socket_id", &c[i].socket) ||
