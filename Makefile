@@ -146,7 +146,7 @@ test: all $(UNIT_BIN) $(FUZZ_REPLAY)
 	bash tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY)
 
 test-unit: $(UNIT_BIN) $(FUZZ_REPLAY)
-	E2E= bash tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY)
+	E2E=t24 bash tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY)
 
 test-exec: vmtune vmbench
 	E2E="$(E2E_EXEC)" bash tests/run.sh

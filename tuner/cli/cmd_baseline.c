@@ -9,43 +9,82 @@
 #include <time.h>
 #include <unistd.h>
 
-static int save(int argc, char **argv, const char *db)
+/* What baseline save was asked. */
+struct save_args {
+	const char *name;
+	int64_t run, trial, measure;
+	int force;
+};
+
+/* -1 when the command line is a baseline save, else the exit code. */
+static int parse_save(int argc, char **argv, struct save_args *a)
 {
 	const struct cmd *c = &cmd_baseline;
-	const char *name = NULL, *run_arg = NULL;
-	int64_t run, trial = 0, measure = 0;
-	int force = 0;
+	const char *run_arg = NULL;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--trial")) {
-			if (i + 1 == argc || parse_i64(argv[++i], 1, INT64_MAX, &trial))
+			if (i + 1 == argc || parse_i64(argv[++i], 1, INT64_MAX, &a->trial))
 				return usage_error(c, "--trial needs a trial id");
 		} else if (!strcmp(argv[i], "--measure")) {
-			if (i + 1 == argc || parse_i64(argv[++i], 3, 1000, &measure))
+			if (i + 1 == argc || parse_i64(argv[++i], 3, 1000, &a->measure))
 				return usage_error(c, "--measure needs a number of measurements, 3 to 1000");
 		} else if (!strcmp(argv[i], "--force")) {
-			force = 1;
+			a->force = 1;
 		} else if (argv[i][0] == '-') {
 			return usage_error(c, "unknown option '%s'", argv[i]);
-		} else if (!name) {
-			name = argv[i];
+		} else if (!a->name) {
+			a->name = argv[i];
 		} else if (!run_arg) {
 			run_arg = argv[i];
 		} else {
 			return usage_error(c, "unexpected argument '%s'", argv[i]);
 		}
 	}
-	if (!name || !run_arg)
+	if (!a->name || !run_arg)
 		return usage_error(c, "baseline save needs a NAME and a RUN");
-	if (!*name || strlen(name) > 100 || strpbrk(name, " \t\n/"))
+	if (!*a->name || strlen(a->name) > 100 || strpbrk(a->name, " \t\n/"))
 		return usage_error(c, "a baseline name is 1 to 100 characters, no spaces or '/'");
-	if (parse_run_id(c, run_arg, &run))
+	if (parse_run_id(c, run_arg, &a->run))
 		return EXIT_USAGE;
+	return -1;
+}
+
+/* The configuration measured now, in a run of its own (*run); -1 when done, else the exit code. */
+static int measure_baseline(struct store *st, const struct save_args *a, const struct runview *rv,
+			    const char *config, int64_t *run)
+{
+	char err[ERR_LEN];
+	struct baseline old;
+	if (!a->force && !store_baseline_get(st, a->name, &old, NULL)) {
+		store_baseline_release(&old);
+		return fail(EXIT_USAGE, "baseline %s exists (--force replaces it)", a->name);
+	}
+	fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", config,
+		(long long)a->measure, a->name);
+	struct search_opts o = { .st = st, .job = &rv->job, .seed = rv->seed,
+				 .stop = stop_on_signals() };
+	int rc = search_measure_json(&o, config, (int)a->measure, run, err);
+	if (rc)
+		return rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+			      : fail(EXIT_RUNTIME, "interrupted; no baseline saved");
+	return -1;
+}
+
+static int save(int argc, char **argv, const char *db)
+{
+	struct save_args a = { 0 };
+	int ret = parse_save(argc, argv, &a);
+	if (ret >= 0)
+		return ret;
+	const char *name = a.name;
+	int64_t run = a.run, trial = a.trial, measure = a.measure;
+	int force = a.force;
 
 	char err[ERR_LEN];
 	struct store *st;
 	struct runview rv;
 	struct cview best, runner;
-	int ret = EXIT_OK;
+	ret = EXIT_OK;
 	if (access(db, F_OK))
 		return fail(EXIT_USAGE, "%s: no such database", db);
 	if (store_open(&st, db, STORE_CREATE, err))
@@ -79,23 +118,10 @@ static int save(int argc, char **argv, const char *db)
 	}
 	b.config = t->config;
 	if (measure) {	/* measured now, in a run of its own, instead of the trials' */
-		struct baseline old;
-		if (!force && !store_baseline_get(st, name, &old, NULL)) {
-			store_baseline_release(&old);
-			ret = fail(EXIT_USAGE, "baseline %s exists (--force replaces it)", name);
-			goto out;
-		}
-		fprintf(stderr, "vmtune: measuring %s %lld times for baseline %s\n", t->config,
-			(long long)measure, name);
-		struct search_opts o = { .st = st, .job = &rv.job, .seed = rv.seed,
-					 .stop = stop_on_signals() };
-		int rc = search_measure_json(&o, t->config, (int)measure, &b.run_id, err);
 		b.trial_id = 0;
-		if (rc) {
-			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
-				     : fail(EXIT_RUNTIME, "interrupted; no baseline saved");
+		if ((ret = measure_baseline(st, &a, &rv, t->config, &b.run_id)) >= 0)
 			goto out;
-		}
+		ret = EXIT_OK;
 	}
 	if (store_baseline_save(st, &b, force, err)) {
 		ret = fail(EXIT_USAGE, "%s", err);

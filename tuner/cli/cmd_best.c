@@ -162,6 +162,63 @@ static void print_json(const struct runview *rv, const struct cview *b, double s
 	free(h);
 }
 
+/* The run, the confirmation's verdict, the noise floor, whether the knobs took. */
+static void print_verdicts(const struct runview *rv, const struct confirmation *cf,
+			   const struct noise *nz, const struct verified *v)
+{
+	struct strbuf line = STRBUF_INIT;
+	printf("run %lld (%s): best of %lld completed trials, measured by %s\n", (long long)rv->id,
+	       rv->name, (long long)rv->n_completed, rv->accel);
+	confirmation_format(cf, &line);
+	printf("%s\n", line.buf);
+	strbuf_reset(&line);
+	noise_format(nz, 3, &line);
+	printf("noise floor: %s\n", line.buf);
+	strbuf_reset(&line);
+	verified_format(v, &line);
+	printf("%s\n", line.buf);
+	if (rv->dropped)
+		printf("%s\n", rv->dropped);
+	print_confirmed_metrics(cf);
+	strbuf_release(&line);
+}
+
+/* The search's own estimate of the incumbent (biased upward: it chose it). */
+static void print_estimate(const struct cview *b, double score, int have_ci, double lo, double hi)
+{
+	printf("search's estimate (chosen and judged on the same measurements: biased upward)\n");
+	printf("trial %lld: score %.4f", (long long)b->first->id, score);
+	if (have_ci)
+		printf("  95%% CI [%.4f, %.4f] over %zu repeats", lo, hi, b->nscores);
+	else
+		printf("  (%zu repeat%s: no confidence interval)", b->nscores,
+		       b->nscores == 1 ? "" : "s");
+	printf("\n  score = weighted geometric mean of the objective's ratios to the baseline;"
+	       " 1 = as good as the defaults, higher is better\n");
+	if (b->n > 1 && b->n != b->nscores)
+		printf("  measured in %zu trials (racing repeats)\n", b->n);
+	printf("configuration:\n");
+}
+
+/* The runner-up and whether it is significantly worse than the best; -1 with err. */
+static int print_runner_up(const struct runview *rv, const struct cview *b, const struct cview *r,
+			   char *err)
+{
+	double rs = stats_median(r->scores, r->nscores), rlo, rhi;
+	printf("runner-up: trial %lld, score %.4f over %zu repeat%s; ", (long long)r->first->id,
+	       rs, r->nscores, r->nscores == 1 ? "" : "s");
+	if (stats_bootstrap_ratio_ci(r->scores, r->nscores, b->scores, b->nscores, 0.95,
+				     BOOTSTRAP_RESAMPLES, rv->seed, &rlo, &rhi))
+		printf("too few repeats to tell whether it is worse\n");
+	else if (rhi >= 1)
+		printf("NOT significantly worse (95%% CI of its ratio to the best [%.4f, %.4f])\n",
+		       rlo, rhi);
+	else
+		printf("significantly worse (95%% CI of its ratio to the best [%.4f, %.4f])\n",
+		       rlo, rhi);
+	return print_config(rv, r->first->config, b->first->config, err);
+}
+
 static int best_main(int argc, char **argv)
 {
 	const char *db, *format = "text";
@@ -217,57 +274,19 @@ static int best_main(int argc, char **argv)
 		print_json(&rv, &b, score, have_ci, lo, hi, &nz, &cf, &v, imp, nimp, imp_rc);
 		goto out;
 	}
-	struct strbuf line = STRBUF_INIT;
-	printf("run %lld (%s): best of %lld completed trials, measured by %s\n", (long long)run,
-	       rv.name, (long long)rv.n_completed, rv.accel);
-	confirmation_format(&cf, &line);
-	printf("%s\n", line.buf);
-	strbuf_reset(&line);
-	noise_format(&nz, 3, &line);
-	printf("noise floor: %s\n", line.buf);
-	strbuf_reset(&line);
-	verified_format(&v, &line);
-	printf("%s\n", line.buf);
-	if (rv.dropped)
-		printf("%s\n", rv.dropped);
-	print_confirmed_metrics(&cf);
-	printf("search's estimate (chosen and judged on the same measurements: biased upward)\n");
-	printf("trial %lld: score %.4f", (long long)b.first->id, score);
-	if (have_ci)
-		printf("  95%% CI [%.4f, %.4f] over %zu repeats", lo, hi, b.nscores);
-	else
-		printf("  (%zu repeat%s: no confidence interval)", b.nscores,
-		       b.nscores == 1 ? "" : "s");
-	printf("\n  score = weighted geometric mean of the objective's ratios to the baseline;"
-	       " 1 = as good as the defaults, higher is better\n");
-	if (b.n > 1 && b.n != b.nscores)
-		printf("  measured in %zu trials (racing repeats)\n", b.n);
-	printf("configuration:\n");
+	print_verdicts(&rv, &cf, &nz, &v);
+	print_estimate(&b, score, have_ci, lo, hi);
 	if (print_config(&rv, b.first->config, NULL, err)) {
 		ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)b.first->id, err);
 		goto out;
 	}
-	if (r.first) {
-		double rs = stats_median(r.scores, r.nscores), rlo, rhi;
-		printf("runner-up: trial %lld, score %.4f over %zu repeat%s; ", (long long)r.first->id,
-		       rs, r.nscores, r.nscores == 1 ? "" : "s");
-		if (stats_bootstrap_ratio_ci(r.scores, r.nscores, b.scores, b.nscores, 0.95,
-					     BOOTSTRAP_RESAMPLES, rv.seed, &rlo, &rhi))
-			printf("too few repeats to tell whether it is worse\n");
-		else if (rhi >= 1)
-			printf("NOT significantly worse (95%% CI of its ratio to the best [%.4f, %.4f])\n",
-			       rlo, rhi);
-		else
-			printf("significantly worse (95%% CI of its ratio to the best [%.4f, %.4f])\n",
-			       rlo, rhi);
-		if (print_config(&rv, r.first->config, b.first->config, err)) {
-			ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)r.first->id, err);
-			goto out;
-		}
+	if (r.first && print_runner_up(&rv, &b, &r, err)) {
+		ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)r.first->id, err);
+		goto out;
 	}
 	if (print_metrics(st, &rv, b.first, err))
 		ret = fail(EXIT_RUNTIME, "%s", err);
-	strbuf_reset(&line);
+	struct strbuf line = STRBUF_INIT;
 	importance_format(&rv.job.space, imp, nimp, imp_rc, &line);
 	fputs(line.buf, stdout);
 	strbuf_release(&line);

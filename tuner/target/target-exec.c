@@ -438,98 +438,84 @@ static int kill_escaped(const struct target *t)
 	return found;
 }
 
-static int exec_run(struct target *t, const struct trial_request *rq,
-		    const struct trial_sink *sink, struct trial_result *res)
+/* The command's process (group) while a trial runs. */
+struct child {
+	pid_t pid;
+	int pidfd, status, reaped, killed;
+	double start, exited_at, term_at, killed_at;
+};
+
+/* Ends the command when it must: its timeout, a stop, leftovers holding the pipes. */
+static void police(struct target *t, const struct trial_request *rq, struct trial_result *res,
+		   struct child *ch, double now)
 {
-	char err[ERR_LEN];
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, pidfd = -1, status = 0;
-	struct stream so = { .fd = -1, .buf = STRBUF_INIT }, se = { .fd = -1, .buf = STRBUF_INIT };
-	struct run_state rs = { .sink = sink, .res = res, .tail = STRBUF_INIT };
-	pid_t pid = -1;
-	char **env = NULL;
-	int reaped = 0, killed = 0;
-	double start = mono(), exited_at = 0, term_at = 0, killed_at = 0;
-
-	res->outcome = OUTCOME_FAILED;
-	if (write_config(t->config_path, rq->config_json, err)) {
-		strbuf_addstr(&res->reason, err);
-		return 0;
+	if (ch->killed && !ch->killed_at)
+		ch->killed_at = now;
+	if (ch->killed && now - ch->killed_at > 0.2) {	/* something outside the group holds our pipes */
+		kill_escaped(t);
+		ch->killed_at = now;
 	}
-	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		strbuf_addf(&res->reason, "cannot create a pipe: %s", strerror(errno));
-		goto done;
+	if (!ch->killed && rq->timeout > 0 && now - ch->start > rq->timeout) {
+		kill(-ch->pid, SIGKILL);
+		ch->killed = 1;
+		res->outcome = OUTCOME_TIMEOUT;
+		strbuf_addf(&res->reason, "timed out after %gs", rq->timeout);
+	} else if (!ch->killed && rq->stop && *rq->stop) {
+		if (!ch->term_at) {
+			kill(-ch->pid, SIGTERM);
+			ch->term_at = now;
+		} else if (now - ch->term_at > TERM_GRACE) {
+			kill(-ch->pid, SIGKILL);
+			ch->killed = 1;
+		}
+		res->outcome = OUTCOME_INTERRUPTED;
+	} else if (!ch->killed && ch->reaped && now - ch->exited_at > EXIT_GRACE) {
+		kill(-ch->pid, SIGKILL);	/* leftovers holding our pipes */
+		ch->killed = 1;
 	}
-	env = build_env(t, rq);
-	if (spawn(t, env, outp, errp, &pid, &res->reason))
-		goto done;
-	close(outp[1]);
-	close(errp[1]);
-	so.fd = outp[0];
-	se.fd = errp[0];
-	outp[0] = outp[1] = errp[0] = errp[1] = -1;	/* owned by so and se now */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+}
 
-	while (!reaped || so.fd >= 0 || se.fd >= 0) {
+/* Reads both pipes until they close and the command is reaped. */
+static void collect_output(struct target *t, const struct trial_request *rq,
+			   struct trial_result *res, struct child *ch, struct run_state *rs,
+			   struct stream *so, struct stream *se)
+{
+	while (!ch->reaped || so->fd >= 0 || se->fd >= 0) {
 		struct pollfd pfd[3];
 		int n = 0, wait_ms = 100;
-		double now = mono();
-
-		if (killed && !killed_at)
-			killed_at = now;
-		if (killed && now - killed_at > 0.2) {	/* something outside the group holds our pipes */
-			kill_escaped(t);
-			killed_at = now;
-		}
-		if (!killed && rq->timeout > 0 && now - start > rq->timeout) {
-			kill(-pid, SIGKILL);
-			killed = 1;
-			res->outcome = OUTCOME_TIMEOUT;
-			strbuf_addf(&res->reason, "timed out after %gs", rq->timeout);
-		} else if (!killed && rq->stop && *rq->stop) {
-			if (!term_at) {
-				kill(-pid, SIGTERM);
-				term_at = now;
-			} else if (now - term_at > TERM_GRACE) {
-				kill(-pid, SIGKILL);
-				killed = 1;
-			}
-			res->outcome = OUTCOME_INTERRUPTED;
-		} else if (!killed && reaped && now - exited_at > EXIT_GRACE) {
-			kill(-pid, SIGKILL);	/* leftovers holding our pipes */
-			killed = 1;
-		}
-		if (so.fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = so.fd, .events = POLLIN };
-		if (se.fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = se.fd, .events = POLLIN };
-		if (!reaped && pidfd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		else if (!reaped)
+		police(t, rq, res, ch, mono());
+		if (so->fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = so->fd, .events = POLLIN };
+		if (se->fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = se->fd, .events = POLLIN };
+		if (!ch->reaped && ch->pidfd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = ch->pidfd, .events = POLLIN };
+		else if (!ch->reaped)
 			wait_ms = 2;	/* no pidfd: poll the child's state */
 		if (poll(pfd, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
 			if (!pfd[i].revents)
 				continue;
-			if (pfd[i].fd == so.fd && !pump(&rs, &so, 1)) {
-				close(so.fd);
-				so.fd = -1;
-			} else if (pfd[i].fd == se.fd && !pump(&rs, &se, 0)) {
-				close(se.fd);
-				se.fd = -1;
+			if (pfd[i].fd == so->fd && !pump(rs, so, 1)) {
+				close(so->fd);
+				so->fd = -1;
+			} else if (pfd[i].fd == se->fd && !pump(rs, se, 0)) {
+				close(se->fd);
+				se->fd = -1;
 			}
 		}
-		if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
-			reaped = 1;
-			exited_at = mono();
+		if (!ch->reaped && waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid) {
+			ch->reaped = 1;
+			ch->exited_at = mono();
 		}
 	}
-	if (!killed)
-		kill(-pid, SIGKILL);	/* nothing of the trial outlives it */
-	if (pid > 0)
-		kill_escaped(t);	/* not even what left its process group */
-	finish_tail(&rs.tail, &res->stderr_tail);
-	if (rs.sink_failed) {
+}
+
+/* The trial's outcome once the command is gone, and the reason of a failure. */
+static void judge_outcome(const struct run_state *rs, int status, struct trial_result *res)
+{
+	if (rs->sink_failed) {
 		strbuf_reset(&res->reason);
 		strbuf_addstr(&res->reason, "could not store a result");
 		res->outcome = OUTCOME_FAILED;
@@ -545,9 +531,46 @@ static int exec_run(struct target *t, const struct trial_request *rq,
 	} else {
 		res->outcome = OUTCOME_DONE;
 	}
+}
+
+static int exec_run(struct target *t, const struct trial_request *rq,
+		    const struct trial_sink *sink, struct trial_result *res)
+{
+	char err[ERR_LEN];
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct stream so = { .fd = -1, .buf = STRBUF_INIT }, se = { .fd = -1, .buf = STRBUF_INIT };
+	struct run_state rs = { .sink = sink, .res = res, .tail = STRBUF_INIT };
+	struct child ch = { .pid = -1, .pidfd = -1, .start = mono() };
+	char **env = NULL;
+
+	res->outcome = OUTCOME_FAILED;
+	if (write_config(t->config_path, rq->config_json, err)) {
+		strbuf_addstr(&res->reason, err);
+		return 0;
+	}
+	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		strbuf_addf(&res->reason, "cannot create a pipe: %s", strerror(errno));
+		goto done;
+	}
+	env = build_env(t, rq);
+	if (spawn(t, env, outp, errp, &ch.pid, &res->reason))
+		goto done;
+	close(outp[1]);
+	close(errp[1]);
+	so.fd = outp[0];
+	se.fd = errp[0];
+	outp[0] = outp[1] = errp[0] = errp[1] = -1;	/* owned by so and se now */
+	ch.pidfd = (int)syscall(SYS_pidfd_open, ch.pid, 0);
+	collect_output(t, rq, res, &ch, &rs, &so, &se);
+	if (!ch.killed)
+		kill(-ch.pid, SIGKILL);	/* nothing of the trial outlives it */
+	if (ch.pid > 0)
+		kill_escaped(t);	/* not even what left its process group */
+	finish_tail(&rs.tail, &res->stderr_tail);
+	judge_outcome(&rs, ch.status, res);
 done:
-	if (pidfd >= 0)
-		close(pidfd);
+	if (ch.pidfd >= 0)
+		close(ch.pidfd);
 	for (int i = 0; i < 2; i++) {
 		if (outp[i] >= 0)
 			close(outp[i]);

@@ -907,6 +907,53 @@ static int bench_files(const struct data *d, const char *dir, char *err)
 	return 0;
 }
 
+/* What the report shows: the incumbent, the noise, the verdict, and their measurements. */
+static int load_data(struct store *st, struct data *d, char *err)
+{
+	const struct runview *rv = d->rv;
+	int rc = runview_incumbent(rv, &d->best, &d->runner, err);
+	if (rc < 0 || runview_noise(rv, st, &d->nz, err) || runview_confirmation(rv, st, &d->cf, err))
+		return -1;
+	d->have_best = rc;
+	if (d->have_best && runview_verified(rv, st, d->best.first->config, &d->v, err))
+		return -1;
+	d->confirm_only = d->cf.na && d->cf.nb;	/* then the plots show what was confirmed */
+	if (rv->have_base) {
+		union pval *dv = config_defaults(&rv->job.space);
+		char *def = config_to_json(&rv->job.space, dv);
+		rc = collect(st, d, def, 0, err);
+		free(def);
+		free(dv);
+		if (rc)
+			return -1;
+	}
+	if (d->have_best) {
+		d->best_config = xstrdup(d->confirm_only ? d->cf.best->config : d->best.first->config);
+		if (collect(st, d, d->best_config, 1, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* knob-K.dat for each knob K; names[K] "knob-K" (the caller frees), plotted[K] when it has values. */
+static int knob_files(const struct runview *rv, const char *out, char **names, int *plotted,
+		      char *err)
+{
+	for (size_t k = 0; k < rv->job.space.n; k++) {
+		struct strbuf kd = STRBUF_INIT, name = STRBUF_INIT, file = STRBUF_INIT;
+		plotted[k] = knob_data(rv, k, &kd) > 0;
+		strbuf_addf(&name, "knob-%zu", k);
+		strbuf_addf(&file, "%s.dat", name.buf);
+		int rc = write_file(out, file.buf, &kd, err);
+		strbuf_release(&kd);
+		strbuf_release(&file);
+		names[k] = strbuf_detach(&name);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int report_write(struct store *st, const struct runview *rv, const struct report_opts *o,
 		 struct report_result *res, char *err)
 {
@@ -925,27 +972,8 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 		seterr(err, "cannot create %s: %s", o->out, strerror(errno));
 		goto out;
 	}
-	int rc = runview_incumbent(rv, &d.best, &d.runner, err);
-	if (rc < 0 || runview_noise(rv, st, &d.nz, err) || runview_confirmation(rv, st, &d.cf, err))
+	if (load_data(st, &d, err))
 		goto out;
-	d.have_best = rc;
-	if (d.have_best && runview_verified(rv, st, d.best.first->config, &d.v, err))
-		goto out;
-	d.confirm_only = d.cf.na && d.cf.nb;	/* then the plots show what was confirmed */
-	if (rv->have_base) {
-		union pval *dv = config_defaults(&rv->job.space);
-		char *def = config_to_json(&rv->job.space, dv);
-		rc = collect(st, &d, def, 0, err);
-		free(def);
-		free(dv);
-		if (rc)
-			goto out;
-	}
-	if (d.have_best) {
-		d.best_config = xstrdup(d.confirm_only ? d.cf.best->config : d.best.first->config);
-		if (collect(st, &d, d.best_config, 1, err))
-			goto out;
-	}
 
 	size_t nconv = convergence_data(&d, &conv, &failed);
 	size_t nbench = bench_data(&d), nmemlat = memlat_data(&d, &memlat);
@@ -960,21 +988,11 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	    write_file(o->out, "timeline.dat", &timeline, err))
 		goto out;
 	images[nimages++] = "convergence";
-	for (size_t k = 0; k < rv->job.space.n; k++) {
-		struct strbuf kd = STRBUF_INIT, name = STRBUF_INIT;
-		knob_plotted[k] = knob_data(rv, k, &kd) > 0;
-		strbuf_addf(&name, "knob-%zu", k);
-		struct strbuf file = STRBUF_INIT;
-		strbuf_addf(&file, "%s.dat", name.buf);
-		rc = write_file(o->out, file.buf, &kd, err);
-		strbuf_release(&kd);
-		strbuf_release(&file);
-		knob_names[k] = strbuf_detach(&name);
-		if (rc)
-			goto out;
+	if (knob_files(rv, o->out, knob_names, knob_plotted, err))
+		goto out;
+	for (size_t k = 0; k < rv->job.space.n; k++)
 		if (knob_plotted[k])
 			images[nimages++] = knob_names[k];
-	}
 	if (nbench)
 		images[nimages++] = "bench";
 	if (nmemlat)
