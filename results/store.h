@@ -11,8 +11,13 @@
  * Trial states only move forward (store_trial_transition() refuses any
  * other move):
  *
- *     proposed -> running -> done | failed | timeout
+ *     proposed -> running -> done | failed | timeout | interrupted
  *     proposed -> failed            (could not even be started)
+ *
+ * interrupted: the search stopped (SIGINT, SIGTERM), the trial's host
+ * stopped answering, or resume found it running with its process gone
+ * (store_trials_interrupt()); it says nothing of its configuration and is
+ * run again as a new trial (origin retry).
  *
  * Errors: functions return 0 or -1 with a message in err (err.h). Strings in
  * rows handed to callbacks live only during the callback.
@@ -142,7 +147,7 @@ int store_trial_transition(struct store *st, int64_t id, enum trial_status from,
  * XML of the running domain (NULL: none) and its console log path. */
 int store_trial_artifacts(struct store *st, int64_t id, const char *domain_xml,
 			  const char *live_xml, const char *console_path, char *err);
-/* Marks every running trial of the run failed with reason "interrupted". */
+/* running -> interrupted for every trial of the run (its process died); *count of them. */
 int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err);
 int store_trials_foreach(struct store *st, int64_t run,
 			 int (*fn)(const struct trial_row *, void *), void *ud, char *err);

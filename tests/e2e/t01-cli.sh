@@ -4,12 +4,14 @@
 
 help_lists_commands() {
 	"$VMTUNE" help > out &&
-	for c in search runs trials best export bench restore topology doctor knobs help; do grep -q "^  $c " out || die "no $c"; done
+	for c in search runs trials best export bench restore topology doctor report baseline \
+		check apply knobs version help; do grep -q "^  $c " out || die "no $c"; done
 }
 expect "vmtune help lists every command" help_lists_commands
 
 every_command_has_help() {
-	for c in search runs trials best export bench restore topology doctor knobs help; do
+	for c in search runs trials best export bench restore topology doctor report baseline \
+		check apply knobs version help; do
 		"$VMTUNE" "$c" --help | grep -q "^usage: vmtune $c" || die "$c --help"
 		"$VMTUNE" help "$c" | grep -q "^usage: vmtune $c" || die "help $c"
 	done
@@ -36,4 +38,14 @@ topology_layouts() {
 	grep -q "^  per-core  not possible: vm.pinning per-core needs 4096 CPUs" "$T/out"
 }
 expect "vmtune topology prints the CPUs and each layout, or why it cannot be met" topology_layouts
+
+version() {
+	local want
+	want=$(sed -n 's/^#define VMTUNE_VERSION "\(.*\)"$/\1/p' "$ROOT/lib/version.h")
+	[ -n "$want" ] &&
+		[ "$("$VMTUNE" --version)" = "vmtune $want" ] &&
+		[ "$("$VMTUNE" version)" = "vmtune $want" ] &&
+		exits_with 2 "$VMTUNE" version extra
+}
+expect "vmtune --version and vmtune version print lib/version.h's version" version
 finish

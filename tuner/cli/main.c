@@ -4,6 +4,7 @@
  */
 #include "vmtune.h"
 #include "../../lib/err.h"
+#include "../../lib/version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,7 +17,7 @@
 static const struct cmd *const commands[] = {
 	&cmd_search, &cmd_runs, &cmd_trials, &cmd_best, &cmd_export, &cmd_bench, &cmd_restore,
 	&cmd_topology, &cmd_doctor, &cmd_report, &cmd_baseline, &cmd_check, &cmd_apply, &cmd_knobs,
-	&cmd_help, NULL,
+	&cmd_version, &cmd_help, NULL,
 };
 
 const struct cmd *const *cmd_list(void)
@@ -199,6 +200,23 @@ static int help_main(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int version_main(int argc, char **argv)
+{
+	if (wants_help(&cmd_version, argc, argv))
+		return EXIT_OK;
+	if (argc > 1)
+		return usage_error(&cmd_version, "unexpected argument '%s'", argv[1]);
+	printf("vmtune %s\n", VMTUNE_VERSION);
+	return EXIT_OK;
+}
+
+const struct cmd cmd_version = {
+	.name = "version",
+	.fn = version_main,
+	.summary = "print vmtune's version (also: vmtune --version)",
+	.usage = "vmtune version",
+};
+
 const struct cmd cmd_help = {
 	.name = "help",
 	.fn = help_main,
@@ -218,6 +236,8 @@ int main(int argc, char **argv)
 		return help_main(1, argv), EXIT_USAGE;
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return help_main(1, argv);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return version_main(1, argv);
 	const struct cmd *c = cmd_find(argv[1]);
 	if (!c) {
 		fprintf(stderr, "vmtune: '%s' is not a command; see 'vmtune help'\n", argv[1]);

@@ -98,7 +98,8 @@ struct search {
 	char host[256];			/* this machine: the run's owner */
 };
 
-/* state.c */
+/* ---- state.c ---------------------------------------------------------- */
+
 /* A host went down or came back, a start was slow: to the notice callback. */
 void search_notice(struct search *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Seconds of the run so far, those of earlier processes included. */

@@ -113,10 +113,6 @@ static void report_confirm(struct search *s, const struct slot *sl, enum trial_s
 		s->o.progress(s->o.progress_ud, &p);
 }
 
-/*
- * Records a finished trial with the strategy and the best-so-far; a live
- * one (record) also stores the order it was observed in.
- */
 /* The noise floor is in: says how noisy the score and the metrics are. */
 static void noise_notice(struct search *s)
 {
@@ -184,6 +180,10 @@ int search_floor_in(struct search *s, int record, char *err)
 	return 0;
 }
 
+/*
+ * Records a finished trial with the strategy and the best-so-far; a live
+ * one (record) also stores the order it was observed in.
+ */
 int search_account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
 		   double score, int record, char *err)
 {
@@ -274,11 +274,6 @@ static int take_held(struct search *s, char *err)
 	return ret;
 }
 
-/*
- * Takes in a slot's finished trial (the thread is done with it): stores its
- * end, scores it, tells the strategy and racing. A trial whose host went
- * away is retried elsewhere. Returns -1 on a runtime failure.
- */
 /* The slot's host stopped answering: its trial is interrupted and queued again. */
 static int host_lost(struct search *s, struct slot *sl, char *err)
 {
@@ -393,6 +388,11 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	return 0;
 }
 
+/*
+ * Takes in a slot's finished trial (the thread is done with it): stores its
+ * end, scores it, tells the strategy and racing. A trial whose host went
+ * away is retried elsewhere. Returns -1 on a runtime failure.
+ */
 int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err)
 {
 	int ret;

@@ -509,12 +509,6 @@ static void disk_path(char *out, size_t size, const char *path, const char *disk
 	snprintf(out, size, "%.*s%s%s", (int)(at - path), path, disk, at + 2);
 }
 
-/*
- * The catalogue's guest knobs (lib/knobs.c, shared with the host): each
- * one on the command line is checked against its domain, written to its
- * file (once per data disk where the path names one) and read back.
- */
-/* guest.net.mtu: the NIC's MTU, set and read back (SIOCSIFMTU, SIOCGIFMTU). */
 /* A socket for the NIC's ioctls, ifr naming it; a knob of the NIC without one fails. */
 static int nic_socket(const char *knob, struct ifreq *ifr)
 {
@@ -527,6 +521,7 @@ static int nic_socket(const char *knob, struct ifreq *ifr)
 	return fd;
 }
 
+/* guest.net.mtu: the NIC's MTU, set and read back (SIOCSIFMTU, SIOCGIFMTU). */
 static void set_mtu(const char *value)
 {
 	struct ifreq ifr = { .ifr_mtu = atoi(value) };
@@ -616,6 +611,11 @@ static void set_offloads(const char *value)
 		fail("net.offloads: asked for '%s', the kernel has '%s'", value, back);
 }
 
+/*
+ * The catalogue's guest knobs (lib/knobs.c, shared with the host): each
+ * one on the command line is checked against its domain, written to its
+ * file (once per data disk where the path names one) and read back.
+ */
 static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndisks)
 {
 	char path[128], err[ERR_LEN];

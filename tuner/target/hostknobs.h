@@ -24,12 +24,12 @@ const char *hostknob_value(const char *knob, const char *value);
 int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value,
 		 struct strbuf *back, char *err);
 /* Reserves n huge pages of size "2M" or "1G"; -1 when fewer could be had. */
+int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err);
 /*
  * Gives back the huge pages of size that this run reserved (the journal's
  * original count), for a trial that asks for none of that size.
  */
 int hostknob_release_hugepages(struct store *st, int64_t run, const char *size, char *err);
-int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err);
 /*
  * Writes every journaled original value back, and removes what a crashed
  * search left (typed rows of the journal: data disk images, domains,

@@ -200,7 +200,6 @@ int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *remov
 	return 0;
 }
 
-/* The environment of one run: a NULL-terminated array of malloc'd strings. */
 /* VMTUNE_P_<NAME>: how a parameter is named in the command's environment (malloc'd). */
 static char *exec_env_name(const char *param)
 {
@@ -211,6 +210,7 @@ static char *exec_env_name(const char *param)
 	return strbuf_detach(&sb);
 }
 
+/* The environment of one run: a NULL-terminated array of malloc'd strings. */
 static char **build_env(struct target *t, const struct trial_request *rq)
 {
 	size_t n = t->nbase + 4 + rq->space->n;

@@ -239,8 +239,9 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 /*
  * Per value of parameter k (in the order first seen): the five-number
  * summary of the scores of the trials that had it, for candlesticks.
+ * Returns the number of values written (0: no scored trial had the
+ * parameter active).
  */
-/* Returns the number of values written (0: no scored trial had the parameter active). */
 static size_t knob_data(const struct runview *rv, size_t k, struct strbuf *out)
 {
 	const struct space *sp = &rv->job.space;
