@@ -1,9 +1,10 @@
 #!/bin/sh
 # Measures vmtune's own cost per trial, in one run on one machine:
-#  1. a search of N trials (default 1000) through the exec target running
-#     /bin/true, into a fresh database: the time from one trial's proposal
-#     to the next one's (store writes, spawning /bin/true and reaping it);
-#  2. the same N spawns of /bin/true alone (build/spawn-loop), as vmtune
+#  1. a search of N trials (default 1000, no confirmation) through the
+#     exec target running /bin/echo of one metric line, into a fresh
+#     database: the time from one trial's proposal to the next one's (store
+#     writes, spawning the command, reading its line and reaping it);
+#  2. the same N spawns of that command alone (build/spawn-loop), as vmtune
 #     does them, with nothing else around.
 # The tuner's own cost is the difference of the medians.
 #   scripts/bench-overhead.sh [N]
@@ -16,7 +17,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-bench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 cat > "$dir/true.yaml" <<YAML
 name: overhead
-target: {kind: exec, command: [/bin/true]}
+target: {kind: exec, command: [/bin/echo, '{"metric":"none","value":1}']}
 parameters: {x: {type: int, min: 0, max: 100000000, default: 0}}
 objective: {metric: none, goal: minimize}
 strategy: random
@@ -24,9 +25,10 @@ budget: {trials: $n}
 seed: 1
 YAML
 start=$(date +%s%N)
-"$root/vmtune" search "$dir/true.yaml" --db "$dir/b.db" --quiet > /dev/null 2>&1
+"$root/vmtune" search "$dir/true.yaml" --db "$dir/b.db" --quiet --no-confirm > /dev/null 2>"$dir/err" ||
+	{ echo "bench-overhead.sh: the search failed: $(tail -1 "$dir/err")" >&2; exit 3; }
 end=$(date +%s%N)
-done_n=$(sqlite3 "$dir/b.db" "select count(*) from trials")
+done_n=$(sqlite3 "$dir/b.db" "select count(*) from trials where status = 'done'")
 [ "$done_n" -eq "$n" ] || { echo "bench-overhead.sh: only $done_n of $n trials ran" >&2; exit 3; }
 set -- $(sqlite3 -batch -noheader -separator ' ' "$dir/b.db" "
 with d as (select (lead(proposed_at) over (order by id) - proposed_at) * 1000.0 as ms from trials),
@@ -34,11 +36,11 @@ with d as (select (lead(proposed_at) over (order by id) - proposed_at) * 1000.0 
 select (select ms from s where r = (c + 1) / 2), (select ms from s where r = (c * 9 + 9) / 10)
 from s limit 1;")
 trial_med=$1 trial_p90=$2
-set -- $("$root/build/spawn-loop" "$n" /bin/true)
+set -- $("$root/build/spawn-loop" "$n" /bin/echo '{"metric":"none","value":1}')
 spawn_med=$1 spawn_p90=$2
 awk -v tm="$trial_med" -v tp="$trial_p90" -v sm="$spawn_med" -v sp="$spawn_p90" -v n="$n" \
     -v wall=$(( (end - start) / 1000000 )) 'BEGIN {
 	printf "vmtune trial cycle (ms):    median %.3f  p90 %.3f  (%d trials, %d ms wall)\n", tm, tp, n, wall
-	printf "/bin/true spawn alone (ms): median %.3f  p90 %.3f\n", sm, sp
+	printf "the spawn alone (ms):       median %.3f  p90 %.3f\n", sm, sp
 	printf "tuner own cost (ms):        median %.3f  (= %.3f - %.3f)\n", tm - sm, tm, sm
 }'

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Throughput of parallel slots: the same exec-target search (every trial
 # sleeps 1 s) with one slot and with two, in one run; prints both wall
-# times and their ratio (goal: two slots at least 1.8x one).
+# times and their ratio (goal: two slots at least 1.8x one). No
+# confirmation: the budget's TRIALS (the noise floor's included) are all.
 #   scripts/bench-slots.sh [TRIALS]     (default 20)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,7 @@ YAML
 wall() {
 	local t0 t1
 	t0=$(date +%s.%N)
-	"$here/vmtune" search job.yaml --quiet "$@" >/dev/null
+	"$here/vmtune" search job.yaml --quiet --no-confirm "$@" >/dev/null
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }

@@ -25,7 +25,7 @@
 #                          [--no-optuna]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-data=$root/../shared/datasets
+data=${EVAL_DATA:-$root/../shared/datasets}	# the tables: EVAL_DATA, else ../shared/datasets
 seeds=20 jobs=$(nproc) tables= strategies="tpe local anneal random grid"
 budgets="20 50 100" sigmas="0 0.05" keep= optuna=1 peers=
 while [ $# -gt 0 ]; do

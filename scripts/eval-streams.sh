@@ -15,7 +15,7 @@
 #                           [--tables "X264_AllMeasurements redis_moot"] (default: every table)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-data=$root/../shared/datasets
+data=${EVAL_DATA:-$root/../shared/datasets}	# the tables: EVAL_DATA, else ../shared/datasets
 streams=100 optuna=0 strategy=tpe sigma=0.05 tables=
 while [ $# -gt 0 ]; do
 	case $1 in

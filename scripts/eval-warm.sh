@@ -11,7 +11,7 @@
 #                        [--warm "5 10 20 30 50"]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-data=$root/../shared/datasets
+data=${EVAL_DATA:-$root/../shared/datasets}	# the tables: EVAL_DATA, else ../shared/datasets
 seeds=20 jobs=$(nproc) tables= sigmas="0 0.05" warm="5 10 20 30 50"
 while [ $# -gt 0 ]; do
 	case $1 in

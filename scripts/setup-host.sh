@@ -12,6 +12,7 @@ PACKAGES="
 	libvirt-clients libvirt-daemon-system libvirt-dev qemu-utils libhwloc-dev libmnl-dev
 	gnuplot-nox
 	chromium python3-junitparser socat
+	python3-numpy python3-optuna
 "
 
 if [ "$(id -u)" -ne 0 ]; then

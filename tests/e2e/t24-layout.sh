@@ -50,6 +50,12 @@ lib_up() {
 }
 expect "lib including anything of the project is refused" lib_up
 
+private_state() {
+	copy && sed -i '1i #include "../engine/search-int.h"' tree/tuner/cli/cmd_runs.c &&
+		refused "tuner/cli/cmd_runs.c:1: tuner/engine/search-int.h is the engine's own (only job.h and search.h leave the room)"
+}
+expect "the CLI reaching into the engine's private state is refused" private_state
+
 sideways() {
 	copy && sed -i '1i #include "../results/stats.h"' tree/search/tpe.c &&
 		refused "search/tpe.c:1: the search room includes results/stats.h of the results room"

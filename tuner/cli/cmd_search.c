@@ -316,6 +316,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "no-confirm", no_argument, NULL, 'C' },
 	{ "warm-start", required_argument, NULL, 'W' },
+	{ "dry-run", no_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -327,7 +328,7 @@ struct search_args {
 	double seconds;
 	const char *hosts[64], *warm_specs[WARM_RUNS_MAX];
 	size_t nhosts, nwarm_specs;
-	int no_confirm;
+	int no_confirm, dry_run;
 };
 
 /* One option of the command line; -1 when it is taken, else the exit code. */
@@ -360,6 +361,9 @@ static int parse_opt(const struct cmd *c, int opt, char **argv, struct search_ar
 		break;
 	case 'C':
 		a->no_confirm = 1;
+		break;
+	case 'D':
+		a->dry_run = 1;
 		break;
 	case 'H':
 		if (!*optarg)
@@ -401,6 +405,8 @@ static int parse_args(const struct cmd *c, int argc, char **argv, struct search_
 				   "confirmation");
 	if (a->resume && a->nwarm_specs)
 		return usage_error(c, "--resume takes the run's own warm start");
+	if (a->resume && a->dry_run)
+		return usage_error(c, "--dry-run checks a job file, not a stored run");
 	a->job_file = optind < argc ? argv[optind] : NULL;
 	return -1;
 }
@@ -434,23 +440,66 @@ static int open_resumed(const struct search_args *a, struct job *job, struct sto
 	return 0;
 }
 
-/* A new run: the job file's (or the embedded default's) settings and the command line's. */
-static int open_new(const struct search_args *a, struct job *job, struct store **st,
-		    struct search_opts *o, int *created)
+/* The job file, or the embedded jobs/default.yaml; -1 with err. */
+static int load_job(const struct search_args *a, struct job *job, char *err)
 {
-	char err[ERR_LEN];
 	int rc;
 	if (a->job_file) {
 		rc = job_load_file(job, a->job_file, err);
 	} else {
-		/* the embedded jobs/default.yaml: paths start where the file's would */
+		/* paths start where the file's would */
 		char *dir = beside_executable("jobs");
 		rc = job_load_text(job, default_job_yaml, "<default job>", dir, err);
 		free(dir);
 	}
 	if (!rc && (rc = job_ready(job, err)))
 		job_release(job);
-	if (rc)
+	return rc;
+}
+
+/*
+ * --dry-run: the job loads and this machine can run it; what it will cost
+ * in trials. Touches no database.
+ */
+static int dry_run(const struct search_args *a)
+{
+	char err[ERR_LEN];
+	struct job job;
+	struct strbuf d = STRBUF_INIT;
+	if (load_job(a, &job, err))
+		return fail(EXIT_USAGE, "%s", err);
+	int64_t trials = a->trials ? a->trials : a->seconds ? 0 : job.budget_trials;
+	int confirm = a->no_confirm ? 0 : job.confirm_repeats;
+	printf("%s: target %s, %zu parameter%s, strategy %s, %d slot%s\n", job.path,
+	       job.target->name, job.space.n, job.space.n == 1 ? "" : "s", job.strategy,
+	       job_slots(&job), job_slots(&job) == 1 ? "" : "s");
+	if (trials)
+		printf("trials: %lld, the noise floor's %d included", (long long)trials,
+		       job.noise_floor);
+	else
+		printf("trials: as many as the time allows, the noise floor's %d first", job.noise_floor);
+	if (a->seconds || job.budget_seconds) {
+		format_duration(a->seconds ? a->seconds : job.budget_seconds, &d);
+		printf("; none started after %s", d.buf);
+	}
+	if (confirm)
+		printf("; then the confirmation's %d to %d\n", 2 * confirm, 2 * job.confirm_max);
+	else
+		printf("; no confirmation\n");
+	strbuf_reset(&d);
+	format_duration(job.trial_timeout, &d);
+	printf("each trial at most %s\n", d.buf);
+	strbuf_release(&d);
+	job_release(&job);
+	return EXIT_OK;
+}
+
+/* A new run: the job file's (or the embedded default's) settings and the command line's. */
+static int open_new(const struct search_args *a, struct job *job, struct store **st,
+		    struct search_opts *o, int *created)
+{
+	char err[ERR_LEN];
+	if (load_job(a, job, err))
 		return fail(EXIT_USAGE, "%s", err);
 	o->budget_trials = a->trials ? a->trials : job->budget_trials;
 	o->budget_seconds = a->seconds ? a->seconds : job->budget_seconds;
@@ -525,6 +574,8 @@ static int search_main(int argc, char **argv)
 	int rc = parse_args(&cmd_search, argc, argv, &a, &po);
 	if (rc >= 0)
 		return rc;
+	if (a.dry_run)
+		return dry_run(&a);
 
 	char err[ERR_LEN];
 	struct job job;
@@ -572,6 +623,7 @@ const struct cmd cmd_search = {
 	.usage =
 	"vmtune search [JOB] [--db FILE] [--trials N] [--time DURATION] [--seed N]\n"
 	"              [--host URI]... [--warm-start [FILE:]RUN]... [--no-confirm] [--quiet]\n"
+	"              [--dry-run]\n"
 	"   or: vmtune search --resume RUN [--db FILE] [--host URI]...\n"
 	"\n"
 	"Runs the job file JOB (YAML; without one, the embedded default job), storing\n"
@@ -601,6 +653,8 @@ const struct cmd cmd_search = {
 	"                    are measured first\n"
 	"  --no-confirm      end without the confirmation (the job's confirm: off)\n"
 	"  --quiet           no progress output\n"
+	"  --dry-run         check the job (and that this machine can run it), say what\n"
+	"                    it will cost in trials, and stop: no database, no trial\n"
 	"\n"
 	"strategies: tpe (default), local, anneal, random, grid. targets: exec, libvirt.\n"
 	"SIGINT or SIGTERM stops after marking the running trial interrupted (exit 3).",

@@ -1,6 +1,12 @@
 #ifndef VMTUNE_H
 #define VMTUNE_H
 /*
+ * Room tuner/cli: the program. main.c (the command table, dispatch, usage,
+ * exit codes, the helpers below) and one cmd_*.c per command (git's
+ * builtin/ style). The only room that prints to the user and picks an exit
+ * code; it may include every room below it (view, engine, target, search,
+ * results, lib), and nothing includes it (DESIGN.md; scripts/check-layout.sh).
+ *
  * The program-wide header: commands, exit codes and the helpers that talk to
  * the user. Only main.c and cmd_*.c include it; modules below never print.
  */

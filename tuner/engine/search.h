@@ -1,6 +1,12 @@
 #ifndef SEARCH_H
 #define SEARCH_H
 /*
+ * Room tuner/engine: the search. It owns the job file (job.h) and the loop
+ * and its phases (search-int.h lists its files and their order); this
+ * header is all that the rooms above it (view, cli) see of the loop. It
+ * includes tuner/target, search/, results/ and lib/ only: never a view or
+ * the CLI (DESIGN.md; scripts/check-layout.sh).
+ *
  * The search loop: propose -> apply -> measure -> store, trial after trial,
  * the baseline (the job's defaults) first.
  *

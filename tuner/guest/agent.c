@@ -1,4 +1,7 @@
 /*
+ * Room tuner/guest: a program of its own, static, the guest appliance's
+ * /init; it includes lib/ only (the knob catalogue it shares with the host).
+ *
  * The guest's /init (DESIGN.md, Guest plan). Mounts proc, sys and dev,
  * loads the modules listed in /lib/modules/load.list, reads the vmtune.*
  * words of /proc/cmdline, applies every guest knob and reads each back

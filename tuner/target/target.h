@@ -1,6 +1,14 @@
 #ifndef TARGET_H
 #define TARGET_H
 /*
+ * Room tuner/target: where a trial runs. It owns the target contract (this
+ * header) and the targets (target-exec.c, target-libvirt.c with
+ * knobspace.c), and what they need on a host: the domain XML (domxml.c),
+ * host knobs and the journal that undoes them (hostknobs.c), a trial's
+ * network namespace (netns.c), pinning layouts (topology.c), paths.c. It
+ * includes lib/, search/ and results/ only: never the engine, a view or the
+ * CLI, which drive it through these ops (DESIGN.md; scripts/check-layout.sh).
+ *
  * The contract every target implements (fio ioengine_ops style): a name, the
  * settings it accepts in the job's `target:` mapping, a pure check of those
  * settings, and open/run/close.

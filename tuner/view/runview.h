@@ -1,6 +1,13 @@
 #ifndef RUNVIEW_H
 #define RUNVIEW_H
 /*
+ * Room tuner/view: a stored run as the commands show it: this view of its
+ * trials, incumbent, noise floor, confirmation and hosts (runview.c), and
+ * the plotted report (report.c, the only file that knows gnuplot). It reads
+ * the store and re-reads the run's job (tuner/engine/job.h), and includes
+ * nothing else of the engine nor the CLI; it never prints (DESIGN.md;
+ * scripts/check-layout.sh).
+ *
  * A stored run as the reporting commands see it: its job (re-read from the
  * stored text), its trials, and each trial's score computed from the stored
  * measurements against the baseline's (DESIGN.md: scores are never stored).
