@@ -88,17 +88,12 @@ static int sink_host(void *ud, const char *knob, const char *value, char *err)
 	struct strbuf back = STRBUF_INIT;
 	int rc;
 	pthread_mutex_lock(&c->s->lock);
-	if (!strncmp(knob, "host.hugepages-", 15)) {	/* value NULL: give back this run's */
-		rc = value ? hostknob_reserve_hugepages(c->s->o.st, c->s->run_id, knob + 15, atol(value), err)
-			   : hostknob_release_hugepages(c->s->o.st, c->s->run_id, knob + 15, err);
-	} else {
-		rc = hostknob_set(c->s->o.st, c->s->run_id, knob, value, &back, err);
-		struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = value,
-					 .value = back.buf, .ok = !rc };
-		if (back.len && store_applied(c->s->o.st, c->trial, c->repeat, &a, c->err) && !rc) {
-			seterr(err, "%s", c->err);
-			rc = -1;
-		}
+	rc = hostknob_apply(c->s->o.st, c->s->run_id, knob, value, &back, err);
+	struct applied_row a = { .repeat = c->repeat, .knob = knob, .asked = value,
+				 .value = back.buf, .ok = !rc };
+	if (back.len && store_applied(c->s->o.st, c->trial, c->repeat, &a, c->err) && !rc) {
+		seterr(err, "%s", c->err);
+		rc = -1;
 	}
 	pthread_mutex_unlock(&c->s->lock);
 	strbuf_release(&back);

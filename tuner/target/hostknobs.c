@@ -332,3 +332,12 @@ int hostknob_restore_host(struct store *st, const char *uri, int *count, int *le
 {
 	return restore(st, uri, count, left, NULL, NULL, err);
 }
+
+int hostknob_apply(struct store *st, int64_t run, const char *knob, const char *value,
+		   struct strbuf *back, char *err)
+{
+	if (strncmp(knob, "host.hugepages-", 15))
+		return hostknob_set(st, run, knob, value, back, err);
+	return value ? hostknob_reserve_hugepages(st, run, knob + 15, atol(value), err)
+		     : hostknob_release_hugepages(st, run, knob + 15, err);
+}

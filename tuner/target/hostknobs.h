@@ -23,6 +23,13 @@ const char *hostknob_value(const char *knob, const char *value);
  */
 int hostknob_set(struct store *st, int64_t run, const char *knob, const char *value,
 		 struct strbuf *back, char *err);
+/*
+ * What a target's sink asks of the host (target.h, host()): for
+ * "host.hugepages-SIZE", n pages reserved (value NULL: this run's given
+ * back), back left empty; for any other host knob, hostknob_set().
+ */
+int hostknob_apply(struct store *st, int64_t run, const char *knob, const char *value,
+		   struct strbuf *back, char *err);
 /* Reserves n huge pages of size "2M" or "1G"; -1 when fewer could be had. */
 int hostknob_reserve_hugepages(struct store *st, int64_t run, const char *size, long n, char *err);
 /*
