@@ -31,7 +31,7 @@ LIBS := -pthread $(PKG_LIBS) -lm
 B := build
 # The rooms, lowest first (DESIGN.md): lib, search and results, tuner/target,
 # tuner/engine, tuner/view; tuner/cli is the program itself.
-LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c \
+LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib/number.c \
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c search/warm.c \
 	results/store.c results/faultvfs.c results/floor.c results/stats.c results/importance.c results/score.c \
@@ -126,7 +126,7 @@ vmbench: $(BENCH_OBJ)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -pthread -o $@ $^ $(URING_LIBS) -lm
 
 # The guest's /init: static, like vmbench.
-agent: $(B)/tuner/guest/agent.o $(B)/lib/knobs.o $(B)/lib/netif.o $(B)/lib/strbuf.o
+agent: $(B)/tuner/guest/agent.o $(B)/lib/knobs.o $(B)/lib/number.o $(B)/lib/netif.o $(B)/lib/strbuf.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BENCH_STATIC) -o $@ $^
 
 # The guest appliance: Debian's cloud kernel and an initramfs of agent,

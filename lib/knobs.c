@@ -1,6 +1,7 @@
 #include "knobs.h"
 #include "strbuf.h"
 #include "err.h"
+#include "number.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,9 +174,7 @@ int knob_check(const struct knob *k, const char *value, char *err)
 			if (!strcmp(k->values[i], value))
 				return 0;
 	} else {
-		char *end;
-		long v = strtol(value, &end, 10);
-		if (*value && !*end && end != value && v >= k->min && v <= k->max)
+		if (!number_parse(value, k->min, k->max, NULL))	/* canonical: " 60", "060" are not */
 			return 0;
 	}
 	/* the value as printable text: a newline in it must not start a line of the message */

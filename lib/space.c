@@ -226,8 +226,7 @@ int param_active(const struct space *sp, const union pval *cfg, size_t i)
 	return 0;
 }
 
-/* A float as it is stored and shown: 15 significant digits, read back. */
-static double float_canonical(double f)
+double float_canonical(double f)
 {
 	char text[32];
 	snprintf(text, sizeof(text), "%.15g", f);

@@ -18,6 +18,13 @@
 
 enum param_type { P_INT, P_FLOAT, P_CAT, P_BOOL };
 
+/*
+ * A float as it is stored, shown and passed on: 15 significant digits,
+ * read back. Monotone: a value within [min, max] whose bounds are their own
+ * canonical form stays within them, and finite.
+ */
+double float_canonical(double f);
+
 union pval {
 	int64_t i;	/* P_INT */
 	double f;	/* P_FLOAT */

@@ -2,9 +2,12 @@
 #include "err.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 char strbuf_empty[1];
 
@@ -137,11 +140,23 @@ void strbuf_reset(struct strbuf *sb)
 
 int strbuf_read_file(struct strbuf *sb, const char *path, size_t max, char *err)
 {
-	FILE *f = fopen(path, "rb");
+	/* opened without blocking, so that a FIFO cannot hang it before fstat() says what it is */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
 	char buf[8192];
 	size_t n, got = 0;
-	if (!f)
+	if (fd < 0)
 		return seterr(err, "%s", strerror(errno)), -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return seterr(err, "not a regular file"), -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return seterr(err, "%s", strerror(errno)), -1;
+	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		if (got + n > max) {
 			fclose(f);

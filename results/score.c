@@ -92,6 +92,11 @@ int score_repeats(const struct objective *o, const double *base, const struct sa
 			acc += o->t[t].weight * log(ratio);
 		}
 		sc[r] = exp(acc / wsum);
+		if (!isfinite(sc[r]) || !(sc[r] > 0)) {	/* a score must round-trip, be printed, compare */
+			seterr(err, "the score of repeat %d is beyond what a double holds (its "
+			       "metrics' ratios to the baseline's overflow)", reps[r]);
+			goto fail;
+		}
 	}
 	if (!u) {
 		seterr(err, "no measurements");

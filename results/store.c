@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -276,9 +277,36 @@ static int prepare(struct store *st, sqlite3_stmt **s, const char *sql, char *er
 }
 
 /* Runs a statement that returns no rows, then finalizes it. */
+/*
+ * sqlite3_step(), again while another process holds the database. The busy
+ * handler is not called everywhere: a statement in autocommit mode whose
+ * read snapshot went stale when another process wrote (WAL) fails with
+ * SQLITE_BUSY at once. Outside a transaction such a statement has done
+ * nothing yet and runs again, for up to STORE_BUSY_SECONDS; inside one the
+ * caller's transaction decides.
+ */
+#define STORE_BUSY_SECONDS 60
+static int step(struct store *st, sqlite3_stmt *s)
+{
+	struct timespec pause = { 0, 2000000 };	/* 2 ms, doubling to 128 ms */
+	double waited = 0;
+	int fresh = !sqlite3_stmt_busy(s);	/* no row returned yet: running it again repeats none */
+	for (;;) {
+		int rc = sqlite3_step(s);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || !fresh ||
+		    !sqlite3_get_autocommit(st->db) || waited > STORE_BUSY_SECONDS)
+			return rc;
+		sqlite3_reset(s);
+		nanosleep(&pause, NULL);
+		waited += pause.tv_nsec / 1e9;
+		if (pause.tv_nsec < 128000000)
+			pause.tv_nsec *= 2;
+	}
+}
+
 static int exec_done(struct store *st, sqlite3_stmt *s, char *err, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = step(st, s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return sqlerr(st, err, what);
@@ -298,19 +326,53 @@ static const char *col_text(sqlite3_stmt *s, int i)
 	return (const char *)sqlite3_column_text(s, i);
 }
 
-static int user_version(struct store *st, int *v, char *err)
+/* One integer a query returns (a PRAGMA, a count). */
+static int query_int(struct store *st, const char *sql, int *v, char *err)
 {
 	sqlite3_stmt *s;
-	if (prepare(st, &s, "PRAGMA user_version", err))
+	if (prepare(st, &s, sql, err))
 		return -1;
-	int rc = sqlite3_step(s);
+	int rc = step(st, s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
-		return sqlerr(st, err, "cannot read schema version");
+		return sqlerr(st, err, "cannot read the database's header");
 	}
 	*v = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	return 0;
+}
+
+static int user_version(struct store *st, int *v, char *err)
+{
+	return query_int(st, "PRAGMA user_version", v, err);
+}
+
+/*
+ * Whether this file is vmtune's to write: its application_id says so; or
+ * it has no table at all (a new or empty file); or it is an older
+ * vmtune's (no application_id yet: user_version 1 and up, and vmtune's
+ * tables). Anything else is another application's file: refused before
+ * vmtune writes a byte to it.
+ */
+static int is_ours(struct store *st, int version, char *err)
+{
+	int app, tables, mine;
+	if (query_int(st, "PRAGMA application_id", &app, err) ||
+	    query_int(st, "SELECT count(*) FROM sqlite_master", &tables, err) ||
+	    query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
+		      " ('runs', 'trials', 'measurements')", &mine, err))
+		return -1;
+	if (app == STORE_APPLICATION_ID || (!app && !tables && !version) ||
+	    (!app && version > 0 && version <= STORE_SCHEMA_VERSION && mine == 3))
+		return 0;
+	if (app)
+		seterr(err, "%s: not a vmtune database (application_id %d, another application's "
+		       "file): vmtune writes only to its own databases or an empty file", st->path, app);
+	else
+		seterr(err, "%s: not a vmtune database (%d tables%s, schema version %d): vmtune "
+		       "writes only to its own databases or an empty file", st->path, tables,
+		       mine == 3 ? " named like vmtune's" : "", version);
+	return -1;
 }
 
 static int migrate(struct store *st, int from, char *err)
@@ -318,13 +380,19 @@ static int migrate(struct store *st, int from, char *err)
 	int n = (int)(sizeof(migrations) / sizeof(*migrations));
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sqlerr(st, err, "cannot start migration");
+	/* another process may have migrated it while this one waited for the lock */
+	if (user_version(st, &from, err) || is_ours(st, from, err)) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	for (int v = from; v < n; v++) {
 		if (sqlite3_exec(st->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
 			goto fail;
 	}
 	struct strbuf sql = STRBUF_INIT;
 	/* PRAGMA takes no bound parameters; n is our own constant. */
-	strbuf_addf(&sql, "PRAGMA user_version = %d", n);
+	strbuf_addf(&sql, "PRAGMA user_version = %d; PRAGMA application_id = %d", n,
+		    STORE_APPLICATION_ID);
 	int rc = sqlite3_exec(st->db, sql.buf, NULL, NULL, NULL);
 	strbuf_release(&sql);
 	if (rc != SQLITE_OK)
@@ -406,6 +474,11 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 		seterr(err, "%s: no such database", path);
 		goto fail;
 	}
+	struct stat sb;	/* a FIFO would hang, a device be written to, a folder fail oddly */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		seterr(err, "%s: not a regular file (a database is one)", path);
+		goto fail;
+	}
 	if (access(path, F_OK) == 0 && access(path, R_OK)) {
 		seterr(err, "%s: cannot read database: %s", path, strerror(errno));
 		goto fail;
@@ -424,15 +497,21 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 		       st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
-	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_SECONDS * 1000);
 	sqlite3_extended_result_codes(st->db, 0);
 	if (mode != STORE_READONLY && sqlite3_db_readonly(st->db, "main") == 1) {
 		seterr(err, "%s: database is read-only", path);
 		goto fail;
 	}
 	/* Reading the version is the first access: it also detects a non-database. */
-	if (user_version(st, &version, err))
+	int app;
+	if (user_version(st, &version, err) || query_int(st, "PRAGMA application_id", &app, err))
 		goto fail;
+	if (version < 0 || (app && app != STORE_APPLICATION_ID)) {
+		seterr(err, "%s: not a vmtune database (schema version %d, application_id %d)", path,
+		       version, app);
+		goto fail;
+	}
 	if (version > STORE_SCHEMA_VERSION) {
 		seterr(err, "%s: schema version %d is newer than this vmtune understands (%d)",
 		       path, version, STORE_SCHEMA_VERSION);
@@ -446,12 +525,15 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 		}
 	} else {
 		/* A new file becomes a database here, not before the checks above. */
+		if (is_ours(st, version, err))
+			goto fail;
 		if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
 		    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 			sqlerr(st, err, "cannot enable WAL");
 			goto fail;
 		}
-		if (version < STORE_SCHEMA_VERSION && migrate(st, version, err))
+		if ((version < STORE_SCHEMA_VERSION || app != STORE_APPLICATION_ID) &&
+		    migrate(st, version, err))
 			goto fail;
 	}
 	sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
@@ -572,7 +654,7 @@ int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err)
 	if (prepare(st, &st->run_get, "SELECT " RUN_COLUMNS " FROM runs r WHERE r.id = ?", err))
 		return -1;
 	sqlite3_bind_int64(st->run_get, 1, id);
-	int rc = sqlite3_step(st->run_get);
+	int rc = step(st, st->run_get);
 	if (rc == SQLITE_DONE)
 		return seterr(err, "%s: no run %lld", st->path, (long long)id), -1;
 	if (rc != SQLITE_ROW)
@@ -604,7 +686,7 @@ int store_run_claim(struct store *st, int64_t id, int64_t pid, const char *host,
 	if (pid && prepare(st, &s, "SELECT coalesce(owner_pid, 0), owner_host FROM runs WHERE id = ?",
 			   err) == 0) {
 		sqlite3_bind_int64(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW) {
+		if (step(st, s) == SQLITE_ROW) {
 			int64_t owner = sqlite3_column_int64(s, 0);
 			const char *ohost = col_text(s, 1);
 			if (owner && owner != pid && alive(owner, ohost ? ohost : "", ud))
@@ -653,7 +735,7 @@ int store_runs_foreach(struct store *st, int (*fn)(const struct run_info *, void
 	int rc, ret = 0;
 	if (prepare(st, &s, "SELECT " RUN_COLUMNS " FROM runs r ORDER BY r.id", err))
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		run_from_row(s, &ri);
 		if ((ret = fn(&ri, ud)))
 			break;
@@ -720,7 +802,7 @@ static int transition(struct store *st, int64_t id, enum trial_status from,
 	sqlite3_bind_int64(s, 5, id);
 	bind_text(s, 6, status_names[from]);
 	bind_text(s, 7, host);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (step(st, s) != SQLITE_DONE)
 		return sqlerr(st, err, "cannot update trial");
 	if (sqlite3_changes(st->db) != 1)
 		return seterr(err, "trial %lld is not %s", (long long)id, status_names[from]), -1;
@@ -782,7 +864,7 @@ int store_trials_foreach(struct store *st, int64_t run,
 		    " FROM trials WHERE run_id = ? ORDER BY id", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		t.id = sqlite3_column_int64(s, 0);
 		t.run_id = sqlite3_column_int64(s, 1);
 		t.seq = sqlite3_column_int64(s, 2);
@@ -824,7 +906,7 @@ int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, ch
 	if (prepare(st, &s, "SELECT id FROM trials WHERE retry_of = ? ORDER BY id LIMIT 1", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, trial);
-	int rc = sqlite3_step(s);
+	int rc = step(st, s);
 	*retry_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -845,7 +927,7 @@ int store_measurement(struct store *st, int64_t trial, int repeat, const struct 
 	bind_text(s, 6, m->unit);
 	bind_text(s, 7, m->better == BETTER_UNKNOWN ? NULL : better_name(m->better));
 	sqlite3_bind_double(s, 8, now());
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (step(st, s) != SQLITE_DONE)
 		return sqlerr(st, err, "cannot store measurement");
 	return 0;
 }
@@ -864,7 +946,7 @@ int store_applied(struct store *st, int64_t trial, int repeat, const struct appl
 		sqlite3_bind_null(s, 6);
 	else
 		sqlite3_bind_int(s, 6, a->ok);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	if (step(st, s) != SQLITE_DONE)
 		return sqlerr(st, err, "cannot store applied value");
 	return 0;
 }
@@ -879,7 +961,7 @@ int store_applied_foreach(struct store *st, int64_t trial,
 		    " WHERE trial_id = ? ORDER BY id", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, trial);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		a = (struct applied_row){ .repeat = sqlite3_column_int(s, 0), .knob = col_str(s, 1),
 					  .value = col_str(s, 2), .asked = col_text(s, 3),
 					  .ok = sqlite3_column_int(s, 4) };
@@ -903,7 +985,7 @@ int store_measurements_foreach(struct store *st, int64_t trial,
 		    " WHERE trial_id = ? ORDER BY id", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, trial);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		const char *b = col_text(s, 4);
 		m.repeat = sqlite3_column_int(s, 0);
 		m.rep = sqlite3_column_int(s, 1);
@@ -934,7 +1016,7 @@ int store_trial_samples(struct store *st, int64_t trial, struct sample **out, si
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, trial);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		if (len == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));
 		v[len].metric = xstrdup(col_str(s, 0));
@@ -969,7 +1051,7 @@ int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, 
 		    " JOIN trials t ON t.id = m.trial_id WHERE t.run_id = ? ORDER BY m.metric", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		v = xrealloc(v, (len + 1) * sizeof(*v));
 		v[len++] = xstrdup(col_str(s, 0));
 	}
@@ -1019,7 +1101,7 @@ int store_journal_foreach_pending(struct store *st,
 	if (prepare(st, &s, "SELECT id, coalesce(run_id, 0), kind, knob, path, original, host"
 		    " FROM host_journal WHERE restored_at IS NULL ORDER BY id DESC", err))
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		const char *kind = col_text(s, 2);
 		e = (struct journal_entry){ .id = sqlite3_column_int64(s, 0),
 					    .run_id = sqlite3_column_int64(s, 1), .kind = JOURNAL_FILE,
@@ -1078,7 +1160,7 @@ int store_baseline_save(struct store *st, const struct baseline *b, int replace,
 		sqlite3_bind_null(s, 3);
 	bind_text(s, 4, b->config);
 	sqlite3_bind_double(s, 5, now());
-	int rc = sqlite3_step(s);
+	int rc = step(st, s);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_CONSTRAINT)
 		return seterr(err, "baseline '%s' exists (--force replaces it)", b->name), -1;
@@ -1103,7 +1185,7 @@ int store_baseline_get(struct store *st, const char *name, struct baseline *b, c
 		    " FROM baselines WHERE name = ?", err))
 		return -1;
 	bind_text(s, 1, name);
-	int rc = sqlite3_step(s);
+	int rc = step(st, s);
 	if (rc == SQLITE_ROW)
 		baseline_from_row(s, b);
 	sqlite3_finalize(s);
@@ -1123,7 +1205,7 @@ int store_baseline_list(struct store *st, struct baseline **out, size_t *n, char
 	if (prepare(st, &s, "SELECT name, run_id, coalesce(trial_id, 0), config, created_at"
 		    " FROM baselines ORDER BY name", err))
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 		baseline_from_row(s, &(*out)[(*n)++]);
 	}
@@ -1150,7 +1232,7 @@ int store_metric_better(struct store *st, int64_t run, const char *metric, enum 
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
 	bind_text(s, 2, metric);
-	int rc = sqlite3_step(s);
+	int rc = step(st, s);
 	if (rc == SQLITE_ROW)
 		*b = !strcmp(col_str(s, 0), "higher") ? BETTER_HIGHER : BETTER_LOWER;
 	sqlite3_finalize(s);
@@ -1183,7 +1265,7 @@ int store_warm_foreach(struct store *st, int64_t run,
 		    err))
 		return -1;
 	sqlite3_bind_int64(s, 1, run);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, s)) == SQLITE_ROW) {
 		const char *src = (const char *)sqlite3_column_text(s, 0);
 		const char *cfg = (const char *)sqlite3_column_text(s, 1);
 		if ((ret = fn(src ? src : "", cfg ? cfg : "", sqlite3_column_double(s, 2), ud)))

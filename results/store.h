@@ -28,6 +28,8 @@
 #include "score.h"
 
 #define STORE_SCHEMA_VERSION 9
+/* PRAGMA application_id of vmtune's databases ("vmtn"): vmtune writes to no other file. */
+#define STORE_APPLICATION_ID 0x766d746e
 
 struct store;
 

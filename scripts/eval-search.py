@@ -90,7 +90,8 @@ def number(s):
 
 
 def fmt(x):
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+    # vmtune keeps a float to 15 significant digits: a bound must be its own 15-digit form
+    return str(int(x)) if float(x).is_integer() else repr(float("%.15g" % float(x)))
 
 
 def column_kind(vals):

@@ -61,7 +61,7 @@ sqlite3 newer.db "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE; P
 expect "a database with a newer schema exits 2, unchanged" bad_db newer.db "schema version $newer is newer"
 
 mkdir dir.db
-expect "a directory as database exits 2" bad_db dir.db "cannot"
+expect "a directory as database exits 2" bad_db dir.db "dir.db: not a regular file"
 
 # Permissions bind root only through another user: run as nobody when root.
 as_nobody() {

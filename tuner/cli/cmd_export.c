@@ -108,9 +108,10 @@ static int add_measurement(const struct measurement_row *m, void *ud)
 	return 0;
 }
 
+/* JSON has no NaN nor infinity: null for either (json_real() would give NULL). */
 static json_t *number_or_null(double v)
 {
-	return isnan(v) ? json_null() : json_real(v);
+	return isfinite(v) ? json_real(v) : json_null();
 }
 
 static int export_json(struct store *st, const struct runview *rv, char *err)
@@ -124,14 +125,22 @@ static int export_json(struct store *st, const struct runview *rv, char *err)
 			json_decref(trials);
 			return -1;
 		}
-		json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:o, s:o}",
-				      "id", (json_int_t)t->id, "seq", (json_int_t)t->seq,
-				      "origin", trial_origin_name(t->origin),
-				      "status", trial_status_name(t->status),
-				      "config", json_loads(t->config, 0, NULL),
-				      "score", number_or_null(t->score),
-				      "started_at", number_or_null(t->started_at ? t->started_at : NAN),
-				      "ended_at", number_or_null(t->ended_at ? t->ended_at : NAN));
+		json_t *cfg = json_loads(t->config, JSON_DECODE_ANY, NULL);
+		json_t *o = cfg ? json_pack("{s:I, s:I, s:s, s:s, s:o, s:o, s:o, s:o}",
+					    "id", (json_int_t)t->id, "seq", (json_int_t)t->seq,
+					    "origin", trial_origin_name(t->origin),
+					    "status", trial_status_name(t->status), "config", cfg,
+					    "score", number_or_null(t->score),
+					    "started_at", number_or_null(t->started_at ? t->started_at : NAN),
+					    "ended_at", number_or_null(t->ended_at ? t->ended_at : NAN))
+			    : NULL;
+		if (!o) {	/* never an export that exits 0 without a trial */
+			seterr(err, "trial %lld: cannot export its configuration '%.80s'",
+			       (long long)t->id, t->config);
+			json_decref(ms);
+			json_decref(trials);
+			return -1;
+		}
 		if (t->reason)
 			json_object_set_new(o, "reason", json_string(t->reason));
 		if (t->stderr_tail)
@@ -160,10 +169,13 @@ static int export_json(struct store *st, const struct runview *rv, char *err)
 	noise_release(&nz);
 	confirmation_release(&cf);
 	json_t *root = json_pack("{s:o, s:o}", "run", run, "trials", trials);
-	json_dumpf(root, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+	int rc = json_dumpf(root, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+			    JSON_REAL_PRECISION(17));
 	putchar('\n');
 	json_decref(root);
-	return 0;
+	if (rc)
+		seterr(err, "cannot write the export");
+	return rc ? -1 : 0;
 }
 
 static int export_main(int argc, char **argv)

@@ -130,7 +130,8 @@ static void remove_db(const char *db)
 }
 
 /* The noise floor and the confirmation's verdict: the headline of the run. */
-static int print_verdict(struct store *st, int64_t run, char *err)
+/* The noise floor and the verdict; *have_base: whether the defaults were measured. */
+static int print_verdict(struct store *st, int64_t run, int *have_base, char *err)
 {
 	struct runview rv;
 	struct noise nz = { 0 };
@@ -139,6 +140,7 @@ static int print_verdict(struct store *st, int64_t run, char *err)
 	int rc = runview_load(&rv, st, run, err) || runview_noise(&rv, st, &nz, err) ||
 		 runview_confirmation(&rv, st, &cf, err);
 	if (!rc) {
+		*have_base = rv.have_base;
 		noise_format(&nz, 3, &sb);
 		printf("noise floor: %s\n", sb.buf);
 		if (rv.dropped)
@@ -163,12 +165,16 @@ static int summarize(struct store *st, int64_t run, const char *db)
 	printf("run %lld (%s, %s): %lld completed, %lld done, %lld failed\n", (long long)run,
 	       ri.name, ri.accel, (long long)ri.n_completed, (long long)ri.n_done,
 	       (long long)ri.n_failed);
-	if (ri.n_done && print_verdict(st, run, err))
+	int have_base = 0;
+	if (ri.n_done && print_verdict(st, run, &have_base, err))
 		return fail(EXIT_RUNTIME, "%s", err);
 	printf("see 'vmtune best %lld --db %s'\n", (long long)run, db);
 	if (ri.n_completed && !ri.n_done)
 		return fail(EXIT_RUNTIME, "no trial of run %lld measured anything (reasons: 'vmtune "
 			    "trials %lld --db %s')", (long long)run, (long long)run, db);
+	if (ri.n_done && !have_base)	/* scores are against the defaults: none means nothing */
+		return fail(EXIT_RUNTIME, "run %lld never measured its defaults, so nothing is scored "
+			    "(reasons: 'vmtune trials %lld --db %s')", (long long)run, (long long)run, db);
 	return EXIT_OK;
 }
 

@@ -215,6 +215,18 @@ static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
 	if (!isfinite(p->max - p->min))
 		return fail(c, mx, "the range [%g, %g] of '%s' is wider than a double holds", p->min,
 			    p->max, p->name);
+	if (p->type == P_FLOAT)	/* then every value's stored form lies within them, finite */
+		for (int k = 0; k < 2; k++) {
+			double b = k ? p->max : p->min, r = float_canonical(b);
+			if (r != b && isfinite(r))
+				return fail(c, k ? mx : mn, "%s %.17g of '%s' has more than the 15 "
+					    "significant digits a float keeps: write %.15g", k ? "max" : "min",
+					    b, p->name, r);
+			if (r != b)
+				return fail(c, k ? mx : mn, "%s %.17g of '%s' is beyond the largest double "
+					    "once kept to the 15 significant digits a float keeps",
+					    k ? "max" : "min", b, p->name);
+		}
 	if (st && p->type == P_FLOAT && (p->max - p->min) / p->step >= (double)INT_PARAM_LIMIT)
 		return fail(c, st, "step %g makes more than 2^53 values of [%g, %g]", p->step, p->min,
 			    p->max);

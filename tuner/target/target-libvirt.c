@@ -38,6 +38,7 @@
 #include "../../lib/err.h"
 #include "domxml.h"
 #include "../../lib/knobs.h"
+#include "../../lib/number.h"
 #include "../../lib/metricline.h"
 #include "../../lib/netif.h"
 #include "netns.h"
@@ -109,12 +110,47 @@ static const struct target_setting *setting(const struct target_setting *s, size
 
 static int check_number(const struct target_setting *s, long lo, long hi, long *out, char *err)
 {
-	char *end;
-	long v = s->nvals == 1 ? strtol(s->vals[0], &end, 10) : 0;
-	if (s->nvals != 1 || *end || v < lo || v > hi)
+	if (s->nvals != 1 || s->is_list || number_parse(s->vals[0], lo, hi, out))
 		return seterr(err, "expected %s from %ld to %ld", s->key, lo, hi), -1;
-	if (out)
-		*out = v;
+	return 0;
+}
+
+/*
+ * What reaches the guest's kernel command line from the settings comes from
+ * a closed set: vmbench's benchmarks (benchmarks/bench.c), each once, and
+ * the test words the agent knows.
+ */
+static const char *const bench_names[] = { "cpu", "membw", "memlat", "tlb", "io", "pingpong",
+					   "net", NULL };
+static const char *const test_words[] = { "vmtune.test_hang=1", NULL };
+
+static int one_of(const char *v, const char *const *set)
+{
+	for (size_t i = 0; set[i]; i++)
+		if (!strcmp(v, set[i]))
+			return 1;
+	return 0;
+}
+
+/* A list of words of set, each once; *at: the value at fault. */
+static int check_words(const struct target_setting *s, const char *const *set, const char *what,
+		       char *err)
+{
+	if (!s->nvals)
+		return seterr(err, "%s: an empty list", s->key), -1;
+	for (size_t i = 0; i < s->nvals; i++) {
+		if (!one_of(s->vals[i], set)) {
+			struct strbuf all = STRBUF_INIT;
+			for (size_t k = 0; set[k]; k++)
+				strbuf_addf(&all, "%s%s", k ? ", " : "", set[k]);
+			seterr(err, "%s: '%.64s' is not %s (%s)", s->key, s->vals[i], what, all.buf);
+			strbuf_release(&all);
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(s->vals[k], s->vals[i]))
+				return seterr(err, "%s: '%s' is listed twice", s->key, s->vals[i]), -1;
+	}
 	return 0;
 }
 
@@ -136,6 +172,10 @@ static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, 
 			if (!s[i].nvals || s[i].nvals > MAX_STORAGE)
 				return seterr(err, "expected 1 to %d storage paths", MAX_STORAGE), -1;
 		}
+		if (!strcmp(k, "benchmarks") && check_words(&s[i], bench_names, "a benchmark", err))
+			return -1;
+		if (!strcmp(k, "kernel_words") && check_words(&s[i], test_words, "a test word", err))
+			return -1;
 	}
 	*bad = n;
 	return 0;
