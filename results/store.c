@@ -304,6 +304,22 @@ static int step(struct store *st, sqlite3_stmt *s)
 	}
 }
 
+/*
+ * The file to WAL mode (once; then it stays). Changing it needs the file to
+ * itself: a second process opening a new file at the same moment waits.
+ */
+static int wal_mode(struct store *st)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	int rc = step(st, s);
+	const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+	rc = mode && !strcmp((const char *)mode, "wal") ? 0 : -1;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static int exec_done(struct store *st, sqlite3_stmt *s, char *err, const char *what)
 {
 	int rc = step(st, s);
@@ -527,7 +543,7 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 		/* A new file becomes a database here, not before the checks above. */
 		if (is_ours(st, version, err))
 			goto fail;
-		if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
+		if (wal_mode(st) ||
 		    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
 			sqlerr(st, err, "cannot enable WAL");
 			goto fail;

@@ -42,8 +42,11 @@ static int parse_save(int argc, char **argv, struct save_args *a)
 	}
 	if (!a->name || !run_arg)
 		return usage_error(c, "baseline save needs a NAME and a RUN");
-	if (!*a->name || strlen(a->name) > 100 || strpbrk(a->name, " \t\n/"))
-		return usage_error(c, "a baseline name is 1 to 100 characters, no spaces or '/'");
+	if (!*a->name || strlen(a->name) > 100 || a->name[0] == '.' || a->name[0] == '-' ||
+	    strspn(a->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		    strlen(a->name))
+		return usage_error(c, "a baseline name is 1 to 100 letters, digits, '.', '_' or '-', "
+				   "not starting with '.' or '-'");
 	if (parse_run_id(c, run_arg, &a->run))
 		return EXIT_USAGE;
 	return -1;
@@ -161,8 +164,13 @@ static int list(const char *db)
 		char when[32];
 		time_t t = (time_t)b[i].created_at;
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
-		printf("%-20s %5lld %7s  %-19s  %s\n", b[i].name, (long long)b[i].run_id,
-		       b[i].trial_id ? "" : "best", when, b[i].config);
+		struct strbuf name = STRBUF_INIT, cfg = STRBUF_INIT;	/* an older vmtune's: any bytes */
+		format_printable(b[i].name, &name);
+		format_printable(b[i].config, &cfg);
+		printf("%-20s %5lld %7s  %-19s  %s\n", name.buf, (long long)b[i].run_id,
+		       b[i].trial_id ? "" : "best", when, cfg.buf);
+		strbuf_release(&name);
+		strbuf_release(&cfg);
 		if (b[i].trial_id)
 			printf("%-20s %5s %7lld\n", "", "", (long long)b[i].trial_id);
 		store_baseline_release(&b[i]);

@@ -142,6 +142,8 @@ static int bench_main(int argc, char **argv)
 	/* the selection, in the canonical order */
 	const char *sel[8];
 	size_t nsel = 0;
+	if (only && !only[strspn(only, ",")])
+		return usage_error(c, "--only wants benchmarks (cpu, membw, memlat, tlb, io, pingpong, net)");
 	if (only) {
 		char *list = xstrdup(only), *save, *tok;
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libxml/xmlwriter.h>
 
@@ -188,6 +189,24 @@ static int pick_config(const struct runview *rv, const char *which, const struct
 	return 0;
 }
 
+/* Why the JUnit file cannot be written where it is asked for; NULL when it can. */
+static const char *junit_unwritable(const char *path)
+{
+	struct stat st;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	const char *why = NULL;
+	if (!*path)
+		why = "an empty path";
+	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (slash && (*slash = '\0', access(slash == dir ? "/" : dir, W_OK)))
+		why = "its folder is missing or not writable";
+	else if (!slash && access(".", W_OK))
+		why = "this folder is not writable";
+	free(dir);
+	return why;
+}
+
 /* What the command line asked for. */
 struct check_args {
 	const char *db, *name, *which, *junit;
@@ -228,6 +247,8 @@ static int parse_args(const struct cmd *c, int argc, char **argv, struct check_a
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!a->name)
 		return usage_error(c, "which baseline? (--baseline NAME; see 'vmtune baseline list')");
+	if (a->junit && junit_unwritable(a->junit))	/* said before anything is measured */
+		return usage_error(c, "--junit %s: %s", a->junit, junit_unwritable(a->junit));
 	return -1;
 }
 

@@ -45,6 +45,8 @@ static int report_main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (strcmp(o.format, "png") && strcmp(o.format, "svg"))
 		return usage_error(c, "--format is png or svg, not '%s'", o.format);
+	if (out && !*out)
+		return usage_error(c, "--out wants a folder");
 	struct strbuf dir = STRBUF_INIT;
 	if (out)
 		strbuf_addstr(&dir, out);

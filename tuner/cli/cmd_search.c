@@ -598,6 +598,8 @@ static int search_main(int argc, char **argv)
 			warm_release(&warm);
 			store_close(st);
 			job_release(&job);
+			if (created)	/* a refused search leaves no database behind */
+				remove_db(a.db);
 			return fail(rc, "--warm-start %s: %s", a.warm_specs[i], err);
 		}
 	}

@@ -125,6 +125,17 @@ void format_duration(double t, struct strbuf *out)
 		strbuf_addf(out, "%ldh%02ldm", s / 3600, s / 60 % 60);
 }
 
+void format_printable(const char *s, struct strbuf *out)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			strbuf_addf(out, "\\x%02x", *p);
+		else if (*p == '\\')
+			strbuf_addstr(out, "\\\\");
+		else
+			strbuf_addch(out, (char)*p);
+}
+
 void format_score(double score, struct strbuf *out)
 {
 	if (isnan(score))

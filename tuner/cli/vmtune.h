@@ -51,6 +51,8 @@ int parse_run_id(const struct cmd *c, const char *s, int64_t *id);
 void format_duration(double seconds, struct strbuf *out);
 /* Opens the store read-only, printing the error; NULL on failure. */
 struct store *open_store_ro(const char *path);
+/* s with every control byte as \xNN and a backslash as \\: safe on a terminal, one line. */
+void format_printable(const char *s, struct strbuf *out);
 /* Prints a score (or "-" for NaN) into out. */
 void format_score(double score, struct strbuf *out);
 

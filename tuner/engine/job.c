@@ -766,8 +766,15 @@ static int check_space(struct ctx *c, yaml_node_t *root)
 	struct space_fault at = { 0 };
 	char msg[ERR_LEN];
 	if (!t->check_space ||
-	    !t->check_space(&c->job->space, c->job->tset, c->job->ntset, &at, msg))
+	    !t->check_space(&c->job->space, &c->job->obj, c->job->tset, c->job->ntset, &at, msg))
 		return 0;
+	if (at.at == AT_METRIC) {	/* the objective's metric: or its term in the list */
+		yaml_node_t *o = lookup(c, root, "objective"), *m = lookup(c, o, "metric");
+		yaml_node_t *ms = m ? NULL : lookup(c, o, "metrics");
+		if (ms)
+			m = lookup(c, node(c, ms->data.sequence.items.start[at.value]), "metric");
+		return fail(c, m ? m : o, "%s", msg);
+	}
 	yaml_node_t *ps = lookup(c, root, "parameters");
 	yaml_node_pair_t *pair = &ps->data.mapping.pairs.start[at.param];
 	yaml_node_t *where = node(c, pair->key), *spec = node(c, pair->value), *n = NULL;

@@ -68,7 +68,8 @@ static int sink_applied(void *ud, const char *knob, const char *asked, const cha
 		pval_format(p, c->cfg[i], &want);
 		a.asked = want.buf;
 		a.ok = !strcmp(want.buf, actual);
-	} else if (!asked && !p && (k = knob_find(knob))) {	/* not searched: its default */
+	} else if (!asked && !p && c->s->o.job->target->knob_defaults &&
+		   (k = knob_find(knob))) {	/* not searched: its default */
 		a.asked = k->def;
 		a.ok = !strcmp(k->def, actual);
 	}

@@ -85,12 +85,54 @@ static int check_param(const struct param *q, size_t i, long mib, struct space_f
 	return 0;
 }
 
-int libvirt_check_space(const struct space *sp, const struct target_setting *s, size_t n,
-			struct space_fault *at, char *err)
+/* The benchmarks the guest runs: the job's list, else the default plan (target-libvirt.c). */
+static int runs_bench(const struct target_setting *s, size_t n, const char *bench, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].key, "benchmarks")) {
+			for (size_t k = 0; k < s[i].nvals; k++)
+				if (strlen(s[i].vals[k]) == len && !strncmp(s[i].vals[k], bench, len))
+					return 1;
+			return 0;
+		}
+	return len != 3 || strncmp(bench, "net", 3);	/* every one but net */
+}
+
+/*
+ * The job as a whole can measure what it asks: every objective metric is
+ * one of a benchmark it runs (a metric is named BENCH.WHAT), and a network
+ * knob has the net benchmark to be measured by.
+ */
+static int check_measurable(const struct space *sp, const struct objective *obj,
+			    const struct target_setting *s, size_t n, struct space_fault *at, char *err)
+{
+	for (size_t t = 0; t < obj->n; t++) {
+		const char *m = obj->t[t].metric, *dot = strchr(m, '.');
+		if (!dot || !runs_bench(s, n, m, (size_t)(dot - m))) {
+			seterr(err, "objective metric '%s' is not measured by this job's benchmarks "
+			       "(a metric is BENCHMARK.NAME; 'vmtune bench --json' shows them)", m);
+			*at = (struct space_fault){ .at = AT_METRIC, .value = t };
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct knob *k = knob_find(sp->p[i].name);
+		if (k && (k->level == KNOB_NET || !strncmp(k->name, "guest.net.", 10)) &&
+		    !runs_bench(s, n, "net", 3)) {
+			seterr(err, "%s needs the net benchmark to be measured by (target: benchmarks)",
+			       k->name);
+			return fault(at, i, AT_NAME, 0);
+		}
+	}
+	return 0;
+}
+
+int libvirt_check_space(const struct space *sp, const struct objective *obj,
+			const struct target_setting *s, size_t n, struct space_fault *at, char *err)
 {
 	long mib = disk_mib(s, n);
 	for (size_t i = 0; i < sp->n; i++)
 		if (check_param(&sp->p[i], i, mib, at, err))
 			return -1;
-	return 0;
+	return check_measurable(sp, obj, s, n, at, err);
 }

@@ -606,12 +606,12 @@ static int env_name_cmp(const void *a, const void *b)
  * other character '_'): two names that become one would hand over one
  * value for both. Sorted, so that it stays linear-ish in the parameters.
  */
-static int exec_check_space(const struct space *sp, const struct target_setting *s, size_t n,
-			    struct space_fault *at, char *err)
+static int exec_check_space(const struct space *sp, const struct objective *obj,
+			    const struct target_setting *s, size_t n, struct space_fault *at, char *err)
 {
 	struct env_name *v = xcalloc(sp->n ? sp->n : 1, sizeof(*v));
 	int rc = 0;
-	(void)s, (void)n;
+	(void)obj, (void)s, (void)n;
 	for (size_t i = 0; i < sp->n; i++) {
 		v[i].name = exec_env_name(sp->p[i].name);
 		v[i].i = i;

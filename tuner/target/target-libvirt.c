@@ -1313,6 +1313,7 @@ const struct target_ops target_libvirt = {
 	.name = "libvirt",
 	.help = "boots the guest appliance per trial through libvirt",
 	.keys = libvirt_keys,
+	.knob_defaults = 1,
 	.check = libvirt_check,
 	.check_space = libvirt_check_space,
 	.ready = libvirt_ready,

@@ -28,6 +28,7 @@
 #include "../../lib/space.h"
 #include "../../lib/strbuf.h"
 #include "../../lib/metric.h"
+#include "../../results/score.h"
 
 struct target_setting {
 	char *key;
@@ -103,23 +104,30 @@ struct target;
 /* Where in the job a parameter's fault lies (check_space()): for the job loader to name it. */
 struct space_fault {
 	size_t param;		/* index into the space */
-	enum { AT_NAME, AT_VALUE, AT_MIN, AT_MAX } at;
-	size_t value;		/* AT_VALUE: index into its values */
+	enum { AT_NAME, AT_VALUE, AT_MIN, AT_MAX, AT_METRIC } at;
+	size_t value;		/* AT_VALUE: index into its values; AT_METRIC: the objective's term */
 };
 
 struct target_ops {
 	const char *name;
 	const char *help;
 	const char *const *keys;	/* settings accepted besides kind and timeout */
+	/*
+	 * Knobs of the catalogue the job does not search are applied at their
+	 * default (the libvirt target): a read-back of one is compared with
+	 * that. Else (the exec target) such a read-back is stored, not judged.
+	 */
+	int knob_defaults;
 	/* Validates settings; on error *bad is the index of the setting at fault. */
 	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
 	/*
 	 * The job's parameters against what this target can apply (the libvirt
 	 * target: the knob catalogue; the exec target: the command's
-	 * environment). May be NULL: any parameter goes.
+	 * environment), and its objective against what the settings can
+	 * measure. May be NULL: any parameter and metric go.
 	 */
-	int (*check_space)(const struct space *sp, const struct target_setting *s, size_t n,
-			   struct space_fault *at, char *err);
+	int (*check_space)(const struct space *sp, const struct objective *obj,
+			   const struct target_setting *s, size_t n, struct space_fault *at, char *err);
 	/*
 	 * What running trials needs of this machine (folders that exist, ...),
 	 * apart from check(): reading a stored run needs none of it. May be NULL.

@@ -1,0 +1,180 @@
+#!/bin/bash
+# Hostile inputs, second round (issue 26): each case failed before its fix.
+# Each class is tried with more than one trigger.
+. "$(dirname "$0")/lib.sh"
+
+# refused JOB WHERE MESSAGE: exit 2, one line naming the place, no database
+refused() {
+	exits_with 2 "$VMTUNE" search "$1" --db r.db || return 1
+	[ "$(wc -l < "$T/err")" -eq 1 ] && grep -qF "$1:$2: $3" "$T/err" && [ ! -e r.db ] ||
+		die "said: $(cat -v "$T/err")"
+}
+
+vm_job() {	# FILE BENCHMARKS-LINE PARAM-LINE [OBJECTIVE-METRIC]
+	printf 'target:\n  kind: libvirt\n  storage: [/tmp]\n%s\nparameters:\n%s\nobjective: {metric: %s, goal: minimize}\n' \
+		"$2" "$3" "${4:-pingpong.rtt}" > "$1"
+}
+
+command_line() {
+	vm_job i1.yaml '  benchmarks: [cpu, "x vmtune.injected=1 init=/bin/sh"]' '  guest.thp: {type: categorical, values: [never], default: never}'
+	refused i1.yaml 4:3 "benchmarks: 'x vmtune.injected=1 init=/bin/sh' is not a benchmark (cpu, membw, memlat, tlb, io, pingpong, net)" || return 1
+	vm_job i2.yaml '  benchmarks: [cpu, "fio; reboot"]' '  guest.thp: {type: categorical, values: [never], default: never}'
+	refused i2.yaml 4:3 "benchmarks: 'fio; reboot' is not a benchmark" || return 1
+	vm_job i3.yaml '  benchmarks: []' '  guest.thp: {type: categorical, values: [never], default: never}'
+	refused i3.yaml 4:3 "benchmarks: an empty list" || return 1
+	vm_job i4.yaml '  benchmarks: [pingpong, pingpong]' '  guest.thp: {type: categorical, values: [never], default: never}'
+	refused i4.yaml 4:3 "benchmarks: 'pingpong' is listed twice" || return 1
+	vm_job i5.yaml '  kernel_words: ["init=/bin/sh"]' '  guest.thp: {type: categorical, values: [never], default: never}'
+	refused i5.yaml 4:3 "kernel_words: 'init=/bin/sh' is not a test word (vmtune.test_hang=1)"
+}
+expect "what reaches the guest's kernel command line is from a closed set (benchmarks, kernel_words)" command_line
+
+canonical_ints() {
+	local v
+	for v in '" 60"' '"+60"' '"060"' '"\t7"' '"-0"' '"60 "' '"0x10"'; do
+		vm_job c.yaml '  benchmarks: [pingpong]' "  guest.swappiness: {type: categorical, values: [\"60\", $v], default: \"60\"}"
+		exits_with 2 "$VMTUNE" search c.yaml --db r.db || return 1
+		grep -q "^vmtune: c.yaml:6:.*is not a value of guest.swappiness (0 to 200)$" "$T/err" || die "$v: $(cat -v "$T/err")"
+	done
+	vm_job m.yaml '  memory: " 512"' '  guest.thp: {type: categorical, values: [never], default: never}'
+	refused m.yaml 4:3 "expected memory from 128 to 1048576"
+}
+expect "an integer is canonical wherever it is passed on (' 60', '+60', '060', a tab, '-0', '0x10')" canonical_ints
+
+float_bounds() {
+	printf 'target: {kind: exec, command: [true]}\nparameters:\n  x: {type: float, min: 0, max: 1.7976931348623157e308, default: 0}\nobjective: {metric: t, goal: minimize}\n' > f1.yaml
+	refused f1.yaml 3:33 "max 1.7976931348623157e+308 of 'x' is beyond the largest double once kept to the 15 significant digits a float keeps" || return 1
+	printf 'target: {kind: exec, command: [true]}\nparameters:\n  y: {type: float, min: 0.12345678901234567, max: 1, default: 1}\nobjective: {metric: t, goal: minimize}\n' > f2.yaml
+	refused f2.yaml 3:25 "min 0.12345678901234566 of 'y' has more than the 15 significant digits a float keeps: write 0.123456789012346"
+}
+expect "a float bound is its own stored form, so every value stays finite and within it" float_bounds
+
+overflow() {
+	cat > o.yaml <<'YAML'
+target: {kind: exec, command: [sh, -c, 'if [ "$VMTUNE_P_X" = 0 ]; then v=1e308; else v=1e-308; fi; echo "{\"metric\":\"t\",\"value\":$v}"; echo "{\"metric\":\"u\",\"value\":1}"']}
+parameters: {x: {type: int, min: 0, max: 3, default: 0}}
+objective:
+  metrics:
+    - {metric: t, better: higher, weight: 1}
+    - {metric: u, better: higher, weight: 1}
+strategy: grid
+noise_floor: 1
+confirm: off
+YAML
+	"$VMTUNE" search o.yaml --db o.db --quiet >/dev/null 2>&1
+	local n
+	n=$(sql o.db "select count(*) from trials")
+	[ "$(sql o.db "select count(*) from trials where reason like '%beyond what a double holds%'")" -ge 1 ] ||
+		die "no trial failed its score: $(sql o.db "select status, reason from trials")"
+	"$VMTUNE" export 1 --db o.db --format json > o.json || return 1
+	[ "$(jq '.trials | length' o.json)" -eq "$n" ] || die "export holds $(jq '.trials | length' o.json) of $n"
+	"$VMTUNE" best 1 --db o.db --format json > b.json 2>/dev/null
+	[ ! -s b.json ] || jq . b.json >/dev/null || die "invalid JSON: $(cat b.json)"
+	"$VMTUNE" export 1 --db o.db --format csv > o.csv || return 1
+	[ "$(($(wc -l < o.csv) - 1))" -eq "$n" ]
+}
+expect "a score beyond a double fails its trial; JSON stays valid; no export drops a trial" overflow
+
+two_jobs() {	# NAME: the exec job of one of the two searches
+	cat > "$1.yaml" <<YAML
+name: $1
+target: {kind: exec, command: [sh, -c, 'echo "{\"metric\":\"t\",\"value\":\$(( (VMTUNE_P_X - 3) * (VMTUNE_P_X - 3) + 10 ))}"']}
+parameters:
+  x: {type: int, min: 0, max: 40, default: 1}
+objective: {metric: t, goal: minimize}
+budget: {trials: 16}
+confirm: off
+YAML
+}
+concurrent() {
+	local i pa pb ra rb
+	two_jobs a && two_jobs b || return 1
+	for i in $(seq 1 20); do
+		[ $((i % 2)) -eq 1 ] && rm -f c.db c.db-*	# odd rounds: a fresh file, even: an existing one
+		"$VMTUNE" search a.yaml --db c.db --quiet >/dev/null 2>a.err & pa=$!
+		"$VMTUNE" search b.yaml --db c.db --quiet >/dev/null 2>b.err & pb=$!
+		wait $pa; ra=$?; wait $pb; rb=$?
+		[ $ra -eq 0 ] && [ $rb -eq 0 ] || die "round $i: exits $ra $rb: $(cat a.err b.err)"
+	done
+	[ "$(sql c.db "select count(*) from runs where status = 'finished'")" -eq 4 ] &&
+	[ "$(sql c.db "select count(*) from (select run_id, seq from trials group by 1, 2 having count(*) > 1)")" -eq 0 ] &&
+	[ "$(sql c.db "select count(*) from trials where status = 'done'")" -eq 64 ] ||
+		die "$(sql c.db "select run_id, status, count(*) from trials group by 1, 2")"
+}
+expect "two searches of different jobs on one database, 20 times: both finish, every trial stored once" concurrent
+
+foreign() {
+	sqlite3 moz.db "create table moz_places (id integer primary key, url text); insert into moz_places values (1, 'x');"
+	sqlite3 own.db "create table runs (a); create table trials (b); create table measurements (c);"
+	local f sum
+	two_jobs a || return 1
+	for f in moz.db own.db; do
+		sum=$(sha256sum < "$f")
+		exits_with 2 "$VMTUNE" search a.yaml --db "$f" || return 1
+		grep -q "^vmtune: $f: not a vmtune database" "$T/err" || die "$(cat "$T/err")"
+		exits_with 2 "$VMTUNE" restore --db "$f" || return 1
+		exits_with 2 "$VMTUNE" runs --db "$f" || return 1
+		[ "$(sha256sum < "$f")" = "$sum" ] && [ ! -e "$f-wal" ] || die "$f was changed"
+	done
+	sqlite3 neg.db "create table runs (a); pragma user_version = -1;"
+	exits_with 2 "$VMTUNE" runs --db neg.db && grep -q "not a vmtune database (schema version -1" "$T/err" &&
+		exits_with 2 "$VMTUNE" search a.yaml --db neg.db && grep -q "not a vmtune database" "$T/err"
+}
+expect "another application's SQLite file is refused before any write, unchanged (search, restore, runs)" foreign
+
+own_marked() {
+	two_jobs a && exits_with 0 "$VMTUNE" search a.yaml --db m.db --trials 3 || return 1
+	[ "$(sqlite3 m.db 'pragma application_id')" -eq 1986884718 ]
+}
+expect "vmtune's databases carry its application_id" own_marked
+
+special_files() {
+	mkfifo pipe.db pipe.yaml && mkdir dir.yaml && two_jobs a || return 1
+	exits_with 2 timeout 5 "$VMTUNE" runs --db pipe.db && grep -q "pipe.db: not a regular file" "$T/err" &&
+	exits_with 2 timeout 5 "$VMTUNE" search pipe.yaml --db p.db && grep -q "pipe.yaml: cannot read job file: not a regular file" "$T/err" &&
+	exits_with 2 "$VMTUNE" search dir.yaml --db p.db && grep -q "dir.yaml: cannot read job file: not a regular file" "$T/err" &&
+	exits_with 2 "$VMTUNE" search a.yaml --db /dev/null && grep -q "/dev/null: not a regular file" "$T/err" &&
+	[ ! -e /dev/null-journal ] && [ ! -e p.db ]
+}
+expect "a FIFO, a folder or a device as job or database: refused at once (2), nothing written" special_files
+
+measurable() {
+	vm_job u1.yaml '  benchmarks: [pingpong]' '  guest.thp: {type: categorical, values: [never, always], default: never}' cpu.int.nt
+	refused u1.yaml 7:21 "objective metric 'cpu.int.nt' is not measured by this job's benchmarks" || return 1
+	vm_job u2.yaml '  benchmarks: [pingpong]' '  net.model: {type: categorical, values: [virtio, e1000e], default: virtio}'
+	refused u2.yaml 6:3 "net.model needs the net benchmark to be measured by (target: benchmarks)" || return 1
+	vm_job u3.yaml '  quick: true' '  guest.net.rmem_max: {type: int, min: 212992, max: 4194304, default: 212992}'
+	refused u3.yaml 6:3 "guest.net.rmem_max needs the net benchmark"
+}
+expect "a test-VM job that cannot measure its objective or its knobs is refused at load" measurable
+
+minor() {
+	two_jobs a || return 1
+	exits_with 2 "$VMTUNE" search a.yaml --db w.db --warm-start nosuch.db:1 && [ ! -e w.db ] || die "warm: $(cat "$T/err")"
+	exits_with 0 "$VMTUNE" search a.yaml --db n.db --trials 4 || return 1
+	local name
+	for name in . .. "$(printf 'a\rb')" "$(printf 'a\033[31m')" '<x>&"' -x; do
+		exits_with 2 "$VMTUNE" baseline save "$name" 1 --db n.db || die "name '$name' taken"
+	done
+	exits_with 2 "$VMTUNE" report 1 --db n.db --out '' &&
+	exits_with 2 "$VMTUNE" bench --only '' &&
+	mkdir jdir && exits_with 0 "$VMTUNE" baseline save ok 1 --db n.db --measure 3 || return 1
+	local runs
+	runs=$(sql n.db "select count(*) from runs")
+	exits_with 2 "$VMTUNE" check --baseline ok --db n.db --junit jdir && grep -q "junit jdir: not a regular file" "$T/err" &&
+		[ "$(sql n.db "select count(*) from runs")" -eq "$runs" ] || die "measured before refusing: $(cat "$T/err")"
+}
+expect "minor: a bad --warm-start leaves no database; odd baseline names, --out '', --only '', --junit DIR refused first" minor
+
+applied_extra() {
+	cat > ap.yaml <<'YAML'
+target: {kind: exec, command: [sh, -c, 'echo "{\"applied\":\"guest.swappiness\",\"value\":\"64\"}"; echo "{\"metric\":\"t\",\"value\":1}"']}
+parameters: {x: {type: int, min: 0, max: 3, default: 0}}
+objective: {metric: t, goal: minimize}
+confirm: off
+YAML
+	exits_with 0 "$VMTUNE" search ap.yaml --db ap.db --trials 3 &&
+	[ "$(sql ap.db "select count(*) from trials where status = 'done'")" -eq 3 ]
+}
+expect "an exec command's read-back of a knob the job does not search is stored, not judged" applied_extra
+finish
