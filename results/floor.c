@@ -137,6 +137,28 @@ void noise_release(struct noise *nz)
 	memset(nz, 0, sizeof(*nz));
 }
 
+/* The index of metric in mt, added (at the end of m) when it is new. */
+static size_t metric_index(struct metric_table *mt, const char *metric)
+{
+	size_t lo = 0, hi = mt->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int d = strcmp(mt->m[mt->by_name[mid]].metric, metric);
+		if (!d)
+			return mt->by_name[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	mt->m = xrealloc(mt->m, (mt->n + 1) * sizeof(*mt->m));
+	mt->m[mt->n] = (struct metric_values){ .metric = xstrdup(metric), .last = -1 };
+	mt->by_name = xrealloc(mt->by_name, (mt->n + 1) * sizeof(*mt->by_name));
+	memmove(mt->by_name + lo + 1, mt->by_name + lo, (mt->n - lo) * sizeof(*mt->by_name));
+	mt->by_name[lo] = mt->n;
+	return mt->n++;
+}
+
 int metric_table_add(struct metric_table *mt, struct store *st, int64_t trial, int side,
 		     char *err)
 {
@@ -144,24 +166,19 @@ int metric_table_add(struct metric_table *mt, struct store *st, int64_t trial, i
 	size_t n;
 	if (store_trial_samples(st, trial, &smp, &n, err))
 		return -1;
-	for (size_t k = 0; k < n; k++) {
-		size_t i;
-		for (i = 0; i < mt->n && strcmp(mt->m[i].metric, smp[k].metric); i++)
-			;
-		if (i == mt->n) {
-			mt->m = xrealloc(mt->m, (mt->n + 1) * sizeof(*mt->m));
-			mt->m[mt->n++] = (struct metric_values){ .metric = xstrdup(smp[k].metric) };
-		}
-		/* one value per trial: the first sample of it adds the trial's median */
-		int seen = 0;
-		for (size_t q = 0; q < k; q++)
-			seen |= !strcmp(smp[q].metric, smp[k].metric);
-		if (seen)
-			continue;
+	struct sample *sorted = xmalloc((n + 1) * sizeof(*sorted));
+	memcpy(sorted, smp, n * sizeof(*smp));
+	samples_sort(sorted, n);
+	for (size_t k = 0; k < n; k++) {	/* in the order stored: new metrics keep it */
+		size_t i = metric_index(mt, smp[k].metric);	/* may move mt->m */
 		struct metric_values *mv = &mt->m[i];
+		if (mv->last == trial)	/* one value per trial: its median */
+			continue;
+		mv->last = trial;
 		mv->v[side] = xrealloc(mv->v[side], (mv->n[side] + 1) * sizeof(double));
-		mv->v[side][mv->n[side]++] = sample_median(smp, n, smp[k].metric, -1);
+		mv->v[side][mv->n[side]++] = sample_median_sorted(sorted, n, smp[k].metric);
 	}
+	free(sorted);
 	store_samples_free(smp, n);
 	return 0;
 }
@@ -174,6 +191,7 @@ void metric_table_release(struct metric_table *mt)
 		free(mt->m[i].v[1]);
 	}
 	free(mt->m);
+	free(mt->by_name);
 	memset(mt, 0, sizeof(*mt));
 }
 

@@ -56,10 +56,12 @@ struct metric_values {
 	char *metric;
 	double *v[2];
 	size_t n[2];
+	int64_t last;		/* the trial it last took a value of */
 };
 struct metric_table {
 	struct metric_values *m;
 	size_t n;
+	size_t *by_name;	/* indices into m, sorted by metric: lookups by bisection */
 };
 /* Adds trial's median of each of its metrics to side (0 or 1). */
 int metric_table_add(struct metric_table *mt, struct store *st, int64_t trial, int side,

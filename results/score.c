@@ -111,3 +111,34 @@ fail:
 	free(sc);
 	return -1;
 }
+
+static int by_metric_value(const void *a, const void *b)
+{
+	const struct sample *x = a, *y = b;
+	int d = strcmp(x->metric, y->metric);
+	return d ? d : (x->value > y->value) - (x->value < y->value);
+}
+
+void samples_sort(struct sample *s, size_t n)
+{
+	qsort(s, n, sizeof(*s), by_metric_value);
+}
+
+double sample_median_sorted(const struct sample *s, size_t n, const char *metric)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {	/* the first sample of metric */
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(s[mid].metric, metric) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < n && !strcmp(s[end].metric, metric))
+		end++;
+	if (end == lo)
+		return NAN;
+	size_t k = end - lo;	/* sorted by value within the metric */
+	return k % 2 ? s[lo + k / 2].value : (s[lo + k / 2 - 1].value + s[lo + k / 2].value) / 2;
+}

@@ -40,6 +40,15 @@ void objective_release(struct objective *o);
 /* dst: a copy of src that owns its terms (objective_release() frees it). */
 void objective_copy(struct objective *dst, const struct objective *src);
 
+/*
+ * Sorts samples by metric, then value: then each metric's samples are a run
+ * of their own, and sample_median_sorted() finds them by bisection (readers
+ * of trials of many metrics stay n log n).
+ */
+void samples_sort(struct sample *s, size_t n);
+/* Median over every repeat of `metric` in samples sorted by samples_sort(); NaN if none. */
+double sample_median_sorted(const struct sample *s, size_t n, const char *metric);
+
 /* Median of the samples of `metric` in `repeat` (in any repeat when < 0); NaN if none. */
 double sample_median(const struct sample *s, size_t n, const char *metric, int repeat);
 

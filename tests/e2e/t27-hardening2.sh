@@ -177,4 +177,19 @@ YAML
 	[ "$(sql ap.db "select count(*) from trials where status = 'done'")" -eq 3 ]
 }
 expect "an exec command's read-back of a knob the job does not search is stored, not judged" applied_extra
+many_metrics() {	# N distinct metric names a trial, and t
+	cat > mm.yaml <<'YAML'
+target: {kind: exec, command: [sh, -c, 'awk -v n=$N "BEGIN { for (i = 0; i < n; i++) printf \"{\\\"metric\\\":\\\"m%d\\\",\\\"value\\\":1}\\n\", i; print \"{\\\"metric\\\":\\\"t\\\",\\\"value\\\":1}\" }"']}
+parameters: {x: {type: int, min: 0, max: 3, default: 0}}
+objective: {metric: t, goal: minimize}
+confirm: off
+noise_floor: 1
+YAML
+	N=999 exits_with 0 "$VMTUNE" search mm.yaml --db m1.db --trials 2 &&
+	[ "$(sql m1.db "select count(distinct metric) from measurements")" -eq 1000 ] || return 1
+	N=1000 "$VMTUNE" search mm.yaml --db m2.db --trials 2 >/dev/null 2>&1
+	[ "$(sql m2.db "select count(*) from trials where reason = 'more than 1000 distinct metric names in one trial (the limit)'")" -ge 2 ] &&
+	[ "$(sql m2.db "select count(distinct metric) from measurements")" -le 1000 ]
+}
+expect "a trial of more than 1000 distinct metric names fails, and stores no more" many_metrics
 finish

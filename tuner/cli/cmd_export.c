@@ -76,9 +76,10 @@ static int export_csv(struct store *st, const struct runview *rv, char *err)
 			csv_field(sb.buf);
 			strbuf_release(&sb);
 		}
+		samples_sort(smp, n);
 		for (size_t m = 0; m < nm; m++) {
 			putchar(',');
-			csv_number(sample_median(smp, n, metrics[m], -1));
+			csv_number(sample_median_sorted(smp, n, metrics[m]));
 		}
 		putchar('\n');
 		store_samples_free(smp, n);

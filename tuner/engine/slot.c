@@ -21,9 +21,42 @@ struct sink_ctx {
 	int64_t trial;
 	int repeat;
 	const union pval *cfg;	/* what the trial asked for */
-	char mismatch[ERR_LEN];	/* the first knob whose read-back differs: the trial fails */
+	char mismatch[ERR_LEN];	/* what fails the trial though it ran: a knob not applied, ... */
 	char err[ERR_LEN];
+	char **names;		/* the trial's distinct metric names, sorted */
+	size_t nnames;
 };
+
+/*
+ * Whether a metric of this name may be taken: the trial's first
+ * TRIAL_MAX_METRICS names are; one more fails the trial (the store and
+ * every reader stay bounded, whatever a command prints).
+ */
+static int metric_name_ok(struct sink_ctx *c, const char *name)
+{
+	size_t lo = 0, hi = c->nnames;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int d = strcmp(c->names[mid], name);
+		if (!d)
+			return 1;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (c->nnames == TRIAL_MAX_METRICS) {
+		if (!c->mismatch[0])
+			snprintf(c->mismatch, sizeof(c->mismatch), "more than %d distinct metric names "
+				 "in one trial (the limit)", TRIAL_MAX_METRICS);
+		return 0;
+	}
+	c->names = xrealloc(c->names, (c->nnames + 1) * sizeof(*c->names));
+	memmove(c->names + lo + 1, c->names + lo, (c->nnames - lo) * sizeof(*c->names));
+	c->names[lo] = xstrdup(name);
+	c->nnames++;
+	return 1;
+}
 
 /*
  * A define+start slower than this is the slow path seen on fresh hosts
@@ -35,6 +68,8 @@ static int sink_metric(void *ud, const struct metric *m)
 {
 	struct sink_ctx *c = ud;
 	struct search *s = c->s;
+	if (!metric_name_ok(c, m->name))
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	int rc = store_measurement(s->o.st, c->trial, c->repeat, m, c->err);
 	if (!strcmp(m->name, "vm.define_start") && m->value > SLOW_START && !s->warned_slow_start) {
@@ -190,6 +225,9 @@ void *slot_work(void *arg)
 		if (sl->res.outcome != OUTCOME_DONE)
 			break;
 	}
+	for (size_t i = 0; i < sc.nnames; i++)
+		free(sc.names[i]);
+	free(sc.names);
 	pthread_mutex_lock(&s->lock);
 	sl->finished = 1;
 	pthread_cond_signal(&s->cond);

@@ -50,6 +50,9 @@ struct trial_request {
 
 enum undo_kind { UNDO_IMAGE, UNDO_DOMAIN, UNDO_VOLUME, UNDO_PEER };
 
+/* Distinct metric names one trial may produce; past it, the trial fails (README, Limits). */
+#define TRIAL_MAX_METRICS 1000
+
 struct trial_sink {
 	void *ud;
 	int (*metric)(void *ud, const struct metric *m);
