@@ -458,7 +458,19 @@ static int cannot_write(const char *path)
 }
 
 /* file:PATH?immutable=1, the path percent-encoded where a URI would read it otherwise. */
-static char *immutable_uri(const char *path)
+/* A crash left writes in PATH-wal that the file itself does not hold yet. */
+static int wal_pending(const char *path)
+{
+	struct strbuf wal = STRBUF_INIT;
+	struct stat sb;
+	strbuf_addf(&wal, "%s-wal", path);
+	int pending = stat(wal.buf, &sb) == 0 && sb.st_size > 0;
+	strbuf_release(&wal);
+	return pending;
+}
+
+/* file:PATH?QUERY, the path percent-encoded where a URI would read it otherwise. */
+static char *ro_uri(const char *path, const char *query)
 {
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "file:");
@@ -467,7 +479,7 @@ static char *immutable_uri(const char *path)
 			strbuf_addf(&sb, "%%%02X", *p);
 		else
 			strbuf_addch(&sb, (char)*p);
-	strbuf_addstr(&sb, "?immutable=1");
+	strbuf_addf(&sb, "?%s", query);
 	return strbuf_detach(&sb);
 }
 
@@ -504,7 +516,12 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 	 * user who may only read it): without locks, as the file is. A search
 	 * ends by folding its log into the file, so a finished run reads whole.
 	 */
-	char *uri = mode == STORE_READONLY && cannot_write(path) ? immutable_uri(path) : NULL;
+	/*
+	 * With a log a crash left (PATH-wal), read-only through its index
+	 * (PATH-shm, which must exist then): immutable would not see the log.
+	 */
+	int ro = mode == STORE_READONLY && cannot_write(path), wal = ro && wal_pending(path);
+	char *uri = ro ? ro_uri(path, wal ? "mode=ro" : "immutable=1") : NULL;
 	int rc = sqlite3_open_v2(uri ? uri : path, &st->db, flags | (uri ? SQLITE_OPEN_URI : 0),
 				 faultvfs_name());	/* NULL: the default VFS, unless a test asks */
 	free(uri);
@@ -521,8 +538,13 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 	}
 	/* Reading the version is the first access: it also detects a non-database. */
 	int app;
-	if (user_version(st, &version, err) || query_int(st, "PRAGMA application_id", &app, err))
+	if (user_version(st, &version, err) || query_int(st, "PRAGMA application_id", &app, err)) {
+		if (wal)
+			seterr(err, "%s: its last writes are in %s-wal, which SQLite cannot read where "
+			       "it may not write (without %s-shm beside it): copy %s and %s-wal to a "
+			       "folder you may write, and read the copy", path, path, path, path, path);
 		goto fail;
+	}
 	if (version < 0 || (app && app != STORE_APPLICATION_ID)) {
 		seterr(err, "%s: not a vmtune database (schema version %d, application_id %d)", path,
 		       version, app);

@@ -192,4 +192,30 @@ YAML
 	[ "$(sql m2.db "select count(distinct metric) from measurements")" -le 1000 ]
 }
 expect "a trial of more than 1000 distinct metric names fails, and stores no more" many_metrics
+crashed_readonly() {	# a crash's db + WAL (+ shm), read by a user who may not write there
+	local d p rc=0
+	d=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-rowal.XXXXXX")
+	chmod 755 "$d"
+	cat > "$d/s.yaml" <<'YAML'
+target: {kind: exec, command: [sh, -c, 'sleep 0.05; echo "{\"metric\":\"t\",\"value\":$((VMTUNE_P_X + 1))}"']}
+parameters: {x: {type: int, min: 0, max: 50, default: 0}}
+objective: {metric: t, goal: minimize}
+budget: {trials: 40}
+YAML
+	"$VMTUNE" search "$d/s.yaml" --db "$d/r.db" --quiet >/dev/null 2>&1 & p=$!
+	for _ in $(seq 1 300); do [ -s "$d/r.db-wal" ] && [ "$(stat -c %s "$d/r.db-wal")" -gt 500000 ] && break; sleep 0.02; done
+	kill -9 $p; wait $p 2>/dev/null
+	chmod 644 "$d"/r.db*
+	[ -s "$d/r.db-wal" ] || { rm -rf "$d"; die "no log left by the crash"; }
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$VMTUNE" trials 1 --db "$d/r.db" >"$T/out" 2>"$T/err" &&
+		[ "$(grep -c ' done ' "$T/out")" -ge 5 ] || { echo "with -shm: $(cat "$T/err")"; rc=1; }
+	rm "$d/r.db-shm"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$VMTUNE" runs --db "$d/r.db" >"$T/out" 2>"$T/err"
+	[ $? -eq 2 ] && grep -q "its last writes are in $d/r.db-wal, which SQLite cannot read where it may not write" "$T/err" &&
+		grep -q "copy $d/r.db and $d/r.db-wal to a folder you may write" "$T/err" ||
+		{ echo "without -shm: $(cat "$T/err")"; rc=1; }
+	rm -rf "$d"
+	return $rc
+}
+expect "a crash's database and log where the reader may not write: read, or exactly why not and what to do" crashed_readonly
 finish
