@@ -39,6 +39,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	tuner/target/target.c tuner/target/target-exec.c tuner/target/target-libvirt.c \
 	tuner/target/domxml.c tuner/target/hostknobs.c tuner/target/netns.c \
 	tuner/target/topology.c tuner/target/paths.c tuner/target/knobspace.c \
+	tuner/target/jail.c \
 	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
 	tuner/engine/resume.c tuner/engine/confirm.c \
 	tuner/engine/state.c tuner/engine/loop.c \

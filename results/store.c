@@ -483,6 +483,23 @@ static char *ro_uri(const char *path, const char *query)
 	return strbuf_detach(&sb);
 }
 
+/*
+ * A file this process will write: vmtune's own or empty (checked before
+ * the first write), in WAL mode, at the current schema. A new file becomes
+ * a database here.
+ */
+static int open_for_writing(struct store *st, int version, int app, char *err)
+{
+	if (is_ours(st, version, err))
+		return -1;
+	if (wal_mode(st) ||
+	    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+		return sqlerr(st, err, "cannot enable WAL");
+	if (version < STORE_SCHEMA_VERSION || app != STORE_APPLICATION_ID)
+		return migrate(st, version, err);
+	return 0;
+}
+
 int store_open(struct store **out, const char *path, enum store_mode mode, char *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
@@ -561,18 +578,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode, char 
 			       "run a search on it to upgrade it" : "not a vmtune database");
 			goto fail;
 		}
-	} else {
-		/* A new file becomes a database here, not before the checks above. */
-		if (is_ours(st, version, err))
-			goto fail;
-		if (wal_mode(st) ||
-		    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
-			sqlerr(st, err, "cannot enable WAL");
-			goto fail;
-		}
-		if ((version < STORE_SCHEMA_VERSION || app != STORE_APPLICATION_ID) &&
-		    migrate(st, version, err))
-			goto fail;
+	} else if (open_for_writing(st, version, app, err)) {
+		goto fail;
 	}
 	sqlite3_exec(st->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (prepare_hot(st, err))

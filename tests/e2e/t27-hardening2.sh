@@ -218,4 +218,46 @@ YAML
 	return $rc
 }
 expect "a crash's database and log where the reader may not write: read, or exactly why not and what to do" crashed_readonly
+escapes() {	# every way out of the process group and the environment: gone with the timeout
+	local how
+	for how in "setsid sleep 471" "env -u VMTUNE_CONFIG setsid sleep 472" \
+		   "env -i setsid sleep 473" "sh -c '(sleep 474 &) &'" \
+		   "env -i setsid sh -c 'exec sleep 475' </dev/null >/dev/null 2>&1"; do
+		cat > esc.yaml <<YAML
+target:
+  kind: exec
+  command: [sh, -c, "( $how & ); sleep 30"]
+  timeout: 2s
+parameters: {x: {type: int, min: 0, max: 3, default: 0}}
+objective: {metric: t, goal: minimize}
+confirm: off
+noise_floor: 1
+YAML
+		rm -f esc.db
+		"$VMTUNE" search esc.yaml --db esc.db --trials 1 >/dev/null 2>&1
+		[ "$(sql esc.db "select count(*) from trials where status = 'timeout' and ended_at - started_at <= 3.0")" -eq 3 ] ||
+			die "$how: $(sql esc.db "select status, ended_at - started_at from trials")"
+		! pgrep -f 'sleep 47[1-5]' >/dev/null || { pkill -f 'sleep 47[1-5]'; die "$how: left running"; }
+	done
+}
+jail_ok() { [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/freezer ] || { echo "# not run: needs root and the freezer cgroup"; false; }; }
+jail_ok && \
+expect "a trial's processes, however they detach (setsid, env -u, env -i, a double fork), end within 1 s of its timeout" escapes
+
+crash_left_running() {	# kill -9 of vmtune mid-trial: vmtune restore ends what its trial left
+	cat > cr.yaml <<'YAML'
+target: {kind: exec, command: [sh, -c, "( env -i setsid sleep 476 </dev/null >/dev/null 2>&1 & ); sleep 30"]}
+parameters: {x: {type: int, min: 0, max: 3, default: 0}}
+objective: {metric: t, goal: minimize}
+YAML
+	"$VMTUNE" search cr.yaml --db cr.db >/dev/null 2>&1 & local p=$!
+	for _ in $(seq 1 200); do pgrep -f 'sleep 476' >/dev/null && break; sleep 0.02; done
+	kill -9 $p; wait $p 2>/dev/null
+	pgrep -f 'sleep 476' >/dev/null || die "no leftover to end"
+	exits_with 0 "$VMTUNE" restore --db cr.db || return 1
+	for _ in $(seq 1 50); do pgrep -f 'sleep 476' >/dev/null || return 0; sleep 0.02; done
+	pkill -f 'sleep 476'; die "restore left it running"
+}
+jail_ok && \
+expect "what a killed vmtune's trial left running ends with vmtune restore" crash_left_running
 finish

@@ -14,6 +14,7 @@
  * command left running when it exited is killed too.
  */
 #include "target.h"
+#include "jail.h"
 #include "../../lib/clock.h"
 #include "../../lib/err.h"
 #include "../../lib/metricline.h"
@@ -49,6 +50,7 @@ struct target {
 	char **base_env;	/* environ without VMTUNE_* */
 	char *host;		/* VMTUNE_HOST, when given */
 	size_t nbase;
+	char *jail;		/* the cgroup the trials' processes live in; NULL: none could be made */
 };
 
 static const char *const exec_keys[] = { "command", NULL };
@@ -105,6 +107,7 @@ static int exec_open(struct target **out, const struct target_setting *s, size_t
 	}
 	strbuf_addf(&sb, "%s/config.json", t->tmpdir);
 	t->config_path = strbuf_detach(&sb);
+	t->jail = jail_make();
 	for (char **e = environ; *e; e++)
 		if (strncmp(*e, "VMTUNE_", 7)) {
 			t->base_env = xrealloc(t->base_env, (t->nbase + 1) * sizeof(char *));
@@ -130,6 +133,7 @@ static void exec_close(struct target *t)
 		unlink(t->config_path);
 	if (t->tmpdir)
 		rmdir(t->tmpdir);
+	jail_remove(t->jail);
 	for (char **a = t->argv; *a; a++)
 		free(*a);
 	free(t->argv);
@@ -175,8 +179,9 @@ int exec_sweep(int (*alive)(int64_t pid, const char *host, void *ud), int *remov
 	gethostname(host, sizeof(host) - 1);
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	int pid, end = 0, left = 0;
+	int pid, end = 0, left = 0, jails;
 	*removed = 0;
+	jail_sweep(alive, host, &jails);	/* what a crash left running ends now */
 	if (!d)
 		return seterr(err, "%s: %s", dir, strerror(errno)), -1;
 	while ((e = readdir(d))) {
@@ -361,35 +366,11 @@ static void describe_status(int status, struct strbuf *out)
 			    strsignal(WTERMSIG(status)));
 }
 
+/* The command, in its own process group (and its jail, where there is one). */
 static int spawn(struct target *t, char **env, int out[2], int errp[2], pid_t *pid,
 		 struct strbuf *reason)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	posix_spawn_file_actions_addchdir_np(&fa, t->workdir);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-				 POSIX_SPAWN_SETSIGDEF);
-	sigset_t none, all;
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	rc = posix_spawnp(pid, t->argv[0], &fa, &at, t->argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc) {
-		strbuf_addf(reason, "cannot run '%s': %s", t->argv[0], strerror(rc));
-		return -1;
-	}
-	return 0;
+	return jail_spawn(t->jail, t->argv, env, t->workdir, out[1], errp[1], pid, reason);
 }
 
 /*
@@ -453,10 +434,12 @@ static void police(struct target *t, const struct trial_request *rq, struct tria
 		ch->killed_at = now;
 	if (ch->killed && now - ch->killed_at > 0.2) {	/* something outside the group holds our pipes */
 		kill_escaped(t);
+		jail_kill(t->jail);
 		ch->killed_at = now;
 	}
 	if (!ch->killed && rq->timeout > 0 && now - ch->start > rq->timeout) {
 		kill(-ch->pid, SIGKILL);
+		jail_kill(t->jail);	/* the trial's every process, however it detached */
 		ch->killed = 1;
 		res->outcome = OUTCOME_TIMEOUT;
 		strbuf_addf(&res->reason, "timed out after %gs", rq->timeout);
@@ -471,6 +454,7 @@ static void police(struct target *t, const struct trial_request *rq, struct tria
 		res->outcome = OUTCOME_INTERRUPTED;
 	} else if (!ch->killed && ch->reaped && now - ch->exited_at > EXIT_GRACE) {
 		kill(-ch->pid, SIGKILL);	/* leftovers holding our pipes */
+		jail_kill(t->jail);
 		ch->killed = 1;
 	}
 }
@@ -564,8 +548,10 @@ static int exec_run(struct target *t, const struct trial_request *rq,
 	collect_output(t, rq, res, &ch, &rs, &so, &se);
 	if (!ch.killed)
 		kill(-ch.pid, SIGKILL);	/* nothing of the trial outlives it */
-	if (ch.pid > 0)
+	if (ch.pid > 0) {
 		kill_escaped(t);	/* not even what left its process group */
+		jail_kill(t->jail);	/* nor what left its environment behind */
+	}
 	finish_tail(&rs.tail, &res->stderr_tail);
 	judge_outcome(&rs, ch.status, res);
 done:
