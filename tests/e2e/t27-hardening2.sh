@@ -144,7 +144,15 @@ measurable() {
 	vm_job u2.yaml '  benchmarks: [pingpong]' '  net.model: {type: categorical, values: [virtio, e1000e], default: virtio}'
 	refused u2.yaml 6:3 "net.model needs the net benchmark to be measured by (target: benchmarks)" || return 1
 	vm_job u3.yaml '  quick: true' '  guest.net.rmem_max: {type: int, min: 212992, max: 4194304, default: 212992}'
-	refused u3.yaml 6:3 "guest.net.rmem_max needs the net benchmark"
+	refused u3.yaml 6:3 "guest.net.rmem_max needs the net benchmark" || return 1
+	vm_job u4.yaml '  benchmarks: [net]' '  net.vhost: {type: categorical, values: ["off", "on"], default: "off"}' net.tcp_recv
+	refused u4.yaml 6:50 "net.vhost on needs net.model virtio and net.backend tap, which this job never has" || return 1
+	vm_job u5.yaml '  benchmarks: [net]' "$(printf '  net.model: {type: categorical, values: [e1000e], default: e1000e}\n  net.backend: {type: categorical, values: [tap], default: tap}\n  net.queues: {type: int, min: 1, max: 2, default: 1}')" net.tcp_recv
+	refused u5.yaml 8:40 "net.queues above 1 needs net.model virtio and net.backend tap" || return 1
+	vm_job u6.yaml '  memory: 512' '  vm.hugepages: {type: categorical, values: [none, 1G], default: none}'
+	refused u6.yaml 6:52 "vm.hugepages 1G cannot back memory of 512 MiB (not a multiple of its page)" || return 1
+	vm_job u7.yaml '  memory: 513' '  vm.hugepages: {type: categorical, values: [2M, none], default: none}'
+	refused u7.yaml 6:46 "vm.hugepages 2M cannot back memory of 513 MiB"
 }
 expect "a test-VM job that cannot measure its objective or its knobs is refused at load" measurable
 

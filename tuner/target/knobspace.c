@@ -85,6 +85,57 @@ static int check_param(const struct param *q, size_t i, long mib, struct space_f
 	return 0;
 }
 
+/* The guest's memory (MiB), as the target will take it. */
+static long memory_mib(const struct target_setting *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].key, "memory") && s[i].nvals == 1)
+			return atol(s[i].vals[0]);
+	return 1024;
+}
+
+/* Whether knob can hold value in this job: its default when not searched, else one of its values. */
+static int can_be(const struct space *sp, const char *knob, const char *value)
+{
+	const struct param *p = space_find(sp, knob, NULL);
+	if (!p)
+		return !strcmp(knob_find(knob)->def, value);
+	for (size_t v = 0; p->type == P_CAT && v < p->nvalues; v++)
+		if (!strcmp(p->values[v], value))
+			return 1;
+	return 0;
+}
+
+/*
+ * A value that can never take effect with what else the job fixes is
+ * refused, as a value outside its domain is: huge pages that do not divide
+ * the guest's memory; vhost-net and virtio queues without both a virtio
+ * NIC and a tap to put them on.
+ */
+static int check_reachable(const struct space *sp, const struct target_setting *s, size_t n,
+			   struct space_fault *at, char *err)
+{
+	long mib = memory_mib(s, n);
+	int nic_ok = can_be(sp, "net.model", "virtio") && can_be(sp, "net.backend", "tap");
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct param *p = &sp->p[i];
+		for (size_t v = 0; p->type == P_CAT && v < p->nvalues; v++) {
+			const char *x = p->values[v];
+			if (!strcmp(p->name, "vm.hugepages") &&
+			    ((!strcmp(x, "1G") && mib % 1024) || (!strcmp(x, "2M") && mib % 2)))
+				return seterr(err, "vm.hugepages %s cannot back memory of %ld MiB (not a "
+					      "multiple of its page)", x, mib), fault(at, i, AT_VALUE, v);
+			if (!strcmp(p->name, "net.vhost") && !strcmp(x, "on") && !nic_ok)
+				return seterr(err, "net.vhost on needs net.model virtio and net.backend "
+					      "tap, which this job never has"), fault(at, i, AT_VALUE, v);
+		}
+		if (!strcmp(p->name, "net.queues") && p->max > 1 && !nic_ok)
+			return seterr(err, "net.queues above 1 needs net.model virtio and net.backend "
+				      "tap, which this job never has"), fault(at, i, AT_MAX, 0);
+	}
+	return 0;
+}
+
 /* The benchmarks the guest runs: the job's list, else the default plan (target-libvirt.c). */
 static int runs_bench(const struct target_setting *s, size_t n, const char *bench, size_t len)
 {
@@ -134,5 +185,5 @@ int libvirt_check_space(const struct space *sp, const struct objective *obj,
 	for (size_t i = 0; i < sp->n; i++)
 		if (check_param(&sp->p[i], i, mib, at, err))
 			return -1;
-	return check_measurable(sp, obj, s, n, at, err);
+	return check_reachable(sp, s, n, at, err) || check_measurable(sp, obj, s, n, at, err) ? -1 : 0;
 }
