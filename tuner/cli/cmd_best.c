@@ -126,6 +126,15 @@ static void print_json_trust(const struct noise *nz, const struct confirmation *
 	}
 }
 
+/* A number as JSON has it: null where a double is not finite (JSON has no inf, no NaN). */
+static void json_number(double v)
+{
+	if (isfinite(v))
+		printf("%.17g", v);
+	else
+		fputs("null", stdout);
+}
+
 static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,
 		       double lo, double hi, const struct noise *nz, const struct confirmation *cf,
 		       const struct verified *v, const struct importance *imp, size_t nimp,
@@ -135,18 +144,27 @@ static void print_json(const struct runview *rv, const struct cview *b, double s
 	size_t n;
 	struct hostview *h = runview_hosts(rv, &n, &sigma);
 	struct strbuf w = STRBUF_INIT;
-	printf("{\"run\":%lld,\"trial\":%lld,\"score\":%.17g,\"repeats\":%zu,", (long long)rv->id,
-	       (long long)b->first->id, score, b->n);
-	if (have_ci)
-		printf("\"ci95\":[%.17g,%.17g],", lo, hi);
+	printf("{\"run\":%lld,\"trial\":%lld,\"score\":", (long long)rv->id, (long long)b->first->id);
+	json_number(score);
+	printf(",\"repeats\":%zu,", b->n);
+	if (have_ci) {
+		printf("\"ci95\":[");
+		json_number(lo);
+		putchar(',');
+		json_number(hi);
+		printf("],");
+	}
 	printf("\"accel\":\"%s\",\"config\":%s,\"hosts\":[", rv->accel, b->first->config);
 	for (size_t i = 0; i < n; i++) {
 		json_t *host = json_string(h[i].host);
 		char *q = json_dumps(host, JSON_ENCODE_ANY);
-		printf("%s{\"host\":%s,\"trials\":%zu,\"best_trial\":%lld,\"best\":%.17g", i ? "," : "",
-		       q, h[i].trials, (long long)h[i].best->id, h[i].best->score);
-		if (h[i].base_n)
-			printf(",\"baseline\":%.17g", exp(h[i].base_mean));
+		printf("%s{\"host\":%s,\"trials\":%zu,\"best_trial\":%lld,\"best\":", i ? "," : "",
+		       q, h[i].trials, (long long)h[i].best->id);
+		json_number(h[i].best->score);
+		if (h[i].base_n) {
+			printf(",\"baseline\":");
+			json_number(exp(h[i].base_mean));
+		}
 		printf("}");
 		free(q);
 		json_decref(host);
