@@ -57,7 +57,8 @@ expect "pinning that needs more CPUs than the host has: that trial fails with it
 
 # More guest memory than the host has: QEMU cannot allocate it (the baseline)
 # and the huge pages for it cannot be reserved (the 2M trial).
-mem=$(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1024 * 3 / 2 ))
+# (even: 2M pages must divide it, or the job is refused at load)
+mem=$(( $(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) / 1024 * 3 / 4 * 2 ))
 job huge "$mem" /var/tmp/vmtune-tests "" \
 	'vm.hugepages: {type: categorical, values: [none, 2M], default: none}'
 unreservable_huge_pages() {
