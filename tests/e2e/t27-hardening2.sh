@@ -266,6 +266,14 @@ YAML
 	for _ in $(seq 1 50); do pgrep -f 'sleep 476' >/dev/null || return 0; sleep 0.02; done
 	pkill -f 'sleep 476'; die "restore left it running"
 }
+doctor_says_boundary() {
+	"$VMTUNE" doctor >"$T/out" 2>&1
+	grep -q "^ok    exec trials' processes: each trial's in a freezer cgroup of its own" "$T/out" ||
+		die "$(cat "$T/out")"
+}
+jail_ok && \
+expect "vmtune doctor says whether exec trials' processes are held in a cgroup" doctor_says_boundary
+
 jail_ok && \
 expect "what a killed vmtune's trial left running ends with vmtune restore" crash_left_running
 finish

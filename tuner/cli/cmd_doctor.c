@@ -165,6 +165,22 @@ static void check_lookups(virConnectPtr conn, double max)
 	       "probes QEMU on every call)", t[0], t[1], max);
 }
 
+/* What can take here, said, not failed: the tap path, and the boundary of an exec trial. */
+static void notes(void)
+{
+	int tun = !access("/dev/net/tun", R_OK | W_OK), vhost = !access("/dev/vhost-net", R_OK | W_OK);
+	struct stat st;
+	int jail = !geteuid() && !stat("/sys/fs/cgroup/freezer", &st) && S_ISDIR(st.st_mode);
+	printf("%-5s /dev/net/tun: %s\n", tun ? "ok" : "note",
+	       tun ? "there (net.backend tap)" : "missing: a trial with net.backend tap fails (modprobe tun)");
+	printf("%-5s /dev/vhost-net: %s\n", vhost ? "ok" : "note", vhost ? "there (net.vhost on)"
+	       : "missing: a trial with net.vhost on fails as not applied (modprobe vhost_net)");
+	printf("%-5s exec trials' processes: %s\n", jail ? "ok" : "note", jail
+	       ? "each trial's in a freezer cgroup of its own: they all end with it"
+	       : "no freezer cgroup to put them in (root and cgroup v1's freezer): a process that "
+		 "leaves its group and clears VMTUNE_CONFIG can outlive its trial");
+}
+
 static const struct option long_opts[] = {
 	{ "uri", required_argument, NULL, 'u' },
 	{ "storage", required_argument, NULL, 's' },
@@ -227,12 +243,7 @@ static int doctor_main(int argc, char **argv)
 	report(huge, "mount -t hugetlbfs hugetlbfs /dev/hugepages (setup-host.sh does)",
 	       "hugetlbfs mounted on /dev/hugepages (for vm.hugepages)");
 
-	/* the tap path (net.backend tap, net.vhost on): what can take here, said, not failed */
-	int tun = !access("/dev/net/tun", R_OK | W_OK), vhost = !access("/dev/vhost-net", R_OK | W_OK);
-	printf("%-5s /dev/net/tun: %s\n", tun ? "ok" : "note",
-	       tun ? "there (net.backend tap)" : "missing: a trial with net.backend tap fails (modprobe tun)");
-	printf("%-5s /dev/vhost-net: %s\n", vhost ? "ok" : "note", vhost ? "there (net.vhost on)"
-	       : "missing: a trial with net.vhost on fails as not applied (modprobe vhost_net)");
+	notes();
 
 	/* the guest appliance */
 	char *manifest = beside_executable("build/guest/manifest");
