@@ -370,11 +370,10 @@ static int user_version(struct store *st, int *v, char *err)
  * tables). Anything else is another application's file: refused before
  * vmtune writes a byte to it.
  */
-static int is_ours(struct store *st, int version, char *err)
+static int is_ours(struct store *st, int version, int app, char *err)
 {
-	int app, tables, mine;
-	if (query_int(st, "PRAGMA application_id", &app, err) ||
-	    query_int(st, "SELECT count(*) FROM sqlite_master", &tables, err) ||
+	int tables, mine;
+	if (query_int(st, "SELECT count(*) FROM sqlite_master", &tables, err) ||
 	    query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 		      " ('runs', 'trials', 'measurements')", &mine, err))
 		return -1;
@@ -397,7 +396,9 @@ static int migrate(struct store *st, int from, char *err)
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sqlerr(st, err, "cannot start migration");
 	/* another process may have migrated it while this one waited for the lock */
-	if (user_version(st, &from, err) || is_ours(st, from, err)) {
+	int app;
+	if (user_version(st, &from, err) ||
+	    query_int(st, "PRAGMA application_id", &app, err) || is_ours(st, from, app, err)) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -490,7 +491,7 @@ static char *ro_uri(const char *path, const char *query)
  */
 static int open_for_writing(struct store *st, int version, int app, char *err)
 {
-	if (is_ours(st, version, err))
+	if (is_ours(st, version, app, err))
 		return -1;
 	if (wal_mode(st) ||
 	    sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL) != SQLITE_OK)

@@ -4,7 +4,7 @@
 # what it measures. (setup-host.sh and kvm-access.sh run before the tests,
 # build-guest.sh and embed.sh in make, eval-gate.sh in t13, check-layout.sh
 # in t24, fidelity.sh and each job's trial in t26.) The tables the eval
-# scripts read are made here (tests/gen-table.sh), never ../shared.
+# scripts read are made here (tests/gen-table.sh) and named by EVAL_DATA.
 . "$(dirname "$0")/lib.sh"
 S=$ROOT/scripts
 

@@ -247,8 +247,9 @@ static int parse_args(const struct cmd *c, int argc, char **argv, struct check_a
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
 	if (!a->name)
 		return usage_error(c, "which baseline? (--baseline NAME; see 'vmtune baseline list')");
-	if (a->junit && junit_unwritable(a->junit))	/* said before anything is measured */
-		return usage_error(c, "--junit %s: %s", a->junit, junit_unwritable(a->junit));
+	const char *why = a->junit ? junit_unwritable(a->junit) : NULL;
+	if (why)	/* said before anything is measured */
+		return usage_error(c, "--junit %s: %s", a->junit, why);
 	return -1;
 }
 

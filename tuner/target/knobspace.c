@@ -16,13 +16,13 @@
 
 #define XFS_MIN_MIB 300		/* mkfs.xfs refuses smaller disks */
 
-/* The data disks' size (MiB), as the target will take it. */
-static long disk_mib(const struct target_setting *s, size_t n)
+/* A numeric setting (memory, disk_size), as the target will take it; def when not set. */
+static long setting_long(const struct target_setting *s, size_t n, const char *key, long def)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s[i].key, "disk_size") && s[i].nvals == 1)
+		if (!strcmp(s[i].key, key) && s[i].nvals == 1)
 			return atol(s[i].vals[0]);
-	return LIBVIRT_DISK_MIB;
+	return def;
 }
 
 static int fault(struct space_fault *at, size_t param, int where, size_t value)
@@ -85,15 +85,6 @@ static int check_param(const struct param *q, size_t i, long mib, struct space_f
 	return 0;
 }
 
-/* The guest's memory (MiB), as the target will take it. */
-static long memory_mib(const struct target_setting *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(s[i].key, "memory") && s[i].nvals == 1)
-			return atol(s[i].vals[0]);
-	return 1024;
-}
-
 /* Whether knob can hold value in this job: its default when not searched, else one of its values. */
 static int can_be(const struct space *sp, const char *knob, const char *value)
 {
@@ -115,7 +106,7 @@ static int can_be(const struct space *sp, const char *knob, const char *value)
 static int check_reachable(const struct space *sp, const struct target_setting *s, size_t n,
 			   struct space_fault *at, char *err)
 {
-	long mib = memory_mib(s, n);
+	long mib = setting_long(s, n, "memory", LIBVIRT_MEMORY_MIB);
 	int nic_ok = can_be(sp, "net.model", "virtio") && can_be(sp, "net.backend", "tap");
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct param *p = &sp->p[i];
@@ -136,7 +127,7 @@ static int check_reachable(const struct space *sp, const struct target_setting *
 	return 0;
 }
 
-/* The benchmarks the guest runs: the job's list, else the default plan (target-libvirt.c). */
+/* The benchmarks the guest runs: the job's list, else the default plan. */
 static int runs_bench(const struct target_setting *s, size_t n, const char *bench, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
@@ -146,7 +137,14 @@ static int runs_bench(const struct target_setting *s, size_t n, const char *benc
 					return 1;
 			return 0;
 		}
-	return len != 3 || strncmp(bench, "net", 3);	/* every one but net */
+	for (const char *p = LIBVIRT_BENCHMARKS;; p++) {
+		size_t k = strcspn(p, ",");
+		if (k == len && !strncmp(p, bench, len))
+			return 1;
+		if (!p[k])
+			return 0;
+		p += k;
+	}
 }
 
 /*
@@ -181,7 +179,7 @@ static int check_measurable(const struct space *sp, const struct objective *obj,
 int libvirt_check_space(const struct space *sp, const struct objective *obj,
 			const struct target_setting *s, size_t n, struct space_fault *at, char *err)
 {
-	long mib = disk_mib(s, n);
+	long mib = setting_long(s, n, "disk_size", LIBVIRT_DISK_MIB);
 	for (size_t i = 0; i < sp->n; i++)
 		if (check_param(&sp->p[i], i, mib, at, err))
 			return -1;

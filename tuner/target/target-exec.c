@@ -419,6 +419,19 @@ static int kill_escaped(const struct target *t)
 	return found;
 }
 
+/*
+ * What is left of the slot's trial: its jail holds all of it, however it
+ * detached; without one, the processes that carry the slot's marker (a
+ * scan of every process's environment, which the jail spares each trial).
+ */
+static void end_leftovers(const struct target *t)
+{
+	if (t->jail)
+		jail_kill(t->jail);
+	else
+		kill_escaped(t);
+}
+
 /* The command's process (group) while a trial runs. */
 struct child {
 	pid_t pid;
@@ -433,8 +446,7 @@ static void police(struct target *t, const struct trial_request *rq, struct tria
 	if (ch->killed && !ch->killed_at)
 		ch->killed_at = now;
 	if (ch->killed && now - ch->killed_at > 0.2) {	/* something outside the group holds our pipes */
-		kill_escaped(t);
-		jail_kill(t->jail);
+		end_leftovers(t);
 		ch->killed_at = now;
 	}
 	if (!ch->killed && rq->timeout > 0 && now - ch->start > rq->timeout) {
@@ -548,10 +560,8 @@ static int exec_run(struct target *t, const struct trial_request *rq,
 	collect_output(t, rq, res, &ch, &rs, &so, &se);
 	if (!ch.killed)
 		kill(-ch.pid, SIGKILL);	/* nothing of the trial outlives it */
-	if (ch.pid > 0) {
-		kill_escaped(t);	/* not even what left its process group */
-		jail_kill(t->jail);	/* nor what left its environment behind */
-	}
+	if (ch.pid > 0)
+		end_leftovers(t);	/* not even what left its process group or its environment */
 	finish_tail(&rs.tail, &res->stderr_tail);
 	judge_outcome(&rs, ch.status, res);
 done:

@@ -478,7 +478,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 
 	t->uri = xstrdup(host ? host : (x = setting(s, n, "uri", NULL)) ? x->vals[0]
 						     : "qemu:///system");
-	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : 1024;
+	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_MEMORY_MIB;
 	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_DISK_MIB;
 	t->quick = !(x = setting(s, n, "quick", NULL)) || !strcmp(x->vals[0], "true");
 	t->accel = xstrdup((x = setting(s, n, "accel", NULL)) ? x->vals[0] : "auto");
@@ -487,7 +487,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 			strbuf_addf(&sb, "%s%s", i ? "," : "", x->vals[i]);
 		t->benchmarks = strbuf_detach(&sb);
 	} else {
-		t->benchmarks = xstrdup("cpu,membw,memlat,tlb,io,pingpong");
+		t->benchmarks = xstrdup(LIBVIRT_BENCHMARKS);
 	}
 	if ((x = setting(s, n, "kernel_words", NULL)))
 		for (size_t i = 0; i < x->nvals; i++)

@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include "target.h"
 
-/* The data disks when disk_size is not set (MiB). */
+/* The data disks and the guest's memory when disk_size and memory are not set (MiB). */
 #define LIBVIRT_DISK_MIB 256
+#define LIBVIRT_MEMORY_MIB 1024
+/* The guest's plan when the job lists no benchmarks. */
+#define LIBVIRT_BENCHMARKS "cpu,membw,memlat,tlb,io,pingpong"
 
 /* Every parameter a knob of the catalogue, every value in its domain (knobspace.c). */
 int libvirt_check_space(const struct space *sp, const struct objective *obj,
