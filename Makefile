@@ -3,7 +3,7 @@
 #   make SANITIZE=address,undefined    builds with sanitizers
 #   make CFLAGS=...                    adds to the project's flags
 PKG_CONFIG ?= pkg-config
-PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt hwloc libmnl
+PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt libvirt-qemu hwloc libmnl nettle
 
 # Messages are cut to ERR_LEN on purpose (err.h): no truncation warnings.
 # A call needs its callee's header: the includes show who calls whom (scripts/check-layout.sh).
@@ -39,7 +39,8 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	tuner/target/target.c tuner/target/target-exec.c tuner/target/target-libvirt.c \
 	tuner/target/domxml.c tuner/target/hostknobs.c tuner/target/netns.c \
 	tuner/target/topology.c tuner/target/paths.c tuner/target/knobspace.c \
-	tuner/target/jail.c \
+	tuner/target/jail.c tuner/target/gagent.c tuner/target/workload.c tuner/target/inguest.c \
+	tuner/target/image.c \
 	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
 	tuner/engine/resume.c tuner/engine/confirm.c \
 	tuner/engine/state.c tuner/engine/loop.c \
@@ -135,6 +136,10 @@ agent: $(B)/tuner/guest/agent.o $(B)/lib/knobs.o $(B)/lib/number.o $(B)/lib/neti
 guest: agent vmbench
 	sh scripts/build-guest.sh
 
+# The reference guest image for workload jobs (jobs/redis.yaml, ...): not part of plain make.
+image:
+	sh scripts/build-image.sh
+
 unit: $(UNIT_BIN)
 
 # Test tiers: unit tests (seconds); end-to-end tests of the exec target and
@@ -158,5 +163,5 @@ test-vm: all
 clean:
 	rm -rf $(B) vmtune vmbench agent
 
-.PHONY: all test test-unit test-exec test-vm unit clean guest fuzz FORCE
+.PHONY: all test test-unit test-exec test-vm unit clean guest fuzz image FORCE
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

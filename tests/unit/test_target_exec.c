@@ -68,7 +68,7 @@ static void run_script(const char *script, double timeout, volatile sig_atomic_t
 	struct trial_sink sink = { .ud = c, .metric = on_metric, .applied = on_applied,
 				   .ignored = on_ignored };
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(ops->open(&t, &s, 1, "/tmp", NULL, err), 0);
+	assert_int_equal(ops->open(&t, &s, 1, "/tmp", NULL, NULL, err), 0);
 	trial_result_init(res);
 	assert_int_equal(ops->run(t, &rq, &sink, res), 0);
 	ops->close(t);
@@ -200,7 +200,7 @@ static void missing_program(void **state)
 	struct trial_result res;
 	size_t bad;
 	assert_int_equal(ops->check(&s, 0, &bad, err), -1);	/* no command at all */
-	assert_int_equal(ops->open(&t, &s, 1, "/tmp", NULL, err), 0);
+	assert_int_equal(ops->open(&t, &s, 1, "/tmp", NULL, NULL, err), 0);
 	trial_result_init(&res);
 	assert_int_equal(ops->run(t, &rq, &sink, &res), 0);
 	assert_int_equal(res.outcome, OUTCOME_FAILED);

@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 struct ctx {
@@ -507,6 +509,13 @@ static int parse_setting(struct ctx *c, const char *key, yaml_node_t *k, yaml_no
 	if (want_string(c, v, "a scalar or a list of scalars", &s->vals[0]))
 		return -1;
 	s->nvals = 1;
+	for (const char *const *pk = job->target->path_keys; pk && *pk; pk++)
+		if (!strcmp(*pk, key) && s->vals[0][0] != '/') {	/* from the job's folder */
+			struct strbuf abs = STRBUF_INIT;
+			strbuf_addf(&abs, "%s/%s", job->dir, s->vals[0]);
+			free(s->vals[0]);
+			s->vals[0] = strbuf_detach(&abs);
+		}
 	return 0;
 }
 
@@ -539,11 +548,143 @@ static int parse_target(struct ctx *c, yaml_node_t *n)
 	return 0;
 }
 
+/* ---- workload ---------------------------------------------------------- */
+
+static const char *const workload_keys[] = { "setup", "run", "teardown", "files", "metrics", NULL };
+static const char *const pattern_keys[] = { "name", "pattern", "better", "unit", NULL };
+
+/* A step: a non-empty list of words, run as is (never through a shell). */
+static int parse_step(struct ctx *c, yaml_node_t *v, const char *key, char ***out)
+{
+	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+		return fail(c, v, "expected %s as a list of words (program, then its arguments), "
+			    "not a shell line", key);
+	size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	if (n > WORKLOAD_MAX_ARGS)
+		return fail(c, v, "%s: more than %d words", key, WORKLOAD_MAX_ARGS);
+	*out = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *w = node(c, v->data.sequence.items.start[i]);
+		if (want_string(c, w, "a word", &(*out)[i]))
+			return -1;
+		if (w->data.scalar.length != strlen((*out)[i]) || (!i && !*(*out)[i]))
+			return fail(c, w, "%s: a word with a NUL byte, or an empty program", key);
+	}
+	return 0;
+}
+
+static int metric_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 128)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	return 1;
+}
+
+static int parse_pattern(struct ctx *c, yaml_node_t *n)
+{
+	struct workload *wl = &c->job->wl;
+	const char *better;
+	if (walk_mapping(c, n, "a workload metric", pattern_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *nm = lookup(c, n, "name"), *pt = lookup(c, n, "pattern");
+	yaml_node_t *bt = lookup(c, n, "better"), *un = lookup(c, n, "unit");
+	if (!nm || !pt || !bt)
+		return fail(c, n, "a workload metric needs name, pattern and better");
+	if (wl->npat >= WORKLOAD_MAX_METRICS)
+		return fail(c, n, "more than %d workload metrics", WORKLOAD_MAX_METRICS);
+	wl->pat = xrealloc(wl->pat, (wl->npat + 1) * sizeof(*wl->pat));
+	struct wl_pattern *p = &wl->pat[wl->npat++];
+	memset(p, 0, sizeof(*p));
+	p->line = (int)n->start_mark.line + 1;
+	p->col = (int)n->start_mark.column + 1;
+	if (want_string(c, nm, "a metric name", &p->name) ||
+	    want_string(c, pt, "a regular expression", &p->pattern) ||
+	    want_scalar(c, bt, "higher or lower", &better) ||
+	    (un && want_string(c, un, "a unit", &p->unit)))
+		return -1;
+	if (!metric_name_ok(p->name))
+		return fail(c, nm, "a metric name is 1 to 128 letters, digits, '.', '_' or '-'");
+	for (size_t i = 0; i + 1 < wl->npat; i++)
+		if (!strcmp(wl->pat[i].name, p->name))
+			return fail(c, nm, "metric '%s' appears twice in the workload", p->name);
+	if (strcmp(better, "higher") && strcmp(better, "lower"))
+		return fail(c, bt, "expected higher or lower, got '%s'", better);
+	p->better = !strcmp(better, "higher") ? BETTER_HIGHER : BETTER_LOWER;
+	char msg[ERR_LEN];
+	if (wl_pattern_compile(p, msg))
+		return fail(c, pt, "%s", msg);
+	return 0;
+}
+
+static int count_file(void *ud, const char *rel, int is_dir, const char *abs, size_t size,
+		      char *err)
+{
+	(void)ud, (void)rel, (void)is_dir, (void)size;
+	if (access(abs, R_OK))
+		return seterr(err, "files: cannot read %s: %s", abs, strerror(errno)), -1;
+	return 0;
+}
+
+/* files: a folder, relative to the job's, within the bounds (workload.h). */
+static int parse_files(struct ctx *c, yaml_node_t *v)
+{
+	struct workload *wl = &c->job->wl;
+	const char *f;
+	struct stat st;
+	char msg[ERR_LEN];
+	if (want_scalar(c, v, "a folder", &f))
+		return -1;
+	struct strbuf abs = STRBUF_INIT;
+	if (f[0] == '/')
+		strbuf_addstr(&abs, f);
+	else
+		strbuf_addf(&abs, "%s/%s", c->job->dir, f);
+	wl->files = strbuf_detach(&abs);
+	if (stat(wl->files, &st) || !S_ISDIR(st.st_mode))
+		return fail(c, v, "files: '%s' is not a folder", wl->files);
+	if (workload_walk(wl->files, count_file, NULL, msg))
+		return fail(c, v, "%s", msg);
+	return 0;
+}
+
+static int parse_workload_key(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v,
+			      void *ud)
+{
+	(void)k, (void)ud;
+	for (int s = 0; s < 3; s++)
+		if (!strcmp(key, workload_step_name[s]))
+			return parse_step(c, v, key, &c->job->wl.step[s]);
+	if (!strcmp(key, "files"))
+		return parse_files(c, v);
+	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+		return fail(c, v, "expected metrics as a list of {name, pattern, better, unit}");
+	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top; i++)
+		if (parse_pattern(c, node(c, *i)))
+			return -1;
+	return 0;
+}
+
+static int parse_workload(struct ctx *c, yaml_node_t *v)
+{
+	c->job->wl.line = (int)v->start_mark.line + 1;
+	c->job->wl.col = (int)v->start_mark.column + 1;
+	c->job->has_workload = 1;
+	if (walk_mapping(c, v, "the workload", workload_keys, parse_workload_key, NULL))
+		return -1;
+	if (!c->job->wl.step[WL_RUN])
+		return fail(c, v, "the workload needs run (a list of words)");
+	return 0;
+}
+
 /* ---- top level -------------------------------------------------------- */
 
 static const char *const top_keys[] = {
 	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
-	"hosts", "confirm", "noise_floor", NULL
+	"hosts", "confirm", "noise_floor", "workload", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
 
@@ -701,6 +842,8 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	}
 	if (!strcmp(key, "objective"))
 		return parse_objective(c, v);
+	if (!strcmp(key, "workload"))
+		return parse_workload(c, v);
 	if (!strcmp(key, "strategy")) {
 		if (want_string(c, v, "a strategy name", &job->strategy))
 			return -1;
@@ -766,8 +909,15 @@ static int check_space(struct ctx *c, yaml_node_t *root)
 	struct space_fault at = { 0 };
 	char msg[ERR_LEN];
 	if (!t->check_space ||
-	    !t->check_space(&c->job->space, &c->job->obj, c->job->tset, c->job->ntset, &at, msg))
+	    !t->check_space(&c->job->space, &c->job->obj, c->job->tset, c->job->ntset,
+			    c->job->has_workload ? &c->job->wl : NULL, &at, msg))
 		return 0;
+	if (at.at == AT_WORKLOAD)
+		return fail(c, lookup(c, root, "workload") ? lookup(c, root, "workload") : root, "%s", msg);
+	if (at.at == AT_SETTING) {
+		const struct target_setting *s = &c->job->tset[at.value];
+		return seterr(c->err, "%s:%d:%d: %s", c->path, s->line, s->col, msg), -1;
+	}
 	if (at.at == AT_METRIC) {	/* the objective's metric: or its term in the list */
 		yaml_node_t *o = lookup(c, root, "objective"), *m = lookup(c, o, "metric");
 		yaml_node_t *ms = m ? NULL : lookup(c, o, "metrics");
@@ -795,6 +945,10 @@ static int parse_document(struct ctx *c, yaml_node_t *root)
 	for (size_t i = 0; i < 3; i++)
 		if (!lookup(c, root, required[i]))
 			return fail(c, root, "the job needs '%s'", required[i]);
+	yaml_node_t *wl = lookup(c, root, "workload");
+	if (wl && !c->job->target->takes_workload)
+		return fail(c, wl, "workload: runs in a test VM (target kind libvirt); an %s job's "
+			    "command is its workload", c->job->target->name);
 	return check_space(c, root);
 }
 
@@ -952,6 +1106,7 @@ void job_release(struct job *job)
 	free(job->strategy);
 	space_release(&job->space);
 	objective_release(&job->obj);
+	workload_release(&job->wl);
 	for (size_t i = 0; i < job->ntset; i++) {
 		free(job->tset[i].key);
 		for (size_t k = 0; k < job->tset[i].nvals; k++)

@@ -41,6 +41,8 @@
  *                                  # and the baseline measured afresh, alternated,
  *                                  # 5 times each, up to max when that cannot
  *                                  # tell (results/compare.h); off: no confirmation
+ *   workload:                      # a test VM's own workload, in the guest
+ *     run: [redis-benchmark, -q]   # (tuner/target/workload.h)
  *   seed: 42                       # default: chosen at start and stored
  *   hosts:                         # default: the target's own (one slot)
  *     - qemu:///system             # a libvirt URI, one slot
@@ -51,6 +53,7 @@
 #include <stdint.h>
 #include "../../lib/space.h"
 #include "../target/target.h"
+#include "../target/workload.h"
 #include "../../results/score.h"
 
 struct job_host {
@@ -83,6 +86,8 @@ struct job {
 	int has_seed;
 	struct job_host *hosts;	/* empty: the target's own host, one slot */
 	size_t nhosts;
+	struct workload wl;	/* the user's workload in the guest (workload.h) */
+	int has_workload;
 };
 
 /* The limits of a job file (README, Limits): past one, an error naming the place. */

@@ -271,7 +271,8 @@ int search_open_host(struct search *s, struct hoststate *h, char *err)
 		struct slot *sl = &s->slots[i];
 		if (sl->h != h || sl->tgt)
 			continue;
-		if (job->target->open(&sl->tgt, job->tset, job->ntset, job->dir, h->uri, err)) {
+		if (job->target->open(&sl->tgt, job->tset, job->ntset, job->dir, h->uri,
+				      job->has_workload ? &job->wl : NULL, err)) {
 			search_close_idle(s, h);	/* the one that failed too: it is not busy */
 			return -1;
 		}

@@ -370,6 +370,9 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 		*interrupted = 1;
 		return 0;
 	}
+	if (res->stop_search)	/* the next trials would fail the same way */
+		return seterr(err, "trial #%lld: %s; the search stops (vmtune resume picks it up "
+			      "once that is fixed)", (long long)sl->id, res->reason.buf), -1;
 	if ((rc = retry_baseline(s, sl, final, err)))
 		return rc < 0 ? -1 : 0;
 	s->ended++;	/* when it ended: the ETA's pace */

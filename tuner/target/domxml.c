@@ -235,6 +235,9 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 	s->results_disk = env->results_disk;
 	s->console_path = env->console_path;
 	s->memory_mib = env->memory_mib;
+	s->root = env->root;
+	s->root_backing = env->root_backing;
+	s->root_backing_format = env->root_backing_format;
 
 	KNOB("vm.vcpus");
 	s->vcpus = (unsigned)atoi(v.buf);
@@ -364,9 +367,41 @@ static void results_disk(xmlNodePtr devices, const char *path)
 	child(d, "serial", "vmtune-results");
 }
 
+/* A user's image: the overlay, its backing file named so that libvirt never relabels it. */
+static void root_disk(xmlNodePtr devices, const struct dom_spec *s)
+{
+	xmlNodePtr d = child(devices, "disk", NULL);
+	attr(d, "type", "file");
+	attr(d, "device", "disk");
+	xmlNodePtr drv = child(d, "driver", NULL);
+	attr(drv, "name", "qemu");
+	attr(drv, "type", "qcow2");
+	if (s->ndisks) {	/* the data disks' cache and I/O mode: the knobs hold for it too */
+		attr(drv, "cache", "%s", s->disks[0].cache);
+		attr(drv, "io", "%s", s->disks[0].io);
+	}
+	attr(child(d, "source", NULL), "file", "%s", s->root);
+	xmlNodePtr bs = child(d, "backingStore", NULL);
+	attr(bs, "type", "file");
+	attr(child(bs, "format", NULL), "type", "%s", s->root_backing_format);
+	xmlNodePtr src = child(bs, "source", NULL);
+	attr(src, "file", "%s", s->root_backing);
+	xmlNodePtr sl = child(src, "seclabel", NULL);
+	attr(sl, "model", "dac");
+	attr(sl, "relabel", "no");
+	child(bs, "backingStore", NULL);
+	xmlNodePtr tgt = child(d, "target", NULL);
+	attr(tgt, "dev", "vda");
+	attr(tgt, "bus", "virtio");
+	child(d, "serial", "vmtune-root");
+	attr(child(d, "boot", NULL), "order", "1");
+}
+
 static void disks(xmlNodePtr devices, const struct dom_spec *s)
 {
 	int scsi = 0;
+	if (s->root)
+		root_disk(devices, s);
 	for (size_t d = 0; d < s->ndisks; d++) {
 		const struct dom_disk *k = &s->disks[d];
 		xmlNodePtr disk = child(devices, "disk", NULL);
@@ -384,7 +419,7 @@ static void disks(xmlNodePtr devices, const struct dom_spec *s)
 		attr(child(disk, "source", NULL), "file", "%s", k->path);
 		xmlNodePtr tgt = child(disk, "target", NULL);
 		int virtio = !strcmp(k->bus, "virtio-blk");
-		attr(tgt, "dev", "%s%c", virtio ? "vd" : "sd", 'a' + (int)d);
+		attr(tgt, "dev", "%s%c", virtio ? "vd" : "sd", 'a' + (int)d + (virtio && s->root));
 		attr(tgt, "bus", "%s", virtio ? "virtio" : !strcmp(k->bus, "sata") ? "sata" : "scsi");
 		scsi |= !strcmp(k->bus, "virtio-scsi");
 	}
@@ -465,9 +500,11 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 	n = child(os, "type", "hvm");
 	attr(n, "arch", "x86_64");
 	attr(n, "machine", "%s", s->machine);
-	child(os, "kernel", s->kernel);
-	child(os, "initrd", s->initrd);
-	child(os, "cmdline", s->cmdline);
+	if (!s->root) {	/* the appliance: direct kernel boot; an image boots its own loader */
+		child(os, "kernel", s->kernel);
+		child(os, "initrd", s->initrd);
+		child(os, "cmdline", s->cmdline);
+	}
 	if (s->cpu_mode) {
 		n = child(dom, "cpu", NULL);
 		attr(n, "mode", "%s", s->cpu_mode);
@@ -478,7 +515,13 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 	xmlNodePtr dev = child(dom, "devices", NULL);
 	disks(dev, s);
 	chardev(dev, "serial", s->console_path);
-	if (s->results_disk) {
+	if (s->root) {	/* the guest agent: libvirt picks the socket */
+		n = child(dev, "channel", NULL);
+		attr(n, "type", "unix");
+		xmlNodePtr tgt = child(n, "target", NULL);
+		attr(tgt, "type", "virtio");
+		attr(tgt, "name", "org.qemu.guest_agent.0");
+	} else if (s->results_disk) {
 		results_disk(dev, s->results_disk);
 	} else {
 		n = chardev(dev, "channel", s->results_path);
@@ -516,18 +559,36 @@ int domxml_pool(const char *name, const char *path, struct strbuf *out, char *er
 	return serialize(doc, "<pool", out, err);
 }
 
-int domxml_volume(const char *name, const char *format, unsigned long long bytes,
-		  struct strbuf *out, char *err)
+/* A volume of the pool: its name, size, format and mode; *tgt its target element. */
+static xmlNodePtr volume_doc(xmlDocPtr *doc, const char *name, const char *format,
+			     unsigned long long bytes, const char *mode)
 {
-	xmlDocPtr doc;
-	xmlNodePtr vol = new_doc(&doc, "volume");
+	xmlNodePtr vol = new_doc(doc, "volume");
 	char size[32];
 	child(vol, "name", name);
 	snprintf(size, sizeof(size), "%llu", bytes);
 	attr(child(vol, "capacity", size), "unit", "bytes");
 	xmlNodePtr tgt = child(vol, "target", NULL);
-	attr(child(tgt, "format", NULL), "type", "%s", !strcmp(format, "raw") ? "raw" : "qcow2");
-	child(child(tgt, "permissions", NULL), "mode", "0644");
+	attr(child(tgt, "format", NULL), "type", "%s", format);
+	child(child(tgt, "permissions", NULL), "mode", mode);
+	return vol;
+}
+
+int domxml_volume(const char *name, const char *format, unsigned long long bytes,
+		  struct strbuf *out, char *err)
+{
+	xmlDocPtr doc;
+	volume_doc(&doc, name, !strcmp(format, "raw") ? "raw" : "qcow2", bytes, "0644");
+	return serialize(doc, "<volume", out, err);
+}
+
+int domxml_overlay(const char *name, const char *backing, const char *fmt,
+		   unsigned long long bytes, struct strbuf *out, char *err)
+{
+	xmlDocPtr doc;
+	xmlNodePtr bs = child(volume_doc(&doc, name, "qcow2", bytes, "0600"), "backingStore", NULL);
+	child(bs, "path", backing);
+	attr(child(bs, "format", NULL), "type", "%s", fmt);
 	return serialize(doc, "<volume", out, err);
 }
 
@@ -592,7 +653,7 @@ static void each(xmlXPathContextPtr x, const char *nodes, const char *rel, struc
 	xmlXPathFreeObject(o);
 }
 
-#define DATA_DISKS "/domain/devices/disk[@device='disk'][not(target/@dev='vdz')]"
+#define DATA_DISKS "/domain/devices/disk[@device='disk'][not(target/@dev='vdz')][not(serial='vmtune-root')]"
 
 static void rd_vcpus(xmlXPathContextPtr x, struct strbuf *out)
 {

@@ -47,6 +47,13 @@ struct dom_spec {
 	int balloon;
 	const char *kernel, *initrd;
 	char *cmdline;
+	/*
+	 * A user's image: the guest boots its own bootloader from root, an
+	 * overlay (qcow2) whose backing file root_backing (of its format) is
+	 * never relabelled; the guest agent's channel replaces the results
+	 * channel, and data disks follow the root disk (vdb, ...).
+	 */
+	const char *root, *root_backing, *root_backing_format;
 	const char *results_path, *console_path, *results_disk;
 	struct dom_disk *disks;
 	size_t ndisks;
@@ -73,6 +80,7 @@ struct vm_env {
 	const char *guest_words;	/* extra vmtune.* words: the benchmark plan */
 	int network;		/* a NIC (net.model) to a peer */
 	const char *tap;	/* the tap's name, for net.backend tap; NULL: no tap here */
+	const char *root, *root_backing, *root_backing_format;	/* a user's image (dom_spec) */
 };
 
 /* pin[v] = the host CPU of vCPU v under layout (compact, spread, per-core); -1 if impossible. */
@@ -119,5 +127,8 @@ int domxml_pool(const char *name, const char *path, struct strbuf *out, char *er
 /* A volume of format raw, qcow2 or qcow2-prealloc (qcow2 made with metadata preallocated). */
 int domxml_volume(const char *name, const char *format, unsigned long long bytes,
 		  struct strbuf *out, char *err);
+/* A qcow2 volume over backing (of format fmt): a trial's copy-on-write view of an image. */
+int domxml_overlay(const char *name, const char *backing, const char *fmt,
+		   unsigned long long bytes, struct strbuf *out, char *err);
 
 #endif

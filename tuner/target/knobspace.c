@@ -9,6 +9,7 @@
 #include "target-libvirt.h"
 #include "../../lib/err.h"
 #include "../../lib/knobs.h"
+#include "workload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,15 @@
 #define XFS_MIN_MIB 300		/* mkfs.xfs refuses smaller disks */
 
 /* A numeric setting (memory, disk_size), as the target will take it; def when not set. */
+static const struct target_setting *setting_of(const struct target_setting *s, size_t n,
+					       const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(s[i].key, key))
+			return &s[i];
+	return NULL;
+}
+
 static long setting_long(const struct target_setting *s, size_t n, const char *key, long def)
 {
 	for (size_t i = 0; i < n; i++)
@@ -152,11 +162,32 @@ static int runs_bench(const struct target_setting *s, size_t n, const char *benc
  * one of a benchmark it runs (a metric is named BENCH.WHAT), and a network
  * knob has the net benchmark to be measured by.
  */
-static int check_measurable(const struct space *sp, const struct objective *obj,
-			    const struct target_setting *s, size_t n, struct space_fault *at, char *err)
+static int workload_measures(const struct workload *wl, const char *m)
 {
+	if (!wl)
+		return 0;
+	if (!wl->npat)	/* run prints metric lines: any name may come */
+		return 1;
+	for (size_t i = 0; i < wl->npat; i++)
+		if (!strcmp(wl->pat[i].name, m))
+			return 1;
+	return 0;
+}
+
+static int check_measurable(const struct space *sp, const struct objective *obj,
+			    const struct target_setting *s, size_t n, const struct workload *wl,
+			    struct space_fault *at, char *err)
+{
+	int image = setting_of(s, n, "image") != NULL;
 	for (size_t t = 0; t < obj->n; t++) {
 		const char *m = obj->t[t].metric, *dot = strchr(m, '.');
+		if (workload_measures(wl, m))
+			continue;
+		if (wl && wl->npat && (image || !dot || !runs_bench(s, n, m, (size_t)(dot - m)))) {
+			seterr(err, "objective metric '%s' is none of the workload's metrics", m);
+			*at = (struct space_fault){ .at = AT_METRIC, .value = t };
+			return -1;
+		}
 		if (!dot || !runs_bench(s, n, m, (size_t)(dot - m))) {
 			seterr(err, "objective metric '%s' is not measured by this job's benchmarks "
 			       "(a metric is BENCHMARK.NAME; 'vmtune bench --json' shows them)", m);
@@ -167,7 +198,12 @@ static int check_measurable(const struct space *sp, const struct objective *obj,
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct knob *k = knob_find(sp->p[i].name);
 		if (k && (k->level == KNOB_NET || !strncmp(k->name, "guest.net.", 10)) &&
-		    !runs_bench(s, n, "net", 3)) {
+		    (image || !runs_bench(s, n, "net", 3))) {
+			if (image) {
+				seterr(err, "%s: a user's image gets no NIC from vmtune (its workload "
+				       "runs in the guest)", k->name);
+				return fault(at, i, AT_NAME, 0);
+			}
 			seterr(err, "%s needs the net benchmark to be measured by (target: benchmarks)",
 			       k->name);
 			return fault(at, i, AT_NAME, 0);
@@ -176,12 +212,46 @@ static int check_measurable(const struct space *sp, const struct objective *obj,
 	return 0;
 }
 
+/*
+ * A user's image runs a workload through its agent: it needs one, the
+ * bundled benchmarks stay in the appliance, and guest.fs (the appliance
+ * formats data disks) is the workload's setup's to do.
+ */
+static int check_image(const struct space *sp, const struct target_setting *s, size_t n,
+		       const struct workload *wl, struct space_fault *at, char *err)
+{
+	const struct target_setting *img = setting_of(s, n, "image"), *b = setting_of(s, n, "benchmarks");
+	if (!img)
+		return 0;
+	if (!wl) {
+		seterr(err, "image: needs a workload: (what to run in the guest and how its figures "
+		       "come out)");
+		*at = (struct space_fault){ .at = AT_SETTING, .value = (size_t)(img - s) };
+		return -1;
+	}
+	if (b) {
+		seterr(err, "benchmarks: run in the bundled appliance, not in a user's image (yet): "
+		       "leave them out, or drop image:");
+		*at = (struct space_fault){ .at = AT_SETTING, .value = (size_t)(b - s) };
+		return -1;
+	}
+	for (size_t i = 0; i < sp->n; i++)
+		if (!strcmp(sp->p[i].name, "guest.fs")) {
+			seterr(err, "guest.fs: the appliance formats its data disks; in a user's image "
+			       "the workload's setup does (mkfs in setup)");
+			return fault(at, i, AT_NAME, 0);
+		}
+	return 0;
+}
+
 int libvirt_check_space(const struct space *sp, const struct objective *obj,
-			const struct target_setting *s, size_t n, struct space_fault *at, char *err)
+			const struct target_setting *s, size_t n, const struct workload *wl,
+			struct space_fault *at, char *err)
 {
 	long mib = setting_long(s, n, "disk_size", LIBVIRT_DISK_MIB);
 	for (size_t i = 0; i < sp->n; i++)
 		if (check_param(&sp->p[i], i, mib, at, err))
 			return -1;
-	return check_reachable(sp, s, n, at, err) || check_measurable(sp, obj, s, n, at, err) ? -1 : 0;
+	return check_image(sp, s, n, wl, at, err) || check_reachable(sp, s, n, at, err) ||
+	       check_measurable(sp, obj, s, n, wl, at, err) ? -1 : 0;
 }

@@ -78,10 +78,11 @@ static const char *temp_folder(void)
 }
 
 static int exec_open(struct target **out, const struct target_setting *s, size_t n,
-		     const char *workdir, const char *host, char *err)
+		     const char *workdir, const char *host, const struct workload *wl, char *err)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
 	const char *tmp = temp_folder();
+	(void)wl;	/* an exec job's command is its workload */
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -603,8 +604,10 @@ static int env_name_cmp(const void *a, const void *b)
  * value for both. Sorted, so that it stays linear-ish in the parameters.
  */
 static int exec_check_space(const struct space *sp, const struct objective *obj,
-			    const struct target_setting *s, size_t n, struct space_fault *at, char *err)
+			    const struct target_setting *s, size_t n, const struct workload *wl,
+			    struct space_fault *at, char *err)
 {
+	(void)wl;	/* an exec job has none: its command is its workload */
 	struct env_name *v = xcalloc(sp->n ? sp->n : 1, sizeof(*v));
 	int rc = 0;
 	(void)obj, (void)s, (void)n;

@@ -41,9 +41,12 @@
 #include "../../lib/number.h"
 #include "../../lib/metricline.h"
 #include "../../lib/netif.h"
+#include "image.h"
+#include "inguest.h"
 #include "netns.h"
 #include "paths.h"
 #include "topology.h"
+#include "workload.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -89,12 +92,37 @@ struct target {
 	unsigned memory_mib, disk_mib;
 	int quick;
 	struct topology topo;
+	/* A user's image (image:): trials boot overlays of it and run the workload through its agent. */
+	char *image;
+	const char *image_fmt;
+	unsigned long long image_bytes;
+	double boot_timeout;
+	const struct workload *wl;
+	int agent_misses;	/* trials in a row whose agent never answered */
 };
 
 static const char *const libvirt_keys[] = {
 	"uri", "storage", "memory", "benchmarks", "quick", "guest", "accel", "disk_size",
-	"kernel_words", NULL
+	"kernel_words", "image", "boot_timeout", NULL
 };
+static const char *const libvirt_paths[] = { "image", NULL };
+
+#define BOOT_TIMEOUT 300.0	/* seconds for a user's image to boot until its agent answers */
+
+/* boot_timeout: seconds, or N followed by s or m; 5 s to 1 h. */
+static int boot_seconds(const struct target_setting *s, double *out, char *err)
+{
+	char *end;
+	double v = s->nvals == 1 && !s->is_list ? strtod(s->vals[0], &end) : -1;
+	if (v > 0 && *end == 'm' && !end[1])
+		v *= 60;
+	else if (v > 0 && *end && strcmp(end, "s"))
+		v = -1;
+	if (!(v >= 5 && v <= 3600))
+		return seterr(err, "expected boot_timeout from 5s to 60m (such as 180s or 3m)"), -1;
+	*out = v;
+	return 0;
+}
 
 static const struct target_setting *setting(const struct target_setting *s, size_t n,
 					    const char *key, size_t *at)
@@ -176,12 +204,35 @@ static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, 
 			return -1;
 		if (!strcmp(k, "kernel_words") && check_words(&s[i], test_words, "a test word", err))
 			return -1;
+		double secs;
+		if (!strcmp(k, "boot_timeout") && boot_seconds(&s[i], &secs, err))
+			return -1;
+		if (!strcmp(k, "image") && (s[i].nvals != 1 || s[i].is_list || !*v))
+			return seterr(err, "expected image: the path of a disk image"), -1;
 	}
 	*bad = n;
 	return 0;
 }
 
-/* What running trials needs of this machine: the storage folders exist. */
+static virConnectPtr open_quiet(const char *uri, char *err);
+
+/* A user's image: a disk image QEMU can read, that no running domain writes. */
+static int image_ready(const struct target_setting *s, size_t n, const char *path, char *err)
+{
+	const char *fmt;
+	unsigned long long bytes;
+	if (image_probe(path, &fmt, &bytes, err))
+		return -1;
+	const struct target_setting *u = setting(s, n, "uri", NULL);
+	virConnectPtr conn = open_quiet(u ? u->vals[0] : "qemu:///system", err);
+	if (!conn)
+		return -1;
+	int rc = image_in_use(conn, path, err);
+	virConnectClose(conn);
+	return rc;
+}
+
+/* What running trials needs of this machine: the storage folders exist, the image is fit. */
 static int libvirt_ready(const struct target_setting *s, size_t n, size_t *bad, char *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -191,6 +242,8 @@ static int libvirt_ready(const struct target_setting *s, size_t n, size_t *bad, 
 			if (stat(s[i].vals[j], &st) || !S_ISDIR(st.st_mode))
 				return seterr(err, "storage path '%s' is not a folder", s[i].vals[j]), -1;
 		}
+		if (!strcmp(s[i].key, "image") && image_ready(s, n, s[i].vals[0], err))
+			return -1;
 	}
 	*bad = n;
 	return 0;
@@ -468,8 +521,10 @@ static int open_remote(struct target *t, char *err)
 	return 0;
 }
 
+static int open_image(struct target *t, char *err);
+
 static int libvirt_open(struct target **out, const struct target_setting *s, size_t n,
-			const char *workdir, const char *host, char *err)
+			const char *workdir, const char *host, const struct workload *wl, char *err)
 {
 	struct target *t = xcalloc(1, sizeof(*t));
 	const struct target_setting *x;
@@ -503,8 +558,18 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	} else {
 		t->guest_dir = beside_executable("build/guest");
 	}
+	t->boot_timeout = BOOT_TIMEOUT;
+	if ((x = setting(s, n, "boot_timeout", NULL)) && boot_seconds(x, &t->boot_timeout, err))
+		return free(t), -1;
+	t->wl = wl;
 	*out = t;	/* from here on, close() cleans up whatever was made */
 	t->remote = uri_is_remote(t->uri);
+	if ((x = setting(s, n, "image", NULL)))
+		t->image = xstrdup(x->vals[0]);
+	if (t->image && t->remote) {
+		strbuf_release(&sb);
+		return open_image(t, err);
+	}
 	if (t->remote) {
 		strbuf_release(&sb);
 		return open_remote(t, err);
@@ -516,6 +581,8 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	if (mkdir(t->workdir, 0755) && errno != EEXIST)
 		return seterr(err, "cannot make %s: %s", t->workdir, strerror(errno)), -1;
 	hand_to_qemu(t->workdir);
+	if (t->image)	/* the console logs go to the workdir; there is no appliance */
+		return open_image(t, err);
 	/*
 	 * The appliance is copied where QEMU can read it, whatever the checkout's
 	 * folders allow, under names that carry the manifest's stamp: a cache
@@ -557,6 +624,31 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	return 0;
 }
 
+/* A user's image: no appliance; overlays are volumes of the pool vmtune, on any host. */
+static int open_image(struct target *t, char *err)
+{
+	if (image_probe(t->image, &t->image_fmt, &t->image_bytes, err) || connect_host(t, err) ||
+	    ensure_pool(t, err))
+		return -1;
+	if (t->remote) {
+		char *caps = virConnectGetCapabilities(t->conn);
+		if (!caps)
+			return seterr(err, "%s: cannot read capabilities: %s", t->uri, last_error()),
+			       -1;
+		int rc = topology_from_caps(&t->topo, caps, err);
+		free(caps);
+		if (rc)
+			return -1;
+	} else if (topology_load(&t->topo, err)) {
+		return -1;
+	}
+	if (!strcmp(t->accel, "auto")) {	/* the appliance's probe says nothing of an image */
+		free(t->accel);
+		t->accel = xstrdup("qemu");
+	}
+	return 0;
+}
+
 static void libvirt_close(struct target *t)
 {
 	if (!t)
@@ -578,6 +670,7 @@ static void libvirt_close(struct target *t)
 	free(t->workdir);
 	free(t->kernel);
 	free(t->initrd);
+	free(t->image);
 	free(t);
 }
 
@@ -765,6 +858,9 @@ struct boot {
 	char **disks;			/* paths of the data disks */
 	virStorageVolPtr *vols;		/* remote hosts: their volumes */
 	char *results_vol_path;
+	virStorageVolPtr overlay;	/* a user's image: the trial's copy-on-write view of it */
+	char *overlay_path;
+	const char **guest_disks;	/* and the names the guest gives its disks */
 	struct reader r;
 	virDomainPtr dom;
 	double t0, started;		/* before and after the domain was created */
@@ -792,6 +888,48 @@ static virStorageVolPtr journaled_volume(struct boot *b, const char *vname, cons
 	return v;
 }
 
+/* A user's image: the overlay the trial boots, a volume of the pool, journaled. */
+static int make_overlay(struct boot *b)
+{
+	struct target *t = b->t;
+	struct strbuf vname = STRBUF_INIT, xml = STRBUF_INIT;
+	strbuf_addf(&vname, "%s-root.qcow2", b->name);
+	if (b->rq && b->sink->undo(b->sink->ud, UNDO_VOLUME, vname.buf, t->uri, 0, b->err))
+		goto fail;
+	if (domxml_overlay(vname.buf, t->image, t->image_fmt, t->image_bytes, &xml, b->err))
+		goto unjournal;
+	if (!(b->overlay = virStorageVolCreateXML(t->pool, xml.buf, 0))) {
+		seterr(b->err, "%s: cannot make the overlay of %s: %s", t->uri, t->image, last_error());
+		goto unjournal;
+	}
+	b->overlay_path = virStorageVolGetPath(b->overlay);
+	strbuf_release(&vname);
+	strbuf_release(&xml);
+	if (!b->overlay_path)
+		return fail(b, last_error());
+	/* the guest's names: the root disk, then the data disks as domxml.c names them */
+	const char *bus = "virtio-blk";
+	struct strbuf v = STRBUF_INIT;
+	if (!domspec_knob(b->sp, b->cfg, "disk.bus", &v, NULL))
+		bus = strcmp(v.buf, "virtio-blk") ? "sd" : "virtio-blk";
+	strbuf_release(&v);
+	static const char *const vd[] = { "vda", "vdb", "vdc", "vdd", "vde", "vdf", "vdg", "vdh", "vdi" };
+	static const char *const sd[] = { "sda", "sdb", "sdc", "sdd", "sde", "sdf", "sdg", "sdh" };
+	int virtio = !strcmp(bus, "virtio-blk");
+	b->guest_disks = xcalloc((size_t)b->ndisks + 2, sizeof(char *));
+	b->guest_disks[0] = "vda";
+	for (int d = 0; d < b->ndisks && d < 8; d++)
+		b->guest_disks[d + 1] = virtio ? vd[d + 1] : sd[d];
+	return 0;
+unjournal:
+	if (b->rq)
+		b->sink->undo(b->sink->ud, UNDO_VOLUME, vname.buf, NULL, 1, b->err);
+fail:
+	strbuf_release(&vname);
+	strbuf_release(&xml);
+	return fail(b, b->err);
+}
+
 static int prepare(struct boot *b)
 {
 	struct target *t = b->t;
@@ -812,6 +950,8 @@ static int prepare(struct boot *b)
 		    make_disk(b->disks[d], disk_format(b->sp, b->cfg), t->disk_mib, b->err))
 			return fail(b, b->err);
 	}
+	if (t->image)
+		return make_overlay(b);
 	if (t->remote) {	/* the agent's lines come back on a disk of their own */
 		struct strbuf p = STRBUF_INIT;
 		strbuf_addf(&p, "%s-results.img", b->name);
@@ -909,7 +1049,8 @@ static int boot(struct boot *b, const char *type)
 		.results_path = t->remote ? NULL : b->results.buf,
 		.console_path = t->remote ? NULL : b->console.buf, .memory_mib = t->memory_mib,
 		.cpus = &t->topo.cpus, .disk_paths = b->disks, .network = t->network,
-		.tap = t->netns ? t->tap : NULL,
+		.tap = t->netns ? t->tap : NULL, .root = b->overlay_path, .root_backing = t->image,
+		.root_backing_format = t->image_fmt,
 	};
 	if (domspec_from_config(&spec, b->sp, b->cfg, &env, b->err))
 		return fail(b, b->err);
@@ -1045,6 +1186,14 @@ static void clean_up(struct boot *b)
 		virStorageVolFree(b->r.vol);
 	}
 	free(b->results_vol_path);
+	if (b->overlay) {
+		const char *vname = virStorageVolGetName(b->overlay);
+		if (virStorageVolDelete(b->overlay, 0) == 0 && journaled && vname)
+			sink->undo(sink->ud, UNDO_VOLUME, vname, NULL, 1, b->err);
+		virStorageVolFree(b->overlay);
+	}
+	free(b->overlay_path);
+	free(b->guest_disks);
 	if (b->r.fd >= 0)
 		close(b->r.fd);
 	for (int d = 0; d < b->ndisks; d++) {
@@ -1071,6 +1220,22 @@ static void clean_up(struct boot *b)
 	strbuf_release(&b->words);
 	strbuf_release(&b->r.partial);
 	strbuf_release(&b->r.error_msg);
+}
+
+/* A user's image, booted: the trial through its guest agent; two silent agents in a row stop the search. */
+static void in_guest(struct boot *b, double timeout)
+{
+	struct inguest g = {
+		.dom = b->dom, .sp = b->sp, .cfg = b->cfg, .wl = b->t->wl, .disks = b->guest_disks,
+		.boot_timeout = b->t->boot_timeout, .deadline = timeout > 0 ? b->t0 + timeout : 0,
+		.stop = b->rq ? b->rq->stop : NULL, .sink = b->sink, .res = b->res,
+	};
+	inguest_run(&g);
+	if (g.sink_failed)
+		b->sink_failed = 1;
+	b->t->agent_misses = g.no_agent ? b->t->agent_misses + 1 : 0;
+	if (b->t->agent_misses >= 2)
+		b->res->stop_search = 1;
 }
 
 static int run_plan(struct target *t, const char *name, const char *type, const char *words,
@@ -1103,8 +1268,12 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	}
 	res->outcome = OUTCOME_FAILED;
 	if (!prepare(&b) && !boot(&b, type)) {
-		watch(&b, timeout);
-		classify(&b);
+		if (t->image)
+			in_guest(&b, timeout);
+		else {
+			watch(&b, timeout);
+			classify(&b);
+		}
 	}
 	if (t->conn && virConnectIsAlive(t->conn) != 1) {	/* says nothing of the configuration */
 		strbuf_reset(&res->reason);
@@ -1203,7 +1372,7 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 	struct strbuf name = STRBUF_INIT, words = STRBUF_INIT;
 	char err[ERR_LEN];
 	pid_t peer = 0;
-	int port, rc = 0, net = plan_has_net(t), tap = 0;
+	int port, rc = 0, net = !t->image && plan_has_net(t), tap = 0;
 	static unsigned taps;	/* the trials' taps, numbered: names stay unique and short */
 	strbuf_addf(&name, "vmtune-%d-t%lld-r%d", (int)getpid(), (long long)rq->trial_id, rq->repeat);
 	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d%s", t->benchmarks, t->quick,
@@ -1311,9 +1480,11 @@ static int libvirt_undo(enum undo_kind kind, const char *what, const char *host,
 
 const struct target_ops target_libvirt = {
 	.name = "libvirt",
-	.help = "boots the guest appliance per trial through libvirt",
+	.help = "boots the guest appliance, or a user's image, per trial through libvirt",
 	.keys = libvirt_keys,
 	.knob_defaults = 1,
+	.takes_workload = 1,
+	.path_keys = libvirt_paths,
 	.check = libvirt_check,
 	.check_space = libvirt_check_space,
 	.ready = libvirt_ready,

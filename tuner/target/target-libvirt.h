@@ -15,6 +15,7 @@
 
 /* Every parameter a knob of the catalogue, every value in its domain (knobspace.c). */
 int libvirt_check_space(const struct space *sp, const struct objective *obj,
-			const struct target_setting *s, size_t n, struct space_fault *at, char *err);
+			const struct target_setting *s, size_t n, const struct workload *wl,
+			struct space_fault *at, char *err);
 
 #endif

@@ -100,15 +100,23 @@ struct trial_result {
 	struct strbuf domain_xml;	/* targets that build a VM: what they started */
 	struct strbuf live_xml;		/* and what libvirt ran (virDomainGetXMLDesc) */
 	struct strbuf console_path;	/* where the VM's serial console was kept */
+	/*
+	 * The target says the trials after this one would fail the same way
+	 * (a guest agent that never answers, twice in a row): the search stops,
+	 * its reason this trial's.
+	 */
+	int stop_search;
 };
 
 struct target;
+struct workload;
 
 /* Where in the job a parameter's fault lies (check_space()): for the job loader to name it. */
 struct space_fault {
 	size_t param;		/* index into the space */
-	enum { AT_NAME, AT_VALUE, AT_MIN, AT_MAX, AT_METRIC } at;
-	size_t value;		/* AT_VALUE: index into its values; AT_METRIC: the objective's term */
+	enum { AT_NAME, AT_VALUE, AT_MIN, AT_MAX, AT_METRIC, AT_WORKLOAD, AT_SETTING } at;
+	/* AT_VALUE: index into its values; AT_METRIC: the objective's term; AT_SETTING: the setting */
+	size_t value;
 };
 
 struct target_ops {
@@ -121,16 +129,22 @@ struct target_ops {
 	 * that. Else (the exec target) such a read-back is stored, not judged.
 	 */
 	int knob_defaults;
+	/* Whether the job may give a workload: (workload.h) for this target to run. */
+	int takes_workload;
+	/* Settings that name files: the job loader resolves them against the job's folder. */
+	const char *const *path_keys;
 	/* Validates settings; on error *bad is the index of the setting at fault. */
 	int (*check)(const struct target_setting *s, size_t n, size_t *bad, char *err);
 	/*
 	 * The job's parameters against what this target can apply (the libvirt
 	 * target: the knob catalogue; the exec target: the command's
 	 * environment), and its objective against what the settings can
-	 * measure. May be NULL: any parameter and metric go.
+	 * measure (wl: the job's workload, NULL for none). May be NULL: any
+	 * parameter and metric go.
 	 */
 	int (*check_space)(const struct space *sp, const struct objective *obj,
-			   const struct target_setting *s, size_t n, struct space_fault *at, char *err);
+			   const struct target_setting *s, size_t n, const struct workload *wl,
+			   struct space_fault *at, char *err);
 	/*
 	 * What running trials needs of this machine (folders that exist, ...),
 	 * apart from check(): reading a stored run needs none of it. May be NULL.
@@ -139,11 +153,13 @@ struct target_ops {
 	/*
 	 * workdir: where relative paths in the settings are resolved. host: the
 	 * host (a libvirt URI) this instance runs trials on; NULL for the
-	 * target's own default. One instance per slot; instances run trials
-	 * in parallel threads, each only ever from one thread at a time.
+	 * target's own default. wl: the job's workload, NULL for none (only a
+	 * target that takes_workload gets one); it outlives the target. One
+	 * instance per slot; instances run trials in parallel threads, each
+	 * only ever from one thread at a time.
 	 */
 	int (*open)(struct target **t, const struct target_setting *s, size_t n,
-		    const char *workdir, const char *host, char *err);
+		    const char *workdir, const char *host, const struct workload *wl, char *err);
 	int (*run)(struct target *t, const struct trial_request *rq,
 		   const struct trial_sink *sink, struct trial_result *res);
 	/*
