@@ -3,7 +3,7 @@
 #   make SANITIZE=address,undefined    builds with sanitizers
 #   make CFLAGS=...                    adds to the project's flags
 PKG_CONFIG ?= pkg-config
-PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt libvirt-qemu hwloc libmnl nettle
+PKGS := yaml-0.1 jansson gsl sqlite3 libxml-2.0 libvirt libvirt-qemu hwloc libmnl nettle libarchive
 
 # Messages are cut to ERR_LEN on purpose (err.h): no truncation warnings.
 # A call needs its callee's header: the includes show who calls whom (scripts/check-layout.sh).
@@ -40,7 +40,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	tuner/target/domxml.c tuner/target/hostknobs.c tuner/target/netns.c \
 	tuner/target/topology.c tuner/target/paths.c tuner/target/knobspace.c \
 	tuner/target/jail.c tuner/target/gagent.c tuner/target/workload.c tuner/target/inguest.c \
-	tuner/target/image.c \
+	tuner/target/image.c tuner/target/wlpack.c \
 	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
 	tuner/engine/resume.c tuner/engine/confirm.c \
 	tuner/engine/state.c tuner/engine/loop.c \

@@ -74,6 +74,10 @@ static const struct knob catalogue[] = {
 	  "the guest's read-ahead of the data disks (KiB)", "/sys/block/%s/queue/read_ahead_kb" },
 	{ "guest.fs", KNOB_GUEST, "raw", ENUM("ext4", "xfs", "raw"), 0, 0,
 	  "what the benchmarks write on: a filesystem, or the raw disk" },
+	{ "guest.affinity", KNOB_GUEST, "all", { NULL }, 0, 63,
+	  "the vCPUs the workload and the bundled benchmarks may run on (sched_setaffinity; "
+	  "taskset -c in a user's image): all, one (1) or a set (0-1, 0,2), within vm.vcpus",
+	  NULL, 0, 1 },
 };
 
 #define N_KNOBS (sizeof(catalogue) / sizeof(*catalogue))
@@ -158,6 +162,11 @@ void knob_domain(const struct knob *k, char *buf, size_t size)
 {
 	size_t off = 0;
 	buf[0] = '\0';
+	if (k->cpulist) {
+		snprintf(buf, size, "all, or vCPUs %ld to %ld as a list such as 1, 0-1 or 0,2", k->min,
+			 k->max);
+		return;
+	}
 	if (!k->values[0]) {
 		snprintf(buf, size, "%ld to %ld", k->min, k->max);
 		return;
@@ -166,10 +175,61 @@ void knob_domain(const struct knob *k, char *buf, size_t size)
 		off += (size_t)snprintf(buf + off, size - off, "%s%s", i ? ", " : "", k->values[i]);
 }
 
+int knob_cpulist(const char *s, long limit, unsigned long long *mask, long *top)
+{
+	*mask = 0;
+	*top = -1;
+	if (!strcmp(s, "all"))
+		return 0;
+	long last = -1;
+	while (*s) {
+		char *end;
+		if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+			return -1;	/* canonical: no sign, no space, no leading zero */
+		long a = strtol(s, &end, 10), b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9' || (end[1] == '0' && end[2] >= '0' && end[2] <= '9'))
+				return -1;
+			b = strtol(end + 1, &end, 10);
+			if (b <= a)
+				return -1;
+		}
+		if (a <= last || b >= limit || b > 63 || (*end && *end != ',') || (*end == ',' && !end[1]))
+			return -1;
+		for (long c = a; c <= b; c++)
+			*mask |= 1ULL << c;
+		last = *top = b;
+		s = *end ? end + 1 : end;
+	}
+	return *mask ? 0 : -1;
+}
+
+void knob_cpulist_format(unsigned long long mask, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int c = 0; c < 64 && off < size; c++) {
+		if (!(mask >> c & 1))
+			continue;
+		int e = c;
+		while (e + 1 < 64 && mask >> (e + 1) & 1)
+			e++;
+		off += (size_t)snprintf(buf + off, size - off, off ? ",%d" : "%d", c);
+		if (e > c && off < size)
+			off += (size_t)snprintf(buf + off, size - off, "-%d", e);
+		c = e;
+	}
+}
+
 int knob_check(const struct knob *k, const char *value, char *err)
 {
 	char dom[160];
-	if (k->values[0]) {
+	unsigned long long mask;
+	long top;
+	if (k->cpulist) {
+		if (!knob_cpulist(value, k->max + 1, &mask, &top))
+			return 0;
+	} else if (k->values[0]) {
 		for (size_t i = 0; i < 8 && k->values[i]; i++)
 			if (!strcmp(k->values[i], value))
 				return 0;

@@ -27,6 +27,8 @@ struct knob {
 	const char *path;
 	/* Beside the host knobs, it changes the host itself (vm.hugepages: its page pool). */
 	int host_wide;
+	/* Its values are "all" or a list of vCPUs (knob_cpulist()), below max. */
+	int cpulist;
 };
 
 const char *knob_level_name(enum knob_level l);
@@ -43,6 +45,14 @@ const struct knob *knob_nearest(const char *name);
 int knob_check(const struct knob *k, const char *value, char *err);
 /* "KNOB not applied: asked A, got B" into err (ERR_LEN): a read-back that differs. */
 void knob_mismatch(char *err, const char *knob, const char *asked, const char *got);
+/*
+ * A list of vCPUs in canonical form: ascending numbers and ranges, comma
+ * separated ("0", "1-3", "0,2-3"), each below limit; its set in *mask and
+ * its highest vCPU in *top. "all" gives mask 0 and top -1. -1 when not one.
+ */
+int knob_cpulist(const char *s, long limit, unsigned long long *mask, long *top);
+/* The canonical list of mask ("0-1,3"), into buf. */
+void knob_cpulist_format(unsigned long long mask, char *buf, size_t size);
 /* "none, 2M, 1G" or "0 to 200" into buf. */
 void knob_domain(const struct knob *k, char *buf, size_t size);
 

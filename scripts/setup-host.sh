@@ -9,7 +9,7 @@ PACKAGES="
 	sqlite3 jq gawk xz-utils gzip util-linux procps
 	liburing-dev
 	cpio kmod e2fsprogs xfsprogs qemu-system-x86
-	libvirt-clients libvirt-daemon-system libvirt-dev qemu-utils libhwloc-dev libmnl-dev nettle-dev
+	libvirt-clients libvirt-daemon-system libvirt-dev qemu-utils libhwloc-dev libmnl-dev nettle-dev libarchive-dev
 	mmdebstrap syslinux syslinux-common mtools dosfstools fdisk
 	gnuplot-nox
 	chromium python3-junitparser socat

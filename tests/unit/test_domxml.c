@@ -130,7 +130,9 @@ static struct space one_knob(const struct knob *k)
 {
 	struct space sp;
 	space_init(&sp);
-	if (k->values[0])
+	if (k->cpulist)	/* all, one vCPU, a set: the guest's two */
+		cat_param(&sp, k->name, (const char *const[]){ "all", "1", "0-1", NULL }, k->def);
+	else if (k->values[0])
 		cat_param(&sp, k->name, k->values, k->def);
 	else
 		int_param(&sp, k->name, (int)k->min, (int)k->max, atoi(k->def));

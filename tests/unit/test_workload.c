@@ -3,6 +3,7 @@
 #include "../../tuner/engine/job.h"
 #include "../../tuner/target/workload.h"
 #include "../../lib/err.h"
+#include "../../lib/knobs.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -194,6 +195,53 @@ static void walk(void **state)
 	rmdir(dir);
 }
 
+/* guest.affinity's domain: all, or a canonical list of vCPUs; nothing a command line could misread. */
+static void cpulists(void **state)
+{
+	(void)state;
+	unsigned long long mask;
+	long top;
+	char buf[64], err[ERR_LEN];
+	static const struct { const char *s; unsigned long long mask; long top; } good[] = {
+		{ "all", 0, -1 }, { "0", 1, 0 }, { "1", 2, 1 }, { "0-1", 3, 1 }, { "0,2-3", 13, 3 },
+		{ "63", 1ULL << 63, 63 },
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		assert_int_equal(knob_cpulist(good[i].s, 64, &mask, &top), 0);
+		assert_true(mask == good[i].mask && top == good[i].top);
+		if (mask) {
+			knob_cpulist_format(mask, buf, sizeof(buf));
+			assert_string_equal(buf, good[i].s);
+		}
+	}
+	static const char *const bad[] = { "", "-1", "1-0", "1-1", "01", "1,0", "0,0", "0,", ",0",
+					   "0 ", " 0", "0;reboot", "64", "0-64", "a", "0x1", "1--2",
+					   "all,0", NULL };
+	for (size_t i = 0; bad[i]; i++)
+		assert_int_equal(knob_cpulist(bad[i], 64, &mask, &top), -1);
+	assert_int_equal(knob_cpulist("2", 2, &mask, &top), -1);	/* past the limit */
+	const struct knob *k = knob_find("guest.affinity");
+	assert_non_null(k);
+	assert_int_equal(knob_check(k, "0-3", err), 0);
+	assert_int_equal(knob_check(k, "0 1", err), -1);
+	assert_non_null(strstr(err, "not a value of guest.affinity"));
+}
+
+/* A value no guest of the job can take is refused at load, naming it. */
+static void affinity_within_vcpus(void **state)
+{
+	(void)state;
+	struct job job;
+	char err[ERR_LEN] = "";
+	const char *y = "target: {kind: libvirt}\nparameters:\n"
+		"  vm.vcpus: {type: int, min: 1, max: 2, default: 2}\n"
+		"  guest.affinity: {type: categorical, values: [all, '1', '0-2'], default: all}\n"
+		"objective: {metric: cpu.int.nt, goal: maximize}\n";
+	assert_int_equal(job_load_text(&job, y, "a.yaml", "/tmp", err), -1);
+	assert_string_equal(err, "a.yaml:4:58: guest.affinity 0-2 names vCPU 2; this job's guests "
+			    "have at most 2 (vm.vcpus)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +249,8 @@ int main(void)
 		cmocka_unit_test(spec_errors),
 		cmocka_unit_test(patterns),
 		cmocka_unit_test(walk),
+		cmocka_unit_test(cpulists),
+		cmocka_unit_test(affinity_within_vcpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,13 @@
  *   10.0.2.15, QEMU user networking, where the peer 10.0.2.2 is the host's
  *   loopback), and the net benchmark against that peer
  *   vmtune.net_queues=N: a virtio NIC's channels set to N and read back
+ *   vmtune.affinity=all|LIST: the vCPUs the benchmarks and the workload run on
+ *   (sched_setaffinity on the agent, inherited; read back from the first child)
+ *   vmtune.workload=1: after the benchmarks, the job's workload, from the
+ *   archive vmtune appended to the initramfs: /vmtune/setup, /vmtune/run,
+ *   /vmtune/teardown (each an argv, NUL-separated words) and its files under
+ *   /var/lib/vmtune/files. Each line run prints goes to the host as
+ *   {"out":"..."}: the host takes the figures out of them (workload.h).
  *   vmtune.test_hang=1 (tests only: sleep instead of working, for the watchdog)
  *   vmtune.results=disk: the lines go instead to the virtio disk whose serial
  *   is vmtune-results, written through from offset 0 (remote hosts: the host
@@ -47,6 +54,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -445,8 +453,57 @@ static int disks(char names[MAX_DISKS][32])
 	return n;
 }
 
-/* Runs argv, forwarding its stdout lines; fails when it fails. */
-static void run(char *const argv[])
+/* ---- affinity ------------------------------------------------------------ */
+
+static const char *affinity_asked;	/* guest.affinity, once applied */
+
+/* The agent's own CPUs become asked's: every child inherits them. */
+static void set_affinity(const char *asked)
+{
+	unsigned long long mask;
+	long top, n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+	if (knob_cpulist(asked, 64, &mask, &top))
+		fail("affinity: '%s' is not a list of vCPUs", asked);
+	if (top >= n)
+		fail("affinity: %s names vCPU %ld; this guest has %ld", asked, top, n);
+	CPU_ZERO(&set);
+	for (int c = 0; c < 64 && c < n; c++)
+		if (!strcmp(asked, "all") || (mask >> c & 1))
+			CPU_SET(c, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fail("affinity: sched_setaffinity %s: %s", asked, strerror(errno));
+	affinity_asked = asked;
+}
+
+/* The first child's CPUs, read back once (sched_getaffinity): the knob's applied line. */
+static void affinity_back(pid_t pid)
+{
+	cpu_set_t set;
+	unsigned long long mask = 0;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	char got[128];
+	if (!affinity_asked)
+		return;
+	if (sched_getaffinity(pid, sizeof(set), &set))
+		fail("affinity: sched_getaffinity: %s", strerror(errno));
+	for (int c = 0; c < 64; c++)
+		if (CPU_ISSET(c, &set))
+			mask |= 1ULL << c;
+	if (!strcmp(affinity_asked, "all") && mask == (n >= 64 ? ~0ULL : (1ULL << n) - 1))
+		snprintf(got, sizeof(got), "all");
+	else
+		knob_cpulist_format(mask, got, sizeof(got));
+	read_back("affinity", affinity_asked, got, "the benchmark's process");
+	affinity_asked = NULL;
+}
+
+/*
+ * Runs argv, its stdout lines to the host: metric lines as they are (wrap
+ * 0), or each as {"out":...} (wrap 1: a workload, whose figures the host
+ * takes out); stderr to errpath when given. Its exit status.
+ */
+static int spawn(char *const argv[], int wrap, const char *errpath)
 {
 	int fd[2], status;
 	if (pipe2(fd, O_CLOEXEC))
@@ -456,22 +513,95 @@ static void run(char *const argv[])
 		fail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(fd[1], 1);
-		execv(argv[0], argv);
+		int e = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
+		if (e >= 0)
+			dup2(e, 2);
+		execvp(argv[0], argv);
 		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(fd[1]);
+	affinity_back(pid);
 	FILE *f = fdopen(fd[0], "r");
-	char line[4096];
+	char line[4096], esc[8200], out[8300];
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '{')
+		if (wrap) {
+			json_escape(esc, sizeof(esc), line);
+			snprintf(out, sizeof(out), "{\"out\":\"%s\"}", esc);
+			emit(out);
+		} else if (line[0] == '{') {
 			emit(line);
+		}
 	}
 	if (f)
 		fclose(f);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs argv, forwarding its metric lines; fails when it fails. */
+static void run(char *const argv[])
+{
+	int status = spawn(argv, 0, NULL);
+	if (status)
 		fail("%s %s failed (status %d)", argv[0], argv[1] ? argv[1] : "", status);
+}
+
+/* ---- the workload ------------------------------------------------------- */
+
+#define WL_MAX_ARGS 256
+
+/* /vmtune/STEP: an argv of NUL-separated words; 0 when there is no such step. */
+static int read_step(const char *step, char *buf, size_t size, char *argv[WL_MAX_ARGS + 1])
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/vmtune/%s", step);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n = 0;
+	if (fd < 0)
+		return 0;
+	ssize_t len = read(fd, buf, size - 1);
+	close(fd);
+	if (len <= 0 || buf[len - 1] != '\0')
+		fail("workload: %s is not a list of words", path);
+	for (char *w = buf; w < buf + len && n < WL_MAX_ARGS; w += strlen(w) + 1)
+		argv[n++] = w;
+	argv[n] = NULL;
+	return n;
+}
+
+/* The last lines of path (its stderr), flattened to one line for an error. */
+static void tail_of(const char *path, char *out, size_t size)
+{
+	char buf[400];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : 0;
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, end > 399 ? end - 399 : 0) : 0;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(out, size, "%s", buf);
+}
+
+/* setup, run (its lines to the host), teardown; a step that fails fails the plan. */
+static void run_workload(void)
+{
+	static const char *const steps[] = { "setup", "run", "teardown" };
+	static char buf[65536];
+	char *argv[WL_MAX_ARGS + 1], tail[400];
+	for (int s = 0; s < 3; s++) {
+		if (!read_step(steps[s], buf, sizeof(buf), argv))
+			continue;
+		int status = spawn(argv, s == 1, "/tmp/workload.err");
+		if (status) {
+			tail_of("/tmp/workload.err", tail, sizeof(tail));
+			fail("the workload's %s (%s) exited with %d: %s", steps[s], argv[0], status, tail);
+		}
+	}
 }
 
 static void prepare_disks(const char *fs, char paths[MAX_DISKS][64], int *npaths)
@@ -630,7 +760,9 @@ static void apply_knobs(const struct plan *p, char disk[MAX_DISKS][32], int ndis
 		if (knob_check(kb, v, err))
 			fail("%s", err);
 		if (!kb->path) {	/* guest.fs: prepare_disks makes it */
-			if (!strcmp(name, "net.mtu"))
+			if (!strcmp(name, "affinity"))
+				set_affinity(v);
+			else if (!strcmp(name, "net.mtu"))
 				set_mtu(v);
 			else if (!strcmp(name, "net.offloads"))
 				set_offloads(v);
@@ -701,6 +833,8 @@ int main(void)
 		argv[n] = NULL;
 		run(argv);
 	}
+	if ((v = get(&p, "workload")) && !strcmp(v, "1"))
+		run_workload();
 	emit("{\"done\":true}");
 	power_off();
 	return 0;

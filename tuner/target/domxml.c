@@ -243,6 +243,14 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 	s->vcpus = (unsigned)atoi(v.buf);
 	if (!s->vcpus)
 		return seterr(err, "vm.vcpus must be at least 1"), strbuf_release(&v), -1;
+	KNOB("guest.affinity");
+	unsigned long long mask;
+	long top;
+	if (knob_cpulist(v.buf, 64, &mask, &top) || top >= (long)s->vcpus) {
+		seterr(err, "guest.affinity %s names vCPU %ld; this configuration has %u vCPU%s",
+		       v.buf, top, s->vcpus, s->vcpus == 1 ? "" : "s");
+		goto fail;
+	}
 	KNOB("vm.machine");
 	s->machine = !strcmp(v.buf, "pc") ? "pc" : "q35";
 	KNOB("vm.hugepages");

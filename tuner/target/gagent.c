@@ -180,7 +180,7 @@ void ga_exec_release(struct ga_exec *r)
 }
 
 /* One look at pid: 1 it exited (r filled), 0 still running, -1 with err. */
-static int exec_status(virDomainPtr dom, json_int_t pid, struct ga_exec *r, char *err)
+static int exec_status(virDomainPtr dom, long long pid, struct ga_exec *r, char *err)
 {
 	json_t *s;
 	if (call(dom, json_pack("{s:s,s:{s:I}}", "execute", "guest-exec-status", "arguments", "pid",
@@ -200,8 +200,7 @@ static int exec_status(virDomainPtr dom, json_int_t pid, struct ga_exec *r, char
 	return rc < 0 ? -1 : exited;
 }
 
-int ga_exec(virDomainPtr dom, char *const argv[], double timeout, volatile sig_atomic_t *stop,
-	    struct ga_exec *r, char *err)
+int ga_spawn(virDomainPtr dom, char *const argv[], long long *pid, char *err)
 {
 	json_t *args = json_array(), *ret;
 	for (size_t i = 1; argv[i]; i++)
@@ -210,8 +209,21 @@ int ga_exec(virDomainPtr dom, char *const argv[], double timeout, volatile sig_a
 				"path", argv[0], "arg", args, "capture-output", 1),
 		 GA_CALL_SECONDS, &ret, err))
 		return -1;
-	json_int_t pid = json_integer_value(json_object_get(ret, "pid"));
+	*pid = json_integer_value(json_object_get(ret, "pid"));
 	json_decref(ret);
+	return 0;
+}
+
+int ga_exec(virDomainPtr dom, char *const argv[], double timeout, volatile sig_atomic_t *stop,
+	    struct ga_exec *r, char *err)
+{
+	long long pid;
+	return ga_spawn(dom, argv, &pid, err) ? -1 : ga_reap(dom, pid, timeout, stop, r, err);
+}
+
+int ga_reap(virDomainPtr dom, long long pid, double timeout, volatile sig_atomic_t *stop,
+	    struct ga_exec *r, char *err)
+{
 	double until = mono() + timeout, pause = 0.05;
 	for (;;) {
 		int st = exec_status(dom, pid, r, err);

@@ -42,6 +42,10 @@ enum { GA_EXEC_DONE = 0, GA_EXEC_TIMEOUT = 1, GA_EXEC_STOPPED = 2 };
  */
 int ga_exec(virDomainPtr dom, char *const argv[], double timeout, volatile sig_atomic_t *stop,
 	    struct ga_exec *r, char *err);
+/* ga_exec in two: start argv (its guest pid in *pid), then wait for it as ga_exec does. */
+int ga_spawn(virDomainPtr dom, char *const argv[], long long *pid, char *err);
+int ga_reap(virDomainPtr dom, long long pid, double timeout, volatile sig_atomic_t *stop,
+	    struct ga_exec *r, char *err);
 void ga_exec_init(struct ga_exec *r);
 void ga_exec_release(struct ga_exec *r);
 

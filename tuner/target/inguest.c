@@ -109,12 +109,102 @@ static int apply_knobs(struct inguest *g)
 	return rc;
 }
 
-/* Runs argv in the guest; 0 when it exited 0, else the trial fails saying why. */
-static int run_step(struct inguest *g, const char *what, char *const argv[], struct ga_exec *r)
+/* argv under guest.affinity: taskset -c LIST argv (no shell), or argv as is for all. */
+static char **with_affinity(const struct inguest *g, char *const argv[])
+{
+	size_t n = 0, k = 0;
+	while (argv[n])
+		n++;
+	char **out = xcalloc(n + 4, sizeof(char *));
+	if (strcmp(g->affinity, "all")) {
+		out[k++] = "taskset";
+		out[k++] = "-c";
+		out[k++] = (char *)g->affinity;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[k++] = argv[i];
+	return out;
+}
+
+/* The vCPUs a process's status (/proc/PID/status) allows, in the knob's words; -1 when absent. */
+static int allowed(const struct inguest *g, const char *status, char *out, size_t size)
+{
+	const char *at = strstr(status, "Cpus_allowed_list:");
+	char list[128];
+	unsigned long long mask;
+	long top;
+	if (!at || sscanf(at, "Cpus_allowed_list: %127s", list) != 1 ||
+	    knob_cpulist(list, 64, &mask, &top))
+		return -1;
+	if (!strcmp(g->affinity, "all") && mask == (g->vcpus >= 64 ? ~0ULL : (1ULL << g->vcpus) - 1))
+		snprintf(out, size, "all");
+	else
+		knob_cpulist_format(mask, out, size);
+	return 0;
+}
+
+/*
+ * guest.affinity read back from the run process itself, once taskset has
+ * exec'd it; from a process started as the workload is when run ended
+ * before it could be read. Stored as applied; a difference fails the trial.
+ */
+static int affinity_back(struct inguest *g, long long pid)
+{
+	char path[64], got[128] = "", err[ERR_LEN];
+	struct strbuf st = STRBUF_INIT;
+	int missing;
+	snprintf(path, sizeof(path), "/proc/%lld/status", pid);
+	for (int i = 0; i < 40 && !got[0]; i++) {
+		strbuf_reset(&st);
+		if (ga_read_file(g->dom, path, 1 << 16, &st, &missing, err))
+			break;	/* gone already */
+		if (!strstr(st.buf, "Name:\ttaskset") && allowed(g, st.buf, got, sizeof(got)))
+			break;
+		if (!got[0])
+			usleep(50000);
+	}
+	if (!got[0]) {
+		char *cat[] = { "cat", "/proc/self/status", NULL }, **argv = with_affinity(g, cat);
+		struct ga_exec r;
+		ga_exec_init(&r);
+		if (ga_exec(g->dom, argv, left(g), g->stop, &r, err) || r.exitcode ||
+		    allowed(g, r.out.buf, got, sizeof(got)))
+			snprintf(got, sizeof(got), "unknown");
+		ga_exec_release(&r);
+		free(argv);
+	}
+	strbuf_release(&st);
+	if (g->sink->applied && g->sink->applied(g->sink->ud, "guest.affinity", NULL, got, 0)) {
+		g->sink_failed = 1;
+		return -1;
+	}
+	if (strcmp(got, g->affinity)) {
+		knob_mismatch(err, "guest.affinity", g->affinity, got);
+		return fail(g, err);
+	}
+	return 0;
+}
+
+/*
+ * Runs argv in the guest under guest.affinity; 0 when it exited 0, else the
+ * trial fails saying why. check: the affinity is read back from it.
+ */
+static int run_step(struct inguest *g, const char *what, char *const cmd[], int check,
+		    struct ga_exec *r)
 {
 	char err[ERR_LEN];
 	struct strbuf why = STRBUF_INIT;
-	int rc = ga_exec(g->dom, argv, left(g), g->stop, r, err);
+	char **argv = with_affinity(g, cmd);
+	long long pid;
+	int rc = ga_spawn(g->dom, argv, &pid, err);
+	if (!rc && check && affinity_back(g, pid)) {
+		free(argv);
+		strbuf_release(&why);
+		return -1;
+	}
+	if (!rc)
+		rc = ga_reap(g->dom, pid, left(g), g->stop, r, err);
+	free(argv);
 	if (rc == GA_EXEC_TIMEOUT) {
 		g->res->outcome = OUTCOME_TIMEOUT;
 		strbuf_addf(&why, "timed out in the workload's %s", what);
@@ -122,13 +212,13 @@ static int run_step(struct inguest *g, const char *what, char *const argv[], str
 		g->res->outcome = OUTCOME_INTERRUPTED;
 		strbuf_addstr(&why, "interrupted");
 	} else if (rc < 0) {
-		strbuf_addf(&why, "the workload's %s (%s) could not start: %s", what, argv[0], err);
+		strbuf_addf(&why, "the workload's %s (%s) could not start: %s", what, cmd[0], err);
 	} else if (r->signal || r->exitcode) {
 		if (r->signal)
 			strbuf_addf(&why, "the workload's %s (%s) was killed by signal %d", what,
-				    argv[0], r->signal);
+				    cmd[0], r->signal);
 		else
-			strbuf_addf(&why, "the workload's %s (%s) exited with %d", what, argv[0],
+			strbuf_addf(&why, "the workload's %s (%s) exited with %d", what, cmd[0],
 				    r->exitcode);
 		text_tail(r->err.len ? r->err.buf : r->out.buf, TAIL_BYTES, &g->res->stderr_tail);
 	}
@@ -206,11 +296,11 @@ static int run_workload(struct inguest *g)
 	int rc = 0;
 	ga_exec_init(&r);
 	if (wl->step[WL_SETUP])
-		rc = run_step(g, "setup", wl->step[WL_SETUP], &r);
+		rc = run_step(g, "setup", wl->step[WL_SETUP], 0, &r);
 	if (!rc) {
 		ga_exec_release(&r);
 		ga_exec_init(&r);
-		rc = run_step(g, "run", wl->step[WL_RUN], &r);
+		rc = run_step(g, "run", wl->step[WL_RUN], 1, &r);
 		if (!rc) {
 			int t = workload_take_output(wl, r.out.buf, g->sink, g->res, err);
 			if (t == -2)
@@ -223,7 +313,7 @@ static int run_workload(struct inguest *g)
 		if (wl->step[WL_TEARDOWN] && g->res->outcome != OUTCOME_INTERRUPTED) {
 			struct ga_exec t;
 			ga_exec_init(&t);
-			int trc = run_step(g, "teardown", wl->step[WL_TEARDOWN], &t);
+			int trc = run_step(g, "teardown", wl->step[WL_TEARDOWN], 0, &t);
 			rc = rc ? rc : trc;
 			ga_exec_release(&t);
 		}

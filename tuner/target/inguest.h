@@ -18,6 +18,8 @@ struct inguest {
 	const union pval *cfg;
 	const struct workload *wl;
 	const char *const *disks;	/* the guest's disk names ("vda", "vdb", ...), NULL-ended */
+	const char *affinity;		/* guest.affinity: "all" or a list of vCPUs (checked) */
+	unsigned vcpus;
 	double boot_timeout;		/* seconds for the agent's first answer */
 	double deadline;		/* mono() by which the trial must be done; 0: none */
 	volatile sig_atomic_t *stop;

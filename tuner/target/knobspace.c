@@ -118,10 +118,20 @@ static int check_reachable(const struct space *sp, const struct target_setting *
 {
 	long mib = setting_long(s, n, "memory", LIBVIRT_MEMORY_MIB);
 	int nic_ok = can_be(sp, "net.model", "virtio") && can_be(sp, "net.backend", "tap");
+	size_t vi;
+	const struct param *vc = space_find(sp, "vm.vcpus", &vi);
+	long vcpus = vc && vc->type == P_INT ? (long)vc->max : atol(knob_find("vm.vcpus")->def);
 	for (size_t i = 0; i < sp->n; i++) {
 		const struct param *p = &sp->p[i];
 		for (size_t v = 0; p->type == P_CAT && v < p->nvalues; v++) {
 			const char *x = p->values[v];
+			unsigned long long mask;
+			long top;
+			if (!strcmp(p->name, "guest.affinity") && !knob_cpulist(x, 64, &mask, &top) &&
+			    top >= vcpus)
+				return seterr(err, "guest.affinity %s names vCPU %ld; this job's guests "
+					      "have at most %ld (vm.vcpus)", x, top, vcpus),
+				       fault(at, i, AT_VALUE, v);
 			if (!strcmp(p->name, "vm.hugepages") &&
 			    ((!strcmp(x, "1G") && mib % 1024) || (!strcmp(x, "2M") && mib % 2)))
 				return seterr(err, "vm.hugepages %s cannot back memory of %ld MiB (not a "
@@ -130,6 +140,9 @@ static int check_reachable(const struct space *sp, const struct target_setting *
 				return seterr(err, "net.vhost on needs net.model virtio and net.backend "
 					      "tap, which this job never has"), fault(at, i, AT_VALUE, v);
 		}
+		if (!strcmp(p->name, "guest.affinity") && p->type == P_INT && p->max >= vcpus)
+			return seterr(err, "guest.affinity %.0f names a vCPU this job's guests do not have "
+				      "(at most %ld: vm.vcpus)", p->max, vcpus), fault(at, i, AT_MAX, 0);
 		if (!strcmp(p->name, "net.queues") && p->max > 1 && !nic_ok)
 			return seterr(err, "net.queues above 1 needs net.model virtio and net.backend "
 				      "tap, which this job never has"), fault(at, i, AT_MAX, 0);

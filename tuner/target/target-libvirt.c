@@ -47,6 +47,9 @@
 #include "paths.h"
 #include "topology.h"
 #include "workload.h"
+#include "wlpack.h"
+
+#include <jansson.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -98,6 +101,7 @@ struct target {
 	unsigned long long image_bytes;
 	double boot_timeout;
 	const struct workload *wl;
+	int packed;		/* the appliance: initrd is the workdir's, with the workload */
 	int agent_misses;	/* trials in a row whose agent never answered */
 };
 
@@ -521,73 +525,15 @@ static int open_remote(struct target *t, char *err)
 	return 0;
 }
 
-static int open_image(struct target *t, char *err);
-
-static int libvirt_open(struct target **out, const struct target_setting *s, size_t n,
-			const char *workdir, const char *host, const struct workload *wl, char *err)
+/*
+ * The appliance is copied where QEMU can read it, whatever the checkout's
+ * folders allow, under names that carry the manifest's stamp: a cache
+ * shared by searches, never a leftover of one. A workload rides on a copy
+ * of the initramfs, packed once per search in the workdir.
+ */
+static int local_appliance(struct target *t, char *err)
 {
-	struct target *t = xcalloc(1, sizeof(*t));
-	const struct target_setting *x;
 	struct strbuf sb = STRBUF_INIT;
-	(void)workdir;
-
-	t->uri = xstrdup(host ? host : (x = setting(s, n, "uri", NULL)) ? x->vals[0]
-						     : "qemu:///system");
-	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_MEMORY_MIB;
-	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_DISK_MIB;
-	t->quick = !(x = setting(s, n, "quick", NULL)) || !strcmp(x->vals[0], "true");
-	t->accel = xstrdup((x = setting(s, n, "accel", NULL)) ? x->vals[0] : "auto");
-	if ((x = setting(s, n, "benchmarks", NULL))) {
-		for (size_t i = 0; i < x->nvals; i++)
-			strbuf_addf(&sb, "%s%s", i ? "," : "", x->vals[i]);
-		t->benchmarks = strbuf_detach(&sb);
-	} else {
-		t->benchmarks = xstrdup(LIBVIRT_BENCHMARKS);
-	}
-	if ((x = setting(s, n, "kernel_words", NULL)))
-		for (size_t i = 0; i < x->nvals; i++)
-			strbuf_addf(&sb, " %s", x->vals[i]);
-	t->kernel_words = strbuf_detach(&sb);
-	if ((x = setting(s, n, "storage", NULL)))
-		for (size_t i = 0; i < x->nvals; i++)
-			t->storage[t->nstorage++] = xstrdup(x->vals[i]);
-	else
-		t->storage[t->nstorage++] = xstrdup("/var/tmp/vmtune");
-	if ((x = setting(s, n, "guest", NULL))) {
-		t->guest_dir = xstrdup(x->vals[0]);
-	} else {
-		t->guest_dir = beside_executable("build/guest");
-	}
-	t->boot_timeout = BOOT_TIMEOUT;
-	if ((x = setting(s, n, "boot_timeout", NULL)) && boot_seconds(x, &t->boot_timeout, err))
-		return free(t), -1;
-	t->wl = wl;
-	*out = t;	/* from here on, close() cleans up whatever was made */
-	t->remote = uri_is_remote(t->uri);
-	if ((x = setting(s, n, "image", NULL)))
-		t->image = xstrdup(x->vals[0]);
-	if (t->image && t->remote) {
-		strbuf_release(&sb);
-		return open_image(t, err);
-	}
-	if (t->remote) {
-		strbuf_release(&sb);
-		return open_remote(t, err);
-	}
-
-	mkdir(t->storage[0], 0755);
-	strbuf_addf(&sb, "%s/vmtune-%d", t->storage[0], (int)getpid());
-	t->workdir = strbuf_detach(&sb);
-	if (mkdir(t->workdir, 0755) && errno != EEXIST)
-		return seterr(err, "cannot make %s: %s", t->workdir, strerror(errno)), -1;
-	hand_to_qemu(t->workdir);
-	if (t->image)	/* the console logs go to the workdir; there is no appliance */
-		return open_image(t, err);
-	/*
-	 * The appliance is copied where QEMU can read it, whatever the checkout's
-	 * folders allow, under names that carry the manifest's stamp: a cache
-	 * shared by searches, never a leftover of one.
-	 */
 	char *k = path_join(t->guest_dir, "vmlinux"), *i = path_join(t->guest_dir, "initrd.img");
 	char *mf = path_join(t->guest_dir, "manifest"), stamp[80] = "unstamped";
 	FILE *f = fopen(mf, "r");
@@ -615,6 +561,91 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 		seterr(err, "no guest appliance in %s (make guest)", t->guest_dir);
 		return -1;
 	}
+	if (t->wl) {	/* the workload rides on the initramfs, packed once per search */
+		strbuf_addf(&sb, "%s/initrd-workload.img", t->workdir);
+		char *packed = strbuf_detach(&sb);
+		if (workload_pack(t->wl, t->initrd, packed, err)) {
+			unlink(packed);
+			free(packed);
+			return -1;
+		}
+		hand_to_qemu(packed);
+		free(t->initrd);
+		t->initrd = packed;
+		t->packed = 1;
+	}
+	return 0;
+}
+
+static int open_image(struct target *t, char *err);
+
+static int libvirt_open(struct target **out, const struct target_setting *s, size_t n,
+			const char *workdir, const char *host, const struct workload *wl, char *err)
+{
+	struct target *t = xcalloc(1, sizeof(*t));
+	const struct target_setting *x;
+	struct strbuf sb = STRBUF_INIT;
+	(void)workdir;
+
+	t->uri = xstrdup(host ? host : (x = setting(s, n, "uri", NULL)) ? x->vals[0]
+						     : "qemu:///system");
+	t->memory_mib = (x = setting(s, n, "memory", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_MEMORY_MIB;
+	t->disk_mib = (x = setting(s, n, "disk_size", NULL)) ? (unsigned)atoi(x->vals[0]) : LIBVIRT_DISK_MIB;
+	t->quick = !(x = setting(s, n, "quick", NULL)) || !strcmp(x->vals[0], "true");
+	t->accel = xstrdup((x = setting(s, n, "accel", NULL)) ? x->vals[0] : "auto");
+	if ((x = setting(s, n, "benchmarks", NULL))) {
+		for (size_t i = 0; i < x->nvals; i++)
+			strbuf_addf(&sb, "%s%s", i ? "," : "", x->vals[i]);
+		t->benchmarks = strbuf_detach(&sb);
+	} else {	/* a workload runs alone unless the job lists benchmarks too */
+		t->benchmarks = xstrdup(wl ? "" : LIBVIRT_BENCHMARKS);
+	}
+	if ((x = setting(s, n, "kernel_words", NULL)))
+		for (size_t i = 0; i < x->nvals; i++)
+			strbuf_addf(&sb, " %s", x->vals[i]);
+	t->kernel_words = strbuf_detach(&sb);
+	if ((x = setting(s, n, "storage", NULL)))
+		for (size_t i = 0; i < x->nvals; i++)
+			t->storage[t->nstorage++] = xstrdup(x->vals[i]);
+	else
+		t->storage[t->nstorage++] = xstrdup("/var/tmp/vmtune");
+	if ((x = setting(s, n, "guest", NULL))) {
+		t->guest_dir = xstrdup(x->vals[0]);
+	} else {
+		t->guest_dir = beside_executable("build/guest");
+	}
+	t->boot_timeout = BOOT_TIMEOUT;
+	if ((x = setting(s, n, "boot_timeout", NULL)) && boot_seconds(x, &t->boot_timeout, err))
+		return free(t), -1;
+	t->wl = wl;
+	*out = t;	/* from here on, close() cleans up whatever was made */
+	t->remote = uri_is_remote(t->uri);
+	if ((x = setting(s, n, "image", NULL)))
+		t->image = xstrdup(x->vals[0]);
+	if (t->image && t->remote) {
+		strbuf_release(&sb);
+		return open_image(t, err);
+	}
+	if (t->remote && wl) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: a workload in the bundled appliance runs on this machine's "
+			      "libvirt only (a user's image runs it on any host)", t->uri), -1;
+	}
+	if (t->remote) {
+		strbuf_release(&sb);
+		return open_remote(t, err);
+	}
+
+	mkdir(t->storage[0], 0755);
+	strbuf_addf(&sb, "%s/vmtune-%d", t->storage[0], (int)getpid());
+	t->workdir = strbuf_detach(&sb);
+	if (mkdir(t->workdir, 0755) && errno != EEXIST)
+		return seterr(err, "cannot make %s: %s", t->workdir, strerror(errno)), -1;
+	hand_to_qemu(t->workdir);
+	if (t->image)	/* the console logs go to the workdir; there is no appliance */
+		return open_image(t, err);
+	if (local_appliance(t, err))
+		return -1;
 	if (topology_load(&t->topo, err) || connect_host(t, err))
 		return -1;
 	if (!strcmp(t->accel, "auto")) {
@@ -657,6 +688,8 @@ static void libvirt_close(struct target *t)
 		virStoragePoolFree(t->pool);
 	if (t->conn)
 		virConnectClose(t->conn);
+	if (t->packed)
+		unlink(t->initrd);
 	if (t->workdir)
 		rmdir(t->workdir);	/* only when no console log is kept in it */
 	topology_release(&t->topo);
@@ -754,6 +787,7 @@ struct reader {
 	struct strbuf partial;
 	int done, error, first;
 	struct strbuf error_msg;
+	struct strbuf out;	/* a workload's output ({"out":...} lines), for its figures */
 };
 
 /*
@@ -821,7 +855,13 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 			break;
 		}
 		default:
-			if (strstr(line, "\"done\":true"))
+			if (!strncmp(line, "{\"out\":", 7)) {
+				json_t *o = json_loads(line, 0, NULL);
+				const char *text = json_string_value(json_object_get(o, "out"));
+				if (text)
+					strbuf_addf(&r->out, "%s\n", text);
+				json_decref(o);
+			} else if (strstr(line, "\"done\":true"))
 				r->done = 1;
 			else if (!strncmp(line, "{\"error\":", 9) && !r->error) {
 				r->error = 1;
@@ -1142,6 +1182,7 @@ static void watch(struct boot *b, double timeout)
 static void classify(struct boot *b)
 {
 	struct trial_result *res = b->res;
+	int rc;
 	if (b->sink_failed || b->r.error == 2) {
 		strbuf_reset(&res->reason);
 		strbuf_addstr(&res->reason, "could not store a result");
@@ -1152,6 +1193,12 @@ static void classify(struct boot *b)
 		strbuf_addf(&res->reason, "guest: %s", b->r.error_msg.buf);
 	} else if (!b->r.done) {
 		strbuf_addstr(&res->reason, "the guest stopped before its plan was done");
+	} else if (b->t->wl && (rc = workload_take_output(b->t->wl, b->r.out.buf, b->sink, res,
+							   b->err))) {
+		if (rc == -2)
+			b->sink_failed = 1;
+		text_tail(b->r.out.buf, 1000, &res->stderr_tail);
+		strbuf_addstr(&res->reason, b->err);
 	} else if (!res->nmetrics && b->sp->n) {
 		strbuf_addstr(&res->reason, "no metric line");
 	} else {
@@ -1220,17 +1267,24 @@ static void clean_up(struct boot *b)
 	strbuf_release(&b->words);
 	strbuf_release(&b->r.partial);
 	strbuf_release(&b->r.error_msg);
+	strbuf_release(&b->r.out);
 }
 
 /* A user's image, booted: the trial through its guest agent; two silent agents in a row stop the search. */
 static void in_guest(struct boot *b, double timeout)
 {
+	struct strbuf aff = STRBUF_INIT, vcpus = STRBUF_INIT;
+	domspec_knob(b->sp, b->cfg, "guest.affinity", &aff, NULL);	/* checked by domspec */
+	domspec_knob(b->sp, b->cfg, "vm.vcpus", &vcpus, NULL);
 	struct inguest g = {
 		.dom = b->dom, .sp = b->sp, .cfg = b->cfg, .wl = b->t->wl, .disks = b->guest_disks,
+		.affinity = aff.buf, .vcpus = (unsigned)atoi(vcpus.buf),
 		.boot_timeout = b->t->boot_timeout, .deadline = timeout > 0 ? b->t0 + timeout : 0,
 		.stop = b->rq ? b->rq->stop : NULL, .sink = b->sink, .res = b->res,
 	};
 	inguest_run(&g);
+	strbuf_release(&aff);
+	strbuf_release(&vcpus);
 	if (g.sink_failed)
 		b->sink_failed = 1;
 	b->t->agent_misses = g.no_agent ? b->t->agent_misses + 1 : 0;
@@ -1248,7 +1302,7 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	struct boot b = {
 		.t = t, .name = name, .sp = sp, .cfg = cfg, .rq = rq, .sink = sink, .res = res,
 		.results = STRBUF_INIT, .console = STRBUF_INIT, .words = STRBUF_INIT,
-		.r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT },
+		.r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT, .out = STRBUF_INIT },
 	};
 	if (!sp || !sp->n) {
 		space_init(&empty);
@@ -1377,6 +1431,8 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 	strbuf_addf(&name, "vmtune-%d-t%lld-r%d", (int)getpid(), (long long)rq->trial_id, rq->repeat);
 	strbuf_addf(&words, "vmtune.bench=%s vmtune.quick=%d%s", t->benchmarks, t->quick,
 		    t->kernel_words);
+	if (t->wl)
+		strbuf_addstr(&words, " vmtune.workload=1");
 	if (rq->timeout > 0)	/* the agent's own deadline is a backstop to the watchdog here */
 		strbuf_addf(&words, " vmtune.timeout=%d", (int)rq->timeout + 30);
 	if (net && t->remote) {
