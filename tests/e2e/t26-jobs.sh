@@ -19,6 +19,9 @@ one_trial() {	# JOB: one trial of its defaults, done, every objective metric mea
 	done
 }
 
+# the workload jobs boot the reference image (cached under build/image)
+expect "scripts/build-image.sh: the reference image for jobs/redis, postgres and fio" \
+	bash "$ROOT/scripts/build-image.sh"
 for job in "$ROOT"/jobs/*.yaml; do
 	expect "jobs/$(basename "$job") runs one trial of its defaults and measures its objective" \
 		one_trial "$job"
