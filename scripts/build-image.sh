@@ -6,10 +6,9 @@
 # PostgreSQL 15 (pgbench) and fio. vmtune only ever opens it read-only: each
 # trial boots a copy-on-write overlay of it.
 #
-#   scripts/build-image.sh [--minimal]     (make image)
+#   scripts/build-image.sh     (make image)
 #
-# --minimal: the guest agent and fio only (the VM tier's image: smaller and
-# faster to build). The only network it uses: Debian's archive (mmdebstrap).
+# The only network it uses: Debian's archive (mmdebstrap).
 # Nothing is mounted and no loop device is used: the root file system is
 # made from a folder (mke2fs -d) at its partition's offset, the boot
 # partition is FAT written with mtools, and SYSLINUX is installed on it at
@@ -21,12 +20,7 @@ out=$root/build/image
 name=debian-workloads
 pkgs="systemd,systemd-sysv,udev,dbus,qemu-guest-agent,linux-image-amd64,kmod,procps,iproute2,util-linux,ca-certificates"
 workloads="redis-server,redis-tools,postgresql-15,fio"
-if [ "${1:-}" = "--minimal" ]; then
-	name=debian-minimal
-	workloads="fio"
-	shift
-fi
-[ $# -eq 0 ] || { echo "usage: scripts/build-image.sh [--minimal]" >&2; exit 2; }
+[ $# -eq 0 ] || { echo "usage: scripts/build-image.sh (no options)" >&2; exit 2; }
 die() { echo "build-image.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap's root mode)"
 

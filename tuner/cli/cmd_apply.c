@@ -98,10 +98,14 @@ static int knob_lines(const struct space *sp, const union pval *cfg, const char 
 		if (path)
 			knob_line(path, !strcmp(side, "host.") ? hostknob_value(p->name, v.buf) : v.buf,
 				  shell, out);
+		else if (!strcmp(p->name, "guest.affinity") && strcmp(v.buf, "all"))
+			strbuf_addf(out, "# %s = %s: start the workload under taskset -c %s (or "
+				    "CPUAffinity=%s in its systemd unit)\n", p->name, v.buf, v.buf, v.buf);
 		else
 			strbuf_addf(out, "# %s = %s (no sysctl or sysfs setting: %s)\n", p->name, v.buf,
 				    !strcmp(p->name, "guest.fs") ? "the data disks' filesystem"
-								 : "apply by hand");
+				    : !strcmp(p->name, "guest.affinity") ? "every vCPU, as by default"
+				    : "apply by hand");
 		strbuf_release(&v);
 	}
 	return 0;

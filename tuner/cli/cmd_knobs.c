@@ -41,9 +41,11 @@ static void json(void)
 			for (size_t j = 0; j < 8 && k->values[j]; j++)
 				json_array_append_new(v, json_string(k->values[j]));
 			json_object_set_new(o, "values", v);
-		} else {
+		} else {	/* an integer, or (cpulist) "all" or a list of vCPUs from min to max */
 			json_object_set_new(o, "min", json_integer(k->min));
 			json_object_set_new(o, "max", json_integer(k->max));
+			if (k->cpulist)
+				json_object_set_new(o, "cpulist", json_true());
 		}
 		json_array_append_new(all, o);
 	}
