@@ -221,6 +221,27 @@ void knob_cpulist_format(unsigned long long mask, char *buf, size_t size)
 	}
 }
 
+void knob_affinity_reading(const char *asked, unsigned long long mask, long ncpus, char *buf,
+			   size_t size)
+{
+	if (!strcmp(asked, "all") && mask == (ncpus >= 64 ? ~0ULL : (1ULL << ncpus) - 1))
+		snprintf(buf, size, "all");
+	else
+		knob_cpulist_format(mask, buf, size);
+}
+
+void knob_selected(char *s)
+{
+	char *a = strchr(s, '['), *b = a ? strchr(a, ']') : NULL;
+	if (a && b) {
+		memmove(s, a + 1, (size_t)(b - a - 1));
+		s[b - a - 1] = '\0';
+	}
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
 int knob_check(const struct knob *k, const char *value, char *err)
 {
 	char dom[160];

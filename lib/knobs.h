@@ -53,6 +53,14 @@ void knob_mismatch(char *err, const char *knob, const char *asked, const char *g
 int knob_cpulist(const char *s, long limit, unsigned long long *mask, long *top);
 /* The canonical list of mask ("0-1,3"), into buf. */
 void knob_cpulist_format(unsigned long long mask, char *buf, size_t size);
+/*
+ * guest.affinity as read back from a process's CPUs (mask) in a guest of
+ * ncpus: "all" when asked was all and the mask holds every CPU, else the list.
+ */
+void knob_affinity_reading(const char *asked, unsigned long long mask, long ncpus, char *buf,
+			   size_t size);
+/* A kernel file's reading in a knob's words: "always [madvise] never" -> "madvise", no newline. */
+void knob_selected(char *s);
 /* "none, 2M, 1G" or "0 to 200" into buf. */
 void knob_domain(const struct knob *k, char *buf, size_t size);
 

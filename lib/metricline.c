@@ -75,7 +75,10 @@ enum ml_kind metricline_parse(const char *line, struct metricline *ml)
 		ml->kind = parse_metric(o, ml);
 	else if (json_object_get(o, "applied"))
 		ml->kind = parse_applied(o, ml);
-	else if (text(json_object_get(o, "note"))) {
+	else if (json_is_string(json_object_get(o, "out"))) {
+		ml->out = json_string_value(json_object_get(o, "out"));
+		ml->kind = ML_OUT;
+	} else if (text(json_object_get(o, "note"))) {
 		ml->note = text(json_object_get(o, "note"));
 		ml->kind = ML_NOTE;
 	}

@@ -163,16 +163,6 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/* "always [madvise] never" -> "madvise"; anything else unchanged */
-static void selected(char *s)
-{
-	char *a = strchr(s, '['), *b = a ? strchr(a, ']') : NULL;
-	if (a && b) {
-		memmove(s, a + 1, (size_t)(b - a - 1));
-		s[b - a - 1] = '\0';
-	}
-}
-
 /* ---- boot ------------------------------------------------------------------ */
 
 static void mount_basics(void)
@@ -426,7 +416,7 @@ static void set_knob(const char *knob, const char *path, const char *value)
 		fail("%s: cannot write '%s' to %s: %s", knob, value, path, strerror(errno));
 	if (read_file(path, back, sizeof(back)))
 		fail("%s: cannot read %s back", knob, path);
-	selected(back);
+	knob_selected(back);
 	read_back(knob, value, back, "the kernel");
 }
 
@@ -490,10 +480,7 @@ static void affinity_back(pid_t pid)
 	for (int c = 0; c < 64; c++)
 		if (CPU_ISSET(c, &set))
 			mask |= 1ULL << c;
-	if (!strcmp(affinity_asked, "all") && mask == (n >= 64 ? ~0ULL : (1ULL << n) - 1))
-		snprintf(got, sizeof(got), "all");
-	else
-		knob_cpulist_format(mask, got, sizeof(got));
+	knob_affinity_reading(affinity_asked, mask, n, got, sizeof(got));
 	read_back("affinity", affinity_asked, got, "the benchmark's process");
 	affinity_asked = NULL;
 }

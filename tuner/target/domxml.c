@@ -375,6 +375,11 @@ static void results_disk(xmlNodePtr devices, const char *path)
 	child(d, "serial", "vmtune-results");
 }
 
+void domxml_disk_dev(int virtio, size_t d, int root, char dev[8])
+{
+	snprintf(dev, 8, "%s%c", virtio ? "vd" : "sd", 'a' + (int)d + (virtio && root));
+}
+
 /* A user's image: the overlay, its backing file named so that libvirt never relabels it. */
 static void root_disk(xmlNodePtr devices, const struct dom_spec *s)
 {
@@ -426,8 +431,10 @@ static void disks(xmlNodePtr devices, const struct dom_spec *s)
 			attr(drv, "iothread", "%d", k->iothread);
 		attr(child(disk, "source", NULL), "file", "%s", k->path);
 		xmlNodePtr tgt = child(disk, "target", NULL);
+		char dev[8];
 		int virtio = !strcmp(k->bus, "virtio-blk");
-		attr(tgt, "dev", "%s%c", virtio ? "vd" : "sd", 'a' + (int)d + (virtio && s->root));
+		domxml_disk_dev(virtio, d, s->root != NULL, dev);
+		attr(tgt, "dev", "%s", dev);
 		attr(tgt, "bus", "%s", virtio ? "virtio" : !strcmp(k->bus, "sata") ? "sata" : "scsi");
 		scsi |= !strcmp(k->bus, "virtio-scsi");
 	}
@@ -567,36 +574,24 @@ int domxml_pool(const char *name, const char *path, struct strbuf *out, char *er
 	return serialize(doc, "<pool", out, err);
 }
 
-/* A volume of the pool: its name, size, format and mode; *tgt its target element. */
-static xmlNodePtr volume_doc(xmlDocPtr *doc, const char *name, const char *format,
-			     unsigned long long bytes, const char *mode)
+int domxml_volume(const char *name, const char *format, unsigned long long bytes,
+		  const struct vol_backing *backing, struct strbuf *out, char *err)
 {
-	xmlNodePtr vol = new_doc(doc, "volume");
+	xmlDocPtr doc;
+	xmlNodePtr vol = new_doc(&doc, "volume");
 	char size[32];
 	child(vol, "name", name);
 	snprintf(size, sizeof(size), "%llu", bytes);
 	attr(child(vol, "capacity", size), "unit", "bytes");
 	xmlNodePtr tgt = child(vol, "target", NULL);
-	attr(child(tgt, "format", NULL), "type", "%s", format);
-	child(child(tgt, "permissions", NULL), "mode", mode);
-	return vol;
-}
-
-int domxml_volume(const char *name, const char *format, unsigned long long bytes,
-		  struct strbuf *out, char *err)
-{
-	xmlDocPtr doc;
-	volume_doc(&doc, name, !strcmp(format, "raw") ? "raw" : "qcow2", bytes, "0644");
-	return serialize(doc, "<volume", out, err);
-}
-
-int domxml_overlay(const char *name, const char *backing, const char *fmt,
-		   unsigned long long bytes, struct strbuf *out, char *err)
-{
-	xmlDocPtr doc;
-	xmlNodePtr bs = child(volume_doc(&doc, name, "qcow2", bytes, "0600"), "backingStore", NULL);
-	child(bs, "path", backing);
-	attr(child(bs, "format", NULL), "type", "%s", fmt);
+	attr(child(tgt, "format", NULL), "type", "%s", !strcmp(format, "raw") ? "raw" : "qcow2");
+	/* an overlay holds what the trial wrote over a user's image: its owner's only */
+	child(child(tgt, "permissions", NULL), "mode", backing ? "0600" : "0644");
+	if (backing) {
+		xmlNodePtr bs = child(vol, "backingStore", NULL);
+		child(bs, "path", backing->path);
+		attr(child(bs, "format", NULL), "type", "%s", backing->format);
+	}
 	return serialize(doc, "<volume", out, err);
 }
 

@@ -124,11 +124,22 @@ int domxml_verify(const char *asked_xml, const char *live_xml, const struct spac
 
 /* A libvirt storage pool of type dir at path. */
 int domxml_pool(const char *name, const char *path, struct strbuf *out, char *err);
-/* A volume of format raw, qcow2 or qcow2-prealloc (qcow2 made with metadata preallocated). */
+/*
+ * The name (target dev) of data disk d: vda.. on virtio-blk, sda.. on SATA
+ * and SCSI; after a user's image's root disk (root: it is vda), from vdb.
+ * The guest's kernel names them alike.
+ */
+void domxml_disk_dev(int virtio, size_t d, int root, char dev[8]);
+/* A copy-on-write volume's backing file and its format (raw, qcow2). */
+struct vol_backing {
+	const char *path, *format;
+};
+/*
+ * A volume of format raw, qcow2 or qcow2-prealloc (qcow2 made with metadata
+ * preallocated); with backing, a qcow2 overlay of it (a trial's view of a
+ * user's image).
+ */
 int domxml_volume(const char *name, const char *format, unsigned long long bytes,
-		  struct strbuf *out, char *err);
-/* A qcow2 volume over backing (of format fmt): a trial's copy-on-write view of an image. */
-int domxml_overlay(const char *name, const char *backing, const char *fmt,
-		   unsigned long long bytes, struct strbuf *out, char *err);
+		  const struct vol_backing *backing, struct strbuf *out, char *err);
 
 #endif

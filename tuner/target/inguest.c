@@ -32,20 +32,6 @@ static double left(const struct inguest *g)
 	return l > 1 ? l : 1;
 }
 
-/* "always [madvise] never" -> "madvise"; a trailing newline goes. */
-static void selected(struct strbuf *s)
-{
-	char *a = strchr(s->buf, '['), *b = a ? strchr(a, ']') : NULL;
-	if (a && b) {
-		size_t n = (size_t)(b - a - 1);
-		memmove(s->buf, a + 1, n);
-		s->buf[n] = '\0';
-		s->len = n;
-	}
-	while (s->len && (s->buf[s->len - 1] == '\n' || s->buf[s->len - 1] == ' '))
-		s->buf[--s->len] = '\0';
-}
-
 /* One guest knob at one file: written, read back, stored as applied. */
 static int set_knob(struct inguest *g, const char *knob, const char *path, const char *value)
 {
@@ -64,7 +50,8 @@ static int set_knob(struct inguest *g, const char *knob, const char *path, const
 			strbuf_addf(&why, "%s: cannot read %s back: %s", knob, path, err);
 			rc = fail(g, why.buf);
 		} else {
-			selected(&back);
+			knob_selected(back.buf);
+			back.len = strlen(back.buf);
 			if (g->sink->applied && g->sink->applied(g->sink->ud, knob, NULL, back.buf, 0))
 				g->sink_failed = 1, rc = -1;
 			else if (strcmp(back.buf, value)) {
@@ -136,10 +123,7 @@ static int allowed(const struct inguest *g, const char *status, char *out, size_
 	if (!at || sscanf(at, "Cpus_allowed_list: %127s", list) != 1 ||
 	    knob_cpulist(list, 64, &mask, &top))
 		return -1;
-	if (!strcmp(g->affinity, "all") && mask == (g->vcpus >= 64 ? ~0ULL : (1ULL << g->vcpus) - 1))
-		snprintf(out, size, "all");
-	else
-		knob_cpulist_format(mask, out, size);
+	knob_affinity_reading(g->affinity, mask, (long)g->vcpus, out, size);
 	return 0;
 }
 
@@ -254,18 +238,8 @@ static int copy_one(void *ud, const char *rel, int is_dir, const char *abs, size
 		char *argv[] = { "mkdir", "-p", to.buf, NULL };
 		rc = guest_tool(c->g, argv, "make a folder", err);
 	} else {
-		FILE *f = fopen(abs, "rb");
-		strbuf_reset(&c->data);
-		strbuf_grow(&c->data, size + 1);
-		size_t n = f ? fread(c->data.buf, 1, size, f) : 0;
-		if (!f || n != size)
-			rc = (seterr(err, "files: cannot read %s", abs), -1);
-		else
-			c->data.len = n;
-		if (f)
-			fclose(f);
-		if (!rc)
-			rc = ga_write_file(c->g->dom, to.buf, c->data.buf, c->data.len, err);
+		rc = workload_read(abs, size, &c->data, err) ||
+		     ga_write_file(c->g->dom, to.buf, c->data.buf, c->data.len, err) ? -1 : 0;
 		/* a script keeps its execute bit: the agent's files are made 0666 & ~umask */
 		if (!rc && !access(abs, X_OK)) {
 			char *argv[] = { "chmod", "+x", to.buf, NULL };

@@ -287,6 +287,7 @@ static void handle_line(struct run_state *rs, const char *line, size_t len)
 			rs->sink_failed = 1;
 		break;
 	case ML_NOTE:
+	case ML_OUT:	/* the appliance's agent's; a command's figures are its metric lines */
 	case ML_OTHER:
 		rs->res->nignored++;
 		if (rs->sink->ignored)

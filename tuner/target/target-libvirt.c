@@ -49,8 +49,6 @@
 #include "workload.h"
 #include "wlpack.h"
 
-#include <jansson.h>
-
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -403,13 +401,14 @@ static int ensure_pool(struct target *t, char *err)
 	return 0;
 }
 
-/* A new raw volume of the pool; NULL with err. */
+/* A new volume of the pool (over backing, when given); NULL with err. */
 static virStorageVolPtr make_volume(struct target *t, const char *name, const char *format,
-				    unsigned long long bytes, char *err)
+				    unsigned long long bytes, const struct vol_backing *backing,
+				    char *err)
 {
 	struct strbuf xml = STRBUF_INIT;
 	virStorageVolPtr vol = NULL;
-	if (domxml_volume(name, format, bytes, &xml, err) == 0) {
+	if (domxml_volume(name, format, bytes, backing, &xml, err) == 0) {
 		unsigned flags = !strcmp(format, "qcow2-prealloc")
 			? VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA : 0;
 		vol = virStorageVolCreateXML(t->pool, xml.buf, flags);
@@ -487,9 +486,10 @@ static int ensure_image(struct target *t, const char *file, const char *prefix, 
 		drop_volume(&vol);	/* a partial upload */
 		if (stat(local, &st))
 			seterr(err, "cannot read %s: %s", local, strerror(errno));
-		else if ((vol = make_volume(t, name.buf, "raw", (unsigned long long)st.st_size, err)) &&
+		else if ((vol = make_volume(t, name.buf, "raw", (unsigned long long)st.st_size, NULL,
+						       err)) &&
 			 upload(t, vol, local, err) == 0)
-			mark = make_volume(t, ok.buf, "raw", 4096, err);
+			mark = make_volume(t, ok.buf, "raw", 4096, NULL, err);
 		free(local);
 		if (!mark)
 			drop_volume(&vol);
@@ -505,17 +505,24 @@ static int ensure_image(struct target *t, const char *file, const char *prefix, 
 	return rc;
 }
 
-/* A remote host: its topology, its pool, the appliance in it. */
-static int open_remote(struct target *t, char *err)
+/* The host's CPUs for pinning layouts: hwloc here, the capabilities XML of a remote host. */
+static int host_topology(struct target *t, char *err)
 {
-	if (connect_host(t, err))
-		return -1;
+	if (!t->remote)
+		return topology_load(&t->topo, err);
 	char *caps = virConnectGetCapabilities(t->conn);
 	if (!caps)
 		return seterr(err, "%s: cannot read capabilities: %s", t->uri, last_error()), -1;
 	int rc = topology_from_caps(&t->topo, caps, err);
 	free(caps);
-	if (rc || ensure_pool(t, err) || ensure_image(t, "vmlinux", "vmlinux", &t->kernel, err) ||
+	return rc;
+}
+
+/* A remote host: its topology, its pool, the appliance in it. */
+static int open_remote(struct target *t, char *err)
+{
+	if (connect_host(t, err) || host_topology(t, err) || ensure_pool(t, err) ||
+	    ensure_image(t, "vmlinux", "vmlinux", &t->kernel, err) ||
 	    ensure_image(t, "initrd.img", "initrd", &t->initrd, err))
 		return -1;
 	if (!strcmp(t->accel, "auto")) {
@@ -644,9 +651,7 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	hand_to_qemu(t->workdir);
 	if (t->image)	/* the console logs go to the workdir; there is no appliance */
 		return open_image(t, err);
-	if (local_appliance(t, err))
-		return -1;
-	if (topology_load(&t->topo, err) || connect_host(t, err))
+	if (local_appliance(t, err) || host_topology(t, err) || connect_host(t, err))
 		return -1;
 	if (!strcmp(t->accel, "auto")) {
 		free(t->accel);
@@ -659,20 +664,8 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 static int open_image(struct target *t, char *err)
 {
 	if (image_probe(t->image, &t->image_fmt, &t->image_bytes, err) || connect_host(t, err) ||
-	    ensure_pool(t, err))
+	    ensure_pool(t, err) || host_topology(t, err))
 		return -1;
-	if (t->remote) {
-		char *caps = virConnectGetCapabilities(t->conn);
-		if (!caps)
-			return seterr(err, "%s: cannot read capabilities: %s", t->uri, last_error()),
-			       -1;
-		int rc = topology_from_caps(&t->topo, caps, err);
-		free(caps);
-		if (rc)
-			return -1;
-	} else if (topology_load(&t->topo, err)) {
-		return -1;
-	}
 	if (!strcmp(t->accel, "auto")) {	/* the appliance's probe says nothing of an image */
 		free(t->accel);
 		t->accel = xstrdup("qemu");
@@ -854,14 +847,11 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 				r->error = 2;
 			break;
 		}
+		case ML_OUT:
+			strbuf_addf(&r->out, "%s\n", ml.out);
+			break;
 		default:
-			if (!strncmp(line, "{\"out\":", 7)) {
-				json_t *o = json_loads(line, 0, NULL);
-				const char *text = json_string_value(json_object_get(o, "out"));
-				if (text)
-					strbuf_addf(&r->out, "%s\n", text);
-				json_decref(o);
-			} else if (strstr(line, "\"done\":true"))
+			if (strstr(line, "\"done\":true"))
 				r->done = 1;
 			else if (!strncmp(line, "{\"error\":", 9) && !r->error) {
 				r->error = 1;
@@ -900,7 +890,7 @@ struct boot {
 	char *results_vol_path;
 	virStorageVolPtr overlay;	/* a user's image: the trial's copy-on-write view of it */
 	char *overlay_path;
-	const char **guest_disks;	/* and the names the guest gives its disks */
+	char **guest_disks;		/* and the names the guest gives its disks, NULL-ended */
 	struct reader r;
 	virDomainPtr dom;
 	double t0, started;		/* before and after the domain was created */
@@ -918,56 +908,39 @@ static int fail(struct boot *b, const char *why)
 
 /* A volume of the host's pool, journaled before it is made. */
 static virStorageVolPtr journaled_volume(struct boot *b, const char *vname, const char *format,
-					 unsigned long long bytes)
+					 unsigned long long bytes, const struct vol_backing *backing)
 {
 	if (b->rq && b->sink->undo(b->sink->ud, UNDO_VOLUME, vname, b->t->uri, 0, b->err))
 		return NULL;
-	virStorageVolPtr v = make_volume(b->t, vname, format, bytes, b->err);
+	virStorageVolPtr v = make_volume(b->t, vname, format, bytes, backing, b->err);
 	if (!v && b->rq)
 		b->sink->undo(b->sink->ud, UNDO_VOLUME, vname, NULL, 1, b->err);
 	return v;
 }
 
-/* A user's image: the overlay the trial boots, a volume of the pool, journaled. */
+/* A user's image: the overlay the trial boots, a volume of the pool, journaled; the guest's disk names. */
 static int make_overlay(struct boot *b)
 {
 	struct target *t = b->t;
-	struct strbuf vname = STRBUF_INIT, xml = STRBUF_INIT;
+	struct strbuf vname = STRBUF_INIT, bus = STRBUF_INIT;
+	const struct vol_backing image = { t->image, t->image_fmt };
 	strbuf_addf(&vname, "%s-root.qcow2", b->name);
-	if (b->rq && b->sink->undo(b->sink->ud, UNDO_VOLUME, vname.buf, t->uri, 0, b->err))
-		goto fail;
-	if (domxml_overlay(vname.buf, t->image, t->image_fmt, t->image_bytes, &xml, b->err))
-		goto unjournal;
-	if (!(b->overlay = virStorageVolCreateXML(t->pool, xml.buf, 0))) {
-		seterr(b->err, "%s: cannot make the overlay of %s: %s", t->uri, t->image, last_error());
-		goto unjournal;
+	b->overlay = journaled_volume(b, vname.buf, "qcow2", t->image_bytes, &image);
+	strbuf_release(&vname);
+	if (!b->overlay || !(b->overlay_path = virStorageVolGetPath(b->overlay)))
+		return fail(b, b->overlay ? last_error() : b->err);
+	/* the root disk, then the data disks, named as domxml.c names them */
+	int virtio = domspec_knob(b->sp, b->cfg, "disk.bus", &bus, NULL) ||
+		     !strcmp(bus.buf, "virtio-blk");
+	strbuf_release(&bus);
+	b->guest_disks = xcalloc((size_t)b->ndisks + 2, sizeof(*b->guest_disks));
+	b->guest_disks[0] = xstrdup("vda");
+	for (int d = 0; d < b->ndisks; d++) {
+		char dev[8];
+		domxml_disk_dev(virtio, (size_t)d, 1, dev);
+		b->guest_disks[d + 1] = xstrdup(dev);
 	}
-	b->overlay_path = virStorageVolGetPath(b->overlay);
-	strbuf_release(&vname);
-	strbuf_release(&xml);
-	if (!b->overlay_path)
-		return fail(b, last_error());
-	/* the guest's names: the root disk, then the data disks as domxml.c names them */
-	const char *bus = "virtio-blk";
-	struct strbuf v = STRBUF_INIT;
-	if (!domspec_knob(b->sp, b->cfg, "disk.bus", &v, NULL))
-		bus = strcmp(v.buf, "virtio-blk") ? "sd" : "virtio-blk";
-	strbuf_release(&v);
-	static const char *const vd[] = { "vda", "vdb", "vdc", "vdd", "vde", "vdf", "vdg", "vdh", "vdi" };
-	static const char *const sd[] = { "sda", "sdb", "sdc", "sdd", "sde", "sdf", "sdg", "sdh" };
-	int virtio = !strcmp(bus, "virtio-blk");
-	b->guest_disks = xcalloc((size_t)b->ndisks + 2, sizeof(char *));
-	b->guest_disks[0] = "vda";
-	for (int d = 0; d < b->ndisks && d < 8; d++)
-		b->guest_disks[d + 1] = virtio ? vd[d + 1] : sd[d];
 	return 0;
-unjournal:
-	if (b->rq)
-		b->sink->undo(b->sink->ud, UNDO_VOLUME, vname.buf, NULL, 1, b->err);
-fail:
-	strbuf_release(&vname);
-	strbuf_release(&xml);
-	return fail(b, b->err);
 }
 
 static int prepare(struct boot *b)
@@ -978,7 +951,7 @@ static int prepare(struct boot *b)
 		if (t->remote) {	/* volumes of the host's pool */
 			strbuf_addf(&p, "%s-d%d.img", b->name, d);
 			b->vols[d] = journaled_volume(b, p.buf, disk_format(b->sp, b->cfg),
-						      (unsigned long long)t->disk_mib << 20);
+						      (unsigned long long)t->disk_mib << 20, NULL);
 			strbuf_release(&p);
 			if (!b->vols[d] || !(b->disks[d] = virStorageVolGetPath(b->vols[d])))
 				return fail(b, b->vols[d] ? last_error() : b->err);
@@ -995,7 +968,7 @@ static int prepare(struct boot *b)
 	if (t->remote) {	/* the agent's lines come back on a disk of their own */
 		struct strbuf p = STRBUF_INIT;
 		strbuf_addf(&p, "%s-results.img", b->name);
-		b->r.vol = journaled_volume(b, p.buf, "raw", 1 << 20);
+		b->r.vol = journaled_volume(b, p.buf, "raw", 1 << 20, NULL);
 		strbuf_release(&p);
 		if (!b->r.vol || !(b->results_vol_path = virStorageVolGetPath(b->r.vol)))
 			return fail(b, b->r.vol ? last_error() : b->err);
@@ -1240,6 +1213,8 @@ static void clean_up(struct boot *b)
 		virStorageVolFree(b->overlay);
 	}
 	free(b->overlay_path);
+	for (size_t d = 0; b->guest_disks && b->guest_disks[d]; d++)
+		free(b->guest_disks[d]);
 	free(b->guest_disks);
 	if (b->r.fd >= 0)
 		close(b->r.fd);
@@ -1277,7 +1252,7 @@ static void in_guest(struct boot *b, double timeout)
 	domspec_knob(b->sp, b->cfg, "guest.affinity", &aff, NULL);	/* checked by domspec */
 	domspec_knob(b->sp, b->cfg, "vm.vcpus", &vcpus, NULL);
 	struct inguest g = {
-		.dom = b->dom, .sp = b->sp, .cfg = b->cfg, .wl = b->t->wl, .disks = b->guest_disks,
+		.dom = b->dom, .sp = b->sp, .cfg = b->cfg, .wl = b->t->wl, .disks = (const char *const *)b->guest_disks,
 		.affinity = aff.buf, .vcpus = (unsigned)atoi(vcpus.buf),
 		.boot_timeout = b->t->boot_timeout, .deadline = timeout > 0 ? b->t0 + timeout : 0,
 		.stop = b->rq ? b->rq->stop : NULL, .sink = b->sink, .res = b->res,

@@ -32,15 +32,8 @@ static int add_file(void *ud, const char *rel, int is_dir, const char *abs, size
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	int rc = 0;
 	strbuf_addf(&path, "%s/%s", WORKLOAD_GUEST_DIR + 1, rel);
-	if (!is_dir) {
-		FILE *f = fopen(abs, "rb");
-		strbuf_grow(&data, size + 1);
-		data.len = f ? fread(data.buf, 1, size, f) : 0;
-		if (!f || data.len != size)
-			rc = (seterr(err, "files: cannot read %s", abs), -1);
-		if (f)
-			fclose(f);
-	}
+	if (!is_dir)
+		rc = workload_read(abs, size, &data, err);
 	if (!rc)
 		rc = entry(a, path.buf, is_dir, is_dir || !access(abs, X_OK) ? 0755 : 0644, data.buf,
 			   data.len, err);

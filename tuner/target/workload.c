@@ -168,6 +168,15 @@ int workload_walk(const char *folder, int (*fn)(void *ud, const char *rel, int i
 	return walk_dir(&w, folder, "", 0, err);
 }
 
+int workload_read(const char *abs, size_t size, struct strbuf *out, char *err)
+{
+	char why[ERR_LEN];
+	strbuf_reset(out);
+	if (strbuf_read_file(out, abs, size, why))
+		return seterr(err, "files: cannot read %s: %s", abs, why), -1;
+	return 0;
+}
+
 void text_tail(const char *text, size_t max, struct strbuf *out)
 {
 	size_t n = strlen(text);

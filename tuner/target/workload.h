@@ -74,6 +74,8 @@ int workload_take_output(const struct workload *wl, const char *out,
 int workload_walk(const char *folder, int (*fn)(void *ud, const char *rel, int is_dir,
 						 const char *abs, size_t size, char *err),
 		  void *ud, char *err);
+/* A file the walk gave (at most size bytes, as it was then) into out, replacing it; -1 with err. */
+int workload_read(const char *abs, size_t size, struct strbuf *out, char *err);
 /* The last lines of text (at most max bytes, whole lines), for a failure's reason. */
 void text_tail(const char *text, size_t max, struct strbuf *out);
 void workload_release(struct workload *wl);
