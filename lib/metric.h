@@ -10,6 +10,7 @@ struct metric {
 	const char *unit;	/* may be NULL */
 	enum better better;
 	int rep;		/* the benchmark's own repetition, 0 if it gave none */
+	int instance;		/* co-located VMs: which (1..N); 0: the trial's own figure */
 };
 
 static inline const char *better_name(enum better b)

@@ -215,6 +215,15 @@ static const char *const migrations[] = {
 	"  config TEXT NOT NULL,"
 	"  score REAL NOT NULL);"
 	"CREATE INDEX warm_run ON warm(run_id, id);",
+	/*
+	 * 9 -> 10: co-located VMs. A measurement of one of a trial's instances
+	 * (1..N); instance 0 is the trial's own figure (one VM's, or the
+	 * aggregate over N). A run's instances, and the capacity series a run
+	 * measures a step of (the first step's run).
+	 */
+	"ALTER TABLE measurements ADD COLUMN instance INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN instances INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE runs ADD COLUMN capacity_of INTEGER REFERENCES runs(id);",
 };
 
 static const char *const status_names[] = {
@@ -426,8 +435,8 @@ fail:
 static int prepare_hot(struct store *st, char *err)
 {
 	if (prepare(st, &st->ins_measure,
-		    "INSERT INTO measurements (trial_id, repeat, rep, metric, value, unit, better, at)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err))
+		    "INSERT INTO measurements (trial_id, repeat, rep, metric, value, unit, better, at,"
+		    " instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", err))
 		return -1;
 	if (prepare(st, &st->ins_applied,
 		    "INSERT INTO applied (trial_id, repeat, knob, value, asked, ok) VALUES (?, ?, ?, ?, ?, ?)", err))
@@ -621,8 +630,8 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	if (prepare(st, &s,
 		    "INSERT INTO runs (name, job_path, job_dir, job_text, strategy, seed,"
 		    " budget_trials, budget_seconds, status, accel, host, created_at, updated_at,"
-		    " confirm_repeats, confirm_max, max_cov, noise_floor)"
-		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?)", err))
+		    " confirm_repeats, confirm_max, max_cov, noise_floor, instances, capacity_of)"
+		    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err))
 		return -1;
 	bind_text(s, 1, ri->name);
 	bind_text(s, 2, ri->job_path);
@@ -640,6 +649,11 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	sqlite3_bind_int(s, 14, ri->confirm_max);
 	sqlite3_bind_double(s, 15, ri->max_cov);
 	sqlite3_bind_int64(s, 16, ri->noise_floor > 0 ? ri->noise_floor : 1);
+	sqlite3_bind_int(s, 17, ri->instances > 0 ? ri->instances : 1);
+	if (ri->capacity_of)
+		sqlite3_bind_int64(s, 18, ri->capacity_of);
+	else
+		sqlite3_bind_null(s, 18);
 	if (exec_done(st, s, err, "cannot create run"))
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
@@ -655,7 +669,7 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
 	"    AND t.origin != 'confirm')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max," \
-	" r.max_cov, r.noise_floor"
+	" r.max_cov, r.noise_floor, r.instances, coalesce(r.capacity_of, 0)"
 
 /* A text column a run always has: "" for a NULL a damaged or foreign file holds. */
 static const char *col_str(sqlite3_stmt *s, int i)
@@ -691,6 +705,8 @@ static void run_from_row(sqlite3_stmt *s, struct run_info *ri)
 	ri->confirm_max = sqlite3_column_int(s, 22);
 	ri->max_cov = sqlite3_column_double(s, 23);
 	ri->noise_floor = sqlite3_column_int64(s, 24);
+	ri->instances = sqlite3_column_int(s, 25);
+	ri->capacity_of = sqlite3_column_int64(s, 26);
 }
 
 int store_run_get(struct store *st, int64_t id, struct run_info *ri, char *err)
@@ -973,6 +989,7 @@ int store_measurement(struct store *st, int64_t trial, int repeat, const struct 
 	bind_text(s, 6, m->unit);
 	bind_text(s, 7, m->better == BETTER_UNKNOWN ? NULL : better_name(m->better));
 	sqlite3_bind_double(s, 8, now());
+	sqlite3_bind_int(s, 9, m->instance);
 	if (step(st, s) != SQLITE_DONE)
 		return sqlerr(st, err, "cannot store measurement");
 	return 0;
@@ -1027,8 +1044,8 @@ int store_measurements_foreach(struct store *st, int64_t trial,
 	sqlite3_stmt *s;
 	struct measurement_row m;
 	int rc, ret = 0;
-	if (prepare(st, &s, "SELECT repeat, rep, metric, unit, better, value, at FROM measurements"
-		    " WHERE trial_id = ? ORDER BY id", err))
+	if (prepare(st, &s, "SELECT repeat, rep, metric, unit, better, value, at, instance"
+		    " FROM measurements WHERE trial_id = ? ORDER BY id", err))
 		return -1;
 	sqlite3_bind_int64(s, 1, trial);
 	while ((rc = step(st, s)) == SQLITE_ROW) {
@@ -1040,6 +1057,7 @@ int store_measurements_foreach(struct store *st, int64_t trial,
 		m.better = !b ? BETTER_UNKNOWN : !strcmp(b, "higher") ? BETTER_HIGHER : BETTER_LOWER;
 		m.value = sqlite3_column_double(s, 5);
 		m.at = sqlite3_column_double(s, 6);
+		m.instance = sqlite3_column_int(s, 7);
 		if ((ret = fn(&m, ud)))
 			break;
 	}
@@ -1052,16 +1070,23 @@ int store_measurements_foreach(struct store *st, int64_t trial,
 int store_trial_samples(struct store *st, int64_t trial, struct sample **out, size_t *n,
 			char *err)
 {
+	return store_instance_samples(st, trial, 0, out, n, err);
+}
+
+int store_instance_samples(struct store *st, int64_t trial, int instance, struct sample **out,
+			   size_t *n, char *err)
+{
 	sqlite3_stmt *s;
 	size_t len = 0, cap = 16;
 	struct sample *v = xmalloc(cap * sizeof(*v));
 	int rc;
 	if (prepare(st, &s, "SELECT metric, repeat, value FROM measurements WHERE trial_id = ?"
-		    " ORDER BY id", err)) {
+		    " AND instance = ? ORDER BY id", err)) {
 		free(v);
 		return -1;
 	}
 	sqlite3_bind_int64(s, 1, trial);
+	sqlite3_bind_int(s, 2, instance);
 	while ((rc = step(st, s)) == SQLITE_ROW) {
 		if (len == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof(*v));

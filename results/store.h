@@ -27,7 +27,7 @@
 #include "../lib/metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 /* PRAGMA application_id of vmtune's databases ("vmtn"): vmtune writes to no other file. */
 #define STORE_APPLICATION_ID 0x766d746e
 
@@ -81,6 +81,8 @@ struct run_info {
 	int confirm_max;	/* of each side when the first look cannot tell */
 	double max_cov;		/* the objective's, as the run applies it; 0: none */
 	int64_t noise_floor;	/* baseline results before any is taken in (older runs: 1) */
+	int instances;		/* VMs each trial ran side by side (1: one; older runs: 1) */
+	int64_t capacity_of;	/* vmtune capacity: the series' first run (0: not a step of one) */
 	/* counts (n_completed: of the search, confirmation left out), filled by store_run_get() and store_runs_foreach() */
 	int64_t n_done, n_failed, n_completed, n_trials;
 };
@@ -174,6 +176,7 @@ int store_applied_foreach(struct store *st, int64_t trial,
 
 struct measurement_row {
 	int repeat, rep;
+	int instance;		/* 1..N: one of the trial's VMs; 0: the trial's own figure */
 	const char *metric, *unit;	/* unit may be NULL */
 	enum better better;
 	double value, at;
@@ -182,9 +185,15 @@ int store_measurements_foreach(struct store *st, int64_t trial,
 			       int (*fn)(const struct measurement_row *, void *), void *ud,
 			       char *err);
 
-/* All samples of a trial; free with store_samples_free(). */
+/*
+ * All samples of a trial, its own figures (instance 0: one VM's, or the
+ * aggregate over several); free with store_samples_free().
+ */
 int store_trial_samples(struct store *st, int64_t trial, struct sample **out, size_t *n,
 			char *err);
+/* The samples of one of a trial's instances (1..N) alone. */
+int store_instance_samples(struct store *st, int64_t trial, int instance, struct sample **out,
+			   size_t *n, char *err);
 void store_samples_free(struct sample *s, size_t n);
 /* Distinct metric names measured in a run, sorted; free each and the array. */
 int store_metric_names(struct store *st, int64_t run, char ***names, size_t *n, char *err);

@@ -105,6 +105,8 @@ static int add_measurement(const struct measurement_row *m, void *ud)
 		json_object_set_new(o, "unit", json_string(m->unit));
 	if (m->better != BETTER_UNKNOWN)
 		json_object_set_new(o, "better", json_string(better_name(m->better)));
+	if (m->instance)	/* one of co-located VMs; none: the trial's own figure */
+		json_object_set_new(o, "instance", json_integer(m->instance));
 	json_array_append_new(ud, o);
 	return 0;
 }

@@ -1058,7 +1058,7 @@ int job_ready(const struct job *job, char *err)
 {
 	size_t bad = 0;
 	char msg[ERR_LEN] = "";
-	if (!job->target->ready || !job->target->ready(job->tset, job->ntset, &bad, msg))
+	if (!job->target->ready || !job->target->ready(job->tset, job->ntset, &job->space, &bad, msg))
 		return 0;
 	if (bad < job->ntset)
 		seterr(err, "%s:%d:%d: %s", job->path, job->tset[bad].line, job->tset[bad].col, msg);

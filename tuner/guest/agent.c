@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #define PORT_NAME "org.vmtune.results"
+#define START_PORT "org.vmtune.start"	/* co-located VMs: the host's go, one byte */
 #define RESULTS_SERIAL "vmtune-results"
 #define MAX_WORDS 64
 #define MAX_DISKS 16
@@ -321,7 +322,7 @@ static void load_modules(const char *fs, const char *iosched, int with_nic)
  * probing). X goes to name.
  */
 static int open_by_attr(const char *dir, const char *attr, const char *want, char *name,
-			size_t len)
+			size_t len, int flags)
 {
 	int fd = -1;
 	for (int tries = 0; tries < 200 && fd < 0; tries++) {
@@ -335,7 +336,7 @@ static int open_by_attr(const char *dir, const char *attr, const char *want, cha
 				continue;
 			snprintf(dev, sizeof(dev), "/dev/%s", e->d_name);
 			snprintf(name, len, "%s", e->d_name);
-			fd = open(dev, O_WRONLY | O_CLOEXEC);
+			fd = open(dev, flags | O_CLOEXEC);
 		}
 		if (d)
 			closedir(d);
@@ -353,11 +354,61 @@ static void open_port(void)
 {
 	char port_dev[32];
 	if (to_disk && (port = open_by_attr("/sys/block", "serial", RESULTS_SERIAL, results_dev,
-					     sizeof(results_dev))) < 0)
+					     sizeof(results_dev), O_WRONLY)) < 0)
 		fail("no disk with serial %s", RESULTS_SERIAL);
 	if (!to_disk && (port = open_by_attr("/sys/class/virtio-ports", "name", PORT_NAME,
-					      port_dev, sizeof(port_dev))) < 0)
+					      port_dev, sizeof(port_dev), O_WRONLY)) < 0)
 		fail("no virtio-serial port named %s", PORT_NAME);
+}
+
+/*
+ * vmtune.wait=1 (co-located VMs): says it is ready, then waits for the
+ * host's go on the start port, so that every instance begins at one instant
+ * however their boots went. The plan's alarm still bounds the wait.
+ */
+static void wait_for_start(void)
+{
+	char dev[32], c;
+	int fd = open_by_attr("/sys/class/virtio-ports", "name", START_PORT, dev, sizeof(dev),
+			      O_RDONLY);
+	if (fd < 0)
+		fail("no virtio-serial port named %s", START_PORT);
+	emit("{\"ready\":true}");
+	ssize_t n;
+	/* no host on the socket yet: the port reads as closed (0), until vmtune connects */
+	while ((n = read(fd, &c, 1)) == 0 || (n < 0 && errno == EINTR))
+		usleep(5000);
+	if (n != 1)
+		fail("the start port: %s", strerror(errno));
+	close(fd);
+}
+
+/* The guest's CPU time so far, and the part of it stolen, in ticks (/proc/stat's cpu line). */
+static void cpu_ticks(unsigned long long *total, unsigned long long *steal)
+{
+	char line[512];
+	unsigned long long v[8] = { 0 };
+	*total = *steal = 0;
+	if (read_file("/proc/stat", line, sizeof(line)) ||
+	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) != 8)
+		return;
+	for (int i = 0; i < 8; i++)
+		*total += v[i];
+	*steal = v[7];
+}
+
+/* The share of the benchmarks' time the hypervisor stole from the guest's vCPUs. */
+static void emit_steal(unsigned long long total0, unsigned long long steal0)
+{
+	unsigned long long total, steal;
+	char line[160];
+	cpu_ticks(&total, &steal);
+	if (!total || total <= total0)
+		return;
+	snprintf(line, sizeof(line), "{\"metric\":\"guest.steal\",\"value\":%.3f,\"unit\":\"%%\","
+		 "\"better\":\"lower\"}", 100.0 * (double)(steal - steal0) / (double)(total - total0));
+	emit(line);
 }
 
 /* ---- the plan ---------------------------------------------------------------- */
@@ -794,6 +845,10 @@ int main(void)
 		set_queues(v);
 	/* not on the command line: the catalogue's default, as the host reads it back */
 	prepare_disks((v = get(&p, "fs")) ? v : knob_find("guest.fs")->def, paths, &npaths);
+	if ((v = get(&p, "wait")) && !strcmp(v, "1"))
+		wait_for_start();
+	unsigned long long total0, steal0;
+	cpu_ticks(&total0, &steal0);
 
 	static char benches[512];
 	snprintf(benches, sizeof(benches), "%s", (v = get(&p, "bench")) ? v : "cpu,membw,memlat,tlb,pingpong");
@@ -822,6 +877,7 @@ int main(void)
 	}
 	if ((v = get(&p, "workload")) && !strcmp(v, "1"))
 		run_workload();
+	emit_steal(total0, steal0);
 	emit("{\"done\":true}");
 	power_off();
 	return 0;

@@ -222,6 +222,47 @@ out:
 
 #define KNOB(name) do { if (domspec_knob(sp, cfg, name, &v, err)) goto fail; } while (0)
 
+/* The vCPUs' scheduling class, the VM's CPU weight and quota. */
+static int cpu_knobs(struct dom_spec *s, const struct space *sp, const union pval *cfg,
+		     struct strbuf *v, char *err)
+{
+	static const char *const classes[] = { "batch", "idle", "fifo", "rr" };
+	if (domspec_knob(sp, cfg, "vm.vcpusched", v, err))
+		return -1;
+	for (int k = 0; k < 4; k++)
+		if (!strcmp(v->buf, classes[k]))
+			s->vcpusched = classes[k];
+	if (domspec_knob(sp, cfg, "vm.cpu_shares", v, err))
+		return -1;
+	s->cpu_shares = (unsigned)atoi(v->buf);
+	if (domspec_knob(sp, cfg, "vm.cpu_quota", v, err))
+		return -1;
+	s->cpu_quota = (unsigned)atoi(v->buf);
+	return 0;
+}
+
+/* The balloon's attributes and target: each needs the balloon. */
+static int balloon_knobs(struct dom_spec *s, const struct space *sp, const union pval *cfg,
+			 struct strbuf *v, char *err)
+{
+	static const char *const knobs[] = { "vm.balloon_autodeflate", "vm.balloon_freepage",
+					     "vm.balloon_target" };
+	for (int k = 0; k < 3; k++) {
+		if (domspec_knob(sp, cfg, knobs[k], v, err))
+			return -1;
+		int on = k < 2 ? !strcmp(v->buf, "on") : 0;
+		if (k == 0)
+			s->balloon_autodeflate = on;
+		else if (k == 1)
+			s->balloon_freepage = on;
+		else
+			s->balloon_target = (unsigned)atoi(v->buf);
+		if (!s->balloon && (on || (k == 2 && s->balloon_target < 100)))
+			return seterr(err, "%s %s needs vm.balloon on", knobs[k], v->buf), -1;
+	}
+	return 0;
+}
+
 int domspec_from_config(struct dom_spec *s, const struct space *sp, const union pval *cfg,
 			const struct vm_env *env, char *err)
 {
@@ -238,6 +279,7 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 	s->root = env->root;
 	s->root_backing = env->root_backing;
 	s->root_backing_format = env->root_backing_format;
+	s->start_path = env->start_path;
 
 	KNOB("vm.vcpus");
 	s->vcpus = (unsigned)atoi(v.buf);
@@ -259,10 +301,10 @@ int domspec_from_config(struct dom_spec *s, const struct space *sp, const union 
 	/* TCG cannot pass the host CPU through: its closest is every feature it emulates */
 	s->cpu_mode = strcmp(v.buf, "host-passthrough") ? NULL
 		    : !strcmp(s->type, "kvm") ? "host-passthrough" : "maximum";
-	KNOB("vm.vcpusched");
-	s->vcpusched = !strcmp(v.buf, "fifo") ? "fifo" : !strcmp(v.buf, "rr") ? "rr" : NULL;
 	KNOB("vm.balloon");
 	s->balloon = !strcmp(v.buf, "on");
+	if (balloon_knobs(s, sp, cfg, &v, err) || cpu_knobs(s, sp, cfg, &v, err))
+		goto fail;
 	KNOB("vm.pinning");
 	strbuf_addstr(&lay, v.buf);
 	KNOB("vm.emulatorpin");
@@ -474,6 +516,53 @@ static xmlNodePtr new_doc(xmlDocPtr *doc, const char *root)
 	return n;
 }
 
+/* The balloon, its attributes, and its memory statistics every second (hostcost.h). */
+static void memballoon(xmlNodePtr dev, const struct dom_spec *s)
+{
+	xmlNodePtr n = child(dev, "memballoon", NULL);
+	attr(n, "model", "%s", s->balloon ? "virtio" : "none");
+	if (s->balloon_autodeflate)
+		attr(n, "autodeflate", "on");
+	if (s->balloon_freepage)
+		attr(n, "freePageReporting", "on");
+	if (s->balloon)
+		attr(child(n, "stats", NULL), "period", "1");
+}
+
+/* <cputune>: pinning, the emulator's CPUs, CPU weight and quota, the vCPUs' class. */
+static void cputune(xmlNodePtr dom, const struct dom_spec *s)
+{
+	xmlNodePtr n;
+	char num[32];
+	if (!(s->vcpupin || s->emulatorpin || s->vcpusched || (s->cpu_shares && s->cpu_shares != 1024) ||
+	      s->cpu_quota))
+		return;
+	xmlNodePtr ct = child(dom, "cputune", NULL);
+	for (unsigned v = 0; s->vcpupin && v < s->vcpus; v++) {
+		n = child(ct, "vcpupin", NULL);
+		attr(n, "vcpu", "%u", v);
+		attr(n, "cpuset", "%s", s->vcpupin[v]);
+	}
+	if (s->emulatorpin)
+		attr(child(ct, "emulatorpin", NULL), "cpuset", "%s", s->emulatorpin);
+	if (s->cpu_shares && s->cpu_shares != 1024) {
+		snprintf(num, sizeof(num), "%u", s->cpu_shares);
+		child(ct, "shares", num);
+	}
+	if (s->cpu_quota) {
+		child(ct, "period", "100000");
+		snprintf(num, sizeof(num), "%u", s->cpu_quota * 1000);
+		child(ct, "quota", num);
+	}
+	if (s->vcpusched) {
+		n = child(ct, "vcpusched", NULL);
+		attr(n, "vcpus", "0-%u", s->vcpus - 1);
+		attr(n, "scheduler", "%s", s->vcpusched);
+		if (!strcmp(s->vcpusched, "fifo") || !strcmp(s->vcpusched, "rr"))
+			attr(n, "priority", "1");	/* the real-time classes only */
+	}
+}
+
 int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 {
 	xmlDocPtr doc;
@@ -484,6 +573,10 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 	char num[32];
 	snprintf(num, sizeof(num), "%u", s->memory_mib);
 	attr(child(dom, "memory", num), "unit", "MiB");
+	if (s->balloon_target && s->balloon_target < 100) {
+		snprintf(num, sizeof(num), "%u", s->memory_mib * s->balloon_target / 100);
+		attr(child(dom, "currentMemory", num), "unit", "MiB");
+	}
 	if (s->hugepages) {
 		n = child(child(child(dom, "memoryBacking", NULL), "hugepages", NULL), "page", NULL);
 		attr(n, "size", "%s", !strcmp(s->hugepages, "2M") ? "2" : "1");
@@ -495,22 +588,7 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 		snprintf(num, sizeof(num), "%u", s->iothreads);
 		child(dom, "iothreads", num);
 	}
-	if (s->vcpupin || s->emulatorpin || s->vcpusched) {
-		xmlNodePtr ct = child(dom, "cputune", NULL);
-		for (unsigned v = 0; s->vcpupin && v < s->vcpus; v++) {
-			n = child(ct, "vcpupin", NULL);
-			attr(n, "vcpu", "%u", v);
-			attr(n, "cpuset", "%s", s->vcpupin[v]);
-		}
-		if (s->emulatorpin)
-			attr(child(ct, "emulatorpin", NULL), "cpuset", "%s", s->emulatorpin);
-		if (s->vcpusched) {
-			n = child(ct, "vcpusched", NULL);
-			attr(n, "vcpus", "0-%u", s->vcpus - 1);
-			attr(n, "scheduler", "%s", s->vcpusched);
-			attr(n, "priority", "1");
-		}
-	}
+	cputune(dom, s);
 	xmlNodePtr os = child(dom, "os", NULL);
 	n = child(os, "type", "hvm");
 	attr(n, "arch", "x86_64");
@@ -544,6 +622,16 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 		attr(tgt, "type", "virtio");
 		attr(tgt, "name", "org.vmtune.results");
 	}
+	if (s->start_path) {	/* QEMU listens; the guest's agent waits for a byte */
+		n = child(dev, "channel", NULL);
+		attr(n, "type", "unix");
+		xmlNodePtr src = child(n, "source", NULL);
+		attr(src, "mode", "bind");
+		attr(src, "path", "%s", s->start_path);
+		xmlNodePtr tgt = child(n, "target", NULL);
+		attr(tgt, "type", "virtio");
+		attr(tgt, "name", "org.vmtune.start");
+	}
 	if (s->nic) {
 		n = child(dev, "interface", NULL);
 		attr(n, "type", "%s", s->tap ? "ethernet" : "user");
@@ -557,7 +645,7 @@ int domxml_build(const struct dom_spec *s, struct strbuf *out, char *err)
 				attr(drv, "queues", "%u", s->nic_queues);
 		}
 	}
-	attr(child(dev, "memballoon", NULL), "model", "%s", s->balloon ? "virtio" : "none");
+	memballoon(dev, s);
 
 	return serialize(doc, "<domain", out, err);
 }
@@ -761,6 +849,72 @@ static void rd_balloon(xmlXPathContextPtr x, struct strbuf *out)
 	strbuf_release(&m);
 }
 
+static void rd_onoff(xmlXPathContextPtr x, const char *path, struct strbuf *out)
+{
+	struct strbuf m = STRBUF_INIT;
+	xstr(x, path, &m);
+	strbuf_addstr(out, !strcmp(m.buf, "on") ? "on" : "off");
+	strbuf_release(&m);
+}
+
+static void rd_autodeflate(xmlXPathContextPtr x, struct strbuf *out)
+{
+	rd_onoff(x, "/domain/devices/memballoon/@autodeflate", out);
+}
+
+static void rd_freepage(xmlXPathContextPtr x, struct strbuf *out)
+{
+	rd_onoff(x, "/domain/devices/memballoon/@freePageReporting", out);
+}
+
+/* An element's amount in KiB, by its unit attribute (libvirt's: KiB when none). */
+static double kib_of(xmlXPathContextPtr x, const char *el)
+{
+	struct strbuf p = STRBUF_INIT, v = STRBUF_INIT, u = STRBUF_INIT;
+	strbuf_addf(&p, "normalize-space(/domain/%s)", el);
+	xstr(x, p.buf, &v);
+	strbuf_reset(&p);
+	strbuf_addf(&p, "/domain/%s/@unit", el);
+	xstr(x, p.buf, &u);
+	double k = v.len ? atof(v.buf) : -1;
+	const char *unit = u.len ? u.buf : "KiB";
+	if (!strcmp(unit, "MiB") || !strcmp(unit, "M"))
+		k *= 1024;
+	else if (!strcmp(unit, "GiB") || !strcmp(unit, "G"))
+		k *= 1024 * 1024;
+	else if (!strcmp(unit, "b") || !strcmp(unit, "bytes"))
+		k /= 1024;
+	strbuf_release(&p);
+	strbuf_release(&v);
+	strbuf_release(&u);
+	return k;
+}
+
+/* currentMemory as a percent of memory (none said: all of it). */
+static void rd_balloon_target(xmlXPathContextPtr x, struct strbuf *out)
+{
+	double mem = kib_of(x, "memory"), cur = kib_of(x, "currentMemory");
+	strbuf_addf(out, "%.0f", cur > 0 && mem > 0 ? 100 * cur / mem : 100);
+}
+
+static void rd_cpu_shares(xmlXPathContextPtr x, struct strbuf *out)
+{
+	xstr(x, "normalize-space(/domain/cputune/shares)", out);
+	if (!out->len)
+		strbuf_addstr(out, "1024");	/* the cgroup's default weight */
+}
+
+static void rd_cpu_quota(xmlXPathContextPtr x, struct strbuf *out)
+{
+	struct strbuf q = STRBUF_INIT, p = STRBUF_INIT;
+	xstr(x, "normalize-space(/domain/cputune/quota)", &q);
+	xstr(x, "normalize-space(/domain/cputune/period)", &p);
+	double quota = q.len ? atof(q.buf) : 0, period = p.len ? atof(p.buf) : 100000;
+	strbuf_addf(out, "%.0f", quota > 0 && period > 0 ? 100 * quota / period : 0);
+	strbuf_release(&q);
+	strbuf_release(&p);
+}
+
 static void rd_bus(xmlXPathContextPtr x, struct strbuf *out)
 {
 	struct strbuf b = STRBUF_INIT;
@@ -856,7 +1010,10 @@ static void rd_iothreads(xmlXPathContextPtr x, struct strbuf *out)
 static const struct { const char *knob; void (*read)(xmlXPathContextPtr, struct strbuf *); } readers[] = {
 	{ "vm.vcpus", rd_vcpus }, { "vm.pinning", rd_pinning }, { "vm.emulatorpin", rd_emulatorpin },
 	{ "vm.hugepages", rd_hugepages }, { "vm.cpu_model", rd_cpu_model }, { "vm.machine", rd_machine },
-	{ "vm.vcpusched", rd_vcpusched }, { "vm.balloon", rd_balloon }, { "disk.bus", rd_bus },
+	{ "vm.vcpusched", rd_vcpusched }, { "vm.balloon", rd_balloon },
+	{ "vm.balloon_autodeflate", rd_autodeflate }, { "vm.balloon_freepage", rd_freepage },
+	{ "vm.balloon_target", rd_balloon_target }, { "vm.cpu_shares", rd_cpu_shares },
+	{ "vm.cpu_quota", rd_cpu_quota }, { "disk.bus", rd_bus },
 	{ "disk.cache", rd_cache }, { "disk.io", rd_io }, { "disk.format", rd_format },
 	{ "disk.discard", rd_discard }, { "disk.count", rd_count }, { "disk.iothreads", rd_iothreads },
 	{ "net.model", rd_net_model }, { "net.backend", rd_net_backend }, { "net.vhost", rd_net_vhost },

@@ -10,6 +10,9 @@
  *   vm.emulatorpin  <emulatorpin>               vm.hugepages <memoryBacking>
  *   vm.cpu_model    <cpu mode=...>              vm.machine  <type machine=...>
  *   vm.vcpusched    <vcpusched>                 vm.balloon  <memballoon>
+ *   vm.balloon_autodeflate, vm.balloon_freepage   <memballoon autodeflate freePageReporting>
+ *   vm.balloon_target  <currentMemory>: libvirt balloons the guest down as it starts
+ *   vm.cpu_shares, vm.cpu_quota   <cputune><shares>, <period> and <quota>
  *   disk.bus/cache/io/format/count/iothreads    <disk>, <driver>, <iothreads>
  *   net.model/backend/vhost/queues  <interface type='user' or 'ethernet'>, <driver>
  *                   (only when the plan measures the network)
@@ -45,6 +48,10 @@ struct dom_spec {
 	const char *nic_driver;	/* NULL, qemu, vhost (a virtio NIC on a tap) */
 	unsigned nic_queues;	/* a virtio NIC's queue pairs; 0: not virtio */
 	int balloon;
+	int balloon_autodeflate, balloon_freepage;	/* <memballoon> attributes */
+	unsigned balloon_target;	/* percent of memory_mib: <currentMemory> */
+	unsigned cpu_shares;		/* <cputune><shares>; 0: libvirt's default */
+	unsigned cpu_quota;		/* percent of a host CPU per vCPU; 0: none */
 	const char *kernel, *initrd;
 	char *cmdline;
 	/*
@@ -55,6 +62,8 @@ struct dom_spec {
 	 */
 	const char *root, *root_backing, *root_backing_format;
 	const char *results_path, *console_path, *results_disk;
+	/* co-located VMs: the start port's socket (QEMU listens, vmtune says go); NULL: none */
+	const char *start_path;
 	struct dom_disk *disks;
 	size_t ndisks;
 };
@@ -81,6 +90,7 @@ struct vm_env {
 	int network;		/* a NIC (net.model) to a peer */
 	const char *tap;	/* the tap's name, for net.backend tap; NULL: no tap here */
 	const char *root, *root_backing, *root_backing_format;	/* a user's image (dom_spec) */
+	const char *start_path;	/* dom_spec */
 };
 
 /* pin[v] = the host CPU of vCPU v under layout (compact, spread, per-core); -1 if impossible. */

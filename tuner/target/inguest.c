@@ -271,6 +271,8 @@ static int run_workload(struct inguest *g)
 	ga_exec_init(&r);
 	if (wl->step[WL_SETUP])
 		rc = run_step(g, "setup", wl->step[WL_SETUP], 0, &r);
+	if (!rc && g->go && g->go(g->go_ud))
+		rc = -1;
 	if (!rc) {
 		ga_exec_release(&r);
 		ga_exec_init(&r);

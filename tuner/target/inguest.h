@@ -25,6 +25,12 @@ struct inguest {
 	volatile sig_atomic_t *stop;
 	const struct trial_sink *sink;
 	struct trial_result *res;
+	/*
+	 * Co-located VMs: called once setup is done, returns when run may
+	 * start (0), or -1 when the trial is over (the reason in res).
+	 */
+	int (*go)(void *ud);
+	void *go_ud;
 	int no_agent;			/* set: the agent never answered */
 	int sink_failed;
 };

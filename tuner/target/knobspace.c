@@ -9,6 +9,7 @@
 #include "target-libvirt.h"
 #include "../../lib/err.h"
 #include "../../lib/knobs.h"
+#include "hostcost.h"
 #include "workload.h"
 
 #include <stdio.h>
@@ -194,8 +195,8 @@ static int check_measurable(const struct space *sp, const struct objective *obj,
 	int image = setting_of(s, n, "image") != NULL;
 	for (size_t t = 0; t < obj->n; t++) {
 		const char *m = obj->t[t].metric, *dot = strchr(m, '.');
-		if (workload_measures(wl, m))
-			continue;
+		if (workload_measures(wl, m) || hostcost_metric(m) || !strcmp(m, "guest.steal"))
+			continue;	/* what a VM costs its host, measured by the target */
 		if (wl && wl->npat && (image || !dot || !runs_bench(s, n, m, (size_t)(dot - m)))) {
 			seterr(err, "objective metric '%s' is none of the workload's metrics", m);
 			*at = (struct space_fault){ .at = AT_METRIC, .value = t };

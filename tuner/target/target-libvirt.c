@@ -41,7 +41,9 @@
 #include "../../lib/number.h"
 #include "../../lib/metricline.h"
 #include "../../lib/netif.h"
+#include "hostcost.h"
 #include "image.h"
+#include "instances.h"
 #include "inguest.h"
 #include "netns.h"
 #include "paths.h"
@@ -53,13 +55,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,11 +106,13 @@ struct target {
 	const struct workload *wl;
 	int packed;		/* the appliance: initrd is the workdir's, with the workload */
 	int agent_misses;	/* trials in a row whose agent never answered */
+	int instances;		/* VMs per trial, side by side (instances:) */
+	enum aggregate agg;	/* and the trial's figure from theirs (aggregate:) */
 };
 
 static const char *const libvirt_keys[] = {
 	"uri", "storage", "memory", "benchmarks", "quick", "guest", "accel", "disk_size",
-	"kernel_words", "image", "boot_timeout", NULL
+	"kernel_words", "image", "boot_timeout", "instances", "aggregate", NULL
 };
 static const char *const libvirt_paths[] = { "image", NULL };
 
@@ -184,6 +191,28 @@ static int check_words(const struct target_setting *s, const char *const *set, c
 	return 0;
 }
 
+/*
+ * instances: co-located VMs of one trial, on this machine's libvirt (their
+ * start signal is a socket here), without the net benchmark (its peer is
+ * one per trial).
+ */
+static int check_instances(const struct target_setting *s, size_t n,
+			   const struct target_setting *x, char *err)
+{
+	long v;
+	if (check_number(x, 1, LIBVIRT_MAX_INSTANCES, &v, err))
+		return -1;
+	const struct target_setting *u = setting(s, n, "uri", NULL), *b = setting(s, n, "benchmarks", NULL);
+	if (v > 1 && u && uri_is_remote(u->vals[0]))
+		return seterr(err, "instances: co-located VMs run on this machine's libvirt only, "
+			      "not %s", u->vals[0]), -1;
+	for (size_t i = 0; v > 1 && b && i < b->nvals; i++)
+		if (!strcmp(b->vals[i], "net"))
+			return seterr(err, "instances: the net benchmark has one peer per trial; "
+				      "co-located VMs measure without it"), -1;
+	return 0;
+}
+
 static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, char *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -211,6 +240,12 @@ static int libvirt_check(const struct target_setting *s, size_t n, size_t *bad, 
 			return -1;
 		if (!strcmp(k, "image") && (s[i].nvals != 1 || s[i].is_list || !*v))
 			return seterr(err, "expected image: the path of a disk image"), -1;
+		enum aggregate agg;
+		if (!strcmp(k, "aggregate") && (s[i].nvals != 1 || s[i].is_list ||
+						aggregate_parse(v, &agg)))
+			return seterr(err, "expected aggregate: median, min or mean"), -1;
+		if (!strcmp(k, "instances") && check_instances(s, n, &s[i], err))
+			return -1;
 	}
 	*bad = n;
 	return 0;
@@ -234,9 +269,91 @@ static int image_ready(const struct target_setting *s, size_t n, const char *pat
 	return rc;
 }
 
-/* What running trials needs of this machine: the storage folders exist, the image is fit. */
-static int libvirt_ready(const struct target_setting *s, size_t n, size_t *bad, char *err)
+/* A figure of /proc/meminfo, KiB; -1 when not there. */
+static long long meminfo_kib(const char *key)
 {
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	long long v = -1;
+	size_t len = strlen(key);
+	while (f && v < 0 && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			v = atoll(line + len + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Whether the job's space may ask knob for something other than value. */
+static int may_leave(const struct space *sp, const char *knob, const char *value)
+{
+	size_t i;
+	const struct param *p = sp ? space_find(sp, knob, &i) : NULL;
+	for (size_t k = 0; p && p->type == P_CAT && k < p->nvalues; k++)
+		if (strcmp(p->values[k], value))
+			return 1;
+	return 0;
+}
+
+/* Huge pages of size kib the host could hand out: free ones, and what available memory could become. */
+static long long pages_reservable(long kib)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%ldkB/free_hugepages", kib);
+	FILE *f = fopen(path, "r");
+	long long free_pages = 0, avail = meminfo_kib("MemAvailable");
+	if (f && fscanf(f, "%lld", &free_pages) != 1)
+		free_pages = 0;
+	if (f)
+		fclose(f);
+	return free_pages + (avail > 0 ? avail / kib : 0);
+}
+
+/*
+ * Room on this machine for the job's VMs, before anything starts: N of them
+ * within its available memory, their huge pages within what it can reserve,
+ * and, with pinning asked for, N within its CPUs. The figures say why.
+ */
+static int room_for(const struct target_setting *s, size_t n, const struct space *sp,
+		    size_t *bad, char *err)
+{
+	size_t at = n;
+	const struct target_setting *x = setting(s, n, "instances", &at), *u = setting(s, n, "uri", NULL);
+	if (u && uri_is_remote(u->vals[0]))
+		return 0;	/* its host's, not this machine's */
+	long long inst = x ? atoll(x->vals[0]) : 1, avail = meminfo_kib("MemAvailable");
+	long long mib = (x = setting(s, n, "memory", NULL)) ? atoll(x->vals[0]) : LIBVIRT_MEMORY_MIB;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*bad = at < n ? at : (setting(s, n, "memory", &at) ? at : n);
+	if (avail > 0 && inst * mib > avail / 1024)
+		return seterr(err, "%lld instance%s x memory %lld MiB = %lld MiB, over this host's "
+			      "available %lld MiB (MemAvailable)", inst, inst == 1 ? "" : "s", mib,
+			      inst * mib, avail / 1024), -1;
+	static const struct { const char *size; long kib; } sizes[] = { { "2M", 2048 }, { "1G", 1048576 } };
+	for (int k = 0; k < 2; k++) {
+		size_t i;
+		const struct param *p = sp ? space_find(sp, "vm.hugepages", &i) : NULL;
+		int asked = 0;
+		for (size_t v = 0; p && p->type == P_CAT && v < p->nvalues; v++)
+			asked |= !strcmp(p->values[v], sizes[k].size);
+		long long need = inst * ((mib * 1024 + sizes[k].kib - 1) / sizes[k].kib), can;
+		if (asked && need > (can = pages_reservable(sizes[k].kib)))
+			return seterr(err, "vm.hugepages %s: %lld instance%s x %lld MiB need %lld pages "
+				      "of %s; this host can reserve %lld", sizes[k].size, inst,
+				      inst == 1 ? "" : "s", mib, need, sizes[k].size, can), -1;
+	}
+	if (inst > cpus && may_leave(sp, "vm.pinning", "none"))
+		return seterr(err, "%lld instances with vm.pinning: over this host's %ld CPUs", inst,
+			      cpus), -1;
+	return 0;
+}
+
+/* What running trials needs of this machine: the storage folders exist, the image is fit, room. */
+static int libvirt_ready(const struct target_setting *s, size_t n, const struct space *sp,
+			 size_t *bad, char *err)
+{
+	if (room_for(s, n, sp, bad, err))
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		*bad = i;
 		for (size_t j = 0; !strcmp(s[i].key, "storage") && j < s[i].nvals; j++) {
@@ -303,10 +420,11 @@ static const char *last_error(void)
 	return e && e->message ? e->message : "unknown libvirt error";
 }
 
+struct colocated;
 static int run_plan(struct target *t, const char *name, const char *type, const char *words,
 		    double timeout, const struct space *sp, const union pval *cfg,
-		    const struct trial_request *rq, const struct trial_sink *sink,
-		    struct trial_result *res);
+		    const struct trial_request *rq, const struct colocated *co,
+		    const struct trial_sink *sink, struct trial_result *res);
 
 /* Boots the appliance under KVM with an empty plan: kvm only if it finishes. */
 static const char *probe_accel(struct target *t)
@@ -316,8 +434,8 @@ static const char *probe_accel(struct target *t)
 	struct trial_sink sink = { 0 };
 	space_init(&sp);
 	trial_result_init(&res);
-	run_plan(t, "vmtune-probe", "kvm", "vmtune.bench=", PROBE_SECONDS, &sp, NULL, NULL, &sink,
-		 &res);
+	run_plan(t, "vmtune-probe", "kvm", "vmtune.bench=", PROBE_SECONDS, &sp, NULL, NULL, NULL,
+		 &sink, &res);
 	const char *accel = res.outcome == OUTCOME_DONE ? "kvm" : "qemu";
 	trial_result_release(&res);
 	return accel;
@@ -625,8 +743,16 @@ static int libvirt_open(struct target **out, const struct target_setting *s, siz
 	if ((x = setting(s, n, "boot_timeout", NULL)) && boot_seconds(x, &t->boot_timeout, err))
 		return free(t), -1;
 	t->wl = wl;
+	t->instances = (x = setting(s, n, "instances", NULL)) ? atoi(x->vals[0]) : 1;
+	if ((x = setting(s, n, "aggregate", NULL)))
+		aggregate_parse(x->vals[0], &t->agg);
 	*out = t;	/* from here on, close() cleans up whatever was made */
 	t->remote = uri_is_remote(t->uri);
+	if (t->remote && t->instances > 1) {
+		strbuf_release(&sb);
+		return seterr(err, "%s: co-located VMs (instances: %d) run on this machine's libvirt "
+			      "only", t->uri, t->instances), -1;
+	}
 	if ((x = setting(s, n, "image", NULL)))
 		t->image = xstrdup(x->vals[0]);
 	if (t->image && t->remote) {
@@ -779,6 +905,7 @@ struct reader {
 	unsigned long long off;	/* and how much of it was read */
 	struct strbuf partial;
 	int done, error, first;
+	int ready;		/* the guest waits for the start signal */
 	struct strbuf error_msg;
 	struct strbuf out;	/* a workload's output ({"out":...} lines), for its figures */
 };
@@ -853,6 +980,8 @@ static void take_lines(struct reader *r, const struct trial_sink *sink, struct t
 		default:
 			if (strstr(line, "\"done\":true"))
 				r->done = 1;
+			else if (!strcmp(line, "{\"ready\":true}"))
+				r->ready = 1;
 			else if (!strncmp(line, "{\"error\":", 9) && !r->error) {
 				r->error = 1;
 				strbuf_addstr(&r->error_msg, line);
@@ -892,6 +1021,12 @@ struct boot {
 	char *overlay_path;
 	char **guest_disks;		/* and the names the guest gives its disks, NULL-ended */
 	struct reader r;
+	/* co-located VMs: which (1..N, 0 alone), their gate, the start socket, go sent */
+	int instance, went;
+	struct gate *gate;
+	struct strbuf start;
+	struct hostcost cost;	/* what it costs the host, sampled while it runs */
+	int costing;
 	virDomainPtr dom;
 	double t0, started;		/* before and after the domain was created */
 	int sink_failed, killed;
@@ -1063,7 +1198,7 @@ static int boot(struct boot *b, const char *type)
 		.console_path = t->remote ? NULL : b->console.buf, .memory_mib = t->memory_mib,
 		.cpus = &t->topo.cpus, .disk_paths = b->disks, .network = t->network,
 		.tap = t->netns ? t->tap : NULL, .root = b->overlay_path, .root_backing = t->image,
-		.root_backing_format = t->image_fmt,
+		.root_backing_format = t->image_fmt, .start_path = b->gate ? b->start.buf : NULL,
 	};
 	if (domspec_from_config(&spec, b->sp, b->cfg, &env, b->err))
 		return fail(b, b->err);
@@ -1073,7 +1208,8 @@ static int boot(struct boot *b, const char *type)
 		return fail(b, b->err);
 	if (!t->remote)
 		strbuf_addstr(&b->res->console_path, b->console.buf);
-	if (b->rq && !t->remote && apply_host(b->sp, b->cfg, t->memory_mib, b->sink, b->err))
+	/* co-located VMs: the trial applied them once for all */
+	if (b->rq && !t->remote && !b->gate && apply_host(b->sp, b->cfg, t->memory_mib, b->sink, b->err))
 		return fail(b, b->err);
 	if (b->rq && b->sink->undo(b->sink->ud, UNDO_DOMAIN, b->name, t->uri, 0, b->err))
 		return fail(b, b->err);
@@ -1092,6 +1228,10 @@ static int boot(struct boot *b, const char *type)
 		strbuf_addf(&b->res->reason, "libvirt: %s", last_error());
 		return -1;
 	}
+	if (b->rq) {
+		hostcost_start(&b->cost, b->dom, b->name, !t->remote);
+		b->costing = 1;
+	}
 	if (t->netns && tap_into_namespace(t, b->err))
 		return fail(b, b->err);
 	struct metric m = { .name = "vm.define_start", .value = b->started - b->t0, .unit = "s",
@@ -1099,6 +1239,44 @@ static int boot(struct boot *b, const char *type)
 	if (b->rq && b->sink->metric && b->sink->metric(b->sink->ud, &m))
 		b->sink_failed = 1;
 	return b->rq ? verify_live(b) : 0;
+}
+
+/* The start signal: one byte to the guest's start port, through the socket QEMU listens on. */
+static int send_go(struct boot *b)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", b->start.buf);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), rc = -1;
+	if (fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a)) && write(fd, "g", 1) == 1)
+		rc = 0;
+	if (rc)
+		strbuf_addf(&b->res->reason, "cannot say go to the guest (%s): %s", b->start.buf,
+			    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Co-located VMs: once this guest is ready, wait for the others, then say
+ * go. 1 while it waits, 0 once said (or nothing to say), -1 when the trial
+ * is over (another instance ended before it was ready, or go failed).
+ */
+static int start_signal(struct boot *b)
+{
+	if (!b->gate || b->went || !b->r.ready)
+		return 0;
+	switch (gate_poll(b->gate, b->instance)) {
+	case GATE_WAIT:
+		return 1;
+	case GATE_ABANDON:
+		strbuf_addstr(&b->res->reason, "another instance ended before its guest was ready");
+		return -1;
+	case GATE_GO:
+		break;
+	}
+	b->went = 1;
+	return send_go(b);
 }
 
 static void watch(struct boot *b, double timeout)
@@ -1125,7 +1303,9 @@ static void watch(struct boot *b, double timeout)
 		if (virDomainGetState(b->dom, &state, &reason, 0) < 0 || state == VIR_DOMAIN_SHUTOFF ||
 		    state == VIR_DOMAIN_CRASHED)
 			break;
-		if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR) {
+		if (start_signal(b) < 0) {
+			;	/* said */
+		} else if (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_IOERROR) {
 			strbuf_addstr(&b->res->reason, "the guest paused on an I/O error");
 		} else if (state == VIR_DOMAIN_PAUSED) {
 			strbuf_addstr(&b->res->reason, "the guest stopped (emulation failure?)");
@@ -1246,6 +1426,24 @@ static void clean_up(struct boot *b)
 }
 
 /* A user's image, booted: the trial through its guest agent; two silent agents in a row stop the search. */
+/* A user's image, co-located: its setup is done; run starts when every instance's is. */
+static int image_go(void *ud)
+{
+	struct boot *b = ud;
+	b->r.ready = 1;
+	for (;;) {
+		int s = start_signal(b);
+		if (s <= 0)
+			return s;
+		if (b->rq && b->rq->stop && *b->rq->stop) {
+			b->res->outcome = OUTCOME_INTERRUPTED;
+			strbuf_addstr(&b->res->reason, "interrupted");
+			return -1;
+		}
+		usleep(20000);
+	}
+}
+
 static void in_guest(struct boot *b, double timeout)
 {
 	struct strbuf aff = STRBUF_INIT, vcpus = STRBUF_INIT;
@@ -1256,6 +1454,7 @@ static void in_guest(struct boot *b, double timeout)
 		.affinity = aff.buf, .vcpus = (unsigned)atoi(vcpus.buf),
 		.boot_timeout = b->t->boot_timeout, .deadline = timeout > 0 ? b->t0 + timeout : 0,
 		.stop = b->rq ? b->rq->stop : NULL, .sink = b->sink, .res = b->res,
+		.go = b->gate ? image_go : NULL, .go_ud = b,
 	};
 	inguest_run(&g);
 	strbuf_release(&aff);
@@ -1267,10 +1466,61 @@ static void in_guest(struct boot *b, double timeout)
 		b->res->stop_search = 1;
 }
 
+/* Co-located VMs: which of them a boot is (1..N), and their gate. */
+struct colocated {
+	int instance;
+	struct gate *gate;
+};
+
+/* What the boot cost its host, to the sink (0 alone, else its instance number). */
+static void cost_out(struct boot *b)
+{
+	if (!b->costing)
+		return;
+	hostcost_stop(&b->cost);
+	b->costing = 0;
+	if (hostcost_emit(&b->cost, b->instance, b->sink))
+		b->sink_failed = 1;
+}
+
+/*
+ * vm.balloon_target, read back from the balloon's statistics once the trial
+ * ran: the guest must hold what was asked (within 2% or 8 MiB), else its
+ * balloon driver never inflated, and the trial fails.
+ */
+static void balloon_back(struct boot *b)
+{
+	struct strbuf asked = STRBUF_INIT, got = STRBUF_INIT;
+	if (!b->rq || b->res->outcome != OUTCOME_DONE ||
+	    domspec_knob(b->sp, b->cfg, "vm.balloon_target", &asked, NULL) || atoi(asked.buf) >= 100) {
+		strbuf_release(&asked);
+		return;
+	}
+	double want = b->t->memory_mib * atof(asked.buf) / 100, have = b->cost.actual;
+	double slack = want * 0.02 > 8 ? want * 0.02 : 8;
+	int same = have >= 0 && fabs(have - want) <= slack;
+	if (have >= 0)
+		strbuf_addf(&got, "%.0f", 100 * have / b->t->memory_mib);
+	else
+		strbuf_addstr(&got, "unknown (no balloon statistics)");
+	if (b->sink->applied && b->sink->applied(b->sink->ud, "vm.balloon_target", asked.buf, got.buf,
+						 same))
+		b->sink_failed = 1;
+	if (!same) {
+		b->res->outcome = OUTCOME_FAILED;
+		strbuf_reset(&b->res->reason);
+		strbuf_addf(&b->res->reason, "vm.balloon_target not applied: asked %s%% (%.0f MiB), the "
+			    "guest holds %s%s (its balloon driver?)", asked.buf, want, got.buf,
+			    have >= 0 ? "%" : "");
+	}
+	strbuf_release(&asked);
+	strbuf_release(&got);
+}
+
 static int run_plan(struct target *t, const char *name, const char *type, const char *words,
 		    double timeout, const struct space *sp, const union pval *cfg,
-		    const struct trial_request *rq, const struct trial_sink *sink,
-		    struct trial_result *res)
+		    const struct trial_request *rq, const struct colocated *co,
+		    const struct trial_sink *sink, struct trial_result *res)
 {
 	static const union pval none;
 	struct space empty;
@@ -1278,6 +1528,7 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		.t = t, .name = name, .sp = sp, .cfg = cfg, .rq = rq, .sink = sink, .res = res,
 		.results = STRBUF_INIT, .console = STRBUF_INIT, .words = STRBUF_INIT,
 		.r = { .fd = -1, .partial = STRBUF_INIT, .error_msg = STRBUF_INIT, .out = STRBUF_INIT },
+		.start = STRBUF_INIT, .instance = co ? co->instance : 0, .gate = co ? co->gate : NULL,
 	};
 	if (!sp || !sp->n) {
 		space_init(&empty);
@@ -1290,19 +1541,30 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 		b.vols = xcalloc((size_t)b.ndisks + 1, sizeof(*b.vols));
 	strbuf_addf(&b.results, "%s/%s.results", t->workdir, name);
 	strbuf_addf(&b.console, "%s/%s.console", t->workdir, name);
+	strbuf_addf(&b.start, "%s/%s.start", t->workdir, name);
 	strbuf_addstr(&b.words, words);
+	if (b.gate && !t->image)	/* the appliance's agent waits for go */
+		strbuf_addstr(&b.words, " vmtune.wait=1");
 	if (!t->remote) {	/* remote hosts: no file here */
 		unlink(b.results.buf);
 		unlink(b.console.buf);
+		unlink(b.start.buf);
 	}
 	res->outcome = OUTCOME_FAILED;
 	if (!prepare(&b) && !boot(&b, type)) {
-		if (t->image)
+		if (t->image) {
 			in_guest(&b, timeout);
-		else {
+			cost_out(&b);
+		} else {
 			watch(&b, timeout);
+			cost_out(&b);
 			classify(&b);
 		}
+		balloon_back(&b);
+	}
+	if (b.costing) {	/* it started, then failed before its trial ran */
+		hostcost_stop(&b.cost);
+		b.costing = 0;
 	}
 	if (t->conn && virConnectIsAlive(t->conn) != 1) {	/* says nothing of the configuration */
 		strbuf_reset(&res->reason);
@@ -1311,6 +1573,9 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	}
 	int rc = b.sink_failed ? -1 : 0;
 	clean_up(&b);
+	if (!t->remote)
+		unlink(b.start.buf);
+	strbuf_release(&b.start);
 	return rc;
 }
 
@@ -1395,6 +1660,46 @@ static void stop_peer(const struct trial_sink *sink, int journal, pid_t pid)
 		sink->undo(sink->ud, UNDO_PEER, what, NULL, 1, err);
 }
 
+/* ---- co-located VMs --------------------------------------------------------- */
+
+struct colocation {
+	struct target *t;
+	const char *name, *words;
+	const struct trial_request *rq;
+};
+
+static int run_instance(void *ud, int instance, struct gate *g, const struct trial_sink *sink,
+			struct trial_result *res)
+{
+	struct colocation *c = ud;
+	struct colocated co = { .instance = instance, .gate = g };
+	struct strbuf name = STRBUF_INIT;
+	strbuf_addf(&name, "%s-i%d", c->name, instance);
+	int rc = run_plan(c->t, name.buf, !strcmp(c->t->accel, "kvm") ? "kvm" : "qemu", c->words,
+			  c->rq->timeout, c->rq->space, c->rq->config, c->rq, &co, sink, res);
+	strbuf_release(&name);
+	return rc;
+}
+
+/*
+ * instances: N domains of the configuration at once, each with its own
+ * disks (and overlay), its guest waiting for the start signal; the host
+ * knobs (and the huge pages of all N) applied once for all of them.
+ */
+static int run_colocated(struct target *t, const char *name, const char *words,
+			 const struct trial_request *rq, const struct trial_sink *sink,
+			 struct trial_result *res)
+{
+	char err[ERR_LEN];
+	struct colocation c = { .t = t, .name = name, .words = words, .rq = rq };
+	if (apply_host(rq->space, rq->config, t->memory_mib * (unsigned)t->instances, sink, err)) {
+		res->outcome = OUTCOME_FAILED;
+		strbuf_addstr(&res->reason, err);
+		return 0;
+	}
+	return instances_run(t->instances, t->agg, run_instance, &c, sink, res);
+}
+
 static int libvirt_run(struct target *t, const struct trial_request *rq,
 		       const struct trial_sink *sink, struct trial_result *res)
 {
@@ -1437,8 +1742,12 @@ static int libvirt_run(struct target *t, const struct trial_request *rq,
 	t->netns = tap ? peer : 0;
 	snprintf(t->tap, sizeof(t->tap), "vmt%d.%u", (int)getpid(),
 		 __atomic_fetch_add(&taps, 1, __ATOMIC_RELAXED) % 10000);
+	if (t->instances > 1) {
+		rc = run_colocated(t, name.buf, words.buf, rq, sink, res);
+		goto out;
+	}
 	rc = run_plan(t, name.buf, !strcmp(t->accel, "kvm") ? "kvm" : "qemu", words.buf,
-		      rq->timeout, rq->space, rq->config, rq, sink, res);
+		      rq->timeout, rq->space, rq->config, rq, NULL, sink, res);
 	if (net)
 		stop_peer(sink, 1, peer);
 out:

@@ -10,6 +10,7 @@
 /* The data disks and the guest's memory when disk_size and memory are not set (MiB). */
 #define LIBVIRT_DISK_MIB 256
 #define LIBVIRT_MEMORY_MIB 1024
+#define LIBVIRT_MAX_INSTANCES 64	/* instances: co-located VMs of one trial */
 /* The guest's plan when the job lists no benchmarks. */
 #define LIBVIRT_BENCHMARKS "cpu,membw,memlat,tlb,io,pingpong"
 

@@ -146,10 +146,12 @@ struct target_ops {
 			   const struct target_setting *s, size_t n, const struct workload *wl,
 			   struct space_fault *at, char *err);
 	/*
-	 * What running trials needs of this machine (folders that exist, ...),
-	 * apart from check(): reading a stored run needs none of it. May be NULL.
+	 * What running trials needs of this machine (folders that exist, room
+	 * for the job's VMs, ...), apart from check(): reading a stored run
+	 * needs none of it. sp: the job's parameters. May be NULL.
 	 */
-	int (*ready)(const struct target_setting *s, size_t n, size_t *bad, char *err);
+	int (*ready)(const struct target_setting *s, size_t n, const struct space *sp, size_t *bad,
+		     char *err);
 	/*
 	 * workdir: where relative paths in the settings are resolved. host: the
 	 * host (a libvirt URI) this instance runs trials on; NULL for the
