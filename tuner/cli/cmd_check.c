@@ -140,55 +140,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The configuration to measure, as JSON checked against the run's space. */
-static int pick_config(const struct runview *rv, const char *which, const struct job *job,
-		       char **json, char *err)
-{
-	int64_t trial;
-	if (!which || !strcmp(which, "best")) {
-		struct cview best, runner;
-		int rc = runview_incumbent(rv, &best, &runner, err);
-		if (rc > 0)
-			*json = xstrdup(best.first->config);
-		else if (!rc)
-			seterr(err, "run %lld has no scored trial", (long long)rv->id);
-		cview_release(&best);
-		cview_release(&runner);
-		return rc > 0 ? 0 : -1;
-	}
-	if (!parse_i64(which, 1, INT64_MAX, &trial)) {
-		for (size_t i = 0; i < rv->n; i++)
-			if (rv->t[i].id == trial)
-				*json = xstrdup(rv->t[i].config);
-		if (!*json)
-			return seterr(err, "run %lld has no trial %lld", (long long)rv->id,
-				      (long long)trial), -1;
-		return 0;
-	}
-	/* a file holding a configuration as JSON */
-	struct strbuf sb = STRBUF_INIT;
-	char msg[ERR_LEN];
-	if (access(which, F_OK)) {
-		strbuf_release(&sb);
-		return seterr(err, "--config %s: not best, a trial id or a readable file", which), -1;
-	}
-	if (strbuf_read_file(&sb, which, JOB_MAX_BYTES, msg)) {
-		strbuf_release(&sb);
-		return seterr(err, "--config %s: %s", which, msg), -1;
-	}
-	union pval *cfg = config_new(&job->space);
-	if (config_from_json(&job->space, sb.buf, cfg, msg)) {
-		seterr(err, "%s: %s", which, msg);
-		free(cfg);
-		strbuf_release(&sb);
-		return -1;
-	}
-	*json = config_to_json(&job->space, cfg);
-	free(cfg);
-	strbuf_release(&sb);
-	return 0;
-}
-
 /* Why the JUnit file cannot be written where it is asked for; NULL when it can. */
 static const char *junit_unwritable(const char *path)
 {
@@ -288,7 +239,7 @@ static int load_baseline(struct check *k)
 		return fail(EXIT_RUNTIME, "%s", err);
 	if (!k->a->which && !strcmp(k->brv.strategy, "check"))
 		k->cfg_json = xstrdup(k->b.config);	/* measured by baseline save --measure */
-	else if (pick_config(&k->brv, k->a->which, &k->job, &k->cfg_json, err))
+	else if (runview_pick_config(&k->brv, k->a->which, &k->job, &k->cfg_json, err))
 		return fail(EXIT_USAGE, "%s", err);
 	if (gather(k->st, &k->brv, k->b.config, k->b.trial_id, 0, &k->v, &k->nv, err))
 		return fail(EXIT_RUNTIME, "%s", err);

@@ -1054,6 +1054,43 @@ done:
 	return ret;
 }
 
+int job_instances(const struct job *job)
+{
+	for (size_t i = 0; i < job->ntset; i++)
+		if (!strcmp(job->tset[i].key, "instances") && job->tset[i].nvals == 1)
+			return atoi(job->tset[i].vals[0]);
+	return 1;
+}
+
+int job_set_target(struct job *job, const char *key, const char *value, char *err)
+{
+	size_t i = 0, bad;
+	while (i < job->ntset && strcmp(job->tset[i].key, key))
+		i++;
+	if (i == job->ntset) {
+		const char *const *keys = job->target->keys;
+		size_t k = 0;
+		while (keys[k] && strcmp(keys[k], key))
+			k++;
+		if (!keys[k])
+			return seterr(err, "target kind '%s' has no setting '%s'", job->target->name,
+				      key), -1;
+		job->tset = xrealloc(job->tset, (job->ntset + 1) * sizeof(*job->tset));
+		job->tset[job->ntset++] = (struct target_setting){ .key = xstrdup(key) };
+	}
+	struct target_setting *s = &job->tset[i];
+	for (size_t k = 0; k < s->nvals; k++)
+		free(s->vals[k]);
+	s->vals = xrealloc(s->vals, sizeof(char *));
+	s->vals[0] = xstrdup(value);
+	s->nvals = 1;
+	s->is_list = 0;
+	char msg[ERR_LEN] = "";
+	if (job->target->check(job->tset, job->ntset, &bad, msg))
+		return seterr(err, "%s: %s", key, msg), -1;
+	return 0;
+}
+
 int job_ready(const struct job *job, char *err)
 {
 	size_t bad = 0;

@@ -119,6 +119,13 @@ void job_release(struct job *job);
 void job_add_host(struct job *job, const char *uri, int slots);
 /* Slots over all hosts; 1 when no host is listed. */
 int job_slots(const struct job *job);
+/* The VMs each trial runs side by side (the target's instances:, 1 when none). */
+int job_instances(const struct job *job);
+/*
+ * Sets the target setting key to the scalar value (added when the job has
+ * none), checked as the job file's would be; -1 with why.
+ */
+int job_set_target(struct job *job, const char *key, const char *value, char *err);
 
 /* "90s", "15m", "8h", "2d", "1h30m", "1.5h", "250ms" or plain seconds; 1 ms to 365 days. */
 int duration_parse(const char *s, double *seconds);

@@ -178,6 +178,7 @@ static int create_run(struct search *s, const char *strategy, char *err)
 		.accel = s->accel, .host = s->host,
 		.confirm_repeats = s->o.confirm_repeats, .confirm_max = s->o.confirm_max,
 		.max_cov = s->o.max_cov, .noise_floor = search_noise_floor(s),
+		.instances = job_instances(job), .capacity_of = s->o.capacity_of,
 	};
 	/* the run and its warm start together: a resume finds both or neither */
 	int rc = store_begin(s->o.st, err) || store_run_create(s->o.st, &ri, &s->run_id, err);
@@ -244,7 +245,7 @@ int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 	s->repeats = 1;	/* n trials of one run each: n measurements, whatever the job says */
 	s->o.budget_trials = n;
 	s->o.budget_seconds = 0;
-	if (create_run(s, "check", err))
+	if (create_run(s, s->o.measure_as ? s->o.measure_as : "check", err))
 		return -1;
 	s->fixed = cfg;
 	int ret = search_schedule(s, &end, err);

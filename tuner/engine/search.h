@@ -48,6 +48,7 @@
 #include <stdint.h>
 #include "job.h"
 #include "../../results/store.h"
+#include "../../results/capacity.h"
 
 struct progress {
 	int64_t trial_id;
@@ -92,6 +93,9 @@ struct search_opts {
 	void *progress_ud;
 	const struct warm_in *warm;	/* a new run's warm start */
 	size_t nwarm;
+	/* search_measure(): the run's strategy ("check" when NULL), and the capacity series it is a step of */
+	const char *measure_as;
+	int64_t capacity_of;
 };
 
 struct search;
@@ -124,5 +128,48 @@ void search_free(struct search *s);
  * host counts as gone: the database is a local file.
  */
 int run_owner_alive(int64_t pid, const char *host, void *ud);
+
+/*
+ * vmtune capacity: how many VMs of one configuration fit on this host. It
+ * measures the configuration with 1 instance, then 2, 4, ..., then bisects
+ * between the most that kept `keep` of the one-instance score and the
+ * fewest that did not. Each step is a run of its own (strategy "capacity",
+ * runs.capacity_of the first step's), measured `repeats` times, so it has
+ * an interval (results/capacity.h). It stops at `max` instances, and before
+ * a step whose VMs would need more than the host's available memory (N x
+ * the most host memory a VM held in the steps so far).
+ */
+
+struct capacity_opts {
+	struct store *st;
+	struct job *job;		/* its target's instances: is set per step */
+	const char *cfg_json;		/* the configuration, as JSON of the job's space */
+	int repeats;			/* measurements of each step */
+	double keep;			/* a fraction of the one-instance score */
+	int max;			/* the most instances to try */
+	uint64_t seed;
+	volatile sig_atomic_t *stop;
+	void (*step_done)(void *ud, const struct cap_step *s);
+	void *ud;
+};
+
+enum capacity_stop { CAP_BELOW_KEEP, CAP_MEMORY, CAP_MAX };
+
+struct capacity {
+	int64_t head;			/* the first step's run: the series */
+	struct cap_step *steps;		/* in the order measured */
+	size_t n;
+	int fits;			/* the most instances measured at or above keep */
+	int fails;			/* the fewest below keep, or over the memory; 0: none */
+	enum capacity_stop why;
+	double mem_avail_mib;		/* the host's, when the memory stopped it */
+};
+
+/* 0 done, 1 interrupted (what was measured stays), -1 with err. */
+int capacity_measure(const struct capacity_opts *o, struct capacity *out, char *err);
+void capacity_release(struct capacity *c);
+/* The job's objective without the host metrics (sums over the VMs, not one VM's speed). */
+void capacity_objective(const struct objective *obj, struct objective *out);
+
 
 #endif

@@ -188,3 +188,17 @@ int hostcost_emit(const struct hostcost *h, int instance, const struct trial_sin
 	}
 	return 0;
 }
+
+double hostcost_mem_available_mib(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	double mib = -1;
+	long long kib;
+	while (f && mib < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			mib = (double)kib / 1024;
+	if (f)
+		fclose(f);
+	return mib;
+}

@@ -60,4 +60,7 @@ int hostcost_metric(const char *metric);
  */
 int hostcost_combine(const char *metric, const double *v, size_t n, double *out);
 
+/* This machine's available memory (/proc/meminfo MemAvailable), MiB; -1 when unknown. */
+double hostcost_mem_available_mib(void);
+
 #endif

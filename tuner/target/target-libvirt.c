@@ -269,21 +269,6 @@ static int image_ready(const struct target_setting *s, size_t n, const char *pat
 	return rc;
 }
 
-/* A figure of /proc/meminfo, KiB; -1 when not there. */
-static long long meminfo_kib(const char *key)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[256];
-	long long v = -1;
-	size_t len = strlen(key);
-	while (f && v < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len) && line[len] == ':')
-			v = atoll(line + len + 1);
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /* Whether the job's space may ask knob for something other than value. */
 static int may_leave(const struct space *sp, const char *knob, const char *value)
 {
@@ -301,7 +286,7 @@ static long long pages_reservable(long kib)
 	char path[128];
 	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%ldkB/free_hugepages", kib);
 	FILE *f = fopen(path, "r");
-	long long free_pages = 0, avail = meminfo_kib("MemAvailable");
+	long long free_pages = 0, avail = (long long)(hostcost_mem_available_mib() * 1024);
 	if (f && fscanf(f, "%lld", &free_pages) != 1)
 		free_pages = 0;
 	if (f)
@@ -321,7 +306,8 @@ static int room_for(const struct target_setting *s, size_t n, const struct space
 	const struct target_setting *x = setting(s, n, "instances", &at), *u = setting(s, n, "uri", NULL);
 	if (u && uri_is_remote(u->vals[0]))
 		return 0;	/* its host's, not this machine's */
-	long long inst = x ? atoll(x->vals[0]) : 1, avail = meminfo_kib("MemAvailable");
+	long long inst = x ? atoll(x->vals[0]) : 1;
+	long long avail = (long long)(hostcost_mem_available_mib() * 1024);
 	long long mib = (x = setting(s, n, "memory", NULL)) ? atoll(x->vals[0]) : LIBVIRT_MEMORY_MIB;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	*bad = at < n ? at : (setting(s, n, "memory", &at) ? at : n);

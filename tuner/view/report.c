@@ -3,6 +3,9 @@
 #include "../../lib/err.h"
 #include "../../results/stats.h"
 #include "../../search/racing.h"
+#include "../../results/capacity.h"
+#include "../engine/search.h"
+#include "../target/hostcost.h"
 
 #include "../../lib/version.h"
 
@@ -395,6 +398,135 @@ static int timeline_data(struct store *st, const struct runview *rv, struct strb
 
 /* ---- the gnuplot script ------------------------------------------------------ */
 
+/* ---- the capacity planner's plots ------------------------------------------ */
+
+static void gp_plot_header(struct strbuf *gp, const char *format, const char *name, int w, int h);
+
+/* The objective's terms that are not host metrics, with their base values. */
+static size_t speed_terms(const struct runview *rv, struct objective *o, double **base)
+{
+	o->t = xcalloc(rv->obj.n + 1, sizeof(*o->t));
+	o->n = 0;
+	o->max_cov = 0;
+	*base = xcalloc(rv->obj.n + 1, sizeof(double));
+	for (size_t i = 0; i < rv->obj.n; i++)
+		if (!hostcost_metric(rv->obj.t[i].metric)) {
+			(*base)[o->n] = rv->base[i];
+			o->t[o->n++] = rv->obj.t[i];	/* borrowed: freed with rv */
+		}
+	return o->n;
+}
+
+struct point {
+	double x, y;
+	int64_t trial;
+};
+
+static int by_x(const void *a, const void *b)
+{
+	const struct point *p = a, *q = b;
+	return p->x < q->x ? -1 : p->x > q->x ? 1 : (p->y > q->y) - (p->y < q->y);
+}
+
+/*
+ * tradeoff.dat: each scored trial's speed (its score over the objective's
+ * non-host metrics) against the host memory a VM held (host.mem.pss_peak
+ * over the run's instances); front.dat: the Pareto front, the trials no
+ * other beats on both. Returns the points.
+ */
+static size_t tradeoff_data(struct store *st, const struct runview *rv, struct strbuf *dat,
+			    struct strbuf *front, char *err)
+{
+	struct objective o;
+	double *base;
+	struct point *p = xcalloc(rv->n + 1, sizeof(*p));
+	size_t n = 0;
+	if (rv->have_base && speed_terms(rv, &o, &base))
+		for (size_t i = 0; i < rv->n; i++) {
+			const struct tview *t = &rv->t[i];
+			struct sample *smp;
+			size_t ns, nrep;
+			double *sc = NULL;
+			if (t->status != TS_DONE || store_trial_samples(st, t->id, &smp, &ns, err))
+				continue;
+			double mem = sample_median(smp, ns, "host.mem.pss_peak", -1);
+			if (isfinite(mem) && !score_repeats(&o, base, smp, ns, &sc, &nrep, err) && nrep)
+				p[n++] = (struct point){ mem / rv->instances, stats_median(sc, nrep), t->id };
+			free(sc);
+			store_samples_free(smp, ns);
+		}
+	if (rv->have_base && o.n) {
+		free(o.t);
+		free(base);
+	}
+	qsort(p, n, sizeof(*p), by_x);
+	double best = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(dat, "%.6g %.6g %lld\n", p[i].x, p[i].y, (long long)p[i].trial);
+		if (p[i].y > best) {	/* less memory than any better one */
+			best = p[i].y;
+			strbuf_addf(front, "%.6g %.6g %lld\n", p[i].x, p[i].y, (long long)p[i].trial);
+		}
+	}
+	free(p);
+	return n;
+}
+
+/* capacity.dat: a capacity series' steps (N, score, lo, hi, worst, host MiB and CPU s per VM). */
+static size_t capacity_data(struct store *st, const struct runview *rv, struct strbuf *dat,
+			    char *err)
+{
+	int64_t *runs = NULL, head = rv->capacity_of ? rv->capacity_of : rv->id;
+	int *inst = NULL;
+	size_t n = 0, k = 0;
+	struct objective o;
+	if (strcmp(rv->strategy, "capacity") || capacity_series(st, head, &runs, &inst, &n, err))
+		return 0;
+	capacity_objective(&rv->job.obj, &o);
+	double *base = xcalloc(o.n + 1, sizeof(double));
+	for (size_t i = 0; n && inst[0] == 1 && !capacity_base(st, &o, runs[0], base, err) && i < n;
+	     i++) {
+		struct cap_step c;
+		if (capacity_step(st, &o, base, runs[i], inst[i], rv->seed, &c, err) || !isfinite(c.score))
+			continue;
+		strbuf_addf(dat, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", c.instances, c.score, c.lo, c.hi,
+			    c.worst, c.mem_mib, c.cpu_s);
+		k++;
+	}
+	objective_release(&o);
+	free(base);
+	free(runs);
+	free(inst);
+	return k;
+}
+
+static void gp_planner(struct strbuf *gp, const char *format, size_t ntrade, size_t ncap)
+{
+	if (ntrade) {
+		gp_plot_header(gp, format, "tradeoff", 720, 440);
+		strbuf_addstr(gp, "set title 'Speed against host memory per VM (Pareto front)'\n"
+				  "set xlabel 'host memory per VM (MiB, PSS peak)'\n"
+				  "set ylabel 'score without host metrics (1 = the defaults)'\n"
+				  "set key top right\n"
+				  "plot 'tradeoff.dat' using 1:2 with points pt 7 ps 0.8 lc rgb '#4477aa' "
+				  "title 'trial', \\\n"
+				  "     'front.dat' using 1:2 with linespoints pt 6 ps 1.6 lw 2 "
+				  "lc rgb '#cc3311' title 'Pareto front'\n");
+	}
+	if (ncap) {
+		gp_plot_header(gp, format, "capacity", 720, 440);
+		strbuf_addstr(gp, "set title 'Capacity: what each VM keeps as VMs are added'\n"
+				  "set xlabel 'VMs side by side'\nset ylabel 'score of one VM alone = 1'\n"
+				  "set y2label 'host memory per VM (MiB)'\nset y2tics\nset yrange [0:*]\n"
+				  "set y2range [0:*]\nset xtics 1\nset key bottom left\n"
+				  "plot 'capacity.dat' using 1:2:3:4 with yerrorlines pt 7 lw 2 "
+				  "lc rgb '#228833' title 'score (95% CI)', \\\n"
+				  "     '' using 1:5 with linespoints pt 2 lc rgb '#cc3311' title 'worst VM', "
+				  "\\\n     '' using 1:6 axes x1y2 with linespoints pt 5 dt 2 "
+				  "lc rgb '#4477aa' title 'host MiB per VM'\n");
+	}
+}
+
 static void gp_terminal(struct strbuf *gp, const char *format, int w, int h)
 {
 	if (!strcmp(format, "svg"))
@@ -719,6 +851,11 @@ static const char *const captions[][2] = {
 	{ "tlb", "One access per page: what huge pages changed." },
 	{ "timeline", "Each trial: boot (VM start to the agent's first line) and benchmarks; "
 		      "failures marked." },
+	{ "tradeoff", "Each trial's score (the objective's VM metrics alone) against the host "
+		      "memory one VM held; the Pareto front joins the trials no other beats on "
+		      "both, the planner's choice of speed against density." },
+	{ "capacity", "vmtune capacity: each VM's score against one VM alone as VMs are added "
+		      "(median, 95% interval), the worst VM's, and the host memory per VM." },
 };
 
 static int embed(struct strbuf *html, const char *dir, const char *name, const char *format,
@@ -961,7 +1098,8 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	struct data d = { .rv = rv };
 	struct strbuf conv = STRBUF_INIT, failed = STRBUF_INIT,
 		      memlat = STRBUF_INIT, tlb = STRBUF_INIT, timeline = STRBUF_INIT,
-		      gp = STRBUF_INIT, prog = STRBUF_INIT;
+		      gp = STRBUF_INIT, prog = STRBUF_INIT, trade = STRBUF_INIT, front = STRBUF_INIT,
+		      cap = STRBUF_INIT;
 	const char **images = xcalloc(rv->job.space.n + 8, sizeof(char *));
 	char **knob_names = xcalloc(rv->job.space.n + 1, sizeof(char *));
 	int *knob_plotted = xcalloc(rv->job.space.n + 1, sizeof(int));
@@ -981,12 +1119,17 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	size_t ntlb = tlb_data(&d, &tlb);
 	if (timeline_data(st, rv, &timeline, err))
 		goto out;
+	size_t ntrade = tradeoff_data(st, rv, &trade, &front, err);
+	size_t ncap = capacity_data(st, rv, &cap, err);
 	if (write_file(o->out, "convergence.dat", &conv, err) ||
 	    write_file(o->out, "failed.dat", &failed, err) ||
 	    bench_files(&d, o->out, err) ||
 	    write_file(o->out, "memlat.dat", &memlat, err) ||
 	    write_file(o->out, "tlb.dat", &tlb, err) ||
-	    write_file(o->out, "timeline.dat", &timeline, err))
+	    write_file(o->out, "timeline.dat", &timeline, err) ||
+	    write_file(o->out, "tradeoff.dat", &trade, err) ||
+	    write_file(o->out, "front.dat", &front, err) ||
+	    write_file(o->out, "capacity.dat", &cap, err))
 		goto out;
 	images[nimages++] = "convergence";
 	if (knob_files(rv, o->out, knob_names, knob_plotted, err))
@@ -1001,7 +1144,12 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	if (ntlb)
 		images[nimages++] = "tlb";
 	images[nimages++] = "timeline";
+	if (ntrade)
+		images[nimages++] = "tradeoff";
+	if (ncap)
+		images[nimages++] = "capacity";
 	gp_script(&gp, &d, o->format, nconv, knob_plotted, nbench, nmemlat, ntlb);
+	gp_planner(&gp, o->format, ntrade, ncap);
 	if (write_file(o->out, "report.gp", &gp, err))
 		goto out;
 	if (o->script_only) {
@@ -1028,6 +1176,9 @@ out:
 	strbuf_release(&memlat);
 	strbuf_release(&tlb);
 	strbuf_release(&timeline);
+	strbuf_release(&trade);
+	strbuf_release(&front);
+	strbuf_release(&cap);
 	strbuf_release(&gp);
 	strbuf_release(&prog);
 	data_release(&d);

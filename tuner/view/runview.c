@@ -1,11 +1,14 @@
 #include "runview.h"
 #include "../../lib/err.h"
+#include "../../lib/number.h"
 #include "../../results/floor.h"
 #include "../../results/stats.h"
 #include "../../search/racing.h"
 #include "../../search/strategy.h"
 
 #include <jansson.h>
+#include <unistd.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +90,8 @@ static int load(struct runview *rv, struct store *st, int64_t run, char *err)
 	rv->confirm_repeats = ri.confirm_repeats;
 	rv->max_cov = ri.max_cov;
 	rv->noise_floor = ri.noise_floor;
+	rv->instances = ri.instances > 0 ? ri.instances : 1;
+	rv->capacity_of = ri.capacity_of;
 	rv->confirm_max = ri.confirm_max;
 	if (job_load_text(&rv->job, ri.job_text, ri.job_path, ri.job_dir, err))
 		return -1;
@@ -750,4 +755,52 @@ json_t *verified_json(const struct verified *v)
 	if (v->differ)
 		json_object_set_new(o, "first_differ", json_string(v->first_differ));
 	return o;
+}
+
+int runview_pick_config(const struct runview *rv, const char *which, const struct job *job,
+			char **json, char *err)
+{
+	long trial;
+	if (!which || !strcmp(which, "best")) {
+		struct cview best, runner;
+		int rc = runview_incumbent(rv, &best, &runner, err);
+		if (rc > 0)
+			*json = xstrdup(best.first->config);
+		else if (!rc)
+			seterr(err, "run %lld has no scored trial", (long long)rv->id);
+		cview_release(&best);
+		cview_release(&runner);
+		return rc > 0 ? 0 : -1;
+	}
+	if (rv && !number_parse(which, 1, LONG_MAX, &trial)) {
+		for (size_t i = 0; i < rv->n; i++)
+			if (rv->t[i].id == trial)
+				*json = xstrdup(rv->t[i].config);
+		if (!*json)
+			return seterr(err, "run %lld has no trial %lld", (long long)rv->id,
+				      (long long)trial), -1;
+		return 0;
+	}
+	/* a file holding a configuration as JSON */
+	struct strbuf sb = STRBUF_INIT;
+	char msg[ERR_LEN];
+	if (access(which, F_OK)) {
+		strbuf_release(&sb);
+		return seterr(err, "--config %s: not best, a trial id or a readable file", which), -1;
+	}
+	if (strbuf_read_file(&sb, which, JOB_MAX_BYTES, msg)) {
+		strbuf_release(&sb);
+		return seterr(err, "--config %s: %s", which, msg), -1;
+	}
+	union pval *cfg = config_new(&job->space);
+	if (config_from_json(&job->space, sb.buf, cfg, msg)) {
+		seterr(err, "%s: %s", which, msg);
+		free(cfg);
+		strbuf_release(&sb);
+		return -1;
+	}
+	*json = config_to_json(&job->space, cfg);
+	free(cfg);
+	strbuf_release(&sb);
+	return 0;
 }

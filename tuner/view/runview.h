@@ -35,6 +35,8 @@ struct runview {
 	int64_t id;
 	double max_cov;		/* the run's (0: every objective metric scored) */
 	int64_t noise_floor;	/* the run's: baseline results before any is taken in */
+	int instances;		/* VMs each trial ran side by side */
+	int64_t capacity_of;	/* a step of vmtune capacity: the series' first run (0: not one) */
 	struct objective obj;	/* what scores after the noise floor: job.obj less the noisy */
 	char *dropped;		/* the line that says which were left out; NULL: none */
 	char *name, *accel, *status, *strategy, *host, *job_path;
@@ -73,6 +75,13 @@ void importance_format(const struct space *sp, const struct importance *imp, siz
 struct json_t *importance_json(const struct space *sp, const struct importance *imp,
 			       size_t nconfigs, int rc);
 void runview_release(struct runview *rv);
+/*
+ * The configuration named by which, as JSON checked against job's space:
+ * "best" (or NULL, rv's incumbent), a trial id of rv, or a file holding a
+ * configuration as JSON (rv may then be NULL). -1 with why.
+ */
+int runview_pick_config(const struct runview *rv, const char *which, const struct job *job,
+			char **json, char *err);
 /*
  * A measured configuration: every done trial of it, with their per-repeat
  * scores pooled (racing's repeats are trials of their own).

@@ -1,0 +1,169 @@
+/* vmtune capacity's figures, from stored runs (capacity.h). */
+#include "capacity.h"
+#include "stats.h"
+#include "../lib/err.h"
+#include "../lib/strbuf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct done_ids {
+	int64_t *id;
+	size_t n;
+};
+
+static int take_done(const struct trial_row *t, void *ud)
+{
+	struct done_ids *d = ud;
+	if (t->status == TS_DONE) {
+		d->id = xrealloc(d->id, (d->n + 1) * sizeof(*d->id));
+		d->id[d->n++] = t->id;
+	}
+	return 0;
+}
+
+static int done_trials(struct store *st, int64_t run, struct done_ids *d, char *err)
+{
+	memset(d, 0, sizeof(*d));
+	return store_trials_foreach(st, run, take_done, d, err);
+}
+
+int capacity_base(struct store *st, const struct objective *obj, int64_t run1, double *base,
+		  char *err)
+{
+	struct done_ids d;
+	struct sample *all = NULL;
+	size_t nall = 0;
+	int rc = done_trials(st, run1, &d, err);
+	for (size_t k = 0; !rc && k < d.n; k++) {
+		struct sample *s;
+		size_t n;
+		if ((rc = store_trial_samples(st, d.id[k], &s, &n, err)))
+			break;
+		all = xrealloc(all, (nall + n + 1) * sizeof(*all));
+		for (size_t i = 0; i < n; i++)
+			all[nall++] = (struct sample){ xstrdup(s[i].metric), (int)k + 1, s[i].value };
+		store_samples_free(s, n);
+	}
+	if (!rc && !d.n)
+		rc = (seterr(err, "run %lld: no done trial of one instance to compare with",
+			     (long long)run1), -1);
+	if (!rc)
+		rc = score_baseline(obj, all, nall, base, err);
+	store_samples_free(all, nall);
+	free(d.id);
+	return rc;
+}
+
+/* One trial's score from one set of its samples (instance 0, or one VM's); NaN when none. */
+static double score_of(struct store *st, const struct objective *obj, const double *base,
+		       int64_t trial, int instance, char *err)
+{
+	struct sample *s;
+	size_t n, nrep;
+	double *sc = NULL, v = NAN;
+	if (store_instance_samples(st, trial, instance, &s, &n, err))
+		return NAN;
+	if (n && !score_repeats(obj, base, s, n, &sc, &nrep, err) && nrep)
+		v = stats_median(sc, nrep);
+	free(sc);
+	store_samples_free(s, n);
+	return v;
+}
+
+static double median_of(const struct sample *s, size_t n, const char *metric)
+{
+	return sample_median(s, n, metric, -1);
+}
+
+int capacity_step(struct store *st, const struct objective *obj, const double *base, int64_t run,
+		  int instances, uint64_t seed, struct cap_step *out, char *err)
+{
+	struct done_ids d;
+	if (done_trials(st, run, &d, err))
+		return -1;
+	*out = (struct cap_step){ .instances = instances, .run = run, .score = NAN, .lo = NAN,
+				  .hi = NAN, .worst = NAN, .mem_mib = NAN, .cpu_s = NAN };
+	double *sc = xcalloc(d.n + 1, sizeof(double)), *wo = xcalloc(d.n + 1, sizeof(double));
+	double *mem = xcalloc(d.n + 1, sizeof(double)), *cpu = xcalloc(d.n + 1, sizeof(double));
+	size_t ns = 0, nw = 0, nm = 0, nc = 0;
+	for (size_t k = 0; k < d.n; k++) {
+		double v = score_of(st, obj, base, d.id[k], 0, err), w = instances > 1 ? NAN : v;
+		if (isfinite(v))
+			sc[ns++] = v;
+		for (int i = 1; instances > 1 && i <= instances; i++) {	/* the worst VM's own */
+			double x = score_of(st, obj, base, d.id[k], i, err);
+			if (isfinite(x) && (!isfinite(w) || x < w))
+				w = x;
+		}
+		if (isfinite(w))
+			wo[nw++] = w;
+		struct sample *s;
+		size_t n;
+		if (store_trial_samples(st, d.id[k], &s, &n, err))
+			continue;
+		double m = median_of(s, n, "host.mem.pss_peak"), c = median_of(s, n, "host.cpu.time");
+		if (isfinite(m))
+			mem[nm++] = m / instances;
+		if (isfinite(c))
+			cpu[nc++] = c / instances;
+		store_samples_free(s, n);
+	}
+	out->n = d.n;
+	if (ns) {
+		out->score = stats_median(sc, ns);
+		if (stats_bootstrap_median_ci(sc, ns, 0.95, 2000, seed, &out->lo, &out->hi))
+			out->lo = out->hi = NAN;	/* one measurement: no interval */
+	}
+	out->worst = nw ? stats_median(wo, nw) : NAN;
+	out->mem_mib = nm ? stats_median(mem, nm) : NAN;
+	out->cpu_s = nc ? stats_median(cpu, nc) : NAN;
+	free(sc);
+	free(wo);
+	free(mem);
+	free(cpu);
+	free(d.id);
+	return 0;
+}
+
+struct series {
+	int64_t head;
+	int64_t *runs;
+	int *inst;
+	size_t n;
+};
+
+static int take_run(const struct run_info *ri, void *ud)
+{
+	struct series *s = ud;
+	if (ri->id != s->head && ri->capacity_of != s->head)
+		return 0;
+	size_t i = s->n;
+	s->runs = xrealloc(s->runs, (s->n + 1) * sizeof(*s->runs));
+	s->inst = xrealloc(s->inst, (s->n + 1) * sizeof(*s->inst));
+	while (i > 0 && s->inst[i - 1] > ri->instances) {	/* in order of instances */
+		s->runs[i] = s->runs[i - 1];
+		s->inst[i] = s->inst[i - 1];
+		i--;
+	}
+	s->runs[i] = ri->id;
+	s->inst[i] = ri->instances;
+	s->n++;
+	return 0;
+}
+
+int capacity_series(struct store *st, int64_t head, int64_t **runs, int **instances, size_t *n,
+		    char *err)
+{
+	struct series s = { .head = head };
+	if (store_runs_foreach(st, take_run, &s, err)) {
+		free(s.runs);
+		free(s.inst);
+		return -1;
+	}
+	*runs = s.runs;
+	*instances = s.inst;
+	*n = s.n;
+	return 0;
+}

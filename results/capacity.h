@@ -1,0 +1,39 @@
+#ifndef CAPACITY_H
+#define CAPACITY_H
+/*
+ * vmtune capacity's figures: how one configuration holds up as N copies of
+ * it share the host. A series is runs of the same configuration, one per N
+ * (runs.instances, runs.capacity_of: the first step's run, N = 1).
+ *
+ * A step's score is its trials' own figures (instance 0: the aggregate over
+ * the N VMs, results/aggregate.h) scored against the one-instance step's
+ * medians, so N = 1 scores about 1 and 0.8 says each VM keeps 80% of what it
+ * had alone. obj is the job's objective without host metrics (those are sums
+ * over the VMs, not one VM's speed).
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include "score.h"
+#include "store.h"
+
+struct cap_step {
+	int instances;
+	int64_t run;
+	size_t n;		/* done trials */
+	double score, lo, hi;	/* median score and its 95% bootstrap interval; NaN: none */
+	double worst;		/* median over trials of the worst VM's own score */
+	double mem_mib;		/* host.mem.pss_peak per VM (median over trials); NaN: none */
+	double cpu_s;		/* host.cpu.time per VM */
+};
+
+/* The reference: each objective metric's median over the one-instance run's done trials. */
+int capacity_base(struct store *st, const struct objective *obj, int64_t run1, double *base,
+		  char *err);
+/* Step run (of instances VMs) against base. */
+int capacity_step(struct store *st, const struct objective *obj, const double *base, int64_t run,
+		  int instances, uint64_t seed, struct cap_step *out, char *err);
+/* The runs of series head (its first run), in order of instances; free *runs. */
+int capacity_series(struct store *st, int64_t head, int64_t **runs, int **instances, size_t *n,
+		    char *err);
+
+#endif
