@@ -187,17 +187,23 @@ static int plain(const char *s, size_t max)
 	return n && !s[n] && n <= max;
 }
 
-/* A data disk vmtune made: STORAGE/vmtune-PID-tTRIAL-rREPEAT-dN.img, absolute, no "..". */
+/*
+ * A data disk vmtune made: STORAGE/vmtune-PID-tTRIAL-rREPEAT-dN.img, or of
+ * co-located VMs -rREPEAT-iINSTANCE-dN.img; absolute, no "..".
+ */
 static int own_disk(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	int pid, len = 0;
 	long long trial;
-	unsigned rep, d;
+	unsigned rep, d, inst;
 	struct stat st;
-	if (path[0] != '/' || strstr(path, "/../") || !base ||
-	    sscanf(base + 1, "vmtune-%d-t%lld-r%u-d%u.img%n", &pid, &trial, &rep, &d, &len) != 4 ||
-	    base[1 + len] != '\0')
+	if (path[0] != '/' || strstr(path, "/../") || !base)
+		return 0;
+	if (!(sscanf(base + 1, "vmtune-%d-t%lld-r%u-d%u.img%n", &pid, &trial, &rep, &d, &len) == 4 &&
+	      base[1 + len] == '\0') &&
+	    !(sscanf(base + 1, "vmtune-%d-t%lld-r%u-i%u-d%u.img%n", &pid, &trial, &rep, &inst, &d,
+		     &len) == 5 && base[1 + len] == '\0'))
 		return 0;
 	return lstat(path, &st) ? errno == ENOENT : S_ISREG(st.st_mode);
 }

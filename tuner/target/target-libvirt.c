@@ -280,7 +280,12 @@ static int may_leave(const struct space *sp, const char *knob, const char *value
 	return 0;
 }
 
-/* Huge pages of size kib the host could hand out: free ones, and what available memory could become. */
+/*
+ * Huge pages of size kib the host could hand out: free ones, and what its
+ * available memory could become (an upper bound: 1 GiB pages need it
+ * unfragmented). Checked before the memory itself: a pool already reserved
+ * is not in MemAvailable.
+ */
 static long long pages_reservable(long kib)
 {
 	char path[128];
@@ -311,10 +316,6 @@ static int room_for(const struct target_setting *s, size_t n, const struct space
 	long long mib = (x = setting(s, n, "memory", NULL)) ? atoll(x->vals[0]) : LIBVIRT_MEMORY_MIB;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	*bad = at < n ? at : (setting(s, n, "memory", &at) ? at : n);
-	if (avail > 0 && inst * mib > avail / 1024)
-		return seterr(err, "%lld instance%s x memory %lld MiB = %lld MiB, over this host's "
-			      "available %lld MiB (MemAvailable)", inst, inst == 1 ? "" : "s", mib,
-			      inst * mib, avail / 1024), -1;
 	static const struct { const char *size; long kib; } sizes[] = { { "2M", 2048 }, { "1G", 1048576 } };
 	for (int k = 0; k < 2; k++) {
 		size_t i;
@@ -328,6 +329,10 @@ static int room_for(const struct target_setting *s, size_t n, const struct space
 				      "of %s; this host can reserve %lld", sizes[k].size, inst,
 				      inst == 1 ? "" : "s", mib, need, sizes[k].size, can), -1;
 	}
+	if (avail > 0 && inst * mib > avail / 1024)
+		return seterr(err, "%lld instance%s x memory %lld MiB = %lld MiB, over this host's "
+			      "available %lld MiB (MemAvailable)", inst, inst == 1 ? "" : "s", mib,
+			      inst * mib, avail / 1024), -1;
 	if (inst > cpus && may_leave(sp, "vm.pinning", "none"))
 		return seterr(err, "%lld instances with vm.pinning: over this host's %ld CPUs", inst,
 			      cpus), -1;
