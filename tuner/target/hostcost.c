@@ -11,9 +11,10 @@
 static const struct {
 	const char *name, *unit;
 	enum better better;
-	int sum;		/* instances add up (else the highest: a host-wide figure) */
+	int sum;		/* instances add up (else the highest: a host-wide figure; 2: their mean) */
 } metrics[] = {
 	{ "host.mem.pss_peak", "MiB", BETTER_LOWER, 1 },
+	{ "host.mem.per_vm", "MiB", BETTER_LOWER, 2 },
 	{ "host.mem.pss_end", "MiB", BETTER_LOWER, 1 },
 	{ "host.cpu.time", "s", BETTER_LOWER, 1 },
 	{ "host.ksm.saved", "MiB", BETTER_HIGHER, 0 },
@@ -39,7 +40,7 @@ int hostcost_combine(const char *metric, const double *v, size_t n, double *out)
 		double x = metrics[i].sum ? 0 : v[0];
 		for (size_t k = 0; k < n; k++)
 			x = metrics[i].sum ? x + v[k] : v[k] > x ? v[k] : x;
-		*out = x;
+		*out = metrics[i].sum == 2 && n ? x / (double)n : x;
 		return 1;
 	}
 	return 0;
@@ -176,7 +177,7 @@ void hostcost_stop(struct hostcost *h)
 int hostcost_emit(const struct hostcost *h, int instance, const struct trial_sink *sink)
 {
 	double v[N_METRICS] = {
-		h->pss_peak, h->pss_end, h->cpu,
+		h->pss_peak, h->pss_peak, h->pss_end, h->cpu,
 		h->ksm_start >= 0 ? (double)(h->ksm_peak - h->ksm_start) * (double)h->page_kib / 1024 : -1,
 		h->actual, h->available, h->unused,
 	};

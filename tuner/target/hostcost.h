@@ -8,6 +8,7 @@
  *                            /proc/PID/smaps_rollup, Pss plus the huge
  *                            pages it maps (Shared_ and Private_Hugetlb,
  *                            which Pss leaves out); peak and last sample
+ *   host.mem.per_vm          the peak per VM: a trial of N VMs, their mean
  *   host.cpu.time            its CPU time, s: utime + stime of
  *                            /proc/PID/stat, at the last sample
  *   host.ksm.saved           KSM's saving over the window, MiB: the highest
@@ -56,7 +57,8 @@ int hostcost_emit(const struct hostcost *h, int instance, const struct trial_sin
 int hostcost_metric(const char *metric);
 /*
  * The trial's figure of a host metric from its instances' (n of them): the
- * sum (memory, CPU time), the highest (KSM: host-wide). 0 for "not one".
+ * sum (memory, CPU time), the mean (per_vm), the highest (KSM: host-wide).
+ * 0 for "not one".
  */
 int hostcost_combine(const char *metric, const double *v, size_t n, double *out);
 
