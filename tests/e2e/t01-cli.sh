@@ -5,13 +5,13 @@
 help_lists_commands() {
 	"$VMTUNE" help > out &&
 	for c in search runs trials best export bench restore topology doctor report baseline \
-		check apply knobs version help; do grep -q "^  $c " out || die "no $c"; done
+		check capacity apply knobs version help; do grep -q "^  $c " out || die "no $c"; done
 }
 expect "vmtune help lists every command" help_lists_commands
 
 every_command_has_help() {
 	for c in search runs trials best export bench restore topology doctor report baseline \
-		check apply knobs version help; do
+		check capacity apply knobs version help; do
 		"$VMTUNE" "$c" --help | grep -q "^usage: vmtune $c" || die "$c --help"
 		"$VMTUNE" help "$c" | grep -q "^usage: vmtune $c" || die "help $c"
 	done
@@ -27,6 +27,15 @@ expect "--resume with a job file exits 2" exits_with 2 "$VMTUNE" search --resume
 expect "trials without a run exits 2" exits_with 2 "$VMTUNE" trials
 expect "a run that is not a number exits 2" exits_with 2 "$VMTUNE" best one
 expect "export without a format exits 2" exits_with 2 "$VMTUNE" export 1
+expect "capacity without a job exits 2" exits_with 2 "$VMTUNE" capacity
+expect "capacity --keep 0% exits 2" exits_with 2 "$VMTUNE" capacity job.yaml --keep 0%
+expect "capacity --repeats 1 exits 2 (no interval)" exits_with 2 "$VMTUNE" capacity job.yaml --repeats 1
+expect "capacity of a missing job exits 2" exits_with 2 "$VMTUNE" capacity missing.yaml
+capacity_needs_vms() {
+	exits_with 2 "$VMTUNE" capacity "$ROOT/tests/jobs/gate.yaml" --db cap.db || return 1
+	grep -q "capacity measures VMs side by side: a libvirt job, not exec" "$T/err" || die "$(cat "$T/err")"
+}
+expect "capacity of an exec job exits 2, saying it needs VMs" capacity_needs_vms
 expect "runs on a missing database exits 2" exits_with 2 "$VMTUNE" runs --db missing.db
 no_db_created() { [ ! -e missing.db ]; }
 expect "reading commands never create a database" no_db_created

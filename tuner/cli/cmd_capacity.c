@@ -231,9 +231,10 @@ static int cmd_capacity_fn(int argc, char **argv)
 	if (job_load_file(&job, a.job_path, err))
 		return fail(EXIT_USAGE, "%s", err);
 	if (strcmp(job.target->name, "libvirt")) {
+		rc = fail(EXIT_USAGE, "%s: capacity measures VMs side by side: a libvirt job, not %s",
+			  a.job_path, job.target->name);
 		job_release(&job);
-		return fail(EXIT_USAGE, "%s: capacity measures VMs side by side: a libvirt job, not "
-			    "%s", a.job_path, job.target->name);
+		return rc;
 	}
 	struct store *st = NULL;
 	char *cfg = NULL;

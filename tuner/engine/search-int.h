@@ -5,6 +5,7 @@
  * above them sees (the public interface is search.h). The engine's files,
  * each a layer that calls only those below it:
  *
+ *   capacity.c  vmtune capacity: a run of search_measure() per step (search.h)
  *   loop.c      search_new(), a new run, search_measure(), the loop, the end
  *   resume.c    a stored run replayed (search_resume())
  *   confirm.c   the confirmation that ends a search
