@@ -74,6 +74,8 @@ two() {
 	exits_with 0 "$VMTUNE" search two.yaml --db two.db || return 1
 	per_instance two.db 2 avg	# the median of two is their mean
 	[ "$(sql two.db "select instances from runs")" -eq 2 ] || die "the run does not say 2 instances"
+	"$VMTUNE" best 1 --db two.db | grep -q "2 VMs a trial, scored on their median; its worst VM" ||
+		die "best does not show the worst VM"
 	"$VMTUNE" export 1 --db two.db --format json | jq -e '[.trials[].measurements[] |
 		select(.instance == 2)] | length > 0' >/dev/null || die "export has no instance 2"
 	nothing_left

@@ -201,6 +201,15 @@ static void print_verdicts(const struct runview *rv, const struct confirmation *
 	strbuf_release(&line);
 }
 
+/* How the run's trials scored their co-located VMs (the target's aggregate:). */
+static const char *aggregate_word(const struct runview *rv)
+{
+	for (size_t i = 0; i < rv->job.ntset; i++)
+		if (!strcmp(rv->job.tset[i].key, "aggregate") && rv->job.tset[i].nvals == 1)
+			return rv->job.tset[i].vals[0];
+	return "median";
+}
+
 /* The search's own estimate of the incumbent (biased upward: it chose it). */
 static void print_estimate(const struct cview *b, double score, int have_ci, double lo, double hi)
 {
@@ -215,7 +224,6 @@ static void print_estimate(const struct cview *b, double score, int have_ci, dou
 	       " 1 = as good as the defaults, higher is better\n");
 	if (b->n > 1 && b->n != b->nscores)
 		printf("  measured in %zu trials (racing repeats)\n", b->n);
-	printf("configuration:\n");
 }
 
 /* The runner-up and whether it is significantly worse than the best; -1 with err. */
@@ -294,6 +302,13 @@ static int best_main(int argc, char **argv)
 	}
 	print_verdicts(&rv, &cf, &nz, &v);
 	print_estimate(&b, score, have_ci, lo, hi);
+	double worst;
+	int which;
+	if (rv.instances > 1 && !runview_worst_vm(&rv, st, b.first->id, &worst, &which, err) &&
+	    isfinite(worst))
+		printf("  %d VMs a trial, scored on their %s; its worst VM (%d) scores %.4f\n",
+		       rv.instances, aggregate_word(&rv), which, worst);
+	printf("configuration:\n");
 	if (print_config(&rv, b.first->config, NULL, err)) {
 		ret = fail(EXIT_RUNTIME, "trial %lld: %s", (long long)b.first->id, err);
 		goto out;

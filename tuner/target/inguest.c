@@ -261,6 +261,37 @@ static int copy_files(struct inguest *g)
 	return rc ? fail(g, err) : 0;
 }
 
+/* The guest's CPU ticks, all and stolen, from its /proc/stat (0 when unread). */
+static void guest_ticks(struct inguest *g, unsigned long long *total, unsigned long long *steal)
+{
+	struct strbuf st = STRBUF_INIT;
+	char err[ERR_LEN];
+	int missing;
+	unsigned long long v[8] = { 0 };
+	*total = *steal = 0;
+	if (!ga_read_file(g->dom, "/proc/stat", 65536, &st, &missing, err) &&
+	    sscanf(st.buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) == 8) {
+		for (int i = 0; i < 8; i++)
+			*total += v[i];
+		*steal = v[7];
+	}
+	strbuf_release(&st);
+}
+
+/* guest.steal over run: the share of the guest's CPU time the hypervisor stole, %. */
+static void steal_out(struct inguest *g, unsigned long long total0, unsigned long long steal0)
+{
+	unsigned long long total, steal;
+	guest_ticks(g, &total, &steal);
+	if (!total0 || total <= total0)
+		return;
+	struct metric m = { .name = "guest.steal", .unit = "%", .better = BETTER_LOWER,
+			    .value = 100.0 * (double)(steal - steal0) / (double)(total - total0) };
+	if (g->sink->metric && g->sink->metric(g->sink->ud, &m))
+		g->sink_failed = 1;
+}
+
 /* setup, run (its figures taken), teardown; teardown runs whenever setup did. */
 static int run_workload(struct inguest *g)
 {
@@ -276,7 +307,11 @@ static int run_workload(struct inguest *g)
 	if (!rc) {
 		ga_exec_release(&r);
 		ga_exec_init(&r);
+		unsigned long long total0, steal0;
+		guest_ticks(g, &total0, &steal0);
 		rc = run_step(g, "run", wl->step[WL_RUN], 1, &r);
+		if (!rc)
+			steal_out(g, total0, steal0);
 		if (!rc) {
 			int t = workload_take_output(wl, r.out.buf, g->sink, g->res, err);
 			if (t == -2)

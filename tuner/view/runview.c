@@ -804,3 +804,27 @@ int runview_pick_config(const struct runview *rv, const char *which, const struc
 	strbuf_release(&sb);
 	return 0;
 }
+
+int runview_worst_vm(const struct runview *rv, struct store *st, int64_t trial, double *worst,
+		     int *which, char *err)
+{
+	*worst = NAN;
+	*which = 0;
+	for (int i = 1; rv->have_base && i <= rv->instances && rv->instances > 1; i++) {
+		struct sample *smp;
+		size_t n, nrep;
+		double *sc = NULL;
+		if (store_instance_samples(st, trial, i, &smp, &n, err))
+			return -1;
+		if (n && !score_repeats(&rv->obj, rv->base, smp, n, &sc, &nrep, err) && nrep) {
+			double v = stats_median(sc, nrep);
+			if (!isfinite(*worst) || v < *worst) {
+				*worst = v;
+				*which = i;
+			}
+		}
+		free(sc);
+		store_samples_free(smp, n);
+	}
+	return 0;
+}

@@ -76,6 +76,12 @@ struct json_t *importance_json(const struct space *sp, const struct importance *
 			       size_t nconfigs, int rc);
 void runview_release(struct runview *rv);
 /*
+ * Co-located VMs: the lowest score of one of the trial's VMs on its own
+ * measurements, and which (1..N); NaN and 0 for a run of one VM a trial.
+ */
+int runview_worst_vm(const struct runview *rv, struct store *st, int64_t trial, double *worst,
+		     int *which, char *err);
+/*
  * The configuration named by which, as JSON checked against job's space:
  * "best" (or NULL, rv's incumbent), a trial id of rv, or a file holding a
  * configuration as JSON (rv may then be NULL). -1 with why.
