@@ -1,5 +1,6 @@
 /* vmtune best RUN: the best configuration of a run, its score and its 95% CI. */
 #include "vmtune.h"
+#include "../target/hostcost.h"
 #include "../../lib/err.h"
 #include "../view/runview.h"
 #include "../../results/stats.h"
@@ -27,6 +28,22 @@ static int print_metrics(struct store *st, const struct runview *rv, const struc
 		       o->metric, v, rv->base[i], 100 * (v / rv->base[i] - 1), better_name(o->better),
 		       o->weight);
 	}
+	struct sample *bs;
+	size_t nb;
+	if (store_trial_samples(st, rv->baseline_trial, &bs, &nb, err)) {
+		store_samples_free(smp, n);
+		return -1;
+	}
+	const char *m;
+	for (size_t i = 0, said = 0; (m = hostcost_metric_at(i)); i++) {
+		double v = sample_median(smp, n, m, -1), b = sample_median(bs, nb, m, -1);
+		if (!isfinite(v))
+			continue;
+		if (!said++)
+			printf("what it costs the host (median of the trial; the baseline's):\n");
+		printf("  %-24s %14.6g  baseline %14.6g\n", m, v, b);
+	}
+	store_samples_free(bs, nb);
 	store_samples_free(smp, n);
 	return 0;
 }

@@ -24,6 +24,11 @@ static const struct {
 };
 #define N_METRICS (sizeof(metrics) / sizeof(*metrics))
 
+const char *hostcost_metric_at(size_t i)
+{
+	return i < N_METRICS ? metrics[i].name : i == N_METRICS ? "guest.steal" : NULL;
+}
+
 int hostcost_metric(const char *metric)
 {
 	for (size_t i = 0; i < N_METRICS; i++)

@@ -53,6 +53,8 @@ void hostcost_stop(struct hostcost *h);
  * never read is left out. -1 when the sink failed.
  */
 int hostcost_emit(const struct hostcost *h, int instance, const struct trial_sink *sink);
+/* The i-th of these, then the guest's guest.steal; NULL past the last. */
+const char *hostcost_metric_at(size_t i);
 /* Whether metric is one of these (an objective may name them). */
 int hostcost_metric(const char *metric);
 /*
