@@ -97,6 +97,19 @@ from_appliance() {
 }
 expect "the same workload's figures come back from the bundled appliance, beside a bundled benchmark" from_appliance
 
+two_images() {	# co-located VMs of the image: run starts in both once both setups are done
+	job two "$image_target
+  instances: 2" "$affinity"
+	exits_with 0 "$VMTUNE" search two.yaml --db two.db --quiet ||
+		{ cat "$T/err"; sql two.db "select reason from trials"; return 1; }
+	[ "$(sql two.db "select group_concat(instance) from (select distinct instance from measurements
+		where metric = 'work.count' order by instance)")" = "0,1,2" ] ||
+		die "work.count of instances $(sql two.db "select instance from measurements where metric = 'work.count'")"
+	[ "$(sql two.db "select count(*) from measurements where metric = 'guest.steal' and instance > 0")" -eq 2 ] ||
+		die "no guest.steal of each VM"
+}
+expect "two co-located VMs of the user's image: each one's figures, and the trial's" two_images
+
 unchanged() {	# DB: the image's bytes; no overlay volume, no domain of DB's runs
 	[ "$(sha256sum "$IMAGE" | cut -d' ' -f1)" = "$(cat sha.before)" ] || die "the image changed"
 	[ "$(stat -c %U "$IMAGE")" = root ] || die "the image was relabelled: $(stat -c %U "$IMAGE")"
@@ -109,6 +122,7 @@ unchanged() {	# DB: the image's bytes; no overlay volume, no domain of DB's runs
 }
 expect "after a search the image is byte-identical and not relabelled; no overlay, no domain is left" \
 	unchanged img.db
+expect "after two co-located VMs of it too" unchanged two.db
 
 # ---- bad input at load: exit 2, file:line:col, no database --------------------
 

@@ -495,6 +495,9 @@ static int dry_run(const struct search_args *a)
 	strbuf_reset(&d);
 	format_duration(job.trial_timeout, &d);
 	printf("each trial at most %s\n", d.buf);
+	if (job_instances(&job) > 1)	/* N domains at once: on a small host, slower trials */
+		printf("each trial boots %d VMs side by side (instances:), scored on their aggregate\n",
+		       job_instances(&job));
 	strbuf_release(&d);
 	job_release(&job);
 	return EXIT_OK;
