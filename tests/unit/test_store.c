@@ -1,7 +1,10 @@
 #include "unit.h"
 #include "../../results/store.h"
+#include "../../results/aggregate.h"
+#include "../../results/capacity.h"
 #include "../../lib/err.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +201,93 @@ static void journal(void **state)
 	store_close(st);
 }
 
+/* A done trial of run whose VMs (instance 1..n) measured x[i] of metric "speed", and the aggregate. */
+static int64_t colocated_trial(struct store *st, int64_t run, int64_t seq, const double *x, int n,
+			       double mem_per_vm)
+{
+	char err[ERR_LEN];
+	int64_t t;
+	assert_int_equal(store_trial_insert(st, run, seq, ORIGIN_BASELINE, 0, "{}", -1, &t, err), 0);
+	assert_int_equal(store_trial_start(st, t, "h", err), 0);
+	double v[8];
+	for (int i = 0; i < n; i++) {
+		struct metric m = { .name = "speed", .value = x[i], .better = BETTER_HIGHER,
+				    .instance = n > 1 ? i + 1 : 0 };
+		assert_int_equal(store_measurement(st, t, 1, &m, err), 0);
+		v[i] = x[i];
+	}
+	struct metric agg = { .name = "speed", .better = BETTER_HIGHER,
+			      .value = aggregate_of(AGG_MEDIAN, BETTER_HIGHER, v, (size_t)n) };
+	struct metric mem = { .name = "host.mem.pss_peak", .value = mem_per_vm * n };
+	if (n > 1)
+		assert_int_equal(store_measurement(st, t, 1, &agg, err), 0);
+	assert_int_equal(store_measurement(st, t, 1, &mem, err), 0);
+	assert_int_equal(store_trial_transition(st, t, TS_RUNNING, TS_DONE, NULL, NULL, err), 0);
+	return t;
+}
+
+static void aggregate_and_capacity(void **state)
+{
+	(void)state;
+	double v[] = { 5, 1, 3 };
+	assert_true(aggregate_of(AGG_MEDIAN, BETTER_HIGHER, v, 3) == 3);
+	assert_true(aggregate_of(AGG_MIN, BETTER_HIGHER, v, 3) == 1);	/* the worst VM */
+	assert_true(aggregate_of(AGG_MIN, BETTER_LOWER, v, 3) == 5);	/* the worst is the highest */
+	assert_true(aggregate_of(AGG_MEAN, BETTER_LOWER, v, 3) == 3);
+	enum aggregate a;
+	assert_int_equal(aggregate_parse("mean", &a), 0);
+	assert_int_equal(a, AGG_MEAN);
+	assert_int_equal(aggregate_parse("max", &a), -1);
+
+	struct store *st;
+	char err[ERR_LEN];
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
+	struct run_info ri = { .name = "c", .job_path = "c.yaml", .job_dir = "/", .job_text = "x",
+			       .strategy = "capacity", .seed = 1, .accel = "tcg", .host = "h",
+			       .instances = 1 };
+	int64_t one, two;
+	assert_int_equal(store_run_create(st, &ri, &one, err), 0);
+	ri.instances = 2;
+	ri.capacity_of = one;
+	assert_int_equal(store_run_create(st, &ri, &two, err), 0);
+	double alone[][1] = { { 10 }, { 10.4 }, { 9.6 } }, pair[][2] = { { 6, 4 }, { 5, 5 }, { 4.8, 5.6 } };
+	int64_t t = 0;
+	for (int k = 0; k < 3; k++) {
+		colocated_trial(st, one, k + 1, alone[k], 1, 300);
+		t = colocated_trial(st, two, k + 1, pair[k], 2, 280);
+	}
+	/* the trial's own figures are instance 0's, the aggregate; a VM's are apart */
+	struct sample *s;
+	size_t ns;
+	assert_int_equal(store_trial_samples(st, t, &s, &ns, err), 0);
+	assert_int_equal(ns, 2);	/* speed and host memory */
+	assert_true(!strcmp(s[0].metric, "speed") && fabs(s[0].value - 5.2) < 1e-9);
+	store_samples_free(s, ns);
+	assert_int_equal(store_instance_samples(st, t, 2, &s, &ns, err), 0);
+	assert_true(ns == 1 && s[0].value == 5.6);
+	store_samples_free(s, ns);
+	struct objective obj = { .n = 1, .t = (struct objective_term[]){ { "speed", BETTER_HIGHER, 1 } } };
+	double base[1];
+	assert_int_equal(capacity_base(st, &obj, one, base, err), 0);
+	assert_true(base[0] == 10);
+	struct cap_step c;
+	assert_int_equal(capacity_step(st, &obj, base, two, 2, 7, &c, err), 0);
+	assert_int_equal(c.n, 3);
+	assert_true(fabs(c.score - 0.5) < 1e-9);		/* medians 5, 5, 5.2: 0.5, 0.5, 0.52 */
+	assert_true(c.lo <= c.score && c.score <= c.hi);
+	assert_true(fabs(c.worst - 0.48) < 1e-9);		/* the worst VMs: 4, 5, 4.8 */
+	assert_true(fabs(c.mem_mib - 280) < 1e-9);		/* the sum over the VMs, per VM */
+	int64_t *runs;
+	int *inst;
+	size_t n;
+	assert_int_equal(capacity_series(st, one, &runs, &inst, &n, err), 0);
+	assert_int_equal(n, 2);
+	assert_true(runs[0] == one && inst[0] == 1 && runs[1] == two && inst[1] == 2);
+	free(runs);
+	free(inst);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup(not_a_database, setup),
 		cmocka_unit_test_setup(transitions, setup),
 		cmocka_unit_test_setup(journal, setup),
+		cmocka_unit_test_setup(aggregate_and_capacity, setup),
 	};
 	int rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
 	char cmd[300];
