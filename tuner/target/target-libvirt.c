@@ -1452,8 +1452,11 @@ static void in_guest(struct boot *b, double timeout)
 	strbuf_release(&vcpus);
 	if (g.sink_failed)
 		b->sink_failed = 1;
-	b->t->agent_misses = g.no_agent ? b->t->agent_misses + 1 : 0;
-	if (b->t->agent_misses >= 2)
+	/* atomic: co-located VMs of one trial end in threads of their own */
+	int misses = g.no_agent ? __atomic_add_fetch(&b->t->agent_misses, 1, __ATOMIC_RELAXED) : 0;
+	if (!g.no_agent)
+		__atomic_store_n(&b->t->agent_misses, 0, __ATOMIC_RELAXED);
+	if (misses >= 2)
 		b->res->stop_search = 1;
 }
 
