@@ -56,25 +56,28 @@ int capacity_base(struct store *st, const struct objective *obj, int64_t run1, d
 	return rc;
 }
 
-/* One trial's score from one set of its samples (instance 0, or one VM's); NaN when none. */
-static double score_of(struct store *st, const struct objective *obj, const double *base,
-		       int64_t trial, int instance, char *err)
+/* The median score over the repeats in samples s; NaN when none. */
+static double score_samples(const struct objective *obj, const double *base,
+			    const struct sample *s, size_t n, char *err)
 {
-	struct sample *s;
-	size_t n, nrep;
+	size_t nrep;
 	double *sc = NULL, v = NAN;
-	if (store_instance_samples(st, trial, instance, &s, &n, err))
-		return NAN;
 	if (n && !score_repeats(obj, base, s, n, &sc, &nrep, err) && nrep)
 		v = stats_median(sc, nrep);
 	free(sc);
-	store_samples_free(s, n);
 	return v;
 }
 
-static double median_of(const struct sample *s, size_t n, const char *metric)
+double capacity_score(struct store *st, const struct objective *obj, const double *base,
+		      int64_t trial, int instance, char *err)
 {
-	return sample_median(s, n, metric, -1);
+	struct sample *s;
+	size_t n;
+	if (store_instance_samples(st, trial, instance, &s, &n, err))
+		return NAN;
+	double v = score_samples(obj, base, s, n, err);
+	store_samples_free(s, n);
+	return v;
 }
 
 int capacity_step(struct store *st, const struct objective *obj, const double *base, int64_t run,
@@ -89,21 +92,22 @@ int capacity_step(struct store *st, const struct objective *obj, const double *b
 	double *mem = xcalloc(d.n + 1, sizeof(double)), *cpu = xcalloc(d.n + 1, sizeof(double));
 	size_t ns = 0, nw = 0, nm = 0, nc = 0;
 	for (size_t k = 0; k < d.n; k++) {
-		double v = score_of(st, obj, base, d.id[k], 0, err), w = instances > 1 ? NAN : v;
+		struct sample *s;
+		size_t n;
+		if (store_trial_samples(st, d.id[k], &s, &n, err))
+			continue;
+		double v = score_samples(obj, base, s, n, err), w = instances > 1 ? NAN : v;
 		if (isfinite(v))
 			sc[ns++] = v;
 		for (int i = 1; instances > 1 && i <= instances; i++) {	/* the worst VM's own */
-			double x = score_of(st, obj, base, d.id[k], i, err);
+			double x = capacity_score(st, obj, base, d.id[k], i, err);
 			if (isfinite(x) && (!isfinite(w) || x < w))
 				w = x;
 		}
 		if (isfinite(w))
 			wo[nw++] = w;
-		struct sample *s;
-		size_t n;
-		if (store_trial_samples(st, d.id[k], &s, &n, err))
-			continue;
-		double m = median_of(s, n, "host.mem.pss_peak"), c = median_of(s, n, "host.cpu.time");
+		double m = sample_median(s, n, "host.mem.pss_peak", -1);
+		double c = sample_median(s, n, "host.cpu.time", -1);
 		if (isfinite(m))
 			mem[nm++] = m / instances;
 		if (isfinite(c))

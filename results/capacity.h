@@ -29,6 +29,9 @@ struct cap_step {
 /* The reference: each objective metric's median over the one-instance run's done trials. */
 int capacity_base(struct store *st, const struct objective *obj, int64_t run1, double *base,
 		  char *err);
+/* One trial's score from one VM's own samples (instance 1..N; 0: the trial's); NaN when none. */
+double capacity_score(struct store *st, const struct objective *obj, const double *base,
+		      int64_t trial, int instance, char *err);
 /* Step run (of instances VMs) against base. */
 int capacity_step(struct store *st, const struct objective *obj, const double *base, int64_t run,
 		  int instances, uint64_t seed, struct cap_step *out, char *err);

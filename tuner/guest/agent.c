@@ -36,6 +36,7 @@
  */
 #include "../../lib/err.h"
 #include "../../lib/knobs.h"
+#include "../../lib/procstat.h"
 #include "../../lib/netif.h"
 
 #include <dirent.h>
@@ -387,15 +388,9 @@ static void wait_for_start(void)
 static void cpu_ticks(unsigned long long *total, unsigned long long *steal)
 {
 	char line[512];
-	unsigned long long v[8] = { 0 };
 	*total = *steal = 0;
-	if (read_file("/proc/stat", line, sizeof(line)) ||
-	    sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6], &v[7]) != 8)
-		return;
-	for (int i = 0; i < 8; i++)
-		*total += v[i];
-	*steal = v[7];
+	if (!read_file("/proc/stat", line, sizeof(line)))
+		procstat_cpu(line, total, steal);
 }
 
 /* The share of the benchmarks' time the hypervisor stole from the guest's vCPUs. */

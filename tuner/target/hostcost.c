@@ -51,7 +51,7 @@ int hostcost_combine(const char *metric, const double *v, size_t n, double *out)
 	return 0;
 }
 
-static pid_t qemu_pid(const char *name)
+pid_t hostcost_qemu_pid(const char *name)
 {
 	char path[512], text[32];
 	snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
@@ -157,7 +157,7 @@ void hostcost_start(struct hostcost *h, virDomainPtr dom, const char *name, int 
 {
 	memset(h, 0, sizeof(*h));
 	h->dom = dom;
-	h->pid = local ? qemu_pid(name) : 0;
+	h->pid = local ? hostcost_qemu_pid(name) : 0;
 	h->pss_peak = h->pss_end = h->cpu = -1;
 	h->actual = h->available = h->unused = -1;
 	h->ksm_start = local ? ksm_sharing() : -1;

@@ -44,6 +44,8 @@ struct hostcost {
 	double actual, available, unused;	/* MiB; < 0: not given */
 };
 
+/* The pid of domain name's QEMU on this machine (/run/libvirt/qemu/NAME.pid); 0: none. */
+pid_t hostcost_qemu_pid(const char *name);
 /* Starts sampling dom, a domain of this machine (name: its name) when local. */
 void hostcost_start(struct hostcost *h, virDomainPtr dom, const char *name, int local);
 /* Stops sampling (a last sample first, when the domain still runs). */

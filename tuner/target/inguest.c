@@ -6,6 +6,7 @@
 #include "../../lib/clock.h"
 #include "../../lib/err.h"
 #include "../../lib/knobs.h"
+#include "../../lib/procstat.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,15 +268,9 @@ static void guest_ticks(struct inguest *g, unsigned long long *total, unsigned l
 	struct strbuf st = STRBUF_INIT;
 	char err[ERR_LEN];
 	int missing;
-	unsigned long long v[8] = { 0 };
 	*total = *steal = 0;
-	if (!ga_read_file(g->dom, "/proc/stat", 65536, &st, &missing, err) &&
-	    sscanf(st.buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &v[6], &v[7]) == 8) {
-		for (int i = 0; i < 8; i++)
-			*total += v[i];
-		*steal = v[7];
-	}
+	if (!ga_read_file(g->dom, "/proc/stat", 65536, &st, &missing, err))
+		procstat_cpu(st.buf, total, steal);
 	strbuf_release(&st);
 }
 

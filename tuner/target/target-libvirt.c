@@ -1110,12 +1110,8 @@ static int prepare(struct boot *b)
  */
 static int qemu_has_vhost(const char *name)
 {
-	char path[PATH_MAX], link[64], pidtext[32];
-	snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
-	FILE *f = fopen(path, "r");
-	int pid = f && fgets(pidtext, sizeof(pidtext), f) ? atoi(pidtext) : 0, found = 0;
-	if (f)
-		fclose(f);
+	char path[PATH_MAX], link[64];
+	int pid = (int)hostcost_qemu_pid(name), found = 0;
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	DIR *d = pid > 0 ? opendir(path) : NULL;
 	struct dirent *e;

@@ -1,6 +1,7 @@
 #include "runview.h"
 #include "../../lib/err.h"
 #include "../../lib/number.h"
+#include "../../results/capacity.h"
 #include "../../results/floor.h"
 #include "../../results/stats.h"
 #include "../../search/racing.h"
@@ -811,20 +812,11 @@ int runview_worst_vm(const struct runview *rv, struct store *st, int64_t trial, 
 	*worst = NAN;
 	*which = 0;
 	for (int i = 1; rv->have_base && i <= rv->instances && rv->instances > 1; i++) {
-		struct sample *smp;
-		size_t n, nrep;
-		double *sc = NULL;
-		if (store_instance_samples(st, trial, i, &smp, &n, err))
-			return -1;
-		if (n && !score_repeats(&rv->obj, rv->base, smp, n, &sc, &nrep, err) && nrep) {
-			double v = stats_median(sc, nrep);
-			if (!isfinite(*worst) || v < *worst) {
-				*worst = v;
-				*which = i;
-			}
+		double v = capacity_score(st, &rv->obj, rv->base, trial, i, err);
+		if (isfinite(v) && (!isfinite(*worst) || v < *worst)) {
+			*worst = v;
+			*which = i;
 		}
-		free(sc);
-		store_samples_free(smp, n);
 	}
 	return 0;
 }
