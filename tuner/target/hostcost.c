@@ -167,6 +167,16 @@ void hostcost_start(struct hostcost *h, virDomainPtr dom, const char *name, int 
 	h->running = pthread_create(&h->thread, NULL, sampler, h) == 0;
 }
 
+double hostcost_actual(struct hostcost *h)
+{
+	if (!h->running)
+		return h->actual;
+	pthread_mutex_lock(&h->lock);
+	double a = h->actual;
+	pthread_mutex_unlock(&h->lock);
+	return a;
+}
+
 void hostcost_stop(struct hostcost *h)
 {
 	if (!h->running)

@@ -48,6 +48,8 @@ struct hostcost {
 pid_t hostcost_qemu_pid(const char *name);
 /* Starts sampling dom, a domain of this machine (name: its name) when local. */
 void hostcost_start(struct hostcost *h, virDomainPtr dom, const char *name, int local);
+/* The balloon's size as last sampled, MiB; < 0: not given yet. */
+double hostcost_actual(struct hostcost *h);
 /* Stops sampling (a last sample first, when the domain still runs). */
 void hostcost_stop(struct hostcost *h);
 /*
