@@ -1016,11 +1016,7 @@ struct boot {
 	int instance, went;
 	struct gate *gate;
 	struct strbuf start;
-	/*
-	 * The appliance's guest waits for go (co-located VMs, or a balloon
-	 * target: its benchmarks start once the balloon holds balloon_mib).
-	 */
-	int waits;
+	/* a balloon target: the appliance's benchmarks start once the balloon holds it */
 	double balloon_mib, settle_from;
 	struct hostcost cost;	/* what it costs the host, sampled while it runs */
 	int costing;
@@ -1030,6 +1026,12 @@ struct boot {
 	char mismatch[ERR_LEN];		/* the first knob libvirt did not take */
 	char err[ERR_LEN];
 };
+
+/* Whether the guest waits for go: co-located VMs, or a balloon target. */
+static int waits_for_go(const struct boot *b)
+{
+	return b->gate || b->balloon_mib > 0;
+}
 
 /* Fails the boot with err: -1. */
 static int fail(struct boot *b, const char *why)
@@ -1191,7 +1193,7 @@ static int boot(struct boot *b, const char *type)
 		.console_path = t->remote ? NULL : b->console.buf, .memory_mib = t->memory_mib,
 		.cpus = &t->topo.cpus, .disk_paths = b->disks, .network = t->network,
 		.tap = t->netns ? t->tap : NULL, .root = b->overlay_path, .root_backing = t->image,
-		.root_backing_format = t->image_fmt, .start_path = b->waits ? b->start.buf : NULL,
+		.root_backing_format = t->image_fmt, .start_path = waits_for_go(b) ? b->start.buf : NULL,
 	};
 	if (domspec_from_config(&spec, b->sp, b->cfg, &env, b->err))
 		return fail(b, b->err);
@@ -1280,7 +1282,7 @@ static int ballooning(struct boot *b)
  */
 static int start_signal(struct boot *b)
 {
-	if (!b->waits || b->went || !b->r.ready)
+	if (!waits_for_go(b) || b->went || !b->r.ready)
 		return 0;
 	if (b->balloon_mib > 0 && ballooning(b))
 		return 1;
@@ -1576,8 +1578,7 @@ static int run_plan(struct target *t, const char *name, const char *type, const 
 	strbuf_addf(&b.start, "%s/%s.start", t->workdir, name);
 	strbuf_addstr(&b.words, words);
 	b.balloon_mib = t->image || !rq ? 0 : balloon_target_mib(t, sp, cfg);
-	b.waits = b.gate || b.balloon_mib > 0;
-	if (b.waits && !t->image)	/* the appliance's agent waits for go */
+	if (waits_for_go(&b) && !t->image)	/* the appliance's agent waits for go */
 		strbuf_addstr(&b.words, " vmtune.wait=1");
 	if (!t->remote) {	/* remote hosts: no file here */
 		unlink(b.results.buf);
