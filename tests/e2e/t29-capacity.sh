@@ -146,13 +146,16 @@ knobs() {
 expect "the balloon's target, autodeflate and free page reporting, cputune and vcpusched idle are read back as asked" knobs
 
 capacity() {
-	# one vCPU each on this 2-CPU host: 2 VMs keep about all, 3 and 4 about 2/3 and 1/2
-	job cap 1 median "  vm.vcpus: {type: categorical, values: ['1'], default: '1'}"
-	exits_with 0 "$VMTUNE" capacity cap.yaml --db cap.db --config defaults --max 4 --keep 75% \
+	# One vCPU each on this 2-CPU host: 2 VMs keep about all, 3 and 4 about 2/3 and 1/2
+	# on the mean. Not on the median: over a quick benchmark's second the host's
+	# scheduler shares 2 CPUs among 4 vCPUs unevenly (measured: 958, 255, 493 and 415
+	# x10^6 with 975 alone), so 2 of 4 may keep 75% while the total stays 2 CPUs' worth.
+	job cap 1 mean "  vm.vcpus: {type: categorical, values: ['1'], default: '1'}"
+	exits_with 0 "$VMTUNE" capacity cap.yaml --db cap.db --config defaults --max 4 --keep 80% \
 		--repeats 2 --format json || return 1
 	cp "$T/out" cap.json
 	jq -e '[.steps[].instances] | .[0:3] == [1, 2, 4] and length >= 4' cap.json >/dev/null ||
-		die "steps $(jq -c '[.steps[].instances]' cap.json), wanted 1, 2, 4 and a bisection"
+		die "steps $(jq -c '[.steps[] | [.instances, .score]]' cap.json), wanted 1, 2, 4 and a bisection"
 	jq -e 'all(.steps[]; .measurements == 2 and .score > 0 and .lo <= .score and .score <= .hi
 		and .host_mem_mib_per_vm > 0 and .host_cpu_s_per_vm > 0)' cap.json >/dev/null ||
 		die "a step without its figures: $(jq -c .steps cap.json)"
