@@ -35,16 +35,16 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c search/warm.c \
 	results/store.c results/faultvfs.c results/floor.c results/stats.c results/importance.c results/score.c \
-	results/compare.c results/aggregate.c results/capacity.c \
+	results/compare.c results/aggregate.c results/capacity.c results/ablation.c \
 	tuner/target/target.c tuner/target/target-exec.c tuner/target/target-libvirt.c \
 	tuner/target/domxml.c tuner/target/hostknobs.c tuner/target/netns.c \
 	tuner/target/topology.c tuner/target/paths.c tuner/target/knobspace.c \
 	tuner/target/jail.c tuner/target/gagent.c tuner/target/workload.c tuner/target/inguest.c \
 	tuner/target/image.c tuner/target/wlpack.c tuner/target/hostcost.c tuner/target/instances.c \
 	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
-	tuner/engine/resume.c tuner/engine/confirm.c \
+	tuner/engine/resume.c tuner/engine/confirm.c tuner/engine/ablate.c \
 	tuner/engine/state.c tuner/engine/loop.c tuner/engine/capacity.c \
-	tuner/view/runview.c tuner/view/report.c
+	tuner/view/runview.c tuner/view/ablview.c tuner/view/report.c
 CMD_SRC := $(wildcard tuner/cli/*.c)
 GEN_SRC := $(B)/default-job.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -22,6 +22,7 @@ struct comparison {
 	double lo, hi;		/* its confidence interval */
 	double level;		/* of that interval */
 	double p;		/* Mann-Whitney, two-sided */
+	double p_t;		/* Welch's t on the logs, two-sided: the interval's own test */
 	double noise;		/* pooled sd of the logs: about the coefficient of variation */
 	double detectable;	/* the smallest change (as ratio - 1) found 80% of the time */
 };
@@ -32,6 +33,16 @@ struct comparison {
  */
 int compare_samples(const double *a, size_t na, const double *b, size_t nb, double level,
 		    struct comparison *c);
+
+/*
+ * The same comparison when the noise is known better than from a and b
+ * alone: sd the pooled sd of the logs over many groups, with df degrees of
+ * freedom (results/ablation.h pools every configuration an ablation
+ * measured). ways: how many comparisons a was chosen among; the interval
+ * and p are Bonferroni's over them, so that the one picked is still covered.
+ */
+int compare_pooled(const double *a, size_t na, const double *b, size_t nb, double sd, double df,
+		   double level, size_t ways, struct comparison *c);
 
 #define CONFIRM_ALPHA_ONE 0.05		/* one look */
 #define CONFIRM_ALPHA_TWO 0.0294	/* each of two looks (Pocock) */

@@ -172,6 +172,41 @@ double stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny
 	return p > 1 ? 1 : p;
 }
 
+double stats_t_p(double t, double df)
+{
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	return 2 * gsl_cdf_tdist_Q(fabs(t), df);
+}
+
+static const double *bh_p;
+
+static int by_p(const void *a, const void *b)
+{
+	double x = bh_p[*(const size_t *)a], y = bh_p[*(const size_t *)b];
+	if (isnan(x) || isnan(y))
+		return isnan(x) - isnan(y);
+	return x < y ? -1 : x > y;
+}
+
+size_t stats_bh(const double *p, size_t n, double q, int *reject)
+{
+	size_t *ord = xcalloc(n + 1, sizeof(*ord)), r = 0;
+	for (size_t i = 0; i < n; i++) {
+		ord[i] = i;
+		reject[i] = 0;
+	}
+	bh_p = p;
+	qsort(ord, n, sizeof(*ord), by_p);
+	for (size_t k = n; k > 0 && !r; k--)	/* the largest k with p(k) <= k q / n */
+		if (!isnan(p[ord[k - 1]]) && p[ord[k - 1]] <= (double)k * q / (double)n)
+			r = k;
+	for (size_t k = 0; k < r; k++)
+		reject[ord[k]] = 1;
+	free(ord);
+	return r;
+}
+
 double stats_t_quantile(double p, double df)
 {
 	return gsl_cdf_tdist_Pinv(p, df);

@@ -46,5 +46,15 @@ int stats_welch(const double *x, size_t nx, const double *y, size_t ny, double l
 		double *d, double *se, double *df, double *lo, double *hi);
 /* The t quantile of probability p with df degrees of freedom. */
 double stats_t_quantile(double p, double df);
+/* The two-sided p of a t statistic with df degrees of freedom; NaN unless both are numbers. */
+double stats_t_p(double t, double df);
+/*
+ * Benjamini-Hochberg over n p-values: reject[i] set for those that keep the
+ * false discovery rate at q (NaN p-values are never rejected, and count in
+ * n); returns how many were rejected (R). The intervals of the rejected
+ * ones at level 1 - R q / n keep the false coverage rate at q
+ * (Benjamini-Yekutieli 2005).
+ */
+size_t stats_bh(const double *p, size_t n, double q, int *reject);
 
 #endif

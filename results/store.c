@@ -224,6 +224,49 @@ static const char *const migrations[] = {
 	"ALTER TABLE measurements ADD COLUMN instance INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN instances INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE runs ADD COLUMN capacity_of INTEGER REFERENCES runs(id);",
+	/*
+	 * 10 -> 11: ablation (vmtune ablate). Origins 'ablate' (a change tried
+	 * at a step of the path from the defaults to a configuration),
+	 * 'ablate-base' (the step's base measured beside it) and 'ablate-check'
+	 * (the fresh A B that keeps the minimal set): never observed by the
+	 * strategy. The table is rebuilt for its CHECK, as for 7 -> 8. A run's
+	 * ablation: the configuration it goes to, and how it measures.
+	 */
+	"CREATE TABLE trials_v11 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  seq INTEGER NOT NULL,"
+	"  origin TEXT NOT NULL CHECK (origin IN"
+	"    ('baseline','strategy','retry','repeat','confirm','ablate','ablate-check',"
+	"     'ablate-base')),"
+	"  retry_of INTEGER REFERENCES trials(id),"
+	"  config TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN"
+	"    ('proposed','running','done','failed','timeout','interrupted')),"
+	"  reason TEXT,"
+	"  stderr_tail TEXT,"
+	"  host TEXT,"
+	"  proposed_at REAL NOT NULL,"
+	"  started_at REAL,"
+	"  ended_at REAL,"
+	"  domain_xml TEXT,"
+	"  console_path TEXT,"
+	"  proposed_after INTEGER,"
+	"  observed INTEGER,"
+	"  live_xml TEXT);"
+	"INSERT INTO trials_v11 SELECT id, run_id, seq, origin, retry_of, config, status, reason,"
+	"  stderr_tail, host, proposed_at, started_at, ended_at, domain_xml, console_path,"
+	"  proposed_after, observed, live_xml FROM trials;"
+	"DROP TABLE trials;"
+	"ALTER TABLE trials_v11 RENAME TO trials;"
+	"CREATE INDEX trials_run ON trials(run_id, id);"
+	"CREATE TABLE ablation ("
+	"  run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
+	"  config TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  repeats INTEGER NOT NULL,"
+	"  check_repeats INTEGER NOT NULL,"
+	"  check_max INTEGER NOT NULL);",
 };
 
 static const char *const status_names[] = {
@@ -233,7 +276,8 @@ static const char *const status_names[] = {
 
 static const char *const origin_names[] = {
 	[ORIGIN_BASELINE] = "baseline", [ORIGIN_STRATEGY] = "strategy", [ORIGIN_RETRY] = "retry",
-	[ORIGIN_REPEAT] = "repeat", [ORIGIN_CONFIRM] = "confirm",
+	[ORIGIN_REPEAT] = "repeat", [ORIGIN_CONFIRM] = "confirm", [ORIGIN_ABLATE] = "ablate",
+	[ORIGIN_ABLATE_CHECK] = "ablate-check", [ORIGIN_ABLATE_BASE] = "ablate-base",
 };
 
 const char *trial_status_name(enum trial_status s)
@@ -667,7 +711,7 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'done')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
-	"    AND t.origin != 'confirm')," \
+	"    AND t.origin NOT IN ('confirm','ablate','ablate-check','ablate-base'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max," \
 	" r.max_cov, r.noise_floor, r.instances, coalesce(r.capacity_of, 0)"
 
@@ -1346,6 +1390,52 @@ int store_warm_foreach(struct store *st, int64_t run,
 		ret = sqlerr(st, err, "cannot read warm start");
 	sqlite3_finalize(s);
 	return ret;
+}
+
+int store_ablation_set(struct store *st, const struct ablation_row *a, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "INSERT INTO ablation (run_id, config, source, repeats, check_repeats,"
+		    " check_max) VALUES (?, ?, ?, ?, ?, ?)", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, a->run);
+	bind_text(s, 2, a->config);
+	bind_text(s, 3, a->source);
+	sqlite3_bind_int(s, 4, a->repeats);
+	sqlite3_bind_int(s, 5, a->check_repeats);
+	sqlite3_bind_int(s, 6, a->check_max);
+	return exec_done(st, s, err, "cannot store the ablation");
+}
+
+int store_ablation_get(struct store *st, int64_t run, struct ablation_row *a, char *err)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	memset(a, 0, sizeof(*a));
+	if (prepare(st, &s, "SELECT config, source, repeats, check_repeats, check_max FROM ablation"
+		    " WHERE run_id = ?", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, run);
+	if ((rc = step(st, s)) == SQLITE_ROW) {
+		a->run = run;
+		a->config = xstrdup((const char *)sqlite3_column_text(s, 0));
+		a->source = xstrdup((const char *)sqlite3_column_text(s, 1));
+		a->repeats = sqlite3_column_int(s, 2);
+		a->check_repeats = sqlite3_column_int(s, 3);
+		a->check_max = sqlite3_column_int(s, 4);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = sqlerr(st, err, "cannot read the ablation");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+void store_ablation_release(struct ablation_row *a)
+{
+	free((char *)a->config);
+	free((char *)a->source);
+	memset(a, 0, sizeof(*a));
 }
 
 int store_begin(struct store *st, char *err)

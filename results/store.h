@@ -27,7 +27,7 @@
 #include "../lib/metric.h"
 #include "score.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 /* PRAGMA application_id of vmtune's databases ("vmtn"): vmtune writes to no other file. */
 #define STORE_APPLICATION_ID 0x766d746e
 
@@ -53,9 +53,18 @@ enum trial_status { TS_PROPOSED, TS_RUNNING, TS_DONE, TS_FAILED, TS_TIMEOUT, TS_
 
 /*
  * confirm: a fresh measurement of the incumbent or the baseline after the
- * search (never observed by the strategy or racing).
+ * search; ablate, ablate_base, ablate_check: a change tried at a step of an
+ * ablation's path, the step's base measured beside it, and the fresh A B
+ * that keeps its minimal set. The strategy and racing observe none of
+ * these (trial_origin_after()).
  */
-enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY, ORIGIN_REPEAT, ORIGIN_CONFIRM };
+enum trial_origin { ORIGIN_BASELINE, ORIGIN_STRATEGY, ORIGIN_RETRY, ORIGIN_REPEAT, ORIGIN_CONFIRM,
+		    ORIGIN_ABLATE, ORIGIN_ABLATE_CHECK, ORIGIN_ABLATE_BASE };
+/* Measured after the search, for a verdict of its own: never the strategy's. */
+static inline int trial_origin_after(enum trial_origin o)
+{
+	return o >= ORIGIN_CONFIRM;
+}
 
 const char *trial_status_name(enum trial_status s);
 int trial_status_parse(const char *s, enum trial_status *out);
@@ -128,6 +137,19 @@ int store_trial_insert(struct store *st, int64_t run, int64_t seq, enum trial_or
  * What is written between store_begin() and store_end(st, 1) is stored
  * all or nothing; store_end(st, 0) drops it.
  */
+/*
+ * A run's ablation (vmtune ablate): the configuration its path goes to (JSON),
+ * where that came from ("best", "trial N"), its repeats per step and its
+ * check's. One per run; get returns 1 with it, 0 when the run has none.
+ */
+struct ablation_row {
+	int64_t run;
+	const char *config, *source;
+	int repeats, check_repeats, check_max;
+};
+int store_ablation_set(struct store *st, const struct ablation_row *a, char *err);
+int store_ablation_get(struct store *st, int64_t run, struct ablation_row *a, char *err);
+void store_ablation_release(struct ablation_row *a);
 int store_begin(struct store *st, char *err);
 int store_end(struct store *st, int commit, char *err);
 /*

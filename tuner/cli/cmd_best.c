@@ -3,6 +3,7 @@
 #include "../target/hostcost.h"
 #include "../../lib/err.h"
 #include "../view/runview.h"
+#include "../view/ablview.h"
 #include "../../results/stats.h"
 
 #include <jansson.h>
@@ -128,13 +129,15 @@ static void print_hosts(const struct runview *rv)
 	free(h);
 }
 
-/* "noise_floor", "confirmation" and "knobs" objects, each with a leading comma. */
-static void print_json_trust(const struct noise *nz, const struct confirmation *cf,
-			     const struct verified *v)
+/* "noise_floor", "confirmation", "knobs" and "ablation" objects, each with a leading comma. */
+static void print_json_trust(const struct runview *rv, const struct noise *nz,
+			     const struct confirmation *cf, const struct verified *v,
+			     const struct ablview *av)
 {
-	json_t *o[3] = { noise_json(nz), confirmation_json(cf), verified_json(v) };
-	const char *const keys[3] = { "noise_floor", "confirmation", "knobs" };
-	for (int i = 0; i < 3; i++) {
+	json_t *o[4] = { noise_json(nz), confirmation_json(cf), verified_json(v),
+			 ablview_json(rv, av) };
+	const char *const keys[4] = { "noise_floor", "confirmation", "knobs", "ablation" };
+	for (int i = 0; i < 4; i++) {
 		char *text = json_dumps(o[i], JSON_COMPACT | JSON_PRESERVE_ORDER |
 					      JSON_REAL_PRECISION(17));
 		printf(",\"%s\":%s", keys[i], text);
@@ -154,8 +157,8 @@ static void json_number(double v)
 
 static void print_json(const struct runview *rv, const struct cview *b, double score, int have_ci,
 		       double lo, double hi, const struct noise *nz, const struct confirmation *cf,
-		       const struct verified *v, const struct importance *imp, size_t nimp,
-		       int imp_rc)
+		       const struct verified *v, const struct ablview *av,
+		       const struct importance *imp, size_t nimp, int imp_rc)
 {
 	double sigma;
 	size_t n;
@@ -187,7 +190,7 @@ static void print_json(const struct runview *rv, const struct cview *b, double s
 		json_decref(host);
 	}
 	printf("],\"host_warnings\":%d", runview_host_warnings(h, n, sigma, &w));
-	print_json_trust(nz, cf, v);
+	print_json_trust(rv, nz, cf, v, av);
 	json_t *io = importance_json(&rv->job.space, imp, nimp, imp_rc);
 	char *text = json_dumps(io, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	printf(",\"importance\":%s}\n", text);
@@ -271,6 +274,7 @@ static int best_main(int argc, char **argv)
 	struct cview b, r;
 	struct noise nz = { 0 };
 	struct confirmation cf = { 0 };
+	struct ablview av = { 0 };
 	struct verified v;
 	struct importance *imp = NULL;
 	int ret = EXIT_OK;
@@ -299,7 +303,7 @@ static int best_main(int argc, char **argv)
 		goto out;
 	}
 	if (runview_noise(&rv, st, &nz, err) || runview_confirmation(&rv, st, &cf, err) ||
-	    runview_verified(&rv, st, b.first->config, &v, err)) {
+	    runview_verified(&rv, st, b.first->config, &v, err) || ablview_load(&rv, st, &av, err)) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
 	}
@@ -314,7 +318,7 @@ static int best_main(int argc, char **argv)
 	int have_ci = !stats_bootstrap_median_ci(b.scores, b.nscores, 0.95, BOOTSTRAP_RESAMPLES,
 						 rv.seed, &lo, &hi);
 	if (!strcmp(format, "json")) {
-		print_json(&rv, &b, score, have_ci, lo, hi, &nz, &cf, &v, imp, nimp, imp_rc);
+		print_json(&rv, &b, score, have_ci, lo, hi, &nz, &cf, &v, &av, imp, nimp, imp_rc);
 		goto out;
 	}
 	print_verdicts(&rv, &cf, &nz, &v);
@@ -338,11 +342,13 @@ static int best_main(int argc, char **argv)
 		ret = fail(EXIT_RUNTIME, "%s", err);
 	struct strbuf line = STRBUF_INIT;
 	importance_format(&rv.job.space, imp, nimp, imp_rc, &line);
+	ablview_format(&rv, &av, &line);
 	fputs(line.buf, stdout);
 	strbuf_release(&line);
 	print_hosts(&rv);
 out:
 	free(imp);
+	ablview_release(&av);
 	confirmation_release(&cf);
 	noise_release(&nz);
 	cview_release(&b);

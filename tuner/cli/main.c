@@ -16,7 +16,7 @@
 
 static const struct cmd *const commands[] = {
 	&cmd_search, &cmd_runs, &cmd_trials, &cmd_best, &cmd_export, &cmd_bench, &cmd_restore,
-	&cmd_topology, &cmd_doctor, &cmd_report, &cmd_baseline, &cmd_check, &cmd_capacity, &cmd_apply, &cmd_knobs,
+	&cmd_topology, &cmd_doctor, &cmd_report, &cmd_baseline, &cmd_check, &cmd_capacity, &cmd_ablate, &cmd_apply, &cmd_knobs,
 	&cmd_version, &cmd_help, NULL,
 };
 

@@ -33,6 +33,7 @@ struct cmd {
 
 extern const struct cmd cmd_search, cmd_runs, cmd_trials, cmd_best, cmd_export, cmd_bench,
 	cmd_restore, cmd_topology, cmd_doctor, cmd_report, cmd_baseline, cmd_check, cmd_capacity, cmd_apply,
+	cmd_ablate,
 	cmd_knobs, cmd_version, cmd_help;
 
 const struct cmd *const *cmd_list(void);

@@ -87,6 +87,7 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 			if (!s->have_base || !racing_incumbent(s->race, &e) ||
 			    config_equal(sp, e.cfg, def)) {
 				search_notice(s, "nothing to confirm: no configuration beat the defaults");
+				s->confirmed = CONFIRM_NO;
 				break;
 			}
 			c.best = config_dup(sp, e.cfg);
@@ -98,8 +99,10 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 						      s->o.confirm_repeats, s->o.confirm_max, &want, &cmp);
 		if (st == CONFIRM_FAILED && c.failed > (size_t)s->o.confirm_max)
 			search_notice(s, "confirmation: %zu measurements failed; it stops", c.failed);
-		if (st != CONFIRM_MORE)
+		if (st != CONFIRM_MORE) {
+			s->confirmed = st;
 			break;
+		}
 		size_t now = c.n[0] + c.n[1] + c.failed;
 		if (now == seen) {
 			seterr(err, "the confirmation's measurements could not run");

@@ -684,7 +684,7 @@ static int parse_workload(struct ctx *c, yaml_node_t *v)
 
 static const char *const top_keys[] = {
 	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
-	"hosts", "confirm", "noise_floor", "workload", NULL
+	"hosts", "confirm", "noise_floor", "workload", "ablate", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
 
@@ -819,6 +819,35 @@ static int parse_confirm(struct ctx *c, yaml_node_t *v)
 	return 0;
 }
 
+static const char *const ablate_keys[] = { "repeats", NULL };
+
+/* ablate: on | off | {repeats: N} */
+static int parse_ablate(struct ctx *c, yaml_node_t *v)
+{
+	struct job *job = c->job;
+	long long n;
+	const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
+	if (s && (!strcmp(s, "off") || !strcmp(s, "false"))) {
+		job->ablate_repeats = 0;
+		return 0;
+	}
+	if (s && (!strcmp(s, "on") || !strcmp(s, "true"))) {
+		job->ablate_repeats = JOB_DEFAULT_ABLATE;
+		return 0;
+	}
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(c, v, "expected on, off or {repeats: N}, got %s", kind_name(v));
+	if (walk_mapping(c, v, "ablate", ablate_keys, no_op, NULL))
+		return -1;
+	yaml_node_t *r = lookup(c, v, "repeats");
+	job->ablate_repeats = JOB_DEFAULT_ABLATE;
+	if (r && want_int(c, r, "a number of measurements of each change at each step", 2, 100, &n))
+		return -1;
+	if (r)
+		job->ablate_repeats = (int)n;
+	return 0;
+}
+
 static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
 	struct job *job = c->job;
@@ -874,6 +903,8 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	}
 	if (!strcmp(key, "confirm"))
 		return parse_confirm(c, v);
+	if (!strcmp(key, "ablate"))
+		return parse_ablate(c, v);
 	if (!strcmp(key, "noise_floor")) {
 		if (want_int(c, v, "a number of measurements of the baseline", 1, 100, &n))
 			return -1;

@@ -41,6 +41,10 @@
  *                                  # and the baseline measured afresh, alternated,
  *                                  # 5 times each, up to max when that cannot
  *                                  # tell (results/compare.h); off: no confirmation
+ *   ablate: on                     # default off: after a confirmed gain, which of
+ *                                  # the best's changes carry it (results/ablation.h);
+ *                                  # {repeats: N}: N measurements per change and step
+ *                                  # (default 3)
  *   workload:                      # a test VM's own workload, in the guest
  *     run: [redis-benchmark, -q]   # (tuner/target/workload.h)
  *   seed: 42                       # default: chosen at start and stored
@@ -82,6 +86,7 @@ struct job {
 	int noise_floor;	/* measurements of the baseline first */
 	int confirm_repeats;	/* confirmation: measurements of each side; 0: off */
 	int confirm_max;
+	int ablate_repeats;	/* the ablation after the confirmation: repeats per step; 0: off */
 	uint64_t seed;
 	int has_seed;
 	struct job_host *hosts;	/* empty: the target's own host, one slot */
@@ -98,6 +103,7 @@ struct job {
 #define JOB_MAX_VALUES 10000	/* values of a categorical parameter */
 
 #define JOB_DEFAULT_TRIALS 20
+#define JOB_DEFAULT_ABLATE 3	/* measurements of each change at each step of an ablation */
 #define JOB_DEFAULT_TIMEOUT 600.0
 #define JOB_DEFAULT_CONFIRM 5
 #define JOB_DEFAULT_NOISE_FLOOR 3

@@ -6,6 +6,7 @@
 #include "loop.h"
 #include "schedule.h"
 #include "confirm.h"
+#include "ablate.h"
 #include "slot.h"
 #include "trial.h"
 #include "../target/hostknobs.h"
@@ -253,6 +254,35 @@ int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 	return ret ? -1 : end == SEARCH_INTERRUPTED;
 }
 
+/*
+ * The ablation, when asked: toward the configuration asked, or toward the
+ * best once the confirmation confirmed it (an unconfirmed gain has nothing
+ * to take apart: said).
+ */
+static int ablate_after(struct search *s, enum search_end *end, char *err)
+{
+	enum search_end e;
+	struct ablation_row row;
+	int had = store_ablation_get(s->o.st, s->run_id, &row, err);
+	if (had < 0)
+		return -1;
+	store_ablation_release(&row);
+	if (!had && !s->o.ablate)
+		return 0;	/* not asked, and none begun */
+	if (!had && !s->o.ablate_config && s->o.confirm_repeats > 0 && s->confirmed != CONFIRM_YES) {
+		if (!s->o.ablate_source) {	/* the job's ablate: on */
+			search_notice(s, "no ablation: the confirmation confirmed no gain to take apart");
+			return 0;
+		}
+		search_notice(s, "the confirmation did not confirm the best's gain: its ablation "
+			      "takes apart a gain that may be noise");
+	}
+	int ret = search_ablate(s, &e, err);
+	if (!ret && e == SEARCH_INTERRUPTED)
+		*end = e;
+	return ret;
+}
+
 int search_loop(struct search *s, enum search_end *end, char *err)
 {
 	int ret = search_schedule(s, end, err);
@@ -262,6 +292,8 @@ int search_loop(struct search *s, enum search_end *end, char *err)
 		if (!ret && e == SEARCH_INTERRUPTED)
 			*end = e;
 	}
+	if (!ret && *end != SEARCH_INTERRUPTED)
+		ret = ablate_after(s, end, err);
 	if (ret)
 		*end = SEARCH_BUDGET;
 	/* host knobs go back however the search ended */
@@ -320,6 +352,12 @@ struct search *search_new(const struct search_opts *o)
 	s->o = *o;
 	s->run_id = o->run;
 	s->repeats = o->job->repeats;
+	if (!s->o.ablate && o->job->ablate_repeats) {	/* the job's ablate: */
+		s->o.ablate = 1;
+		s->o.ablate_repeats = o->job->ablate_repeats;
+	}
+	if (s->o.ablate && s->o.ablate_repeats <= 0)
+		s->o.ablate_repeats = JOB_DEFAULT_ABLATE;
 	return s;
 }
 

@@ -43,7 +43,7 @@ static int collect(const struct trial_row *t, void *ud)
 {
 	struct rows *r = ud;
 	r->all++;
-	if (t->origin == ORIGIN_CONFIRM)
+	if (trial_origin_after(t->origin))
 		return 0;
 	r->v = xrealloc(r->v, (r->n + 1) * sizeof(*r->v));
 	r->v[r->n++] = (struct row){

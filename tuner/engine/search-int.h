@@ -8,6 +8,7 @@
  *   capacity.c  vmtune capacity: a run of search_measure() per step (search.h)
  *   loop.c      search_new(), a new run, search_measure(), the loop, the end
  *   resume.c    a stored run replayed (search_resume())
+ *   ablate.c    the ablation after it (results/ablation.h)
  *   confirm.c   the confirmation that ends a search
  *   schedule.c  which trial runs next on which idle slot, until the budget is spent
  *   trial.c     one trial's state machine: insert, queue, start, finish, score
@@ -24,6 +25,7 @@
 #include "../target/target.h"
 #include "../../search/strategy.h"
 #include "../../search/racing.h"
+#include "../../results/compare.h"
 #include "../../lib/err.h"
 
 struct hoststate {
@@ -43,12 +45,18 @@ struct slot {
 	union pval *cfg;
 	char *json;
 	int baseline;
-	int confirm;		/* a measurement of the confirmation */
+	int confirm;		/* measured after the search: enum after_side */
 	double t_start;
 	int rc;			/* -1: a result could not be stored */
 	char err[ERR_LEN];
 	struct trial_result res;
 };
+
+/*
+ * What a trial measured after the search is (slot.confirm, pending.confirm):
+ * a side of the confirmation, a step of an ablation's path or its check.
+ */
+enum after_side { SIDE_NONE, SIDE_BASELINE, SIDE_BEST, SIDE_ABLATE, SIDE_CHECK, SIDE_STEP_BASE };
 
 #define ETA_WINDOW 5	/* the ETA's pace: over the last this many completions */
 
@@ -88,7 +96,8 @@ struct search {
 	const union pval *fixed;	/* vmtune check: the one configuration to measure */
 	int base_open;			/* the noise floor is not in: results wait for it */
 	int warned_slow_start;		/* said once that a define+start was slow */
-	int confirming;			/* the confirmation runs: only its queued trials */
+	int confirming;			/* the confirmation or the ablation: only its queued trials */
+	enum confirm_state confirmed;	/* the confirmation's verdict; CONFIRM_MORE: none */
 	int64_t floor_seen;		/* baseline results in (done or not): the noise floor */
 	int base_retries;		/* failed baselines run again (BASELINE_RETRIES at most) */
 	int64_t *floor_ids, floor_done;	/* the done ones */

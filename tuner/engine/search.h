@@ -61,8 +61,9 @@ struct progress {
 	double elapsed, eta;		/* seconds; eta < 0 when unknown */
 	const char *note;		/* e.g. why there are no scores */
 	const char *host;		/* where the trial ran */
-	/* a measurement of the confirmation: which side, of how many */
-	const char *side;		/* "best" or "baseline"; NULL: a search trial */
+	/* a measurement after the search: its phase, which side, of how many */
+	const char *phase;		/* "confirm" or "ablate" */
+	const char *side;		/* best, baseline; path, check; NULL: a search trial */
 	int64_t confirm_done, confirm_total;
 	/* a baseline result of the noise floor, before anything is scored */
 	int64_t floor_done, floor_total;
@@ -96,6 +97,11 @@ struct search_opts {
 	/* search_measure(): the run's strategy ("check" when NULL), and the capacity series it is a step of */
 	const char *measure_as;
 	int64_t capacity_of;
+	/* the ablation after the confirmation (results/ablation.h): 0 none */
+	int ablate;
+	const char *ablate_config;	/* its configuration's JSON; NULL: the run's best */
+	const char *ablate_source;	/* what that is, said: "best", "trial 12" */
+	int ablate_repeats;		/* measurements of each change at each step */
 };
 
 struct search;

@@ -97,7 +97,19 @@ static void report(struct search *s, int64_t id, enum trial_status status, const
 		s->o.progress(s->o.progress_ud, &p);
 }
 
-/* A confirmation trial ended: the progress line says which side, of how many. */
+static const char *const side_name[] = {
+	[SIDE_BASELINE] = "baseline", [SIDE_BEST] = "best", [SIDE_ABLATE] = "change",
+	[SIDE_CHECK] = "check", [SIDE_STEP_BASE] = "base",
+};
+
+/* The origin of a trial measured after the search, by its side. */
+static enum trial_origin side_origin(int side)
+{
+	return side == SIDE_ABLATE ? ORIGIN_ABLATE : side == SIDE_CHECK ? ORIGIN_ABLATE_CHECK
+	       : side == SIDE_STEP_BASE ? ORIGIN_ABLATE_BASE : ORIGIN_CONFIRM;
+}
+
+/* A confirmation or ablation trial ended: the progress line says which side, of how many. */
 static void report_confirm(struct search *s, const struct slot *sl, enum trial_status status,
 			   const char *reason, double score)
 {
@@ -105,7 +117,8 @@ static void report_confirm(struct search *s, const struct slot *sl, enum trial_s
 		.trial_id = sl->id, .status = status, .reason = reason, .score = score,
 		.completed = s->completed, .budget = s->o.budget_trials, .best = s->best,
 		.best_trial = s->best_trial, .elapsed = search_elapsed(s), .eta = -1,
-		.host = sl->h->label, .side = sl->confirm == 2 ? "best" : "baseline",
+		.host = sl->h->label, .side = side_name[sl->confirm],
+		.phase = sl->confirm >= SIDE_ABLATE ? "ablate" : "confirm",
 		.confirm_done = s->confirm_done, .confirm_total = s->confirm_total,
 	};
 	p.eta = eta(s, s->confirm_total - s->confirm_done);
@@ -230,8 +243,8 @@ void search_push_pending(struct search *s, int64_t id, const union pval *cfg, in
 }
 
 /*
- * A confirmation trial, waiting to run: side 1 the baseline, 2 the
- * incumbent. With several hosts, every one on the first host: hosts differ
+ * A trial measured after the search, waiting to run (enum after_side).
+ * With several hosts, every one on the first host: hosts differ
  * (t14's is 20% slower), and a baseline measured on one and the incumbent
  * on another would compare the hosts, not the configurations.
  */
@@ -286,7 +299,7 @@ static int host_lost(struct search *s, struct slot *sl, char *err)
 	search_close_idle(s, sl->h);
 	if (store_trial_transition(s->o.st, sl->id, TS_RUNNING, TS_INTERRUPTED, why.buf, NULL, err) ||
 	    store_run_add_elapsed(s->o.st, s->run_id, mono() - sl->t_start, err) ||
-	    search_insert_trial(s, sl->confirm ? ORIGIN_CONFIRM : ORIGIN_RETRY,
+	    search_insert_trial(s, sl->confirm ? side_origin(sl->confirm) : ORIGIN_RETRY,
 				sl->confirm ? 0 : sl->id, sl->cfg, &retry, err))
 		ret = -1;
 	else
@@ -378,7 +391,7 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	s->ended++;	/* when it ended: the ETA's pace */
 	s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
 	s->search_ended += !sl->confirm;
-	if (sl->confirm) {	/* the strategy and racing never see the confirmation */
+	if (sl->confirm) {	/* the strategy and racing never see these */
 		s->confirm_done++;
 		report_confirm(s, sl, final, why, score);
 		return 0;

@@ -132,7 +132,7 @@ static int load(struct runview *rv, struct store *st, int64_t run, char *err)
 	int64_t *ids = xcalloc(rv->n + 1, sizeof(*ids));
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (is_baseline(rv, t) && t->origin != ORIGIN_CONFIRM && t->status != TS_PROPOSED &&
+		if (is_baseline(rv, t) && !trial_origin_after(t->origin) && t->status != TS_PROPOSED &&
 		    t->status != TS_RUNNING && t->status != TS_INTERRUPTED)
 			b[nb++] = i;
 	}
@@ -198,7 +198,7 @@ static void gather(const struct runview *rv, const union pval *cfg, union pval *
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (isnan(t->score) || t->origin == ORIGIN_CONFIRM ||
+		if (isnan(t->score) || trial_origin_after(t->origin) ||
 		    config_from_json(&rv->job.space, t->config, tmp, NULL) ||
 		    !config_equal(&rv->job.space, tmp, cfg))
 			continue;
@@ -227,7 +227,7 @@ size_t *runview_observed(const struct runview *rv, size_t *n)
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
 		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || t->status == TS_INTERRUPTED ||
-		    t->origin == ORIGIN_CONFIRM)
+		    trial_origin_after(t->origin))
 			continue;	/* not completed, or the confirmation's: the search never observed it */
 		v[(*n)++] = i;
 	}
@@ -342,7 +342,7 @@ json_t *importance_json(const struct space *sp, const struct importance *imp, si
 /* A measured result with a host: what the noise within a host is taken from. */
 static int host_result(const struct tview *t)
 {
-	return t->host && t->status == TS_DONE && !isnan(t->score) && t->origin != ORIGIN_CONFIRM;
+	return t->host && t->status == TS_DONE && !isnan(t->score) && !trial_origin_after(t->origin);
 }
 
 /*

@@ -1,0 +1,15 @@
+#ifndef ABLATE_H
+#define ABLATE_H
+/*
+ * ablate.c: the ablation after a search (results/ablation.h), toward the
+ * configuration search_opts.ablate_config names or the run's best, stored
+ * with the run (one per run). Runs the scheduler over its own queue, as the
+ * confirmation does; a killed one resumes where it stopped.
+ */
+#include "search-int.h"
+#include "../../results/ablation.h"
+
+#define ABLATION_FDR 0.05	/* the steps' false discovery rate: which ones carry */
+
+int search_ablate(struct search *s, enum search_end *end, char *err);
+#endif

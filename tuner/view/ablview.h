@@ -1,0 +1,29 @@
+#ifndef ABLVIEW_H
+#define ABLVIEW_H
+/*
+ * A stored run's ablation (results/ablation.h), as `vmtune ablate`, `best`,
+ * `apply --minimal`, `export` and the report show it: derived from the
+ * run's trials of origin ablate and ablate-check, scored as the runview
+ * scores them, so every view shows the path the engine took.
+ */
+#include "runview.h"
+#include "../../results/ablation.h"
+
+struct ablview {
+	int has;			/* the run has an ablation */
+	struct ablation_row row;	/* its configuration and options */
+	struct ablation a;		/* how far it got */
+	union pval *def, *target;
+};
+
+/* Fills av (av->has 0 when the run has none); -1 with err. */
+int ablview_load(const struct runview *rv, struct store *st, struct ablview *av, char *err);
+/* The minimal set's configuration (JSON, the caller frees); NULL unless it is known. */
+char *ablview_minimal_json(const struct runview *rv, const struct ablview *av);
+/* The path, the gains and the minimal set, as lines; what it cost in trials. */
+void ablview_format(const struct runview *rv, const struct ablview *av, struct strbuf *out);
+struct json_t;
+struct json_t *ablview_json(const struct runview *rv, const struct ablview *av);
+void ablview_release(struct ablview *av);
+
+#endif
