@@ -41,6 +41,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	tuner/target/topology.c tuner/target/paths.c tuner/target/knobspace.c \
 	tuner/target/jail.c tuner/target/gagent.c tuner/target/workload.c tuner/target/inguest.c \
 	tuner/target/image.c tuner/target/wlpack.c tuner/target/hostcost.c tuner/target/instances.c \
+	tuner/target/domedit.c \
 	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
 	tuner/engine/resume.c tuner/engine/confirm.c tuner/engine/ablate.c \
 	tuner/engine/state.c tuner/engine/loop.c tuner/engine/capacity.c \
@@ -145,8 +146,8 @@ unit: $(UNIT_BIN)
 # Test tiers: unit tests (seconds); end-to-end tests of the exec target and
 # the commands, no VM (a few minutes); those that boot VMs through libvirt or
 # QEMU (setup-host.sh first). `make test` runs all three.
-E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23 t24 t25 t27
-E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19 t26 t28 t29
+E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23 t24 t25 t27 t30
+E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19 t26 t28 t29 t31
 
 test: all $(UNIT_BIN) $(FUZZ_REPLAY)
 	bash tests/run.sh $(UNIT_BIN) $(FUZZ_REPLAY)

@@ -266,7 +266,15 @@ static const char *const migrations[] = {
 	"  source TEXT NOT NULL,"
 	"  repeats INTEGER NOT NULL,"
 	"  check_repeats INTEGER NOT NULL,"
-	"  check_max INTEGER NOT NULL);",
+	"  check_max INTEGER NOT NULL);"
+	/* a user's domain definition as it was before vmtune apply --domain changed it */
+	"CREATE TABLE domain_undo ("
+	"  id INTEGER PRIMARY KEY,"
+	"  uri TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  xml TEXT NOT NULL,"
+	"  run_id INTEGER,"
+	"  applied_at REAL NOT NULL);",
 };
 
 static const char *const status_names[] = {
@@ -1436,6 +1444,54 @@ void store_ablation_release(struct ablation_row *a)
 	free((char *)a->config);
 	free((char *)a->source);
 	memset(a, 0, sizeof(*a));
+}
+
+int store_undo_push(struct store *st, const char *uri, const char *name, const char *xml,
+		    int64_t run, int64_t *id, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "INSERT INTO domain_undo (uri, name, xml, run_id, applied_at)"
+		    " VALUES (?, ?, ?, ?, ?)", err))
+		return -1;
+	bind_text(s, 1, uri);
+	bind_text(s, 2, name);
+	bind_text(s, 3, xml);
+	sqlite3_bind_int64(s, 4, run);
+	sqlite3_bind_double(s, 5, now());
+	if (exec_done(st, s, err, "cannot keep the domain's definition"))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_undo_top(struct store *st, const char *uri, const char *name, int64_t *id,
+		   struct strbuf *xml, char *err)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	if (prepare(st, &s, "SELECT id, xml FROM domain_undo WHERE uri = ? AND name = ?"
+		    " ORDER BY id DESC LIMIT 1", err))
+		return -1;
+	bind_text(s, 1, uri);
+	bind_text(s, 2, name);
+	if ((rc = step(st, s)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		strbuf_addstr(xml, (const char *)sqlite3_column_text(s, 1));
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = sqlerr(st, err, "cannot read the kept definition");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_undo_drop(struct store *st, int64_t id, char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "DELETE FROM domain_undo WHERE id = ?", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return exec_done(st, s, err, "cannot drop the kept definition");
 }
 
 int store_begin(struct store *st, char *err)

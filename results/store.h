@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "../lib/metric.h"
 #include "score.h"
+#include "../lib/strbuf.h"
 
 #define STORE_SCHEMA_VERSION 11
 /* PRAGMA application_id of vmtune's databases ("vmtn"): vmtune writes to no other file. */
@@ -150,6 +151,16 @@ struct ablation_row {
 int store_ablation_set(struct store *st, const struct ablation_row *a, char *err);
 int store_ablation_get(struct store *st, int64_t run, struct ablation_row *a, char *err);
 void store_ablation_release(struct ablation_row *a);
+/*
+ * vmtune apply --domain: a libvirt domain's definition (uri, name) as it was
+ * before a change, kept until --undo puts it back (the newest first).
+ * top returns 1 with the newest, 0 when none is kept.
+ */
+int store_undo_push(struct store *st, const char *uri, const char *name, const char *xml,
+		    int64_t run, int64_t *id, char *err);
+int store_undo_top(struct store *st, const char *uri, const char *name, int64_t *id,
+		   struct strbuf *xml, char *err);
+int store_undo_drop(struct store *st, int64_t id, char *err);
 int store_begin(struct store *st, char *err);
 int store_end(struct store *st, int commit, char *err);
 /*

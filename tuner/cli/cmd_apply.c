@@ -10,10 +10,17 @@
 #include "../target/hostknobs.h"
 #include "../../lib/knobs.h"
 #include "../view/runview.h"
+#include "../view/ablview.h"
 #include "../target/topology.h"
+#include "../target/domedit.h"
 
+extern char **environ;
+
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -111,13 +118,12 @@ static int knob_lines(const struct space *sp, const union pval *cfg, const char 
 	return 0;
 }
 
-/* The parts of a built domain a production domain takes. */
-static int xml_fragment(const struct space *sp, const union pval *cfg, struct strbuf *out,
+/* The domain the trials of cfg ran, as domxml.c builds it on this host's topology. */
+static int built_domain(const struct space *sp, const union pval *cfg, struct strbuf *xml,
 			char *err)
 {
 	struct topology topo;
 	struct dom_spec spec;
-	struct strbuf xml = STRBUF_INIT;
 	int nd = domspec_disk_count(sp, cfg), rc = -1;
 	char **disks = xcalloc((size_t)nd + 1, sizeof(char *));
 	for (int d = 0; d < nd; d++) {
@@ -130,17 +136,30 @@ static int xml_fragment(const struct space *sp, const union pval *cfg, struct st
 	struct vm_env env = { .name = "production", .type = "kvm", .kernel = "", .initrd = "",
 			      .results_path = "/dev/null", .console_path = "/dev/null",
 			      .memory_mib = 1024, .cpus = &topo.cpus, .disk_paths = disks };
-	if (domspec_from_config(&spec, sp, cfg, &env, err))
-		goto out_topo;
-	rc = domxml_build(&spec, &xml, err);
-	domspec_release(&spec);
-	if (rc)
-		goto out_topo;
-	rc = -1;
+	if (!domspec_from_config(&spec, sp, cfg, &env, err)) {
+		rc = domxml_build(&spec, xml, err);
+		domspec_release(&spec);
+	}
+	topology_release(&topo);
+out_disks:
+	for (int d = 0; d < nd; d++)
+		free(disks[d]);
+	free(disks);
+	return rc;
+}
+
+/* The parts of a built domain a production domain takes. */
+static int xml_fragment(const struct space *sp, const union pval *cfg, struct strbuf *out,
+			char *err)
+{
+	struct strbuf xml = STRBUF_INIT;
+	int rc = -1;
+	if (built_domain(sp, cfg, &xml, err))
+		goto out;
 	xmlDocPtr doc = xmlReadMemory(xml.buf, (int)xml.len, "domain.xml", NULL, XML_PARSE_NONET);
 	if (!doc) {
 		seterr(err, "cannot read back the built domain XML");
-		goto out_topo;
+		goto out;
 	}
 	static const char *const keep[] = { "vcpu", "iothreads", "cputune", "memoryBacking", "cpu",
 					    NULL };
@@ -184,12 +203,7 @@ static int xml_fragment(const struct space *sp, const union pval *cfg, struct st
 	xmlBufferFree(buf);
 	xmlFreeDoc(doc);
 	rc = 0;
-out_topo:
-	topology_release(&topo);
-out_disks:
-	for (int d = 0; d < nd; d++)
-		free(disks[d]);
-	free(disks);
+out:
 	strbuf_release(&xml);
 	return rc;
 }
@@ -229,98 +243,358 @@ static int confirmed_or_say(struct store *st, const struct runview *rv, const ch
 	return stop;
 }
 
-static int apply_main(int argc, char **argv)
+/* --minimal: the ablation's minimal set (the caller frees); NULL after saying why. */
+static char *minimal_set(struct store *st, const struct runview *rv, int *ret)
+{
+	struct ablview av;
+	char err[ERR_LEN], *json = NULL;
+	if (ablview_load(rv, st, &av, err)) {
+		*ret = fail(EXIT_RUNTIME, "%s", err);
+	} else if (!av.has) {
+		*ret = fail(EXIT_USAGE, "run %lld was never ablated, so it has no minimal set "
+			    "('vmtune ablate %lld' finds it)", (long long)rv->id, (long long)rv->id);
+	} else if (!(json = ablview_minimal_json(rv, &av))) {
+		*ret = fail(EXIT_USAGE, "the ablation of run %lld has not found its minimal set yet "
+			    "(%s; 'vmtune ablate %lld' goes on with it)", (long long)rv->id,
+			    av.a.state == ABL_STUCK ? av.a.why : "not finished", (long long)rv->id);
+	} else {
+		fprintf(stderr, "vmtune: the minimal set of run %lld: %zu of its %zu changes\n",
+			(long long)rv->id, av.a.minimal, av.a.nsteps);
+	}
+	ablview_release(&av);
+	return json;
+}
+
+/* What the command line asked for. */
+struct apply_args {
+	const char *db, *format, *run_arg, *domain, *undo, *uri;
+	int64_t run, trial;
+	int require, minimal, yes;
+};
+
+/* An option that takes a value: it into a; 0 or the exit code. */
+static int take_value(const char *o, const char *v, struct apply_args *a)
+{
+	if (!strcmp(o, "--db"))
+		a->db = v;
+	else if (!strcmp(o, "--format"))
+		a->format = v;
+	else if (!strcmp(o, "--domain"))
+		a->domain = v;
+	else if (!strcmp(o, "--undo"))
+		a->undo = v;
+	else if (!strcmp(o, "--connect"))
+		a->uri = v;
+	else if (parse_i64(v, 1, INT64_MAX, &a->trial))
+		return usage_error(&cmd_apply, "--trial needs a trial id");
+	return 0;
+}
+
+/* Which of the modes the options ask for, and whether they fit it; -1 or the exit code. */
+static int check_mode(struct apply_args *a)
 {
 	const struct cmd *c = &cmd_apply;
-	const char *db = DEFAULT_DB, *format = NULL, *run_arg = NULL;
-	int64_t run, trial = 0;
-	int require = 0;
+	if (a->undo)
+		return a->run_arg || a->domain || a->format || a->minimal || a->trial ?
+			usage_error(c, "--undo NAME puts NAME's definition back: no RUN, --domain, "
+				    "--format, --minimal or --trial") : -1;
+	if (!a->run_arg)
+		return usage_error(c, "which run? (see 'vmtune runs')");
+	if (parse_run_id(c, a->run_arg, &a->run))
+		return EXIT_USAGE;
+	if (a->minimal && a->trial)
+		return usage_error(c, "--minimal is the ablation's configuration, --trial another");
+	if (a->domain)
+		return a->format ? usage_error(c, "--domain edits the domain; --format prints") : -1;
+	if (a->yes || a->uri)
+		return usage_error(c, "--yes and --connect go with --domain or --undo");
+	if (!a->format || (strcmp(a->format, "xml") && strcmp(a->format, "sysctl") &&
+			   strcmp(a->format, "shell")))
+		return usage_error(c, "--format is xml, sysctl or shell (or --domain NAME)");
+	return -1;
+}
+
+/* -1 when the command line holds, else the exit code (--help: 0). */
+static int parse_apply(int argc, char **argv, struct apply_args *a)
+{
+	static const char *const valued[] = { "--db", "--format", "--trial", "--domain", "--undo",
+					      "--connect", NULL };
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			print_usage(c, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--require-confirmed")) {
-			require = 1;
-		} else if (!strcmp(a, "--db") || !strcmp(a, "--format") || !strcmp(a, "--trial")) {
+		const char *o = argv[i];
+		size_t k = 0;
+		while (valued[k] && strcmp(o, valued[k]))
+			k++;
+		if (valued[k]) {
 			if (i + 1 == argc)
-				return usage_error(c, "'%s' needs a value", a);
-			const char *v = argv[++i];
-			if (a[2] == 'd')
-				db = v;
-			else if (a[2] == 'f')
-				format = v;
-			else if (parse_i64(v, 1, INT64_MAX, &trial))
-				return usage_error(c, "--trial needs a trial id");
-		} else if (a[0] == '-') {
-			return usage_error(c, "unknown option '%s'", a);
-		} else if (!run_arg) {
-			run_arg = a;
+				return usage_error(&cmd_apply, "'%s' needs a value", o);
+			if (take_value(o, argv[++i], a))
+				return EXIT_USAGE;
+		} else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			print_usage(&cmd_apply, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(o, "--require-confirmed")) {
+			a->require = 1;
+		} else if (!strcmp(o, "--minimal")) {
+			a->minimal = 1;
+		} else if (!strcmp(o, "--yes")) {
+			a->yes = 1;
+		} else if (o[0] == '-') {
+			return usage_error(&cmd_apply, "unknown option '%s'", o);
+		} else if (!a->run_arg) {
+			a->run_arg = o;
 		} else {
-			return usage_error(c, "unexpected argument '%s'", a);
+			return usage_error(&cmd_apply, "unexpected argument '%s'", o);
 		}
 	}
-	if (!run_arg)
-		return usage_error(c, "which run? (see 'vmtune runs')");
-	if (parse_run_id(c, run_arg, &run))
-		return EXIT_USAGE;
-	if (!format || (strcmp(format, "xml") && strcmp(format, "sysctl") && strcmp(format, "shell")))
-		return usage_error(c, "--format is xml, sysctl or shell");
+	return check_mode(a);
+}
 
+/* The configuration to apply (JSON; *own: to free); NULL after saying why (*ret). */
+static const char *pick(struct store *st, const struct runview *rv, const struct apply_args *a,
+			struct cview *best, struct cview *runner, char **own, int *ret)
+{
 	char err[ERR_LEN];
-	struct runview rv;
-	struct cview best, runner;
-	struct strbuf out = STRBUF_INIT;
 	const char *json = NULL;
+	if (a->minimal)
+		return *own = minimal_set(st, rv, ret);
+	if (a->trial) {
+		for (size_t i = 0; i < rv->n; i++)
+			if (rv->t[i].id == a->trial)
+				json = rv->t[i].config;
+		if (!json)
+			*ret = fail(EXIT_USAGE, "run %lld has no trial %lld", (long long)a->run,
+				    (long long)a->trial);
+	} else {
+		int rc = runview_incumbent(rv, best, runner, err);
+		if (rc > 0)
+			json = best->first->config;
+		else
+			*ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+				      : fail(EXIT_RUNTIME, "run %lld has no scored trial", (long long)a->run);
+	}
+	if (json && confirmed_or_say(st, rv, json, a->require, ret))
+		json = NULL;
+	return json;
+}
+
+/* --format: the settings printed; the exit code. */
+static int print_format(const struct space *sp, const union pval *cfg, const struct apply_args *a,
+			const char *json)
+{
+	char err[ERR_LEN];
+	struct strbuf out = STRBUF_INIT;
 	int ret = EXIT_OK;
-	struct store *st = open_store_ro(db);
+	if (!strcmp(a->format, "xml")) {
+		if (xml_fragment(sp, cfg, &out, err))
+			ret = fail(EXIT_RUNTIME, "%s", err);
+	} else {
+		int shell = !strcmp(a->format, "shell");
+		if (shell)
+			strbuf_addstr(&out, "#!/bin/sh\nset -e\n");
+		strbuf_addf(&out, "# vmtune apply: run %lld, %s\n", (long long)a->run, json);
+		if (knob_lines(sp, cfg, "host.", shell, &out, err) ||
+		    knob_lines(sp, cfg, "guest.", shell, &out, err))
+			ret = fail(EXIT_RUNTIME, "run %lld: %s", (long long)a->run, err);
+	}
+	if (!ret)
+		fputs(out.buf, stdout);
+	strbuf_release(&out);
+	return ret;
+}
+
+/* ---- --domain and --undo ------------------------------------------------- */
+
+/* A unified diff of two definitions (diff -u, run without a shell), to stdout. */
+static int show_diff(const char *name, const char *before, const char *after)
+{
+	char fa[] = "/tmp/vmtune-apply-XXXXXX", fb[] = "/tmp/vmtune-apply-XXXXXX";
+	struct strbuf la = STRBUF_INIT, lb = STRBUF_INIT;
+	int da = mkstemp(fa), db = da < 0 ? -1 : mkstemp(fb), rc = -1, status;
+	pid_t pid;
+	if (da >= 0 && db >= 0 && write(da, before, strlen(before)) == (ssize_t)strlen(before) &&
+	    write(db, after, strlen(after)) == (ssize_t)strlen(after)) {
+		strbuf_addf(&la, "%s (now)", name);
+		strbuf_addf(&lb, "%s (after)", name);
+		char *argv[] = { "diff", "-u", "--label", la.buf, "--label", lb.buf, fa, fb, NULL };
+		fflush(stdout);
+		if (!posix_spawnp(&pid, "diff", NULL, NULL, argv, environ) &&
+		    waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) <= 1)
+			rc = 0;
+	}
+	if (da >= 0)
+		close(da), unlink(fa);
+	if (db >= 0)
+		close(db), unlink(fb);
+	strbuf_release(&la);
+	strbuf_release(&lb);
+	return rc;
+}
+
+/* --yes, or a y on the terminal; 0 (said, *ret set) when not. */
+static int agreed(const struct apply_args *a, const char *question, int *ret)
+{
+	char line[16] = "";
+	if (a->yes)
+		return 1;
+	if (!isatty(0)) {
+		*ret = fail(EXIT_USAGE, "not done: no terminal to ask '%s' on (--yes does it without "
+			    "asking)", question);
+		return 0;
+	}
+	fprintf(stderr, "%s? [y/N] ", question);
+	if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+		fprintf(stderr, "vmtune: not done\n");
+		*ret = EXIT_OK;
+		return 0;
+	}
+	return 1;
+}
+
+/* The store to keep a definition in: read-write, and it must exist. */
+static struct store *open_store_rw(const char *db)
+{
+	struct store *st;
+	char err[ERR_LEN];
+	if (access(db, F_OK))
+		return fail(EXIT_USAGE, "%s: no such database", db), NULL;
+	int rc = store_open(&st, db, STORE_CREATE, err);
+	return rc ? (fail(EXIT_USAGE, "%s", err), NULL) : st;
+}
+
+/* The diff, the question, the old definition kept, the new one defined; the exit code. */
+static int redefine(const struct apply_args *a, const char *uri, const char *def, const char *next,
+		    int active)
+{
+	char err[ERR_LEN];
+	struct strbuf before = STRBUF_INIT;
+	int ret = EXIT_OK;
+	int64_t id;
+	domedit_normalize(def, &before);
+	if (!strcmp(before.buf, next)) {
+		printf("nothing to change: %s's definition has these settings already\n", a->domain);
+	} else if (show_diff(a->domain, before.buf, next)) {
+		ret = fail(EXIT_RUNTIME, "cannot show the change (diff)");
+	} else if (agreed(a, "change this domain's definition", &ret)) {
+		struct store *st = open_store_rw(a->db);
+		if (!st) {
+			ret = EXIT_USAGE;
+		} else if (store_undo_push(st, uri, a->domain, def, a->run, &id, err)) {
+			ret = fail(EXIT_RUNTIME, "%s", err);
+		} else if (domedit_define(uri, next, err)) {
+			store_undo_drop(st, id, NULL);
+			ret = fail(EXIT_RUNTIME, "%s: %s", a->domain, err);
+		} else {
+			printf("%s's definition changed; 'vmtune apply --undo %s' puts it back\n",
+			       a->domain, a->domain);
+			if (active)
+				printf("%s runs now: the change takes effect at its next start (a "
+				       "shutdown, then a start)\n", a->domain);
+		}
+		if (st)
+			store_close(st);
+	}
+	strbuf_release(&before);
+	return ret;
+}
+
+/* --domain NAME: the changed knobs into the domain's persistent definition. */
+static int to_domain(const struct apply_args *a, const struct space *sp, const union pval *cfg)
+{
+	char err[ERR_LEN];
+	struct strbuf def = STRBUF_INIT, built = STRBUF_INIT, next = STRBUF_INIT,
+		      notes = STRBUF_INIT, uri = STRBUF_INIT;
+	int active = 0, ret;
+	if (domedit_get(a->uri, a->domain, &def, &active, &uri, err)) {
+		ret = fail(EXIT_USAGE, "%s", err);
+	} else if (built_domain(sp, cfg, &built, err) ||
+		   domedit_merge(sp, cfg, def.buf, built.buf, &next, &notes, err)) {
+		ret = fail(EXIT_RUNTIME, "%s", err);
+	} else {
+		printf("run %lld onto domain %s (%s), its changes from the defaults:\n%s",
+		       (long long)a->run, a->domain, uri.buf, notes.len ? notes.buf :
+		       "(none: the configuration is the defaults)\n");
+		ret = redefine(a, uri.buf, def.buf, next.buf, active);
+	}
+	strbuf_release(&def);
+	strbuf_release(&built);
+	strbuf_release(&next);
+	strbuf_release(&notes);
+	strbuf_release(&uri);
+	return ret;
+}
+
+/* --undo NAME: the definition kept before the last apply --domain, back. */
+static int undo_domain(const struct apply_args *a)
+{
+	char err[ERR_LEN];
+	struct strbuf cur = STRBUF_INIT, kept = STRBUF_INIT, uri = STRBUF_INIT,
+		      before = STRBUF_INIT, after = STRBUF_INIT;
+	int active = 0, ret = EXIT_OK, rc;
+	int64_t id;
+	struct store *st = open_store_rw(a->db);
 	if (!st)
 		return EXIT_USAGE;
-	memset(&best, 0, sizeof(best));
-	memset(&runner, 0, sizeof(runner));
-	if (runview_load(&rv, st, run, err)) {
+	if (domedit_get(a->uri, a->undo, &cur, &active, &uri, err)) {
+		ret = fail(EXIT_USAGE, "%s", err);
+	} else if ((rc = store_undo_top(st, uri.buf, a->undo, &id, &kept, err)) <= 0) {
+		ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
+			     : fail(EXIT_USAGE, "%s keeps no definition of domain %s on %s to put "
+				    "back", a->db, a->undo, uri.buf);
+	} else {
+		domedit_normalize(cur.buf, &before);
+		domedit_normalize(kept.buf, &after);
+		if (show_diff(a->undo, before.buf, after.buf))
+			ret = fail(EXIT_RUNTIME, "cannot show the change (diff)");
+		else if (!agreed(a, "put this definition back", &ret))
+			;	/* said */
+		else if (domedit_define(uri.buf, kept.buf, err))
+			ret = fail(EXIT_RUNTIME, "%s: %s", a->undo, err);
+		else if (store_undo_drop(st, id, err))
+			ret = fail(EXIT_RUNTIME, "%s", err);
+		else
+			printf("%s's definition is back as it was%s\n", a->undo, active ?
+			       " (it runs now: at its next start)" : "");
+	}
+	store_close(st);
+	strbuf_release(&cur);
+	strbuf_release(&kept);
+	strbuf_release(&uri);
+	strbuf_release(&before);
+	strbuf_release(&after);
+	return ret;
+}
+
+static int apply_main(int argc, char **argv)
+{
+	struct apply_args a = { .db = DEFAULT_DB };
+	int ret = parse_apply(argc, argv, &a);
+	if (ret >= 0)
+		return ret;
+	if (a.undo)
+		return undo_domain(&a);
+	char err[ERR_LEN];
+	struct runview rv;
+	struct cview best = { 0 }, runner = { 0 };
+	char *own = NULL;
+	struct store *st = open_store_ro(a.db);
+	if (!st)
+		return EXIT_USAGE;
+	if (runview_load(&rv, st, a.run, err)) {
 		store_close(st);
 		return fail(EXIT_USAGE, "%s", err);
 	}
-	if (trial) {
-		for (size_t i = 0; i < rv.n; i++)
-			if (rv.t[i].id == trial)
-				json = rv.t[i].config;
-		if (!json)
-			ret = fail(EXIT_USAGE, "run %lld has no trial %lld", (long long)run,
-				   (long long)trial);
-	} else {
-		int rc = runview_incumbent(&rv, &best, &runner, err);
-		if (rc > 0)
-			json = best.first->config;
-		else
-			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
-				     : fail(EXIT_RUNTIME, "run %lld has no scored trial", (long long)run);
-	}
-	if (json && confirmed_or_say(st, &rv, json, require, &ret))
-		json = NULL;
+	ret = EXIT_OK;
+	const char *json = pick(st, &rv, &a, &best, &runner, &own, &ret);
 	if (json) {
 		const struct space *sp = &rv.job.space;
 		union pval *cfg = config_new(sp);
-		if (config_from_json(sp, json, cfg, err)) {
+		if (config_from_json(sp, json, cfg, err))
 			ret = fail(EXIT_RUNTIME, "%s", err);
-		} else if (!strcmp(format, "xml")) {
-			if (xml_fragment(sp, cfg, &out, err))
-				ret = fail(EXIT_RUNTIME, "%s", err);
-		} else {
-			int shell = !strcmp(format, "shell");
-			if (shell)
-				strbuf_addstr(&out, "#!/bin/sh\nset -e\n");
-			strbuf_addf(&out, "# vmtune apply: run %lld, %s\n", (long long)run, json);
-			if (knob_lines(sp, cfg, "host.", shell, &out, err) ||
-			    knob_lines(sp, cfg, "guest.", shell, &out, err))
-				ret = fail(EXIT_RUNTIME, "run %lld: %s", (long long)run, err);
-		}
+		else
+			ret = a.domain ? to_domain(&a, sp, cfg) : print_format(sp, cfg, &a, json);
 		free(cfg);
-		if (!ret)
-			fputs(out.buf, stdout);
 	}
-	strbuf_release(&out);
+	free(own);
 	cview_release(&best);
 	cview_release(&runner);
 	runview_release(&rv);
@@ -331,16 +605,33 @@ static int apply_main(int argc, char **argv)
 const struct cmd cmd_apply = {
 	.name = "apply",
 	.fn = apply_main,
-	.summary = "print a run's best settings for production VMs",
+	.summary = "a run's best settings for production VMs, printed or applied to a domain",
 	.usage =
-	"vmtune apply RUN [--trial N] --format xml|sysctl|shell [--require-confirmed] [--db FILE]\n"
+	"vmtune apply RUN [--trial N | --minimal] --format xml|sysctl|shell [--require-confirmed]\n"
+	"                 [--db FILE]\n"
+	"   or: vmtune apply RUN [--trial N | --minimal] --domain NAME [--connect URI] [--yes]\n"
+	"   or: vmtune apply --undo NAME [--connect URI] [--yes] [--db FILE]\n"
 	"\n"
-	"The best configuration of RUN (or trial N's) as:\n"
+	"The best configuration of RUN (or trial N's; with --minimal, the minimal set of\n"
+	"its ablation, 'vmtune ablate': only the changes that keep the gain) as:\n"
 	"  xml     libvirt domain XML: <vcpu>, <cputune> (pins for this host's\n"
 	"          topology), <memoryBacking>, <cpu>, <iothreads>, the disk <driver>\n"
 	"  sysctl  sysctl.d lines and /etc/sysfs.conf lines, host and guest\n"
 	"  shell   a script setting them now (run the host part on the host, the\n"
 	"          guest part in the guest)\n"
 	"A configuration the run's confirmation did not confirm gets a warning line on\n"
-	"stderr; with --require-confirmed it is not printed and the exit is 1.\n",
+	"stderr; with --require-confirmed it is not printed and the exit is 1.\n"
+	"\n"
+	"--domain NAME edits that libvirt domain's persistent definition (through the\n"
+	"API: virDomainGetXMLDesc, virDomainDefineXML), changing only what the\n"
+	"configuration's changes from the defaults own: <vcpu>, <cputune>'s pins,\n"
+	"scheduler, shares and quota, <memoryBacking>, <cpu>, <iothreads>, the\n"
+	"<memballoon>, and each disk's driver cache, io, discard and iothread. It shows\n"
+	"the diff and asks (--yes: does not ask); the definition before is kept in the\n"
+	"database, and 'vmtune apply --undo NAME' puts it back. What a definition cannot\n"
+	"do is said and left alone: a disk's format (convert the image first), the\n"
+	"number of disks, their bus, the machine type, the network, and the host's and\n"
+	"the guest's own settings (--format sysctl gives their lines). A running\n"
+	"domain gets the change at its next start.\n"
+	"  --connect URI   the libvirt connection (default: libvirt's own)\n",
 };

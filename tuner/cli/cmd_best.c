@@ -85,7 +85,9 @@ static void print_confirmed_metrics(const struct confirmation *cf)
 	if (cf->outcome != CONFIRMED_JUDGED || !cf->best)
 		return;
 	printf("per metric, as the confirmation measured them (the incumbent over the defaults, "
-	       "%.0f%% CI):\n", 100 * cf->c.level);
+	       "%.0f%% CI; judged together, Benjamini-Hochberg at a %.0f%% false discovery rate "
+	       "over %zu metrics: %zu differ):\n", 100 * cf->c.level, 100 * cf->fdr, cf->judged,
+	       cf->differ);
 	for (size_t i = 0; i < cf->nm; i++) {
 		const struct confirm_metric *m = &cf->m[i];
 		const struct comparison *c = &m->c;
@@ -97,7 +99,7 @@ static void print_confirmed_metrics(const struct confirmation *cf)
 			continue;
 		}
 		printf("  %-24s %+7.1f%% [%+.1f%%, %+.1f%%]  p %.3f  %s\n", m->metric,
-		       100 * (c->ratio - 1), 100 * (c->lo - 1), 100 * (c->hi - 1), c->p,
+		       100 * (c->ratio - 1), 100 * (c->lo - 1), 100 * (c->hi - 1), c->p_t,
 		       change > 0 ? "better" : change < 0 ? "WORSE" : "no difference beyond the noise");
 	}
 	if (others)
@@ -138,7 +140,7 @@ static void print_json_trust(const struct runview *rv, const struct noise *nz,
 			 ablview_json(rv, av) };
 	const char *const keys[4] = { "noise_floor", "confirmation", "knobs", "ablation" };
 	for (int i = 0; i < 4; i++) {
-		char *text = json_dumps(o[i], JSON_COMPACT | JSON_PRESERVE_ORDER |
+		char *text = json_dumps(o[i], JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER |
 					      JSON_REAL_PRECISION(17));
 		printf(",\"%s\":%s", keys[i], text);
 		free(text);

@@ -2,6 +2,7 @@
 #include "vmtune.h"
 #include "../../lib/err.h"
 #include "../view/runview.h"
+#include "../view/ablview.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -160,17 +161,24 @@ static int export_json(struct store *st, const struct runview *rv, char *err)
 				(json_int_t)rv->budget_trials, "elapsed", rv->elapsed,
 				"baseline_trial", rv->have_base ? json_integer(rv->baseline_trial)
 								: json_null());
-	struct noise nz;
-	struct confirmation cf;
-	if (runview_noise(rv, st, &nz, err) || runview_confirmation(rv, st, &cf, err)) {
+	struct noise nz = { 0 };
+	struct confirmation cf = { 0 };
+	struct ablview av = { 0 };
+	if (runview_noise(rv, st, &nz, err) || runview_confirmation(rv, st, &cf, err) ||
+	    ablview_load(rv, st, &av, err)) {
 		json_decref(run);
 		json_decref(trials);
+		noise_release(&nz);
+		confirmation_release(&cf);
+		ablview_release(&av);
 		return -1;
 	}
 	json_object_set_new(run, "noise_floor", noise_json(&nz));
 	json_object_set_new(run, "confirmation", confirmation_json(&cf));
+	json_object_set_new(run, "ablation", ablview_json(rv, &av));
 	noise_release(&nz);
 	confirmation_release(&cf);
+	ablview_release(&av);
 	json_t *root = json_pack("{s:o, s:o}", "run", run, "trials", trials);
 	int rc = json_dumpf(root, stdout, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
 			    JSON_REAL_PRECISION(17));

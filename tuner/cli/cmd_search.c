@@ -724,7 +724,7 @@ static int ablate_main(int argc, char **argv)
 	const struct cmd *c = &cmd_ablate;
 	struct search_args a = { .db = DEFAULT_DB, .seed = -1 };
 	struct progress_out po = { .tty = isatty(2) };
-	const char *pick = "best";
+	const char *pick = NULL;	/* the stored ablation's, else the best */
 	int64_t repeats = JOB_DEFAULT_ABLATE;
 	int opt;
 	optind = 1;
@@ -749,7 +749,7 @@ static int ablate_main(int argc, char **argv)
 	int rc, drop_db = 0;
 	if ((rc = open_resumed(&a, &job, &st, &o)))
 		return rc;
-	if ((rc = ablate_config(st, a.resume, &job, pick, &json, &source))) {
+	if (pick && (rc = ablate_config(st, a.resume, &job, pick, &json, &source))) {
 		store_close(st);
 		job_release(&job);
 		return rc;
@@ -757,7 +757,7 @@ static int ablate_main(int argc, char **argv)
 	drive(&o, st, &job, a.resume, &po);
 	o.ablate = 1;
 	o.ablate_config = json;
-	o.ablate_source = source;
+	o.ablate_source = source ? source : "the best";
 	o.ablate_repeats = (int)repeats;
 	rc = run_search(&a, &o, &po, 0, &drop_db);
 	store_close(st);

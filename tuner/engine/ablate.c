@@ -76,7 +76,10 @@ static void rows_release(struct abl_rows *r)
 	r->n = r->nwaiting = 0;
 }
 
-/* The configuration the ablation goes to: stored with the run, or asked, or the best. */
+/*
+ * The configuration the ablation goes to: stored with the run, or asked, or
+ * the best. 1 when that is the defaults (nothing stored).
+ */
 static int target_config(struct search *s, union pval *target, char *err)
 {
 	const struct space *sp = &s->o.job->space;
@@ -104,9 +107,15 @@ static int target_config(struct search *s, union pval *target, char *err)
 			      (long long)s->run_id), -1;
 	}
 	config_canonical(sp, target);
+	union pval *def = config_defaults(sp);
+	config_canonical(sp, def);
+	int same = config_equal(sp, def, target);
+	free(def);
+	if (same)
+		return 1;	/* nothing to ablate: nothing stored */
 	char *json = config_to_json(sp, target);
 	row = (struct ablation_row){ .run = s->run_id, .config = json,
-		.source = s->o.ablate_source ? s->o.ablate_source : "best",
+		.source = s->o.ablate_source ? s->o.ablate_source : "the best",
 		.repeats = s->o.ablate_repeats > 0 ? s->o.ablate_repeats : JOB_DEFAULT_ABLATE,
 		.check_repeats = s->o.confirm_repeats > 0 ? s->o.confirm_repeats : JOB_DEFAULT_CONFIRM,
 		.check_max = s->o.confirm_repeats > 0 ? s->o.confirm_max : 2 * JOB_DEFAULT_CONFIRM };
@@ -180,8 +189,15 @@ int search_ablate(struct search *s, enum search_end *end, char *err)
 
 	*end = SEARCH_BUDGET;
 	config_canonical(sp, def);
-	if (target_config(s, target, err) || ablation_opts(s, &o, err))
+	int rc = target_config(s, target, err);
+	if (rc == 1) {
+		search_notice(s, "nothing to ablate: the configuration is the defaults");
+		goto out;
+	}
+	if (rc < 0 || ablation_opts(s, &o, err)) {
 		ret = -1;
+		goto out;
+	}
 	while (!ret) {
 		struct ablation a;
 		size_t queued;
@@ -218,6 +234,7 @@ int search_ablate(struct search *s, enum search_end *end, char *err)
 		if (!ret && *end == SEARCH_INTERRUPTED)
 			break;
 	}
+out:
 	rows_release(&r);
 	free(def);
 	free(target);

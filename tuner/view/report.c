@@ -923,7 +923,7 @@ static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html
 			char by[32], ci[64], p[16];
 			snprintf(by, sizeof(by), "%+.1f%%", 100 * (c->ratio - 1));
 			snprintf(ci, sizeof(ci), "[%+.1f%%, %+.1f%%]", 100 * (c->lo - 1), 100 * (c->hi - 1));
-			snprintf(p, sizeof(p), "%.3f", c->p);
+			snprintf(p, sizeof(p), "%.3f", c->p_t);
 			strbuf_addf(md, "| %s | %s | %s | %s | %s |\n", m->metric, by, ci, p, v);
 			strbuf_addf(html, "<tr%s><td>", change ? " class=\"changed\"" : "");
 			html_escape(html, m->metric);
@@ -931,10 +931,14 @@ static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html
 				    by, ci, p, v);
 		}
 		strbuf_addstr(html, "</table>\n");
-		strbuf_addf(md, "\nEach metric is judged alone: of %zu, about %.0f%% differ by chance "
-			    "alone.\n", d->cf.nm, 100 * (1 - d->cf.c.level));
-		strbuf_addf(html, "<p>Each metric is judged alone: of %zu, about %.0f%% differ by "
-			    "chance alone.</p>\n", d->cf.nm, 100 * (1 - d->cf.c.level));
+		strbuf_addf(md, "\nThe %zu metrics are judged together (Benjamini-Hochberg, a %.0f%% "
+			    "false discovery rate, on Welch's p): %zu differ; the interval of one that "
+			    "does keeps the false coverage rate at %.0f%%.\n", d->cf.judged,
+			    100 * d->cf.fdr, d->cf.differ, 100 * d->cf.fdr);
+		strbuf_addf(html, "<p>The %zu metrics are judged together (Benjamini-Hochberg, a %.0f%% "
+			    "false discovery rate, on Welch's p): %zu differ; the interval of one that "
+			    "does keeps the false coverage rate at %.0f%%.</p>\n", d->cf.judged,
+			    100 * d->cf.fdr, d->cf.differ, 100 * d->cf.fdr);
 	}
 	strbuf_release(&line);
 	strbuf_release(&noise);

@@ -511,6 +511,39 @@ int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, 
 
 /* ---- the confirmation ---------------------------------------------------- */
 
+#define METRIC_FDR 0.05
+
+/* The confirmation's metrics as one family (confirm_metric_change()). */
+static void judge_family(struct confirmation *cf, const struct metric_table *mt)
+{
+	double *p = xcalloc(cf->nm + 1, sizeof(double));
+	int *rej = xcalloc(cf->nm + 1, sizeof(int));
+	size_t *at = xcalloc(cf->nm + 1, sizeof(size_t)), n = 0;
+	for (size_t i = 0; i < cf->nm; i++) {
+		struct confirm_metric *m = &cf->m[i];
+		m->judged = m->better != BETTER_UNKNOWN && strncmp(m->metric, "vm.", 3) &&
+			    isfinite(m->c.ratio);
+		if (m->judged) {
+			at[n] = i;
+			p[n++] = m->c.p_t;
+		}
+	}
+	cf->fdr = METRIC_FDR;
+	cf->judged = n;
+	cf->differ = stats_bh(p, n, METRIC_FDR, rej);
+	for (size_t k = 0; k < n; k++) {
+		struct confirm_metric *m = &cf->m[at[k]];
+		const struct metric_values *col = &mt->m[at[k]];
+		m->differs = rej[k];
+		if (rej[k])	/* its interval at the level that keeps the false coverage rate */
+			compare_samples(col->v[0], col->n[0], col->v[1], col->n[1],
+					1 - (double)cf->differ * METRIC_FDR / (double)n, &m->c);
+	}
+	free(p);
+	free(rej);
+	free(at);
+}
+
 int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
 			 char *err)
 {
@@ -571,6 +604,7 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 		compare_samples(mt.m[i].v[0], mt.m[i].n[0], mt.m[i].v[1], mt.m[i].n[1],
 				cf->c.level > 0 ? cf->c.level : 0.95, &cf->m[i].c);
 	}
+	judge_family(cf, &mt);
 out:
 	metric_table_release(&mt);
 	free(def);
@@ -645,15 +679,26 @@ json_t *confirmation_json(const struct confirmation *cf)
 	const double vals[] = { c->ratio, c->lo, c->hi, c->level, c->p, c->detectable };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		json_object_set_new(o, keys[i], number_or_null(vals[i]));
+	json_t *m = json_array();
+	for (size_t i = 0; i < cf->nm; i++) {
+		const struct confirm_metric *x = &cf->m[i];
+		if (!x->judged)
+			continue;
+		json_array_append_new(m, json_pack("{s:s, s:o, s:o, s:o, s:o, s:i}", "metric", x->metric,
+			"ratio", number_or_null(x->c.ratio), "lo", number_or_null(x->c.lo), "hi",
+			number_or_null(x->c.hi), "p", number_or_null(x->c.p_t), "change",
+			confirm_metric_change(x)));
+	}
+	json_object_set_new(o, "metrics", m);
+	json_object_set_new(o, "fdr", number_or_null(cf->fdr));
 	return o;
 }
 
 int confirm_metric_change(const struct confirm_metric *m)
 {
-	const struct comparison *c = &m->c;
-	if (m->better == BETTER_UNKNOWN || !(c->lo > 1 || c->hi < 1))
+	if (!m->judged || !m->differs)
 		return 0;
-	return (c->ratio > 1) == (m->better == BETTER_HIGHER) ? 1 : -1;
+	return (m->c.ratio > 1) == (m->better == BETTER_HIGHER) ? 1 : -1;
 }
 
 const char *confirmation_word(const struct confirmation *cf)

@@ -158,6 +158,8 @@ struct confirm_metric {
 	char *metric;
 	enum better better;
 	struct comparison c;	/* of the metric's values, b over a */
+	int judged;		/* in the family: has a direction, not a vm.* figure of the boot */
+	int differs;		/* Benjamini-Hochberg over the family: beyond the noise */
 };
 struct confirmation {
 	enum confirm_outcome outcome;
@@ -168,10 +170,19 @@ struct confirmation {
 	struct comparison c;		/* of the scores */
 	struct confirm_metric *m;
 	size_t nm;
+	size_t judged, differ;		/* metrics judged, and found to differ */
+	double fdr;			/* the false discovery rate they are judged at */
 };
 int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
 			 char *err);
-/* A metric as confirmed: 1 better, -1 worse, 0 no difference beyond the noise (or no direction). */
+/*
+ * A metric as confirmed: 1 better, -1 worse, 0 no difference beyond the
+ * noise (or no direction). The metrics of one comparison are one family:
+ * judged together, Benjamini-Hochberg at a 5% false discovery rate on
+ * Welch's p; a metric that differs has its interval at the level that
+ * keeps the false coverage rate there (1 - R q / m), one that does not
+ * its interval at the confirmation's level.
+ */
 int confirm_metric_change(const struct confirm_metric *m);
 /* One line: "confirmed: +X% [lo, hi] ..." or "not confirmed: ..." (no newline). */
 void confirmation_format(const struct confirmation *cf, struct strbuf *out);
