@@ -118,7 +118,6 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 			best_cfg = config_dup(sp, cfg);
 			t.v = NULL;
 		}
-		st.measured += !t.failed || t.n >= (size_t)o->repeats;
 		free(t.v);
 	}
 	free(cfg);

@@ -71,8 +71,7 @@ struct abl_step {
 	struct comparison gain;		/* over the step before (b over a) */
 	struct comparison total;	/* over the defaults */
 	int carries;			/* its gain is beyond the noise */
-	size_t measured;		/* changes measured at this step */
-	size_t ways;			/* of them, those it was picked among */
+	size_t ways;			/* changes measured at this step: it was picked among them */
 	size_t *skipped, nskipped;	/* changes whose when: did not hold on the path */
 	size_t *failed, nfailed;	/* changes whose measurement failed on the path */
 };
@@ -110,6 +109,8 @@ struct ablation {
 	size_t df;			/* about each configuration's mean, and their degrees */
 	char why[ERR_LEN];		/* ABL_STUCK */
 };
+
+#define ABLATION_FDR 0.05	/* the steps' false discovery rate: which ones carry */
 
 struct abl_opts {
 	int repeats;			/* of each change at each step, and of the defaults */

@@ -16,7 +16,7 @@ struct abl_rows {
 	struct search *s;
 	struct abl_obs *obs;
 	size_t n;
-	struct { int64_t id; enum abl_kind kind; } *waiting;
+	struct { int64_t id; enum abl_kind kind; const union pval *cfg; } *waiting;
 	size_t nwaiting;
 	char *err;
 };
@@ -52,6 +52,7 @@ static int collect(const struct trial_row *t, void *ud)
 		o.state = ABL_OBS_WAITING;
 		r->waiting = xrealloc(r->waiting, (r->nwaiting + 1) * sizeof(*r->waiting));
 		r->waiting[r->nwaiting].id = t->id;
+		r->waiting[r->nwaiting].cfg = cfg;	/* r->obs owns it */
 		r->waiting[r->nwaiting++].kind = o.kind;
 	} else if (t->status == TS_DONE &&
 		   !trial_score(r->s->o.st, &r->s->obj, r->s->base, t->id, &o.score, NULL, NULL, msg) &&
@@ -76,11 +77,18 @@ static void rows_release(struct abl_rows *r)
 	r->n = r->nwaiting = 0;
 }
 
+/* How the stored row measures. */
+static struct abl_opts row_opts(const struct ablation_row *row)
+{
+	return (struct abl_opts){ .repeats = row->repeats, .check_repeats = row->check_repeats,
+				  .check_max = row->check_max, .fdr = ABLATION_FDR };
+}
+
 /*
- * The configuration the ablation goes to: stored with the run, or asked, or
- * the best. 1 when that is the defaults (nothing stored).
+ * The configuration the ablation goes to and how it measures: stored with
+ * the run, or asked, or the best. 1 when that is the defaults (nothing stored).
  */
-static int target_config(struct search *s, union pval *target, char *err)
+static int target_config(struct search *s, union pval *target, struct abl_opts *o, char *err)
 {
 	const struct space *sp = &s->o.job->space;
 	struct ablation_row row;
@@ -93,6 +101,7 @@ static int target_config(struct search *s, union pval *target, char *err)
 		if (!rc && s->o.ablate_config && strcmp(row.config, s->o.ablate_config))
 			rc = (seterr(err, "run %lld was ablated toward %s (%s); one ablation per run",
 				     (long long)s->run_id, row.config, row.source), -1);
+		*o = row_opts(&row);
 		store_ablation_release(&row);
 		config_canonical(sp, target);
 		return rc;
@@ -120,21 +129,9 @@ static int target_config(struct search *s, union pval *target, char *err)
 		.check_repeats = s->o.confirm_repeats > 0 ? s->o.confirm_repeats : JOB_DEFAULT_CONFIRM,
 		.check_max = s->o.confirm_repeats > 0 ? s->o.confirm_max : 2 * JOB_DEFAULT_CONFIRM };
 	rc = store_ablation_set(s->o.st, &row, err);
+	*o = row_opts(&row);
 	free(json);
 	return rc;
-}
-
-/* The ablation's measuring options, as stored with the run. */
-static int ablation_opts(struct search *s, struct abl_opts *o, char *err)
-{
-	struct ablation_row row;
-	int rc = store_ablation_get(s->o.st, s->run_id, &row, err);
-	if (rc != 1)
-		return rc ? -1 : (seterr(err, "run %lld has no ablation", (long long)s->run_id), -1);
-	*o = (struct abl_opts){ .repeats = row.repeats, .check_repeats = row.check_repeats,
-				.check_max = row.check_max, .fdr = ABLATION_FDR };
-	store_ablation_release(&row);
-	return 0;
 }
 
 /* Queues the stored waiting trials, then the wanted ones, A B alternated; how many. */
@@ -143,11 +140,8 @@ static int queue(struct search *s, const struct abl_rows *r, const struct ablati
 {
 	*queued = 0;
 	for (size_t i = 0; i < r->nwaiting; i++) {
-		const union pval *cfg = NULL;
-		for (size_t k = 0; k < r->n && !cfg; k++)
-			if (r->obs[k].trial == r->waiting[i].id)
-				cfg = r->obs[k].cfg;
-		search_push_confirm(s, r->waiting[i].id, cfg, kind_side(r->waiting[i].kind));
+		search_push_confirm(s, r->waiting[i].id, r->waiting[i].cfg,
+				    kind_side(r->waiting[i].kind));
 		(*queued)++;
 	}
 	size_t most = 0;
@@ -189,12 +183,12 @@ int search_ablate(struct search *s, enum search_end *end, char *err)
 
 	*end = SEARCH_BUDGET;
 	config_canonical(sp, def);
-	int rc = target_config(s, target, err);
+	int rc = target_config(s, target, &o, err);
 	if (rc == 1) {
 		search_notice(s, "nothing to ablate: the configuration is the defaults");
 		goto out;
 	}
-	if (rc < 0 || ablation_opts(s, &o, err)) {
+	if (rc < 0) {
 		ret = -1;
 		goto out;
 	}

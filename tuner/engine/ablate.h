@@ -9,7 +9,5 @@
 #include "search-int.h"
 #include "../../results/ablation.h"
 
-#define ABLATION_FDR 0.05	/* the steps' false discovery rate: which ones carry */
-
 int search_ablate(struct search *s, enum search_end *end, char *err);
 #endif

@@ -43,7 +43,7 @@ int ablview_load(const struct runview *rv, struct store *st, struct ablview *av,
 		};
 	}
 	struct abl_opts o = { .repeats = av->row.repeats, .check_repeats = av->row.check_repeats,
-			      .check_max = av->row.check_max, .fdr = 0.05 };
+			      .check_max = av->row.check_max, .fdr = ABLATION_FDR };
 	if (!rc)
 		ablation_derive(sp, av->def, av->target, &o, obs, n, &av->a);
 	for (size_t i = 0; i < n; i++)
