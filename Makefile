@@ -45,7 +45,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	tuner/engine/job.c tuner/engine/trial.c tuner/engine/slot.c tuner/engine/schedule.c \
 	tuner/engine/resume.c tuner/engine/confirm.c tuner/engine/ablate.c \
 	tuner/engine/state.c tuner/engine/loop.c tuner/engine/capacity.c \
-	tuner/view/runview.c tuner/view/ablview.c tuner/view/report.c
+	tuner/view/runview.c tuner/view/ablview.c tuner/view/plot.c tuner/view/forest.c tuner/view/report.c
 CMD_SRC := $(wildcard tuner/cli/*.c)
 GEN_SRC := $(B)/default-job.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

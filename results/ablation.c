@@ -10,6 +10,7 @@
 /* What obs hold of one configuration, on the path or in the check. */
 struct tally {
 	double *v;
+	int64_t *id;		/* the trials of v */
 	size_t n, failed, waiting;
 };
 
@@ -18,16 +19,25 @@ static void tally(const struct space *sp, const struct abl_obs *obs, size_t nobs
 {
 	memset(t, 0, sizeof(*t));
 	t->v = xcalloc(nobs + 1, sizeof(double));
+	t->id = xcalloc(nobs + 1, sizeof(int64_t));
 	for (size_t i = 0; i < nobs; i++) {
 		if (obs[i].kind != kind || !config_equal(sp, obs[i].cfg, cfg))
 			continue;
-		if (obs[i].state == ABL_OBS_DONE)
+		if (obs[i].state == ABL_OBS_DONE) {
+			t->id[t->n] = obs[i].trial;
 			t->v[t->n++] = obs[i].score;
+		}
 		else if (obs[i].state == ABL_OBS_FAILED)
 			t->failed++;
 		else
 			t->waiting++;
 	}
+}
+
+static void tally_release(struct tally *t)
+{
+	free(t->v);
+	free(t->id);
 }
 
 static void want(struct ablation *a, const struct space *sp, const union pval *cfg,
@@ -87,7 +97,7 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 	tally(sp, obs, nobs, path, ABL_BASE, &base);
 	if (base.failed && base.n < (size_t)o->repeats) {
 		seterr(a->why, "step %zu: the path so far failed", a->nsteps + 1);
-		free(base.v);
+		tally_release(&base);
 		free(cfg);
 		return -1;
 	}
@@ -112,13 +122,14 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 		} else if (pool(&ss, &df, t.v, t.n), st.ways++, mean_log(t.v, t.n) > best_m) {
 			best_m = mean_log(t.v, t.n);
 			best = k;
-			free(best_t.v);
+			tally_release(&best_t);
 			best_t = t;
 			free(best_cfg);
 			best_cfg = config_dup(sp, cfg);
 			t.v = NULL;
+			t.id = NULL;
 		}
-		free(t.v);
+		tally_release(&t);
 	}
 	free(cfg);
 	int rc = 1;
@@ -133,13 +144,14 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 	if (rc != 1) {
 		free(st.skipped);
 		free(st.failed);
-		free(best_t.v);
+		tally_release(&best_t);
 		free(best_cfg);
-		free(base.v);
+		tally_release(&base);
 		return rc;
 	}
 	pool(&ss, &df, base.v, base.n);
 	st.base = base.v;
+	st.base_trials = base.id;
 	st.nbase = base.n;
 	if (!a->nsteps) {	/* the first step's base: the defaults */
 		a->def_scores = xcalloc(base.n + 1, sizeof(double));
@@ -150,6 +162,7 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 	st.param = a->changes[best];
 	st.cfg = best_cfg;
 	st.scores = best_t.v;
+	st.trials = best_t.id;
 	st.n = best_t.n;
 	a->ss += ss;
 	a->df += df;
@@ -228,12 +241,12 @@ static void check(struct ablation *a, const struct space *sp, const union pval *
 			need(a, sp, full, ABL_CHECK, &ta, want_n);
 			need(a, sp, cfg, ABL_CHECK, &tb, want_n);
 		}
-		free(tb.v);
+		tally_release(&tb);
 		if (a->check_state != CONFIRM_WORSE)
 			break;
 		a->rejected++;
 	}
-	free(ta.v);
+	tally_release(&ta);
 	switch (a->check_state) {
 	case CONFIRM_MORE:
 		a->state = ABL_MEASURING;
@@ -301,6 +314,8 @@ void ablation_release(struct ablation *a)
 		free(a->steps[k].cfg);
 		free(a->steps[k].scores);
 		free(a->steps[k].base);
+		free(a->steps[k].trials);
+		free(a->steps[k].base_trials);
 		free(a->steps[k].skipped);
 		free(a->steps[k].failed);
 	}

@@ -65,8 +65,10 @@ struct abl_step {
 	size_t param;			/* the change it took: a parameter's index */
 	union pval *cfg;		/* the path after it */
 	double *scores;			/* the change's, at this step */
+	int64_t *trials;		/* theirs */
 	size_t n;
 	double *base;			/* the step before, measured afresh at this step */
+	int64_t *base_trials;
 	size_t nbase;
 	struct comparison gain;		/* over the step before (b over a) */
 	struct comparison total;	/* over the defaults */

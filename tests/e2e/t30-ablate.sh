@@ -116,6 +116,40 @@ in_job() {
 }
 expect "ablate: in a job runs after a confirmed gain, and not without one" in_job
 
+# The report of a confirmed, ablated run: the verdict as a forest plot (its
+# table folded under it), the ablation's section and waterfall, each step's
+# metrics judged as a family; the page in headless Chromium at a laptop's
+# width: every image loads, nothing wider than the window.
+report() {
+	sed 's/^budget: {trials: 3}$/budget: {trials: 14}\nablate: on/' "$JOB" > rep.yaml
+	sed 's|../ablate-work.sh|'"$ROOT"'/tests/ablate-work.sh|' -i rep.yaml
+	exits_with 0 env ABL_SEED=3 ABL_METRICS=20 "$VMTUNE" search rep.yaml --db rep.db --seed 3 \
+		--quiet || return 1
+	grep -q "^confirmed: " "$T/out" && grep -q "^minimal set: " "$T/out" || die "$(cat "$T/out")"
+	exits_with 0 "$VMTUNE" report 1 --db rep.db --out rep || return 1
+	local steps=$(abl rep.db '.steps | length')
+	[ -s rep/forest.png ] && [ -s rep/waterfall.png ] || die "$(ls rep)"
+	[ "$(grep -vc '^#' rep/forest.dat)" -eq 21 ] || die "forest: $(cat rep/forest.dat)"
+	grep -q '^[0-9]* "app.time" .* 2263091$' rep/forest.dat || die "app.time not better: $(cat rep/forest.dat)"
+	[ "$(grep -vc '^#' rep/waterfall.dat)" -eq $((steps + 2)) ] || die "$(cat rep/waterfall.dat)"
+	grep -q '^## Ablation$' rep/report.md && grep -q '^!\[waterfall\](waterfall.png)$' rep/report.md &&
+	grep -q '^!\[forest\](forest.png)$' rep/report.md || die "$(cat rep/report.md)"
+	# the step that took p1: app.time better, on the noise the path measured
+	abl rep.db '.steps[] | select(.knob == "p1") | .metrics[] | select(.metric == "app.time")' |
+		grep -q '"change":1' || die "$(abl rep.db .steps)"
+	command -v chromium >/dev/null || die "chromium is not installed (scripts/setup-host.sh installs it)"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		--no-first-run --proxy-server=127.0.0.1:9 --virtual-time-budget=5000 \
+		--window-size=1366,768 --user-data-dir="$T/chromium" \
+		--dump-dom "file://$T/rep/index.html" > dom.html 2>/dev/null
+	grep -q 'data-broken="0"' dom.html && grep -q 'data-overflow="0"' dom.html ||
+		die "at 1366 px: $(grep -o '<body[^>]*>' dom.html)"
+	grep -q '<img alt="forest"' dom.html && grep -q '<img alt="waterfall"' dom.html &&
+	grep -q '<details><summary>every metric as a table (21)</summary>' dom.html &&
+	grep -q '<p id="minimal">minimal set: ' dom.html || die "sections missing from the page"
+}
+expect "report: the verdict as a forest (table folded), the ablation's waterfall, in Chromium at 1366 px" report
+
 # 100 A/A confirmations of a job with 21 metrics, none of which anything
 # changes: judged one by one at 97%, 1 - 0.97^21 = 47% of them would flag one.
 multiplicity() {

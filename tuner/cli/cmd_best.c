@@ -86,10 +86,10 @@ static void print_confirmed_metrics(const struct confirmation *cf)
 		return;
 	printf("per metric, as the confirmation measured them (the incumbent over the defaults, "
 	       "%.0f%% CI; judged together, Benjamini-Hochberg at a %.0f%% false discovery rate "
-	       "over %zu metrics: %zu differ):\n", 100 * cf->c.level, 100 * cf->fdr, cf->judged,
-	       cf->differ);
-	for (size_t i = 0; i < cf->nm; i++) {
-		const struct confirm_metric *m = &cf->m[i];
+	       "over %zu metrics: %zu differ):\n", 100 * cf->c.level, 100 * cf->f.fdr, cf->f.judged,
+	       cf->f.differ);
+	for (size_t i = 0; i < cf->f.n; i++) {
+		const struct confirm_metric *m = &cf->f.m[i];
 		const struct comparison *c = &m->c;
 		int change = confirm_metric_change(m);
 		if (!isfinite(c->ratio))

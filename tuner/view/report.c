@@ -1,4 +1,7 @@
 #include "report.h"
+#include "plot.h"
+#include "forest.h"
+#include "ablview.h"
 #include "../../lib/clock.h"
 #include "../../lib/err.h"
 #include "../../results/stats.h"
@@ -48,54 +51,6 @@ static int write_file(const char *dir, const char *name, const struct strbuf *sb
 	return rc ? -1 : 0;
 }
 
-static void html_escape(struct strbuf *out, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '<': strbuf_addstr(out, "&lt;"); break;
-		case '>': strbuf_addstr(out, "&gt;"); break;
-		case '&': strbuf_addstr(out, "&amp;"); break;
-		case '"': strbuf_addstr(out, "&quot;"); break;
-		default: strbuf_addch(out, *s);
-		}
-}
-
-/* A string field of a gnuplot data file: double-quoted, no quote inside. */
-static void gp_string(struct strbuf *out, const char *s)
-{
-	strbuf_addch(out, '"');
-	for (; *s; s++)
-		strbuf_addch(out, *s == '"' || *s == '\n' ? '\'' : *s);
-	strbuf_addch(out, '"');
-}
-
-static void base64(struct strbuf *out, const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-			     (i + 2 < n ? p[i + 2] : 0);
-		strbuf_addch(out, tab[v >> 18 & 63]);
-		strbuf_addch(out, tab[v >> 12 & 63]);
-		strbuf_addch(out, i + 1 < n ? tab[v >> 6 & 63] : '=');
-		strbuf_addch(out, i + 2 < n ? tab[v & 63] : '=');
-	}
-}
-
-static int read_all(const char *path, struct strbuf *out)
-{
-	FILE *f = fopen(path, "rb");
-	char buf[65536];
-	size_t n;
-	if (!f)
-		return -1;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		strbuf_add(out, buf, n);
-	fclose(f);
-	return 0;
-}
-
 /* ---- what is plotted ------------------------------------------------------ */
 
 struct metric_pair {
@@ -115,8 +70,11 @@ struct data {
 	struct noise nz;
 	struct verified v;	/* the best's knobs, read back */
 	int confirm_only;	/* the plots compare the confirmation's measurements alone */
-	struct bench_group { char *name; struct strbuf dat; } *g;
+	struct bench_group { char *name; struct strbuf dat; double lo, hi; } *g;
 	size_t ng;
+	struct ablview av;	/* the run's ablation, if it has one */
+	size_t nforest;		/* rows of the verdict's forest plot */
+	size_t nwaterfall;	/* bars of the ablation's */
 };
 
 static struct metric_pair *pair_of(struct data *d, const char *name)
@@ -178,6 +136,7 @@ static void data_release(struct data *d)
 	free(d->g);
 	confirmation_release(&d->cf);
 	noise_release(&d->nz);
+	ablview_release(&d->av);
 }
 
 /* memlat.16KiB -> 16 (KiB); 0 when the name is not such a size. */
@@ -321,6 +280,7 @@ static size_t bench_data(struct data *d)
 		if (k == d->ng) {
 			d->g = xrealloc(d->g, (d->ng + 1) * sizeof(*d->g));
 			d->g[k].name = xstrndup(p->name, glen);
+			d->g[k].lo = d->g[k].hi = 1;
 			strbuf_init(&d->g[k].dat);
 			strbuf_addstr(&d->g[k].dat, "# metric base base_lo base_hi best best_lo best_hi "
 					  "(ratios to the baseline's median)\n");
@@ -328,6 +288,10 @@ static size_t bench_data(struct data *d)
 		}
 		median_ci(p->base, p->nbase, med, d->rv->seed, b);
 		median_ci(p->best, p->nbest, med, d->rv->seed, w);
+		for (int j = 0; j < 3; j++) {	/* the panel's range, for its log axis */
+			d->g[k].lo = fmin(d->g[k].lo, fmin(b[j], w[j]) > 0 ? fmin(b[j], w[j]) : 1);
+			d->g[k].hi = fmax(d->g[k].hi, fmax(b[j], w[j]));
+		}
 		gp_string(&d->g[k].dat, dot ? dot + 1 : p->name);
 		strbuf_addf(&d->g[k].dat, " %.6g %.6g %.6g %.6g %.6g %.6g\n", b[0], b[1], b[2], w[0],
 			    w[1], w[2]);
@@ -400,7 +364,6 @@ static int timeline_data(struct store *st, const struct runview *rv, struct strb
 
 /* ---- the capacity planner's plots ------------------------------------------ */
 
-static void gp_plot_header(struct strbuf *gp, const char *format, const char *name, int w, int h);
 
 /* The objective's terms that are not host metrics, with their base values. */
 static size_t speed_terms(const struct runview *rv, struct objective *o, double **base)
@@ -527,24 +490,6 @@ static void gp_planner(struct strbuf *gp, const char *format, size_t ntrade, siz
 	}
 }
 
-static void gp_terminal(struct strbuf *gp, const char *format, int w, int h)
-{
-	if (!strcmp(format, "svg"))
-		strbuf_addf(gp, "set terminal svg size %d,%d dynamic font 'sans,11' background '#ffffff'\n",
-			    w, h);
-	else
-		strbuf_addf(gp, "set terminal pngcairo size %d,%d font 'sans,10'\n", w, h);
-}
-
-static void gp_plot_header(struct strbuf *gp, const char *format, const char *name, int w, int h)
-{
-	strbuf_addstr(gp, "\nreset\n");
-	gp_terminal(gp, format, w, h);
-	strbuf_addf(gp, "set output '%s.%s'\n", name, format);
-	strbuf_addstr(gp, "set grid ytics lc rgb '#dddddd'\nset border 3\nset tics nomirror\n"
-			  "set key top left opaque\n");
-}
-
 static void gp_script(struct strbuf *gp, const struct data *d, const char *format, size_t nconv,
 		      const int *knob_plotted, size_t nbench, size_t nmemlat, size_t ntlb)
 {
@@ -587,24 +532,29 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 			    name);
 	}
 
-	if (nbench) {	/* a small panel per benchmark, three to a row */
+	if (nbench) {	/* a small panel per benchmark, three to a row, ratios on a log axis */
 		size_t cols = nbench < 3 ? nbench : 3, rows = (nbench + 2) / 3;
 		gp_plot_header(gp, format, "bench", 960, 60 + 300 * (int)rows);
 		strbuf_addf(gp, "set multiplot layout %zu,%zu title 'Benchmarks: best against the "
 				"baseline (medians, 95%% CI; %s)'\n"
-				"set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
-				"set style fill solid 0.6 border -1\nset boxwidth 0.9\n"
-				"set xtics rotate by -30 noenhanced font ',9'\nset yrange [0:*]\n"
-				"set ylabel 'ratio to the baseline' font ',9'\nset key top right font ',9'\n",
+				"set logscale y\nset offsets 0.5, 0.5, 0, 0\n"
+				"set xtics rotate by -30 noenhanced font ',9'\n"
+				"set ylabel 'ratio to the baseline (log scale)' font ',9'\n"
+				"set key top right font ',9'\n",
 			    rows, cols, d->confirm_only ? "measured in the confirmation"
 							: "every measurement of the two");
 		for (size_t k = 0; k < nbench; k++) {
 			strbuf_addstr(gp, "set title ");
 			gp_string(gp, d->g[k].name);
-			strbuf_addf(gp, " noenhanced\n%s"
-					"plot 'bench-%zu.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' "
-					"title 'baseline', \\\n"
-					"     '' using 5:6:7 lc rgb '#228833' title 'best'\n",
+			strbuf_addf(gp, " noenhanced\nset yrange [%g:%g]\n", d->g[k].lo / 1.05,
+				    d->g[k].hi * 1.05);
+			gp_log_ticks(gp, 'y', d->g[k].lo / 1.05, d->g[k].hi * 1.05);
+			strbuf_addf(gp, "%s"
+					"plot 'bench-%zu.dat' using ($0 - 0.12):2:3:4:xtic(1) with yerrorbars "
+					"pt 7 ps 0.6 lc rgb '#999999' title 'baseline', \\\n"
+					"     '' using ($0 + 0.12):5:6:7 with yerrorbars pt 7 ps 0.6 "
+					"lc rgb '#228833' title 'best', \\\n"
+					"     1 with lines dt 2 lc rgb '#555555' notitle\n",
 				    k == 1 ? "unset key\n" : "", k);
 		}
 		strbuf_addstr(gp, "unset multiplot\n");
@@ -637,6 +587,16 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 			  "title 'benchmark', \\\n"
 			  "     '' using ($5 > 0 ? $2 + $3 + $4 : NaN):1 with points pt 2 ps 1.2 lc rgb '#cc3311' "
 			  "title 'failed'\n");
+}
+
+/* The plots the page shows in its sections: the verdict's forest, the ablation's waterfall. */
+static void gp_verdicts(struct strbuf *gp, const struct data *d, const char *format)
+{
+	if (d->nforest)
+		forest_gp(&d->cf.f, gp, format, "forest", "Per metric, as the confirmation measured "
+			  "them: best over baseline", d->nforest);
+	if (d->nwaterfall)
+		ablview_waterfall_gp(&d->av, gp, format, d->nwaterfall);
 }
 
 /* ---- rendering ---------------------------------------------------------- */
@@ -858,32 +818,12 @@ static const char *const captions[][2] = {
 		      "(median, 95% interval), the worst VM's, and the host memory per VM." },
 };
 
-static int embed(struct strbuf *html, const char *dir, const char *name, const char *format,
-		 const char *caption, char *err)
-{
-	struct strbuf path = STRBUF_INIT, img = STRBUF_INIT;
-	strbuf_addf(&path, "%s/%s.%s", dir, name, format);
-	if (read_all(path.buf, &img) || !img.len) {
-		seterr(err, "gnuplot made no %s", path.buf);
-		strbuf_release(&path);
-		strbuf_release(&img);
-		return -1;
-	}
-	strbuf_addf(html, "<figure><img alt=\"%s\" src=\"data:%s;base64,", name,
-		    !strcmp(format, "svg") ? "image/svg+xml" : "image/png");
-	base64(html, (const unsigned char *)img.buf, img.len);
-	strbuf_addstr(html, "\"><figcaption>");
-	html_escape(html, caption);
-	strbuf_addstr(html, "</figcaption></figure>\n");
-	strbuf_release(&path);
-	strbuf_release(&img);
-	return 0;
-}
-
-/* The headline: the confirmation's verdict, the noise floor, each metric as confirmed. */
-static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html)
+/* The headline: the confirmation's verdict, the noise floor, each metric as confirmed (a forest). */
+static int verdict(const struct data *d, const struct report_opts *o, struct strbuf *md,
+		   struct strbuf *html, char *err)
 {
 	struct strbuf line = STRBUF_INIT, noise = STRBUF_INIT;
+	int rc = 0;
 	confirmation_format(&d->cf, &line);
 	noise_format(&d->nz, 3, &noise);
 	strbuf_addf(md, "\n## Verdict\n\n**%s**\n\nnoise floor: %s\n", line.buf, noise.buf);
@@ -906,42 +846,27 @@ static void verdict(const struct data *d, struct strbuf *md, struct strbuf *html
 		html_escape(html, d->rv->dropped);
 		strbuf_addstr(html, "</p>\n");
 	}
-	if (d->cf.outcome == CONFIRMED_JUDGED && d->cf.nm) {
-		strbuf_addf(md, "\nPer metric, the confirmation's measurements (best over baseline, "
-			    "%.0f%% CI):\n\n| metric | change | CI | p | |\n|---|---|---|---|---|\n",
-			    100 * d->cf.c.level);
-		strbuf_addstr(html, "<table><tr><th>metric</th><th>change</th><th>CI</th><th>p</th>"
-				    "<th></th></tr>\n");
-		for (size_t i = 0; i < d->cf.nm; i++) {
-			const struct confirm_metric *m = &d->cf.m[i];
-			const struct comparison *c = &m->c;
-			if (!isfinite(c->lo) || m->better == BETTER_UNKNOWN)
-				continue;
-			int change = confirm_metric_change(m);
-			const char *v = change > 0 ? "better" : change < 0 ? "worse"
-					: "no difference beyond the noise";
-			char by[32], ci[64], p[16];
-			snprintf(by, sizeof(by), "%+.1f%%", 100 * (c->ratio - 1));
-			snprintf(ci, sizeof(ci), "[%+.1f%%, %+.1f%%]", 100 * (c->lo - 1), 100 * (c->hi - 1));
-			snprintf(p, sizeof(p), "%.3f", c->p_t);
-			strbuf_addf(md, "| %s | %s | %s | %s | %s |\n", m->metric, by, ci, p, v);
-			strbuf_addf(html, "<tr%s><td>", change ? " class=\"changed\"" : "");
-			html_escape(html, m->metric);
-			strbuf_addf(html, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-				    by, ci, p, v);
-		}
-		strbuf_addstr(html, "</table>\n");
+	if (d->nforest) {
+		const struct metric_family *f = &d->cf.f;
+		strbuf_addf(md, "\n![forest](forest.%s)\n", o->format);
+		if (plot_embed(html, o->out, "forest", o->format, "Each metric of the confirmation's "
+			       "measurements, best over baseline, with its interval: 95%, or for a "
+			       "metric that differs the level that keeps the false coverage rate at "
+			       "5%. Ratios on a log axis.", err))
+			rc = -1;
+		forest_table(f, md, html);
 		strbuf_addf(md, "\nThe %zu metrics are judged together (Benjamini-Hochberg, a %.0f%% "
 			    "false discovery rate, on Welch's p): %zu differ; the interval of one that "
-			    "does keeps the false coverage rate at %.0f%%.\n", d->cf.judged,
-			    100 * d->cf.fdr, d->cf.differ, 100 * d->cf.fdr);
+			    "does keeps the false coverage rate at %.0f%%.\n", f->judged,
+			    100 * f->fdr, f->differ, 100 * f->fdr);
 		strbuf_addf(html, "<p>The %zu metrics are judged together (Benjamini-Hochberg, a %.0f%% "
 			    "false discovery rate, on Welch's p): %zu differ; the interval of one that "
-			    "does keeps the false coverage rate at %.0f%%.</p>\n", d->cf.judged,
-			    100 * d->cf.fdr, d->cf.differ, 100 * d->cf.fdr);
+			    "does keeps the false coverage rate at %.0f%%.</p>\n", f->judged,
+			    100 * f->fdr, f->differ, 100 * f->fdr);
 	}
 	strbuf_release(&line);
 	strbuf_release(&noise);
+	return rc;
 }
 
 static int pages(const struct data *d, const struct report_opts *o, const char **images,
@@ -978,7 +903,7 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 	versions(&md, &html, gnuplot);
 	strbuf_addstr(&html, "</ul>\n");
 
-	verdict(d, &md, &html);
+	rc = verdict(d, o, &md, &html, err);
 	if (d->have_best) {
 		double lo, hi, med = stats_median(d->best.scores, d->best.nscores);
 		struct strbuf line = STRBUF_INIT;
@@ -1005,6 +930,14 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 		strbuf_addstr(&html, "<h2>Best configuration</h2>\n<p id=\"best\">none: no trial was "
 				     "scored</p>\n");
 	}
+	ablview_section(rv, &d->av, &md, &html);
+	if (d->nwaterfall && !rc) {
+		strbuf_addf(&md, "\n![waterfall](waterfall.%s)\n", o->format);
+		rc = plot_embed(&html, o->out, "waterfall", o->format, "The path from the defaults to "
+				"the best: each bar a change added, from the score before it to the "
+				"score after (over the defaults, log scale, 95% CI); green carries, grey "
+				"a passenger; the dotted line ends the minimal set.", err);
+	}
 	if (importance(rv, &md, &html, err))
 		rc = -1;
 	hosts(rv, &md, &html);
@@ -1019,13 +952,15 @@ static int pages(const struct data *d, const struct report_opts *o, const char *
 			if (!strcmp(captions[k][0], images[i]))
 				cap = captions[k][1];
 		strbuf_addf(&md, "![%s](%s.%s)\n", images[i], images[i], o->format);
-		rc = embed(&html, o->out, images[i], o->format, cap, err);
+		rc = plot_embed(&html, o->out, images[i], o->format, cap, err);
 	}
-	/* says so on the page when an image did not load */
+	/* says so on the page when an image did not load; and how far it overflows the window */
 	strbuf_addstr(&html, "<script>window.addEventListener('load',function(){var b=0,im="
 			     "document.images;for(var i=0;i<im.length;i++)if(!im[i].complete||"
 			     "im[i].naturalWidth===0)b++;document.body.setAttribute('data-images',"
-			     "im.length);document.body.setAttribute('data-broken',b);if(b)document."
+			     "im.length);document.body.setAttribute('data-broken',b);document.body."
+			     "setAttribute('data-overflow',Math.max(0,document.documentElement."
+			     "scrollWidth-window.innerWidth));if(b)document."
 			     "getElementById('broken').textContent=b+' image(s) failed to load';});"
 			     "</script>\n</body></html>\n");
 	if (!rc)
@@ -1058,6 +993,8 @@ static int load_data(struct store *st, struct data *d, char *err)
 		return -1;
 	d->have_best = rc;
 	if (d->have_best && runview_verified(rv, st, d->best.first->config, &d->v, err))
+		return -1;
+	if (ablview_load(rv, st, &d->av, err))
 		return -1;
 	d->confirm_only = d->cf.na && d->cf.nb;	/* then the plots show what was confirmed */
 	if (rv->have_base) {
@@ -1103,7 +1040,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	struct strbuf conv = STRBUF_INIT, failed = STRBUF_INIT,
 		      memlat = STRBUF_INIT, tlb = STRBUF_INIT, timeline = STRBUF_INIT,
 		      gp = STRBUF_INIT, prog = STRBUF_INIT, trade = STRBUF_INIT, front = STRBUF_INIT,
-		      cap = STRBUF_INIT;
+		      cap = STRBUF_INIT, forest = STRBUF_INIT, fall = STRBUF_INIT;
 	const char **images = xcalloc(rv->job.space.n + 8, sizeof(char *));
 	char **knob_names = xcalloc(rv->job.space.n + 1, sizeof(char *));
 	int *knob_plotted = xcalloc(rv->job.space.n + 1, sizeof(int));
@@ -1125,6 +1062,9 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 		goto out;
 	size_t ntrade = tradeoff_data(st, rv, &trade, &front, err);
 	size_t ncap = capacity_data(st, rv, &cap, err);
+	if (d.cf.outcome == CONFIRMED_JUDGED)
+		d.nforest = forest_data(&d.cf.f, &forest);
+	d.nwaterfall = ablview_waterfall(rv, &d.av, &fall);
 	if (write_file(o->out, "convergence.dat", &conv, err) ||
 	    write_file(o->out, "failed.dat", &failed, err) ||
 	    bench_files(&d, o->out, err) ||
@@ -1133,7 +1073,9 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	    write_file(o->out, "timeline.dat", &timeline, err) ||
 	    write_file(o->out, "tradeoff.dat", &trade, err) ||
 	    write_file(o->out, "front.dat", &front, err) ||
-	    write_file(o->out, "capacity.dat", &cap, err))
+	    write_file(o->out, "capacity.dat", &cap, err) ||
+	    write_file(o->out, "forest.dat", &forest, err) ||
+	    write_file(o->out, "waterfall.dat", &fall, err))
 		goto out;
 	images[nimages++] = "convergence";
 	if (knob_files(rv, o->out, knob_names, knob_plotted, err))
@@ -1154,6 +1096,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 		images[nimages++] = "capacity";
 	gp_script(&gp, &d, o->format, nconv, knob_plotted, nbench, nmemlat, ntlb);
 	gp_planner(&gp, o->format, ntrade, ncap);
+	gp_verdicts(&gp, &d, o->format);
 	if (write_file(o->out, "report.gp", &gp, err))
 		goto out;
 	if (o->script_only) {
@@ -1167,7 +1110,7 @@ int report_write(struct store *st, const struct runview *rv, const struct report
 	strbuf_addstr(&prog, o->gnuplot ? o->gnuplot : "gnuplot");
 	if (pages(&d, o, images, nimages, prog.buf, err))
 		goto out;
-	res->images = nimages;
+	res->images = nimages + !!d.nforest + !!d.nwaterfall;
 	ret = 0;
 out:
 	for (size_t k = 0; k < rv->job.space.n; k++)
@@ -1183,6 +1126,8 @@ out:
 	strbuf_release(&trade);
 	strbuf_release(&front);
 	strbuf_release(&cap);
+	strbuf_release(&forest);
+	strbuf_release(&fall);
 	strbuf_release(&gp);
 	strbuf_release(&prog);
 	data_release(&d);

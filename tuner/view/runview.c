@@ -513,14 +513,15 @@ int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, 
 
 #define METRIC_FDR 0.05
 
-/* The confirmation's metrics as one family (confirm_metric_change()). */
-static void judge_family(struct confirmation *cf, const struct metric_table *mt)
+/* The family's verdicts (confirm_metric_change()). */
+static void judge_family(struct metric_family *f, const struct metric_table *mt,
+			 const struct metric_noise *nz)
 {
-	double *p = xcalloc(cf->nm + 1, sizeof(double));
-	int *rej = xcalloc(cf->nm + 1, sizeof(int));
-	size_t *at = xcalloc(cf->nm + 1, sizeof(size_t)), n = 0;
-	for (size_t i = 0; i < cf->nm; i++) {
-		struct confirm_metric *m = &cf->m[i];
+	double *p = xcalloc(f->n + 1, sizeof(double));
+	int *rej = xcalloc(f->n + 1, sizeof(int));
+	size_t *at = xcalloc(f->n + 1, sizeof(size_t)), n = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		struct confirm_metric *m = &f->m[i];
 		m->judged = m->better != BETTER_UNKNOWN && strncmp(m->metric, "vm.", 3) &&
 			    isfinite(m->c.ratio);
 		if (m->judged) {
@@ -528,20 +529,71 @@ static void judge_family(struct confirmation *cf, const struct metric_table *mt)
 			p[n++] = m->c.p_t;
 		}
 	}
-	cf->fdr = METRIC_FDR;
-	cf->judged = n;
-	cf->differ = stats_bh(p, n, METRIC_FDR, rej);
+	f->fdr = METRIC_FDR;
+	f->judged = n;
+	f->differ = stats_bh(p, n, METRIC_FDR, rej);
 	for (size_t k = 0; k < n; k++) {
-		struct confirm_metric *m = &cf->m[at[k]];
+		struct confirm_metric *m = &f->m[at[k]];
 		const struct metric_values *col = &mt->m[at[k]];
 		m->differs = rej[k];
-		if (rej[k])	/* its interval at the level that keeps the false coverage rate */
-			compare_samples(col->v[0], col->n[0], col->v[1], col->n[1],
-					1 - (double)cf->differ * METRIC_FDR / (double)n, &m->c);
+		double level = 1 - (double)f->differ * METRIC_FDR / (double)n;
+		if (!rej[k])
+			continue;
+		if (nz)	/* its interval at the level that keeps the false coverage rate */
+			compare_pooled(col->v[0], col->n[0], col->v[1], col->n[1], nz[at[k]].sd,
+				       nz[at[k]].df, level, 1, &m->c);
+		else
+			compare_samples(col->v[0], col->n[0], col->v[1], col->n[1], level, &m->c);
 	}
 	free(p);
 	free(rej);
 	free(at);
+}
+
+void runview_family_of(const struct runview *rv, struct store *st, struct metric_table *mt,
+		       double level, const struct metric_noise *nz, struct metric_family *f)
+{
+	f->m = xcalloc(mt->n + 1, sizeof(*f->m));
+	f->n = mt->n;
+	for (size_t i = 0; i < mt->n; i++) {
+		struct confirm_metric *m = &f->m[i];
+		m->metric = mt->m[i].metric;
+		mt->m[i].metric = NULL;	/* f owns it */
+		if (store_metric_better(st, rv->id, m->metric, &m->better, NULL))
+			m->better = BETTER_UNKNOWN;
+		for (size_t k = 0; k < rv->job.obj.n && m->better == BETTER_UNKNOWN; k++)
+			if (!strcmp(rv->job.obj.t[k].metric, m->metric))
+				m->better = rv->job.obj.t[k].better;	/* the job says */
+		if (nz)
+			compare_pooled(mt->m[i].v[0], mt->m[i].n[0], mt->m[i].v[1], mt->m[i].n[1],
+				       nz[i].sd, nz[i].df, level, 1, &m->c);
+		else
+			compare_samples(mt->m[i].v[0], mt->m[i].n[0], mt->m[i].v[1], mt->m[i].n[1],
+					level, &m->c);
+	}
+	judge_family(f, mt, nz);
+}
+
+int runview_family(const struct runview *rv, struct store *st, const int64_t *a, size_t na,
+		   const int64_t *b, size_t nb, double level, struct metric_family *f, char *err)
+{
+	struct metric_table mt = { 0 };
+	int ret = 0;
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < na + nb && !ret; i++)
+		ret = metric_table_add(&mt, st, i < na ? a[i] : b[i - na], i >= na, err);
+	if (!ret)
+		runview_family_of(rv, st, &mt, level, NULL, f);
+	metric_table_release(&mt);
+	return ret;
+}
+
+void metric_family_release(struct metric_family *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->m[i].metric);
+	free(f->m);
+	memset(f, 0, sizeof(*f));
 }
 
 int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
@@ -549,7 +601,7 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 {
 	const struct space *sp = &rv->job.space;
 	union pval *def = config_defaults(sp), *tmp = config_new(sp);
-	struct metric_table mt = { 0 };
+	int64_t *ids[2] = { xcalloc(rv->n + 1, sizeof(int64_t)), xcalloc(rv->n + 1, sizeof(int64_t)) };
 	size_t want;
 	int ret = 0;
 
@@ -573,15 +625,9 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 		double **arr = side ? &cf->b : &cf->a;
 		size_t *len = side ? &cf->nb : &cf->na;
 		*arr = xrealloc(*arr, (*len + 1) * sizeof(double));
+		ids[side][*len] = t->id;
 		(*arr)[(*len)++] = t->score;
-		ret = metric_table_add(&mt, st, t->id, side, err);
 	}
-	cf->m = xcalloc(mt.n + 1, sizeof(*cf->m));
-	for (size_t i = 0; i < mt.n; i++) {
-		cf->m[i].metric = mt.m[i].metric;
-		mt.m[i].metric = NULL;	/* cf owns it */
-	}
-	cf->nm = mt.n;
 	if (ret)
 		goto out;
 	if (cf->outcome == CONFIRMED_PENDING && !cf->best && rv->status &&
@@ -595,18 +641,11 @@ int runview_confirmation(const struct runview *rv, struct store *st, struct conf
 				  rv->confirm_max, &want, &cf->c);
 	if (cf->state != CONFIRM_MORE)
 		cf->outcome = CONFIRMED_JUDGED;
-	for (size_t i = 0; i < cf->nm; i++) {
-		if (store_metric_better(st, rv->id, cf->m[i].metric, &cf->m[i].better, NULL))
-			cf->m[i].better = BETTER_UNKNOWN;
-		for (size_t k = 0; k < rv->job.obj.n && cf->m[i].better == BETTER_UNKNOWN; k++)
-			if (!strcmp(rv->job.obj.t[k].metric, cf->m[i].metric))
-				cf->m[i].better = rv->job.obj.t[k].better;	/* the job says */
-		compare_samples(mt.m[i].v[0], mt.m[i].n[0], mt.m[i].v[1], mt.m[i].n[1],
-				cf->c.level > 0 ? cf->c.level : 0.95, &cf->m[i].c);
-	}
-	judge_family(cf, &mt);
+	ret = runview_family(rv, st, ids[0], cf->na, ids[1], cf->nb,
+			     cf->c.level > 0 ? cf->c.level : 0.95, &cf->f, err);
 out:
-	metric_table_release(&mt);
+	free(ids[0]);
+	free(ids[1]);
 	free(def);
 	free(tmp);
 	return ret;
@@ -679,9 +718,16 @@ json_t *confirmation_json(const struct confirmation *cf)
 	const double vals[] = { c->ratio, c->lo, c->hi, c->level, c->p, c->detectable };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		json_object_set_new(o, keys[i], number_or_null(vals[i]));
+	json_object_set_new(o, "metrics", metric_family_json(&cf->f));
+	json_object_set_new(o, "fdr", number_or_null(cf->f.fdr));
+	return o;
+}
+
+json_t *metric_family_json(const struct metric_family *f)
+{
 	json_t *m = json_array();
-	for (size_t i = 0; i < cf->nm; i++) {
-		const struct confirm_metric *x = &cf->m[i];
+	for (size_t i = 0; i < f->n; i++) {
+		const struct confirm_metric *x = &f->m[i];
 		if (!x->judged)
 			continue;
 		json_array_append_new(m, json_pack("{s:s, s:o, s:o, s:o, s:o, s:i}", "metric", x->metric,
@@ -689,9 +735,7 @@ json_t *confirmation_json(const struct confirmation *cf)
 			number_or_null(x->c.hi), "p", number_or_null(x->c.p_t), "change",
 			confirm_metric_change(x)));
 	}
-	json_object_set_new(o, "metrics", m);
-	json_object_set_new(o, "fdr", number_or_null(cf->fdr));
-	return o;
+	return m;
 }
 
 int confirm_metric_change(const struct confirm_metric *m)
@@ -715,9 +759,7 @@ const char *confirmation_word(const struct confirmation *cf)
 
 void confirmation_release(struct confirmation *cf)
 {
-	for (size_t i = 0; i < cf->nm; i++)
-		free(cf->m[i].metric);
-	free(cf->m);
+	metric_family_release(&cf->f);
 	free(cf->a);
 	free(cf->b);
 	memset(cf, 0, sizeof(*cf));

@@ -161,6 +161,33 @@ struct confirm_metric {
 	int judged;		/* in the family: has a direction, not a vm.* figure of the boot */
 	int differs;		/* Benjamini-Hochberg over the family: beyond the noise */
 };
+/*
+ * The metrics of one comparison (b over a), judged as one family:
+ * Benjamini-Hochberg at a 5% false discovery rate on Welch's p; a metric
+ * that differs has its interval at the level that keeps the false coverage
+ * rate there (1 - R q / m), one that does not its interval at `level`.
+ */
+struct metric_family {
+	struct confirm_metric *m;
+	size_t n;
+	size_t judged, differ;		/* metrics judged, and found to differ */
+	double fdr;			/* the false discovery rate they are judged at */
+};
+/* The family of the metrics of trials a against trials b; -1 with err. */
+int runview_family(const struct runview *rv, struct store *st, const int64_t *a, size_t na,
+		   const int64_t *b, size_t nb, double level, struct metric_family *f, char *err);
+/*
+ * The same of a table already read (side 0 a, 1 b), which gives f its
+ * metric names; with nz (one for each of mt's metrics), on each metric's
+ * noise known better than from a and b alone (compare_pooled()).
+ */
+struct metric_noise { double sd, df; };
+void runview_family_of(const struct runview *rv, struct store *st, struct metric_table *mt,
+		       double level, const struct metric_noise *nz, struct metric_family *f);
+void metric_family_release(struct metric_family *f);
+/* The metrics judged, as a JSON array ({metric, ratio, lo, hi, p, change}). */
+struct json_t *metric_family_json(const struct metric_family *f);
+
 struct confirmation {
 	enum confirm_outcome outcome;
 	enum confirm_state state;
@@ -168,26 +195,15 @@ struct confirmation {
 	double *a, *b;			/* scores, per trial */
 	size_t na, nb, failed;
 	struct comparison c;		/* of the scores */
-	struct confirm_metric *m;
-	size_t nm;
-	size_t judged, differ;		/* metrics judged, and found to differ */
-	double fdr;			/* the false discovery rate they are judged at */
+	struct metric_family f;		/* of its trials' metrics */
 };
 int runview_confirmation(const struct runview *rv, struct store *st, struct confirmation *cf,
 			 char *err);
-/*
- * A metric as confirmed: 1 better, -1 worse, 0 no difference beyond the
- * noise (or no direction). The metrics of one comparison are one family:
- * judged together, Benjamini-Hochberg at a 5% false discovery rate on
- * Welch's p; a metric that differs has its interval at the level that
- * keeps the false coverage rate there (1 - R q / m), one that does not
- * its interval at the confirmation's level.
- */
+/* A metric of a family: 1 better, -1 worse, 0 no difference beyond the noise (or no direction). */
 int confirm_metric_change(const struct confirm_metric *m);
 /* One line: "confirmed: +X% [lo, hi] ..." or "not confirmed: ..." (no newline). */
 void confirmation_format(const struct confirmation *cf, struct strbuf *out);
 /* For best --format json and export: the noise floor and the confirmation as JSON objects. */
-struct json_t;
 struct json_t *noise_json(const struct noise *nz);
 struct json_t *confirmation_json(const struct confirmation *cf);
 /* One word for scripts: confirmed, not confirmed, worse, failed, pending, nothing, off. */

@@ -98,21 +98,24 @@ set border 3
 set tics nomirror
 set key top left opaque
 set multiplot layout 1,2 title 'Benchmarks: best against the baseline (medians, 95% CI; every measurement of the two)'
-set style data histogram
-set style histogram errorbars gap 1 lw 1
-set style fill solid 0.6 border -1
-set boxwidth 0.9
+set logscale y
+set offsets 0.5, 0.5, 0, 0
 set xtics rotate by -30 noenhanced font ',9'
-set yrange [0:*]
-set ylabel 'ratio to the baseline' font ',9'
+set ylabel 'ratio to the baseline (log scale)' font ',9'
 set key top right font ',9'
 set title "app" noenhanced
-plot 'bench-0.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
-     '' using 5:6:7 lc rgb '#228833' title 'best'
+set yrange [0.77381:1.05]
+set ytics ('0.8×' 0.8, '0.9×' 0.9, '0.95×' 0.95, '1×' 1, '1.05×' 1.05)
+plot 'bench-0.dat' using ($0 - 0.12):2:3:4:xtic(1) with yerrorbars pt 7 ps 0.6 lc rgb '#999999' title 'baseline', \
+     '' using ($0 + 0.12):5:6:7 with yerrorbars pt 7 ps 0.6 lc rgb '#228833' title 'best', \
+     1 with lines dt 2 lc rgb '#555555' notitle
 set title "tlb" noenhanced
+set yrange [0.952381:1.05]
+set ytics ('1×' 1, '1.05×' 1.05)
 unset key
-plot 'bench-1.dat' using 2:3:4:xtic(1) lc rgb '#bbbbbb' title 'baseline', \
-     '' using 5:6:7 lc rgb '#228833' title 'best'
+plot 'bench-1.dat' using ($0 - 0.12):2:3:4:xtic(1) with yerrorbars pt 7 ps 0.6 lc rgb '#999999' title 'baseline', \
+     '' using ($0 + 0.12):5:6:7 with yerrorbars pt 7 ps 0.6 lc rgb '#228833' title 'best', \
+     1 with lines dt 2 lc rgb '#555555' notitle
 unset multiplot
 
 reset
