@@ -146,7 +146,7 @@ unit: $(UNIT_BIN)
 # Test tiers: unit tests (seconds); end-to-end tests of the exec target and
 # the commands, no VM (a few minutes); those that boot VMs through libvirt or
 # QEMU (setup-host.sh first). `make test` runs all three.
-E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23 t24 t25 t27 t30
+E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23 t24 t25 t27 t30 t32
 E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19 t26 t28 t29 t31
 
 test: all $(UNIT_BIN) $(FUZZ_REPLAY)

@@ -80,6 +80,53 @@ union pval param_level(const struct param *p, uint64_t k)
 	return v;
 }
 
+/* The log scale's ends: an int's integers are cells of width 1 about them. */
+static void log_ends(const struct param *p, double *lo, double *hi)
+{
+	double w = p->type == P_INT ? 0.5 : 0;
+	*lo = log(p->min - w);
+	*hi = log(p->max + w);
+}
+
+double param_unit(const struct param *p, union pval v)
+{
+	double x = p->type == P_INT ? (double)v.i : v.f, lo, hi;
+	if (p->max <= p->min)
+		return 0.5;
+	if (!p->log)
+		return (x - p->min) / (p->max - p->min);
+	log_ends(p, &lo, &hi);
+	double u = (log(x) - lo) / (hi - lo);
+	return u < 0 ? 0 : u > 1 ? 1 : u;
+}
+
+union pval param_at_unit(const struct param *p, double u)
+{
+	union pval v;
+	uint64_t levels = param_levels(p);
+	double lo, hi;
+	u = u < 0 ? 0 : u > 1 ? 1 : u;
+	if (p->log) {
+		log_ends(p, &lo, &hi);
+		double x = exp(lo + u * (hi - lo));
+		if (p->type == P_INT) {
+			v.i = (int64_t)llround(x);
+			v.i = v.i < (int64_t)p->min ? (int64_t)p->min : v.i > (int64_t)p->max
+			      ? (int64_t)p->max : v.i;
+			return v;
+		}
+		v.f = x < p->min ? p->min : x;
+	} else if (levels) {
+		uint64_t k = (uint64_t)llround(u * (double)(levels - 1));
+		return param_level(p, k < levels ? k : levels - 1);
+	} else {
+		v.f = p->min + u * (p->max - p->min);
+	}
+	if (v.f >= p->max)
+		v.f = nextafter(p->max, p->min);
+	return v;
+}
+
 uint64_t param_index(const struct param *p, union pval v)
 {
 	switch (p->type) {
@@ -195,8 +242,7 @@ int pval_parse(const struct param *p, const char *s, union pval *v, char *err)
 
 void space_init(struct space *sp)
 {
-	sp->p = NULL;
-	sp->n = 0;
+	memset(sp, 0, sizeof(*sp));
 }
 
 void space_release(struct space *sp)
@@ -209,7 +255,47 @@ void space_release(struct space *sp)
 		free(sp->p[i].when);
 	}
 	free(sp->p);
+	for (size_t i = 0; i < sp->nforbid; i++) {
+		for (size_t k = 0; k < sp->forbid[i].n; k++)
+			free(sp->forbid[i].t[k].values);
+		free(sp->forbid[i].t);
+		free(sp->forbid[i].why);
+	}
+	free(sp->forbid);
 	space_init(sp);
+}
+
+void space_forbid(struct space *sp, struct forbid *f)
+{
+	sp->forbid = xrealloc(sp->forbid, (sp->nforbid + 1) * sizeof(*sp->forbid));
+	sp->forbid[sp->nforbid++] = *f;
+	memset(f, 0, sizeof(*f));
+}
+
+static int term_matches(const struct space *sp, const union pval *cfg,
+			const struct forbid_term *t)
+{
+	const struct param *p = &sp->p[t->param];
+	if (!param_active(sp, cfg, t->param))
+		return 0;
+	if (t->kind == FORBID_ABOVE)
+		return param_active(sp, cfg, t->other) && cfg[t->param].i > cfg[t->other].i;
+	for (size_t k = 0; k < t->nvalues; k++)
+		if (pval_equal(p, cfg[t->param], t->values[k]))
+			return 1;
+	return 0;
+}
+
+size_t config_forbidden(const struct space *sp, const union pval *cfg)
+{
+	for (size_t i = 0; i < sp->nforbid; i++) {
+		size_t k = 0;
+		while (k < sp->forbid[i].n && term_matches(sp, cfg, &sp->forbid[i].t[k]))
+			k++;
+		if (k == sp->forbid[i].n && k)
+			return i + 1;
+	}
+	return 0;
 }
 
 int param_active(const struct space *sp, const union pval *cfg, size_t i)

@@ -40,6 +40,10 @@ struct param {
 	char **values;		/* P_CAT */
 	size_t nvalues;
 	union pval def;
+	/* P_INT (step 1), P_FLOAT (continuous), min > 0: drawn, modelled and
+	 * moved in the log of the value (as Optuna's log=True): 4 KiB to 16 MiB
+	 * as evenly as 1 to 4096. */
+	int log;
 	/* Conditional: active only while the parameter at index parent - 1 (an
 	 * earlier one) holds one of `when`; parent 0: unconditional. An inactive
 	 * parameter holds its default in every configuration. */
@@ -48,9 +52,33 @@ struct param {
 	size_t nwhen;
 };
 
+/*
+ * A forbidden clause (as ConfigSpace's): a conjunction of terms, each on an
+ * active parameter; a configuration matching every term is never proposed.
+ * FORBID_IN: the parameter holds one of values; FORBID_ABOVE: its value is
+ * above that of parameter `other` (both ints). A term on an inactive
+ * parameter never matches.
+ */
+enum forbid_kind { FORBID_IN, FORBID_ABOVE };
+struct forbid_term {
+	size_t param;
+	enum forbid_kind kind;
+	union pval *values;
+	size_t nvalues;
+	size_t other;
+};
+struct forbid {
+	struct forbid_term *t;
+	size_t n;
+	char *why;		/* what it is, as said to the user */
+	int line, col;		/* where the job states it; 0: the catalogue's rule */
+};
+
 struct space {
 	struct param *p;
 	size_t n;
+	struct forbid *forbid;
+	size_t nforbid;
 };
 
 const char *param_type_name(enum param_type t);
@@ -67,6 +95,13 @@ uint64_t param_levels(const struct param *p);
 union pval param_level(const struct param *p, uint64_t k);
 /* The level number of a value of p (the inverse of param_level). */
 uint64_t param_index(const struct param *p, union pval v);
+/*
+ * A value's place on [0, 1], in the log of the value when p->log (an int's
+ * integers each with the width of [v - 0.5, v + 0.5]), and back: the
+ * nearest value of p. Strategies draw, model and move on it.
+ */
+double param_unit(const struct param *p, union pval v);
+union pval param_at_unit(const struct param *p, double u);
 /* Checks that v lies in p's domain (and on its step grid). */
 int param_value_check(const struct param *p, union pval v, char *err);
 int pval_equal(const struct param *p, union pval a, union pval b);
@@ -80,6 +115,11 @@ void space_release(struct space *sp);
 /* Takes ownership of the strings in *p. */
 void space_add(struct space *sp, struct param *p);
 const struct param *space_find(const struct space *sp, const char *name, size_t *index);
+
+/* Takes ownership of f's terms and why. */
+void space_forbid(struct space *sp, struct forbid *f);
+/* 0 when cfg is allowed; else 1 + the index of the first clause it matches. */
+size_t config_forbidden(const struct space *sp, const union pval *cfg);
 
 /* Is parameter i active in cfg (its parent, recursively, allowing it)? */
 int param_active(const struct space *sp, const union pval *cfg, size_t i);

@@ -114,6 +114,10 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 			push(&st.skipped, &st.nskipped, p);
 			continue;
 		}
+		if (config_forbidden(sp, cfg)) {	/* a combination its space forbids: no trial */
+			push(&st.forbidden, &st.nforbidden, p);
+			continue;
+		}
 		tally(sp, obs, nobs, cfg, ABL_PATH, &t);
 		if (t.failed && t.n < (size_t)o->repeats) {
 			push(&st.failed, &st.nfailed, p);
@@ -137,13 +141,15 @@ static int step(struct ablation *a, const struct space *sp, const union pval *pa
 		rc = 0;
 	} else if (best == SIZE_MAX) {
 		seterr(a->why, "step %zu: %s", a->nsteps + 1, st.nfailed ?
-		       "every remaining change failed on the path" :
+		       "every remaining change failed on the path" : st.nforbidden ?
+		       "every remaining change makes a combination the space forbids" :
 		       "no remaining change takes effect on the path");
 		rc = -1;
 	}
 	if (rc != 1) {
 		free(st.skipped);
 		free(st.failed);
+		free(st.forbidden);
 		tally_release(&best_t);
 		free(best_cfg);
 		tally_release(&base);
@@ -318,6 +324,7 @@ void ablation_release(struct ablation *a)
 		free(a->steps[k].base_trials);
 		free(a->steps[k].skipped);
 		free(a->steps[k].failed);
+		free(a->steps[k].forbidden);
 	}
 	for (size_t i = 0; i < a->nwant; i++)
 		free(a->want[i].cfg);

@@ -27,8 +27,10 @@
  * it stopped and a view shows the same path the engine took.
  *
  * A change that does not take effect on the path (its `when:` does not
- * hold there) is skipped at that step and said; one whose measurement
- * fails on the path is left out of that step and tried at the next.
+ * hold there) is skipped at that step and said, as is one that makes a
+ * combination the space forbids there (never measured); one whose
+ * measurement fails on the path is left out of that step and tried at the
+ * next.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +78,7 @@ struct abl_step {
 	size_t ways;			/* changes measured at this step: it was picked among them */
 	size_t *skipped, nskipped;	/* changes whose when: did not hold on the path */
 	size_t *failed, nfailed;	/* changes whose measurement failed on the path */
+	size_t *forbidden, nforbidden;	/* changes that make a forbidden combination on it */
 };
 
 /* Measurements wanted next, in this order: n more of cfg. */

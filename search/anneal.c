@@ -59,7 +59,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 			gsl_ran_shuffle(s->rng, m, n, sizeof(*m));
 		for (size_t k = 0; k < n && rc; k++) {
 			move_apply(sp, s->cur, &m[k], cfg);
-			rc = history_has(s->h, cfg);
+			rc = history_taken(s->h, cfg);
 		}
 		free(m);
 	}

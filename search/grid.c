@@ -70,7 +70,7 @@ static int grid_propose(struct strategy *s, const struct busy *busy, union pval 
 			cfg[i] = value_of(&s->sp->p[i], s->digit[i]);
 		config_canonical(s->sp, cfg);	/* inactive combinations fold into one */
 		s->done = !advance(s);
-		if (!seen_add(s->seen, cfg))
+		if (!config_forbidden(s->sp, cfg) && !seen_add(s->seen, cfg))
 			return 0;
 	}
 	return 1;

@@ -65,7 +65,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 		recenter(s, best);
 	while (s->next < s->nmoves) {
 		move_apply(sp, s->center, &s->moves[s->next++], cfg);
-		if (!history_has(s->h, cfg))
+		if (!history_taken(s->h, cfg))
 			return 0;
 	}
 	for (; s->pi < s->nmoves; s->pi++, s->pj = s->pi + 1) {
@@ -77,7 +77,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 			if (!param_active(sp, cfg, b->param))
 				continue;	/* the first move switched the second's knob off */
 			move_apply(sp, cfg, b, cfg);
-			if (!history_has(s->h, cfg))
+			if (!history_taken(s->h, cfg))
 				return 0;
 		}
 	}

@@ -23,7 +23,15 @@ struct move *neighbor_moves(const struct space *sp, const union pval *cfg, size_
 		uint64_t levels = param_levels(p);
 		if (!param_active(sp, cfg, i))
 			continue;	/* an inactive parameter is never varied */
-		if (levels && levels <= NEIGHBOR_FEW) {
+		if (p->log && !(levels && levels <= NEIGHBOR_FEW)) {	/* a step in its log */
+			double u = param_unit(p, cfg[i]);
+			for (int dir = -1; dir <= 1; dir += 2) {
+				double w = u + dir * NEIGHBOR_FRACTION;
+				union pval x = param_at_unit(p, w);
+				if (w >= 0 && w <= 1 && !pval_equal(p, x, cfg[i]))
+					push(&v, n, &cap, i, x);
+			}
+		} else if (levels && levels <= NEIGHBOR_FEW) {
 			uint64_t cur = param_index(p, cfg[i]);
 			for (uint64_t k = 0; k < levels; k++)
 				if (k != cur)

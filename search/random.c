@@ -44,7 +44,7 @@ static int random_propose(struct strategy *s, const struct busy *busy, union pva
 		for (size_t i = 0; i < s->sp->n; i++)
 			cfg[i] = param_draw(&s->sp->p[i], s->rng);
 		config_canonical(s->sp, cfg);
-		if (!seen_add(s->seen, cfg))
+		if (!config_forbidden(s->sp, cfg) && !seen_add(s->seen, cfg))
 			return 0;
 	}
 	return 1;

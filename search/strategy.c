@@ -241,6 +241,11 @@ long history_best(const struct history *h)
 	return best;
 }
 
+int history_taken(const struct history *h, const union pval *cfg)
+{
+	return history_has(h, cfg) || config_forbidden(h->sp, cfg);
+}
+
 int history_has(const struct history *h, const union pval *cfg)
 {
 	return seen_has(h->index, cfg);
@@ -320,6 +325,8 @@ union pval param_draw(const struct param *p, void *rng)
 {
 	gsl_rng *r = rng;
 	uint64_t levels = param_levels(p);
+	if (p->log)	/* evenly in the log of the value */
+		return param_at_unit(p, gsl_rng_uniform(r));
 	if (levels)
 		return param_level(p, rng_below(r, levels));
 	union pval v;
@@ -333,7 +340,7 @@ int draw_unseen(const struct space *sp, void *rng, const struct history *h, unio
 		for (size_t i = 0; i < sp->n; i++)
 			cfg[i] = param_draw(&sp->p[i], rng);
 		config_canonical(sp, cfg);
-		if (!history_has(h, cfg))
+		if (!history_taken(h, cfg))
 			return 0;
 	}
 	return 1;
@@ -364,4 +371,35 @@ int busy_has(const struct space *sp, const union pval *cfg, const struct busy *b
 		if (config_equal(sp, cfg, b->cfg[i]))
 			return 1;
 	return 0;
+}
+
+void space_allowed(const struct space *sp, uint64_t seed, size_t draws, size_t *allowed,
+		   size_t *total)
+{
+	uint64_t size = space_size(sp);
+	int every = size && size <= draws;
+	union pval *cfg = config_new(sp), *raw = config_new(sp);
+	void *rng = strategy_rng(seed);
+	*allowed = *total = 0;
+	for (size_t k = 0; k < (every ? (size_t)size : draws); k++) {
+		uint64_t rest = k;
+		for (size_t i = 0; i < sp->n; i++) {
+			if (every) {	/* every one, in turn */
+				uint64_t levels = param_levels(&sp->p[i]);
+				cfg[i] = param_level(&sp->p[i], rest % levels);
+				rest /= levels;
+			} else {
+				cfg[i] = param_draw(&sp->p[i], rng);
+			}
+		}
+		memcpy(raw, cfg, sp->n * sizeof(*cfg));
+		config_canonical(sp, cfg);
+		if (every && !config_equal(sp, raw, cfg))
+			continue;	/* an inactive parameter off its default: counted once */
+		(*total)++;
+		*allowed += !config_forbidden(sp, cfg);
+	}
+	gsl_rng_free(rng);
+	free(cfg);
+	free(raw);
 }

@@ -86,6 +86,8 @@ void history_order(const struct history *h, size_t *order);
 /* Index of the best entry; -1 when none has a score. */
 long history_best(const struct history *h);
 int history_has(const struct history *h, const union pval *cfg);
+/* Not to be proposed: observed, or forbidden by one of the space's clauses. */
+int history_taken(const struct history *h, const union pval *cfg);
 /*
  * A copy of h with every busy configuration it lacks added after its own
  * entries, scored the worst score of h (failed when h has none): the
@@ -107,10 +109,16 @@ void *strategy_rng(uint64_t seed);
 union pval param_draw(const struct param *p, void *gsl_rng);
 /* Uniform in [0, n), n >= 1, any n of 64 bits (GSL's own draw stops at 2^32). */
 uint64_t rng_below(void *gsl_rng, uint64_t n);
-/* A random configuration not in h; 1 when none could be found. */
+/* A random allowed configuration not in h; 1 when none could be found. */
 int draw_unseen(const struct space *sp, void *gsl_rng, const struct history *h, union pval *cfg);
 
 /* Product of the parameters' level counts; 0 when continuous or above 2^62. */
 uint64_t space_size(const struct space *sp);
+/*
+ * How much of sp its forbidden clauses allow: over every configuration when
+ * there are at most `draws`, else over `draws` random ones (seeded).
+ */
+void space_allowed(const struct space *sp, uint64_t seed, size_t draws, size_t *allowed,
+		   size_t *total);
 
 #endif

@@ -137,27 +137,15 @@ static int discrete(const struct param *p)
 	return l && l <= TPE_MAX_CAT;
 }
 
-/* Position of a value on [0, 1]. */
+/* Position of a value on [0, 1] (param_unit(): in the log of it for a log parameter). */
 static double unit_of(const struct param *p, union pval v)
 {
-	if (p->max <= p->min)
-		return 0.5;
-	double x = p->type == P_INT ? (double)v.i : v.f;
-	return (x - p->min) / (p->max - p->min);
+	return param_unit(p, v);
 }
 
 static union pval value_of_unit(const struct param *p, double u)
 {
-	union pval v;
-	uint64_t levels = param_levels(p);
-	if (levels) {
-		uint64_t k = (uint64_t)llround(u * (double)(levels - 1));
-		return param_level(p, k < levels ? k : levels - 1);
-	}
-	v.f = p->min + u * (p->max - p->min);
-	if (v.f >= p->max)
-		v.f = nextafter(p->max, p->min);
-	return v;
+	return param_at_unit(p, u);
 }
 
 /* ---- one parameter's pair of densities ----------------------------------- */
@@ -356,7 +344,7 @@ static void consider(const struct model *md, const struct space *sp, const struc
 	for (size_t i = 0; i < sp->n; i++)
 		if (param_active(sp, cand, i))
 			score += model_logratio(&md[i], cand[i]);
-	if (score > *best && !history_has(h, cand)) {
+	if (score > *best && !history_taken(h, cand)) {
 		*best = score;
 		memcpy(cfg, cand, sp->n * sizeof(*cfg));
 		*found = 1;
@@ -600,7 +588,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 				gsl_ran_shuffle(s->rng, m, nm, sizeof(*m));
 			for (size_t k = 0; k < nm && !found; k++) {
 				move_apply(sp, from, &m[k], cfg);
-				found = !history_has(s->h, cfg);
+				found = !history_taken(s->h, cfg);
 			}
 		} else {		/* the most promising one by l(x) / g(x) */
 			for (size_t k = 0; k < nm; k++) {
@@ -626,7 +614,7 @@ static int propose_from(struct strategy *s, union pval *cfg, char *err)
 		for (int round = 0; round < TPE_ROUNDS && !found; round++)
 			for (int c = 0; c < TPE_CANDIDATES; c++) {
 				joint_draw(s, order, ngood, cand);
-				if (history_has(s->h, cand))
+				if (history_taken(s->h, cand))
 					continue;
 				double sc = joint_logdensity(sp, s->h, order, 0, ngood, cand, lsame,
 							     lother, lk) -

@@ -43,7 +43,7 @@ static int warm_propose(struct strategy *w, const struct busy *busy, union pval 
 {
 	while (w->next < w->nfirst) {
 		const union pval *c = w->first[w->next++];
-		if (seen_has(w->mine, c) || busy_has(w->sp, c, busy))
+		if (seen_has(w->mine, c) || busy_has(w->sp, c, busy) || config_forbidden(w->sp, c))
 			continue;
 		memcpy(cfg, c, w->sp->n * sizeof(*cfg));
 		return 0;

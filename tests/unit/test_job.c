@@ -95,7 +95,7 @@ static void errors_name_the_place(void **state)
 		{ "target: [\n", "j.yaml:2:1: YAML syntax error: did not find expected node content "
 		  "while parsing a flow node" },
 		{ "colour: red\n", "j.yaml:1:1: unknown key 'colour' in the job (expected one of: name, "
-		  "target, parameters, objective, strategy, budget, repeats, seed, hosts, confirm, noise_floor, workload, ablate)" },
+		  "target, parameters, objective, strategy, budget, repeats, seed, hosts, confirm, noise_floor, workload, ablate, forbidden)" },
 		{ "target: {kind: exec, command: [true]}\nparameters:\n  x: {type: int, min: 0, max: 3, "
 		  "default: 7}\nobjective: {metric: t, goal: minimize}\n",
 		  "j.yaml:3:43: bad default: 'x' value 7 is outside [0, 3]" },
@@ -111,6 +111,20 @@ static void errors_name_the_place(void **state)
 		{ "target: {kind: exec, command: [true]}\nparameters:\n  x: {type: int, min: 0, max: 3, "
 		  "default: 1}\nobjective: {metric: t, goal: minimize}\nrepeats: many\n",
 		  "j.yaml:5:10: expected 'auto' or a number of repeats, got 'many'" },
+#define XY "target: {kind: exec, command: [true]}\nparameters:\n  x: {type: int, min: 0, max: 3, " \
+	   "default: 0}\n  y: {type: int, min: 0, max: 3, default: 1}\n  m: {type: categorical, " \
+	   "values: [a, b], default: a}\nobjective: {metric: t, goal: minimize}\nforbidden:\n"
+		{ XY "  - {z: [1]}\n", "j.yaml:8:6: forbidden: 'z' is not a parameter of this job" },
+		{ XY "  - {x: [4]}\n", "j.yaml:8:10: forbidden: a value of 'x': 'x' value 4 is outside "
+		  "[0, 3]" },
+		{ XY "  - {x: {above: m}}\n", "j.yaml:8:17: 'above' compares two int parameters: 'x' "
+		  "and 'm'" },
+		{ XY "  - [x]\n", "j.yaml:8:5: expected a clause {PARAMETER: [VALUE, ...], ...}" },
+		{ XY "  - {x: [1]}\n  - {m: [a], y: {above: x}}\n", "j.yaml:9:5: the job's defaults "
+		  "are forbidden (m a and y above x (line 9)): the baseline could never be measured" },
+		{ XY "  - {x: [1, 2, 3]}\n  - {y: [0, 2, 3]}\n  - {m: [b]}\n", "j.yaml:8:3: the "
+		  "forbidden clauses leave only the defaults (1 of 32 configurations allowed): nothing "
+		  "to search" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct job job;

@@ -1,6 +1,7 @@
 #include "unit.h"
 #include "../../search/strategy.h"
 #include "../../search/racing.h"
+#include "../../search/neighbors.h"
 #include "../../lib/err.h"
 
 #include <math.h>
@@ -584,6 +585,116 @@ static void batches_never_repeat_busy_configurations(void **state)
 	space_release(&sp);
 }
 
+/* a, b in 0..9; forbidden: a above b, and a 9 with b 9 (ConfigSpace's kinds of clause). */
+static struct space forbidden_space(void)
+{
+	struct space sp;
+	space_init(&sp);
+	struct param a = { .name = strdup("a"), .type = P_INT, .min = 0, .max = 9, .step = 1 };
+	struct param b = { .name = strdup("b"), .type = P_INT, .min = 0, .max = 9, .step = 1 };
+	space_add(&sp, &a);
+	space_add(&sp, &b);
+	struct forbid f1 = { .t = calloc(1, sizeof(struct forbid_term)), .n = 1,
+			     .why = strdup("a above b") };
+	f1.t[0] = (struct forbid_term){ .param = 0, .kind = FORBID_ABOVE, .other = 1 };
+	space_forbid(&sp, &f1);
+	struct forbid f2 = { .t = calloc(2, sizeof(struct forbid_term)), .n = 2,
+			     .why = strdup("a 9 and b 9") };
+	for (size_t k = 0; k < 2; k++) {
+		f2.t[k] = (struct forbid_term){ .param = k, .values = calloc(1, sizeof(union pval)),
+						.nvalues = 1 };
+		f2.t[k].values[0].i = 9;
+	}
+	space_forbid(&sp, &f2);
+	return sp;
+}
+
+/*
+ * No strategy proposes a forbidden configuration, whatever it models or
+ * moves to, and each still reaches the best allowed one (a 8, b 9; the
+ * unconstrained best, a 9 b 9, is forbidden), and grid and random run out
+ * after the 54 allowed ones instead of drawing forever.
+ */
+static void strategies_never_propose_forbidden(void **state)
+{
+	(void)state;
+	struct space sp = forbidden_space();
+	size_t allowed, total;
+	space_allowed(&sp, 1, 1000, &allowed, &total);
+	assert_int_equal(total, 100);
+	assert_int_equal(allowed, 54);	/* a <= b: 55, less a 9 b 9 */
+	for (const struct strategy_ops *const *o = strategy_list(); *o; o++) {
+		struct strategy *s;
+		char err[ERR_LEN];
+		union pval *cfg = config_new(&sp), *def = config_defaults(&sp);
+		int64_t best = -1;
+		int n = 0, rc = 0;
+		assert_int_equal((*o)->init(&s, &sp, 7, err), 0);
+		(*o)->observe(s, def, 1, 1.0);
+		while (n < 80 && !(rc = (*o)->propose(s, NULL, cfg, err))) {
+			assert_int_equal(config_forbidden(&sp, cfg), 0);
+			int64_t v = cfg[0].i + cfg[1].i;
+			best = v > best ? v : best;
+			(*o)->observe(s, cfg, 1, 1.0 + (double)v);
+			n++;
+		}
+		assert_true(rc == 0 || rc == 1);
+		assert_true(n <= 54);
+		assert_int_equal(best, 17);
+		(*o)->free(s);
+		free(cfg);
+		free(def);
+	}
+	space_release(&sp);
+}
+
+/*
+ * log: true: draws even in the log of the value (half below the geometric
+ * middle, where a linear draw puts 1.5%), a value's place and back is that
+ * value, and a local move multiplies rather than adds.
+ */
+static void log_parameters_draw_and_move_in_their_log(void **state)
+{
+	(void)state;
+	struct space sp;
+	space_init(&sp);
+	struct param b = { .name = strdup("buf"), .type = P_INT, .min = 4096, .max = 16777216,
+			   .step = 1, .log = 1 };
+	struct param f = { .name = strdup("f"), .type = P_FLOAT, .min = 0.001, .max = 10, .log = 1 };
+	b.def.i = 65536;
+	f.def.f = 1;
+	space_add(&sp, &b);
+	space_add(&sp, &f);
+	void *rng = strategy_rng(5);
+	int below = 0, fbelow = 0;
+	for (int i = 0; i < 10000; i++) {
+		below += param_draw(&sp.p[0], rng).i < 262144;	/* sqrt(4096 x 16 Mi) */
+		fbelow += param_draw(&sp.p[1], rng).f < 0.1;
+	}
+	assert_true(below > 4700 && below < 5300);
+	assert_true(fbelow > 4700 && fbelow < 5300);
+	static const int64_t v[] = { 4096, 4097, 65536, 1000003, 16777216 };
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++)
+		assert_int_equal(param_at_unit(&sp.p[0], param_unit(&sp.p[0], (union pval){ .i = v[i] })).i,
+				 v[i]);
+	union pval *cfg = config_defaults(&sp);
+	size_t n;
+	struct move *m = neighbor_moves(&sp, cfg, &n);
+	assert_int_equal(n, 4);
+	for (size_t k = 0; k < n; k++) {
+		double x = m[k].param ? m[k].value.f : (double)m[k].value.i;
+		double r = x / (m[k].param ? 1.0 : 65536.0), want = m[k].param ? pow(1e4, 0.05)
+								      : pow(4096, 0.05);
+		if (r < 1)
+			r = 1 / r;
+		assert_true(fabs(r / want - 1) < 0.02);	/* 5% of the log range, either way */
+	}
+	free(m);
+	free(cfg);
+	gsl_rng_free(rng);
+	space_release(&sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +713,8 @@ int main(void)
 		cmocka_unit_test(tpe_works_through_the_knobs_of_a_noisy_plateau),
 		cmocka_unit_test(tpe_draws_uniformly_where_neighbours_tell_nothing),
 		cmocka_unit_test(tpe_follows_the_order_of_int_levels),
+		cmocka_unit_test(strategies_never_propose_forbidden),
+		cmocka_unit_test(log_parameters_draw_and_move_in_their_log),
 	};
 	return cmocka_run_group_tests_name("strategy", tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "../view/ablview.h"
 #include "../engine/search.h"
 #include "../../lib/strbuf.h"
+#include "../../search/strategy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -501,6 +502,15 @@ static int dry_run(const struct search_args *a)
 	strbuf_reset(&d);
 	format_duration(job.trial_timeout, &d);
 	printf("each trial at most %s\n", d.buf);
+	if (job.space.nforbid) {	/* never proposed: what the catalogue and the job forbid */
+		size_t allowed, total;
+		space_allowed(&job.space, 1, 20000, &allowed, &total);
+		printf("never proposed, %.1f%% of the space (%zu forbidden clause%s):\n",
+		       100.0 * (double)(total - allowed) / (double)total, job.space.nforbid,
+		       job.space.nforbid == 1 ? "" : "s");
+		for (size_t i = 0; i < job.space.nforbid; i++)
+			printf("  %s\n", job.space.forbid[i].why);
+	}
 	if (job_instances(&job) > 1)	/* N domains at once: on a small host, slower trials */
 		printf("each trial boots %d VMs side by side (instances:), scored on their aggregate\n",
 		       job_instances(&job));

@@ -187,7 +187,7 @@ static yaml_node_t *lookup(struct ctx *c, yaml_node_t *map, const char *key)
 /* ---- parameters ------------------------------------------------------- */
 
 static const char *const param_keys[] = { "type", "min", "max", "step", "values", "default",
-					   "when", NULL };
+					   "when", "log", NULL };
 
 static int param_bounds(struct ctx *c, yaml_node_t *spec, struct param *p)
 {
@@ -315,10 +315,31 @@ static int param_when(struct ctx *c, yaml_node_t *spec, struct param *p)
 	return 0;
 }
 
+/* log: true: drawn, modelled and moved in the log of the value (lib/space.h). */
+static int param_log(struct ctx *c, yaml_node_t *spec, struct param *p)
+{
+	yaml_node_t *l = lookup(c, spec, "log");
+	const char *v;
+	if (!l)
+		return 0;
+	if (want_scalar(c, l, "true or false", &v))
+		return -1;
+	if (strcmp(v, "true") && strcmp(v, "false"))
+		return fail(c, l, "expected true or false, got '%s'", v);
+	p->log = !strcmp(v, "true");
+	if (!p->log)
+		return 0;
+	if (!(p->min > 0))
+		return fail(c, l, "log: true needs min above 0 ('%s' has min %g)", p->name, p->min);
+	if ((p->type == P_INT && p->step != 1) || (p->type == P_FLOAT && p->step > 0))
+		return fail(c, l, "log: true takes no step: the values lie evenly in their log");
+	return 0;
+}
+
 /* Keys that make no sense for a type are errors, not silently ignored. */
 static int param_extra_keys(struct ctx *c, yaml_node_t *spec, const struct param *p)
 {
-	static const char *const numeric_only[] = { "min", "max", "step", NULL };
+	static const char *const numeric_only[] = { "min", "max", "step", "log", NULL };
 	for (size_t i = 0; numeric_only[i]; i++) {
 		yaml_node_t *n = lookup(c, spec, numeric_only[i]);
 		if (n && (p->type == P_CAT || p->type == P_BOOL))
@@ -363,6 +384,8 @@ static int parse_param(struct ctx *c, const char *key, yaml_node_t *k, yaml_node
 	if ((q->type == P_INT || q->type == P_FLOAT) && param_bounds(c, spec, q))
 		return -1;
 	if (q->type == P_CAT && param_values(c, spec, q))
+		return -1;
+	if (param_log(c, spec, q))
 		return -1;
 	if (param_when(c, spec, q))
 		return -1;
@@ -684,7 +707,7 @@ static int parse_workload(struct ctx *c, yaml_node_t *v)
 
 static const char *const top_keys[] = {
 	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
-	"hosts", "confirm", "noise_floor", "workload", "ablate", NULL
+	"hosts", "confirm", "noise_floor", "workload", "ablate", "forbidden", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
 
@@ -905,6 +928,8 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 		return parse_confirm(c, v);
 	if (!strcmp(key, "ablate"))
 		return parse_ablate(c, v);
+	if (!strcmp(key, "forbidden"))
+		return 0;	/* once every parameter is known: parse_forbidden() */
 	if (!strcmp(key, "noise_floor")) {
 		if (want_int(c, v, "a number of measurements of the baseline", 1, 100, &n))
 			return -1;
@@ -927,6 +952,134 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	job->seed = (uint64_t)n;
 	job->has_seed = 1;
 	return 0;
+}
+
+/* ---- forbidden combinations ---------------------------------------------- */
+
+/* PARAM: [VALUE, ...] or PARAM: {above: OTHER}: one term of a clause. */
+static int forbid_term(struct ctx *c, yaml_node_t *k, yaml_node_t *v, struct forbid_term *t)
+{
+	const struct space *sp = &c->job->space;
+	const char *name, *other;
+	char msg[ERR_LEN];
+	if (want_scalar(c, k, "a parameter's name", &name))
+		return -1;
+	const struct param *p = space_find(sp, name, &t->param);
+	if (!p)
+		return fail(c, k, "forbidden: '%s' is not a parameter of this job", name);
+	if (v->type == YAML_MAPPING_NODE) {
+		yaml_node_t *a = lookup(c, v, "above");
+		const struct param *q;
+		if (!a || v->data.mapping.pairs.top - v->data.mapping.pairs.start != 1)
+			return fail(c, v, "expected [VALUE, ...] or {above: PARAMETER}");
+		if (want_scalar(c, a, "a parameter's name", &other))
+			return -1;
+		if (!(q = space_find(sp, other, &t->other)) || q->type != P_INT || p->type != P_INT)
+			return fail(c, a, "'above' compares two int parameters: '%s' and '%s'", name,
+				    other);
+		t->kind = FORBID_ABOVE;
+		return 0;
+	}
+	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+		return fail(c, v, "expected a list of values of '%s', or {above: PARAMETER}", name);
+	size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	t->kind = FORBID_IN;
+	t->values = xcalloc(n, sizeof(*t->values));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *x = node(c, v->data.sequence.items.start[i]);
+		const char *txt;
+		if (want_scalar(c, x, "a value", &txt))
+			return -1;
+		if (pval_parse(p, txt, &t->values[i], msg) || param_value_check(p, t->values[i], msg))
+			return fail(c, x, "forbidden: a value of '%s': %s", name, msg);
+		t->nvalues = i + 1;
+	}
+	return 0;
+}
+
+/* "x above y and m c or d": a clause as said to the user. */
+static void forbid_text(const struct space *sp, const struct forbid *f, struct strbuf *out)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		const struct forbid_term *t = &f->t[k];
+		strbuf_addf(out, "%s%s ", k ? " and " : "", sp->p[t->param].name);
+		if (t->kind == FORBID_ABOVE)
+			strbuf_addf(out, "above %s", sp->p[t->other].name);
+		for (size_t i = 0; t->kind == FORBID_IN && i < t->nvalues; i++) {
+			strbuf_addstr(out, i ? " or " : "");
+			pval_format(&sp->p[t->param], t->values[i], out);
+		}
+	}
+}
+
+/* forbidden: [{PARAM: [VALUE, ...], PARAM: {above: OTHER}, ...}, ...]: a clause a mapping. */
+static int parse_forbidden(struct ctx *c, yaml_node_t *root)
+{
+	yaml_node_t *list = lookup(c, root, "forbidden");
+	if (!list)
+		return 0;
+	if (list->type != YAML_SEQUENCE_NODE)
+		return fail(c, list, "expected a list of clauses, each {PARAMETER: [VALUE, ...], ...}");
+	for (yaml_node_item_t *i = list->data.sequence.items.start; i < list->data.sequence.items.top;
+	     i++) {
+		yaml_node_t *cl = node(c, *i);
+		struct forbid f = { .line = (int)cl->start_mark.line + 1,
+				    .col = (int)cl->start_mark.column + 1 };
+		struct strbuf why = STRBUF_INIT;
+		int rc = 0;
+		if (cl->type != YAML_MAPPING_NODE || cl->data.mapping.pairs.top == cl->data.mapping.pairs.start)
+			return fail(c, cl, "expected a clause {PARAMETER: [VALUE, ...], ...}");
+		size_t n = (size_t)(cl->data.mapping.pairs.top - cl->data.mapping.pairs.start);
+		f.t = xcalloc(n, sizeof(*f.t));
+		for (size_t k = 0; k < n && !rc; k++) {
+			yaml_node_pair_t *pr = &cl->data.mapping.pairs.start[k];
+			rc = forbid_term(c, node(c, pr->key), node(c, pr->value), &f.t[k]);
+			f.n = k + 1;
+		}
+		forbid_text(&c->job->space, &f, &why);
+		strbuf_addf(&why, " (line %d)", f.line);
+		f.why = strbuf_detach(&why);
+		space_forbid(&c->job->space, &f);	/* owned now, also when a term failed */
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The defaults must be allowed (the baseline is measured), and enough of
+ * the space: a space (almost) entirely forbidden would make every strategy
+ * draw forever. Counted over every configuration of a small space, else
+ * over FORBID_DRAWS random ones.
+ */
+#define FORBID_DRAWS 20000
+#define FORBID_MIN_SHARE 0.001
+
+static int check_forbidden(struct ctx *c, yaml_node_t *root)
+{
+	struct space *sp = &c->job->space;
+	if (!sp->nforbid)
+		return 0;
+	union pval *cfg = config_defaults(sp);
+	size_t f = config_forbidden(sp, cfg), allowed = 0, total = 0;
+	yaml_node_t *at = lookup(c, root, "forbidden") ? lookup(c, root, "forbidden")
+						       : lookup(c, root, "parameters");
+	if (f) {
+		free(cfg);
+		return seterr(c->err, "%s:%d:%d: the job's defaults are forbidden (%s): the baseline "
+			      "could never be measured", c->path, sp->forbid[f - 1].line ?
+			      sp->forbid[f - 1].line : (int)at->start_mark.line + 1,
+			      sp->forbid[f - 1].line ? sp->forbid[f - 1].col : 1, sp->forbid[f - 1].why),
+		       -1;
+	}
+	space_allowed(sp, 1, FORBID_DRAWS, &allowed, &total);
+	free(cfg);
+	if ((double)allowed >= FORBID_MIN_SHARE * (double)total && allowed > 1)
+		return 0;
+	return fail(c, at, "the forbidden clauses leave %s (%zu of %zu %sconfigurations "
+		    "allowed): nothing to search", allowed > 1 ? "almost nothing of the space" :
+		    "only the defaults", allowed, total, space_size(sp) &&
+		    space_size(sp) <= FORBID_DRAWS ? "" : "random ");
 }
 
 /*
@@ -980,7 +1133,11 @@ static int parse_document(struct ctx *c, yaml_node_t *root)
 	if (wl && !c->job->target->takes_workload)
 		return fail(c, wl, "workload: runs in a test VM (target kind libvirt); an %s job's "
 			    "command is its workload", c->job->target->name);
-	return check_space(c, root);
+	if (parse_forbidden(c, root) || check_space(c, root))
+		return -1;
+	if (c->job->target->space_rules)	/* what its knobs cannot do together */
+		c->job->target->space_rules(&c->job->space, c->job->tset, c->job->ntset);
+	return check_forbidden(c, root);
 }
 
 static char *base_name(const char *path)

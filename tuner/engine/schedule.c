@@ -103,6 +103,11 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 		rc = s->sops->propose(s->strat, &b, cfg, err);
 		if (rc == 0) {
 			config_canonical(sp, cfg);
+			size_t f = config_forbidden(sp, cfg);
+			if (f)	/* every strategy draws around them: never a trial */
+				return free(v), seterr(err, "strategy %s proposed a configuration its "
+						       "space forbids (%s): a bug", s->sops->name,
+						       sp->forbid[f - 1].why), -1;
 			rc = search_insert_trial(s, ORIGIN_STRATEGY, 0, cfg, id, err);
 		}
 	}

@@ -269,3 +269,138 @@ int libvirt_check_space(const struct space *sp, const struct objective *obj,
 	return check_image(sp, s, n, wl, at, err) || check_reachable(sp, s, n, at, err) ||
 	       check_measurable(sp, obj, s, n, wl, at, err) ? -1 : 0;
 }
+
+/* ---- what the knobs cannot do together ------------------------------------ */
+
+/*
+ * The rules QEMU and libvirt impose on the knobs together, as forbidden
+ * clauses (lib/space.h): a configuration that breaks one would fail before
+ * its VM booted, so no strategy proposes it. A term is a knob and its
+ * values: a list ("a,b"), ">N" or "<N" (ints), or "above:KNOB". Over a
+ * job: a knob it searches is matched by its values; one it does not holds
+ * its default, which either always matches (the term drops out) or never
+ * (the clause does).
+ */
+struct rule_term { const char *knob, *values; };
+static const struct {
+	struct rule_term t[2];
+	const char *why;
+} rules[] = {
+	{ { { "disk.io", "native" }, { "disk.cache", "writeback,writethrough,unsafe" } },
+	  "disk.io native needs disk.cache none or directsync (QEMU)" },
+	{ { { "net.vhost", "on" }, { "net.model", "e1000e,rtl8139,vmxnet3" } },
+	  "net.vhost on needs net.model virtio" },
+	{ { { "net.vhost", "on" }, { "net.backend", "user" } }, "net.vhost on needs net.backend tap" },
+	{ { { "net.queues", ">1" }, { "net.model", "e1000e,rtl8139,vmxnet3" } },
+	  "net.queues above 1 needs net.model virtio" },
+	{ { { "net.queues", ">1" }, { "net.backend", "user" } },
+	  "net.queues above 1 needs net.backend tap" },
+	{ { { "net.queues", "above:vm.vcpus" } }, "net.queues no more than vm.vcpus" },
+	{ { { "vm.emulatorpin", "shared,dedicated" }, { "vm.pinning", "none" } },
+	  "vm.emulatorpin needs a vm.pinning layout" },
+	{ { { "vm.balloon_autodeflate", "on" }, { "vm.balloon", "off" } },
+	  "vm.balloon_autodeflate on needs vm.balloon on" },
+	{ { { "vm.balloon_freepage", "on" }, { "vm.balloon", "off" } },
+	  "vm.balloon_freepage on needs vm.balloon on" },
+	{ { { "vm.balloon_target", "<100" }, { "vm.balloon", "off" } },
+	  "vm.balloon_target below 100 needs vm.balloon on" },
+};
+
+/* Does text value v of a knob match a term's values? */
+static int term_has(const char *values, const char *v)
+{
+	if (values[0] == '>' || values[0] == '<') {
+		long x = atol(v), n = atol(values + 1);
+		return values[0] == '>' ? x > n : x < n;
+	}
+	size_t len = strlen(v);
+	for (const char *p = values; *p; p += strcspn(p, ","), p += *p == ',')
+		if (strcspn(p, ",") == len && !strncmp(p, v, len))
+			return 1;
+	return 0;
+}
+
+/* A term over the job: 1 it always matches, 0 never, 2 a term of t. */
+static int rule_term(const struct space *sp, const struct rule_term *r, struct forbid_term *t)
+{
+	const struct param *p = space_find(sp, r->knob, &t->param);
+	const char *values = r->values;
+	char cmp[32];
+	if (!strncmp(values, "above:", 6)) {
+		const struct param *q = space_find(sp, values + 6, &t->other);
+		if (q && p && q->type == P_INT && p->type == P_INT) {
+			t->kind = FORBID_ABOVE;
+			return 2;
+		}
+		if (q)	/* searched, but not as an int: no rule to state */
+			return 0;
+		snprintf(cmp, sizeof(cmp), ">%ld", atol(knob_find(values + 6)->def));
+		values = cmp;
+	}
+	if (!p)
+		return term_has(values, knob_find(r->knob)->def);
+	t->kind = FORBID_IN;
+	t->values = xcalloc(param_levels(p) + 1, sizeof(*t->values));
+	for (uint64_t k = 0; k < param_levels(p) && k < 4096; k++) {
+		struct strbuf v = STRBUF_INIT;
+		union pval x = param_level(p, k);
+		if (p->type == P_BOOL)
+			strbuf_addstr(&v, x.b ? "on" : "off");
+		else
+			pval_format(p, x, &v);
+		if (term_has(values, v.buf))
+			t->values[t->nvalues++] = x;
+		strbuf_release(&v);
+	}
+	return t->nvalues ? 2 : 0;
+}
+
+/* guest.affinity naming a vCPU that a searched vm.vcpus may not give. */
+static void affinity_rules(struct space *sp)
+{
+	size_t ai, vi;
+	const struct param *a = space_find(sp, "guest.affinity", &ai);
+	const struct param *v = space_find(sp, "vm.vcpus", &vi);
+	for (size_t k = 0; a && v && a->type == P_CAT && v->type == P_INT && k < a->nvalues; k++) {
+		unsigned long long mask;
+		long top;
+		if (knob_cpulist(a->values[k], 64, &mask, &top) || top < (long)v->min)
+			continue;	/* "all", or every vm.vcpus has that vCPU */
+		struct forbid f = { .t = xcalloc(2, sizeof(*f.t)), .n = 2 };
+		struct strbuf why = STRBUF_INIT;
+		f.t[0] = (struct forbid_term){ .param = ai, .values = xcalloc(1, sizeof(union pval)),
+					       .nvalues = 1 };
+		f.t[0].values[0].c = k;
+		f.t[1] = (struct forbid_term){ .param = vi, .values = xcalloc((size_t)top + 2,
+									      sizeof(union pval)) };
+		for (int64_t n = (int64_t)v->min; n <= top && n <= (int64_t)v->max; n++)
+			f.t[1].values[f.t[1].nvalues++].i = n;
+		strbuf_addf(&why, "guest.affinity %s needs vm.vcpus above %ld", a->values[k], top);
+		f.why = strbuf_detach(&why);
+		space_forbid(sp, &f);
+	}
+}
+
+void libvirt_space_rules(struct space *sp, const struct target_setting *s, size_t n)
+{
+	(void)s, (void)n;
+	for (size_t r = 0; r < sizeof(rules) / sizeof(*rules); r++) {
+		struct forbid f = { .t = xcalloc(2, sizeof(*f.t)) };
+		int never = 0;
+		for (size_t k = 0; k < 2 && rules[r].t[k].knob && !never; k++) {
+			int m = rule_term(sp, &rules[r].t[k], &f.t[f.n]);
+			f.n += m == 2;
+			never = !m;
+		}
+		/* a clause of no searched knob: the target's fixed settings, refused elsewhere */
+		if (!never && f.n) {
+			f.why = xstrdup(rules[r].why);
+			space_forbid(sp, &f);
+			continue;
+		}
+		for (size_t k = 0; k < 2; k++)
+			free(f.t[k].values);
+		free(f.t);
+	}
+	affinity_rules(sp);
+}

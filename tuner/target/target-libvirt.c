@@ -1862,6 +1862,7 @@ const struct target_ops target_libvirt = {
 	.path_keys = libvirt_paths,
 	.check = libvirt_check,
 	.check_space = libvirt_check_space,
+	.space_rules = libvirt_space_rules,
 	.ready = libvirt_ready,
 	.open = libvirt_open,
 	.run = libvirt_run,

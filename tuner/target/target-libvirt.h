@@ -15,6 +15,8 @@
 #define LIBVIRT_BENCHMARKS "cpu,membw,memlat,tlb,io,pingpong"
 
 /* Every parameter a knob of the catalogue, every value in its domain (knobspace.c). */
+/* The catalogue's rules over a job's knobs, as forbidden clauses (knobspace.c). */
+void libvirt_space_rules(struct space *sp, const struct target_setting *s, size_t n);
 int libvirt_check_space(const struct space *sp, const struct objective *obj,
 			const struct target_setting *s, size_t n, const struct workload *wl,
 			struct space_fault *at, char *err);

@@ -146,6 +146,13 @@ struct target_ops {
 			   const struct target_setting *s, size_t n, const struct workload *wl,
 			   struct space_fault *at, char *err);
 	/*
+	 * Adds to the job's space, as forbidden clauses (lib/space.h), what this
+	 * target's knobs cannot do together (the libvirt target: QEMU's and
+	 * libvirt's rules): no strategy proposes a trial that would fail so.
+	 * May be NULL.
+	 */
+	void (*space_rules)(struct space *sp, const struct target_setting *s, size_t n);
+	/*
 	 * What running trials needs of this machine (folders that exist, room
 	 * for the job's VMs, ...), apart from check(): reading a stored run
 	 * needs none of it. sp: the job's parameters. May be NULL.

@@ -193,6 +193,11 @@ static void format_step(const struct space *sp, const struct ablview *av, size_t
 		names(sp, st->failed, st->nfailed, out);
 		strbuf_addch(out, '\n');
 	}
+	if (st->nforbidden) {
+		strbuf_addstr(out, "       not tried, a combination the space forbids on the path: ");
+		names(sp, st->forbidden, st->nforbidden, out);
+		strbuf_addch(out, '\n');
+	}
 	format_metrics(&av->fam[k], out);
 	strbuf_release(&ch);
 	strbuf_release(&g);
@@ -408,11 +413,12 @@ json_t *ablview_json(const struct runview *rv, const struct ablview *av)
 		const struct abl_step *st = &a->steps[k];
 		struct strbuf v = STRBUF_INIT;
 		pval_format(&sp->p[st->param], av->target[st->param], &v);
-		json_array_append_new(steps, json_pack("{s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o}",
+		json_array_append_new(steps, json_pack("{s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o}",
 			"knob", sp->p[st->param].name, "value", v.buf, "gain", cmp_json(&st->gain),
 			"total", cmp_json(&st->total), "carries", st->carries,
 			"skipped", names_json(sp, st->skipped, st->nskipped),
 			"failed", names_json(sp, st->failed, st->nfailed),
+			"forbidden", names_json(sp, st->forbidden, st->nforbidden),
 			"metrics", metric_family_json(&av->fam[k])));
 		strbuf_release(&v);
 	}
