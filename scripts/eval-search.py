@@ -305,6 +305,31 @@ def warm_main(t, path):
           % (enough[0] if enough else "none of %s" % warm))
 
 
+CELL_BOUND = 1.25	# a cell fails when its ratio's whole interval lies above this
+RESAMPLES = 2000
+
+
+def ratio_interval(mine, peer):
+    """95% bootstrap interval of (median(mine) + 1) / (median(peer) + 1).
+
+    Seeds are resampled in pairs where both sides ran the same seeds (the
+    harness gives them the same seed numbers), else each side on its own.
+    """
+    rng = random.Random(12345)
+    paired = len(mine) == len(peer)
+    out = []
+    for _ in range(RESAMPLES):
+        if paired:
+            idx = [rng.randrange(len(mine)) for _ in mine]
+            a, b = [mine[i] for i in idx], [peer[i] for i in idx]
+        else:
+            a = [rng.choice(mine) for _ in mine]
+            b = [rng.choice(peer) for _ in peer]
+        out.append((statistics.median(a) + 1) / (statistics.median(b) + 1))
+    out.sort()
+    return out[int(0.025 * RESAMPLES)], out[int(0.975 * RESAMPLES) - 1]
+
+
 def rank_main(args):
     name = "tpe"
     if len(args) == 3 and args[2] == "--warm":
@@ -317,9 +342,12 @@ def rank_main(args):
     ranks = {}
     with open(args[1]) as f:
         for line in f:
-            label, _seed, budget, cfg = line.split(" ", 3)
+            label, seed, budget, cfg = line.split(" ", 3)
             ranks.setdefault(label, {}).setdefault(int(budget), []).append(
-                t.rank(json.loads(cfg)))
+                (int(seed), t.rank(json.loads(cfg))))
+    for by in ranks.values():	# in seed order: the same seed's pair side by side
+        for b in by:
+            by[b] = [r for _, r in sorted(by[b])]
     budgets = sorted({b for by in ranks.values() for b in by})
     print("%-14s" % "strategy" + "".join("  budget %-3d rank  top1%%" % b for b in budgets))
     med = {}
@@ -334,21 +362,29 @@ def rank_main(args):
     peers = [p for p in ("optuna-tpe", "optuna-random") if p in ranks]
     if name not in ranks or not peers:
         return
-    logs, worse, half = [], [], 0
+    logs, worse, failed, half = [], [], [], 0
     for b in budgets:
-        peer = min((med[p, b] for p in peers if med.get((p, b)) is not None), default=None)
-        if peer is None or med.get((name, b)) is None:
+        have = [p for p in peers if med.get((p, b)) is not None]
+        if not have or med.get((name, b)) is None:
             continue
-        ratio = (med[name, b] + 1) / (peer + 1)
+        peer = min(have, key=lambda p: med[p, b])
+        ratio = (med[name, b] + 1) / (med[peer, b] + 1)
+        lo, hi = ratio_interval(ranks[name][b], ranks[peer][b])
         logs.append(math.log(ratio))
-        half += med[name, b] <= peer / 2
-        if med[name, b] > peer:
-            worse.append("budget %d: %.1f against %.1f" % (b, med[name, b], peer))
+        half += med[name, b] <= med[peer, b] / 2
+        print("%s budget %d: ratio of medians (rank + 1) to %s %.2f [%.2f, %.2f]"
+              % (name, b, peer, ratio, lo, hi))
+        if med[name, b] > med[peer, b]:
+            worse.append("budget %d: %.1f against %.1f" % (b, med[name, b], med[peer, b]))
+        if lo > CELL_BOUND:
+            failed.append("budget %d: [%.2f, %.2f]" % (b, lo, hi))
     gm = math.exp(sum(logs) / len(logs))
     print("%s against the better peer: geometric mean of (rank + 1) / (peer + 1) %.2f; "
           "at most half the peer's rank in %d/%d; worse in %d/%d%s"
           % (name, gm, half, len(logs), len(worse), len(logs),
              (": " + "; ".join(worse)) if worse else ""))
+    print("%s cells whose interval lies above %.2f: %d/%d%s"
+          % (name, CELL_BOUND, len(failed), len(logs), (": " + "; ".join(failed)) if failed else ""))
     for a, b in zip(budgets, budgets[1:]):
         if med.get((name, b)) is not None and med.get((name, a)) is not None \
                 and med[name, b] > med[name, a]:

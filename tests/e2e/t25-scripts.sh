@@ -78,7 +78,11 @@ search_eval() {
 		--strategies "tpe random" --jobs 2 > e.out 2>&1 || { cat e.out; return 1; }
 	grep -q "^== gen (78 rows), noise sigma 0, 2 seeds" e.out &&
 		grep -qE "^tpe +[0-9.]+ +[0-9]/2 +[0-9.]+ +[0-9]/2" e.out &&
-		grep -qE "^optuna-tpe +[0-9.]+" e.out && grep -q "^gen sigma 0: tpe against the better peer" e.out
+		grep -qE "^optuna-tpe +[0-9.]+" e.out && grep -q "^gen sigma 0: tpe against the better peer" e.out &&
+		grep -qE "^tpe budget 20: ratio of medians \(rank \+ 1\) to optuna-[a-z]+ [0-9.]+ \[[0-9.]+, [0-9.]+\]$" e.out &&
+		grep -q "^gen sigma 0: tpe cells whose interval lies above 1.25: [0-2]/2" e.out &&
+		grep -qE "^geometric mean over 2 cells: [0-9.]+; over the 1 budget-20 cells: [0-9.]+$" e.out &&
+		grep -q "^eval-search.sh: 2 seeds are too few to judge the cells (20 at least)$" e.out
 }
 expect "eval-search.sh: strategies and Optuna's samplers on a table (EVAL_DATA)" search_eval
 
