@@ -137,17 +137,6 @@ static int discrete(const struct param *p)
 	return l && l <= TPE_MAX_CAT;
 }
 
-/* Position of a value on [0, 1] (param_unit(): in the log of it for a log parameter). */
-static double unit_of(const struct param *p, union pval v)
-{
-	return param_unit(p, v);
-}
-
-static union pval value_of_unit(const struct param *p, double u)
-{
-	return param_at_unit(p, u);
-}
-
 /* ---- one parameter's pair of densities ----------------------------------- */
 
 struct mixture {		/* continuous: n observations plus the prior */
@@ -249,7 +238,7 @@ static double model_logratio(const struct model *md, union pval v)
 		return log(md->l[k]) - log(md->g[k]);
 	}
 	/* a level's mass is its density times its width, the same in l and g */
-	double u = unit_of(md->p, v);
+	double u = param_unit(md->p, v);
 	return log(mixture_density(&md->ml, u)) - log(mixture_density(&md->mg, u));
 }
 
@@ -262,7 +251,7 @@ static union pval model_draw(const struct model *md, gsl_rng *r)
 			x -= md->l[k++];
 		return param_level(md->p, k);
 	}
-	return value_of_unit(md->p, mixture_draw(&md->ml, r));
+	return param_at_unit(md->p, mixture_draw(&md->ml, r));
 }
 
 /*
@@ -305,7 +294,7 @@ static void model_build(struct model *md, const struct space *sp, const struct h
 		const union pval *c = history_config(h, order[j]);
 		if (!param_active(sp, c, pi))
 			continue;
-		double u = unit_of(p, c[pi]);
+		double u = param_unit(p, c[pi]);
 		if (j < ngood)
 			md->mu_l[nl++] = u;
 		else
@@ -389,7 +378,7 @@ static double joint_logk(const struct space *sp, const union pval *x, const unio
 				 : param_index(p, x[j]) == param_index(p, at[j]);
 			lk += same ? lsame[j] : lother[j];
 		} else {
-			double d = unit_of(p, x[j]) - unit_of(p, at[j]);
+			double d = param_unit(p, x[j]) - param_unit(p, at[j]);
 			lk -= d * d * lsame[j];
 		}
 	}
@@ -438,8 +427,8 @@ static void joint_draw(struct strategy *s, const size_t *order, size_t ngood, un
 				x[j] = param_level(p, k);
 			}
 		} else {
-			double u = unit_of(p, at[j]) + gsl_ran_gaussian(s->rng, JOINT_SD);
-			x[j] = value_of_unit(p, u < 0 ? 0 : u > 1 ? 1 : u);
+			double u = param_unit(p, at[j]) + gsl_ran_gaussian(s->rng, JOINT_SD);
+			x[j] = param_at_unit(p, u < 0 ? 0 : u > 1 ? 1 : u);
 		}
 	}
 	config_canonical(sp, x);
@@ -457,7 +446,7 @@ static double config_distance(const struct space *sp, const union pval *a, const
 		else if (p->type == P_BOOL || p->type == P_CAT)
 			d += !pval_equal(p, a[j], b[j]);
 		else
-			d += fabs(unit_of(p, a[j]) - unit_of(p, b[j]));
+			d += fabs(param_unit(p, a[j]) - param_unit(p, b[j]));
 	}
 	return d;
 }
