@@ -35,7 +35,7 @@ LIB_SRC := lib/strbuf.c lib/netif.c lib/space.c lib/metricline.c lib/knobs.c lib
 	search/strategy.c search/random.c search/grid.c search/tpe.c search/local.c \
 	search/anneal.c search/neighbors.c search/racing.c search/warm.c \
 	results/store.c results/faultvfs.c results/floor.c results/stats.c results/importance.c results/score.c \
-	results/compare.c results/aggregate.c results/capacity.c results/ablation.c \
+	results/compare.c results/aggregate.c results/capacity.c results/ablation.c results/reference.c \
 	tuner/target/target.c tuner/target/target-exec.c tuner/target/target-libvirt.c \
 	tuner/target/domxml.c tuner/target/hostknobs.c tuner/target/netns.c \
 	tuner/target/topology.c tuner/target/paths.c tuner/target/knobspace.c \
@@ -146,7 +146,7 @@ unit: $(UNIT_BIN)
 # Test tiers: unit tests (seconds); end-to-end tests of the exec target and
 # the commands, no VM (a few minutes); those that boot VMs through libvirt or
 # QEMU (setup-host.sh first). `make test` runs all three.
-E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23 t24 t25 t27 t30 t32
+E2E_EXEC := t01 t02 t03 t04 t06 t08 t12 t13 t14 t17 t18 t20 t21 t22 t23 t24 t25 t27 t30 t32 t33
 E2E_VM := t05 t07 t09 t10 t11 t15 t16 t19 t26 t28 t29 t31
 
 test: all $(UNIT_BIN) $(FUZZ_REPLAY)

@@ -59,34 +59,90 @@ int floor_base(struct store *st, const struct objective *o, const int64_t *ids, 
 	return rc;
 }
 
+double pooled_sd(const double *x, const int *group, size_t n, double *mean)
+{
+	double ss = 0, sum = 0;
+	size_t groups = 0;
+	for (size_t i = 0; i < n; i++) {
+		double gsum = 0;
+		size_t gn = 0, first = i;
+		for (size_t j = 0; j < n; j++)
+			if ((group ? group[j] : 0) == (group ? group[i] : 0)) {
+				gsum += x[j], gn++;
+				if (j < first)
+					first = j;
+			}
+		ss += (x[i] - gsum / (double)gn) * (x[i] - gsum / (double)gn);
+		sum += x[i];
+		groups += first == i;	/* counted at its first member */
+	}
+	*mean = n ? sum / (double)n : NAN;
+	return n > groups ? sqrt(ss / (double)(n - groups)) : NAN;
+}
+
+/* Each trial's host, as a small number (trials on one host share it). */
+static int *host_groups(struct store *st, const int64_t *ids, size_t n, char *err)
+{
+	int *g = xcalloc(n + 1, sizeof(*g));
+	char **seen = xcalloc(n + 1, sizeof(*seen));
+	struct strbuf host = STRBUF_INIT;
+	size_t ns = 0;
+	double t;
+	for (size_t k = 0; k < n; k++) {
+		if (store_trial_place(st, ids[k], &host, &t, err)) {
+			free(g);
+			g = NULL;
+			break;
+		}
+		for (g[k] = 0; (size_t)g[k] < ns && strcmp(seen[g[k]], host.buf); g[k]++)
+			;
+		if ((size_t)g[k] == ns)
+			seen[ns++] = xstrdup(host.buf);
+	}
+	for (size_t i = 0; i < ns; i++)
+		free(seen[i]);
+	free(seen);
+	strbuf_release(&host);
+	return g;
+}
+
 int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
 			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
 			char *err)
 {
-	/* v[i * n + k]: term i's median in trial k; each trial read once */
+	/* v[i * n + k]: term i's median in trial k, g its host; each trial read once */
 	double *v = xcalloc(o->n * n + 1, sizeof(double));
+	int *g = xcalloc(o->n * n + 1, sizeof(int)), *host = host_groups(st, ids, n, err);
 	size_t dropped = 0, *nv = xcalloc(o->n + 1, sizeof(*nv));
 	struct strbuf list = STRBUF_INIT;
 	objective_copy(out, o);
 	out->max_cov = max_cov;
-	for (size_t k = 0; max_cov > 0 && n >= 3 && k < n; k++) {
+	for (size_t k = 0; host && max_cov > 0 && n >= 3 && k < n; k++) {
 		struct sample *smp;
 		size_t ns;
 		if (store_trial_samples(st, ids[k], &smp, &ns, err)) {
-			free(v);
-			free(nv);
-			strbuf_release(&list);
-			return -1;
+			free(host);
+			host = NULL;
+			break;
 		}
 		for (size_t i = 0; i < o->n; i++) {
 			double x = sample_median(smp, ns, o->t[i].metric, -1);
 			if (!isnan(x))
-				v[i * n + nv[i]++] = x;
+				g[i * n + nv[i]] = host[k], v[i * n + nv[i]++] = x;
 		}
 		store_samples_free(smp, ns);
 	}
+	if (!host) {
+		free(v);
+		free(g);
+		free(nv);
+		strbuf_release(&list);
+		objective_release(out);
+		return -1;
+	}
 	for (size_t i = 0; max_cov > 0 && n >= 3 && i < o->n; i++) {
-		double mean, s = stats_sd(v + i * n, nv[i], &mean);
+		/* within each host: hosts that differ are not noise */
+		double mean, s = pooled_sd(v + i * n, g + i * n, nv[i], &mean);
 		if (nv[i] >= 3 && mean > 0 && s / mean > max_cov) {
 			strbuf_addf(&list, "%s%s (%.0f%%)", dropped ? ", " : "", o->t[i].metric,
 				    100 * s / mean);
@@ -95,6 +151,8 @@ int objective_for_noise(struct store *st, const struct objective *o, double max_
 		}
 	}
 	free(v);
+	free(g);
+	free(host);
 	free(nv);
 	if (dropped == o->n) {	/* never every metric: a score of nothing means nothing */
 		for (size_t i = 0; i < o->n; i++)
@@ -195,29 +253,40 @@ void metric_table_release(struct metric_table *mt)
 	memset(mt, 0, sizeof(*mt));
 }
 
-int noise_measure(struct store *st, const int64_t *ids, const double *scores, size_t n,
-		  struct noise *nz, char *err)
+int noise_measure(struct store *st, const int64_t *ids, const double *scores, const int *group,
+		  size_t n, struct noise *nz, char *err)
 {
 	struct metric_table mt = { 0 };
 	double *logs = xcalloc(n + 1, sizeof(double)), mean;
+	int **g = NULL;		/* g[i][j]: the group of metric i's value j */
+	size_t ng = 0;
 	int ret = 0;
 
 	memset(nz, 0, sizeof(*nz));
 	for (size_t k = 0; k < n && !ret; k++) {
 		logs[nz->n++] = log(scores[k]);
 		ret = metric_table_add(&mt, st, ids[k], 0, err);
+		g = xrealloc(g, (mt.n + 1) * sizeof(*g));
+		for (; ng < mt.n; ng++)
+			g[ng] = xcalloc(n + 1, sizeof(int));
+		for (size_t i = 0; i < mt.n; i++)
+			if (mt.m[i].last == ids[k])
+				g[i][mt.m[i].n[0] - 1] = group ? group[k] : 0;
 	}
-	nz->score_sd = stats_sd(logs, nz->n, &mean);
+	nz->score_sd = pooled_sd(logs, group, nz->n, &mean);
 	nz->m = xcalloc(mt.n + 1, sizeof(*nz->m));
 	for (size_t i = 0; i < mt.n; i++) {
 		struct metric_values *mv = &mt.m[i];
-		double s = stats_sd(mv->v[0], mv->n[0], &mean);
-		if (mv->n[0] > 1 && mean > 0) {
+		double s = pooled_sd(mv->v[0], g[i], mv->n[0], &mean);
+		if (!isnan(s) && mean > 0) {
 			nz->m[nz->nm++] = (struct noise_metric){ .metric = mv->metric, .cov = s / mean };
 			mv->metric = NULL;	/* nz owns it */
 		}
 	}
 	qsort(nz->m, nz->nm, sizeof(*nz->m), by_cov);
+	for (size_t i = 0; i < ng; i++)
+		free(g[i]);
+	free(g);
 	metric_table_release(&mt);
 	free(logs);
 	return ret;

@@ -39,9 +39,10 @@ int floor_base(struct store *st, const struct objective *o, const int64_t *ids, 
 
 /*
  * The objective once a run's noise floor is in: o, with weight 0 for each
- * metric whose coefficient of variation over the floor's done trials (ids)
- * exceeds max_cov; all kept when every one is (or with fewer than three
- * trials). *said: one line naming what was left out (nothing when none).
+ * metric whose coefficient of variation over the floor's done trials (ids),
+ * pooled within each host, exceeds max_cov; all kept when every one is (or
+ * with fewer than three trials). *said: one line naming what was left out
+ * (nothing when none).
  */
 int objective_for_noise(struct store *st, const struct objective *o, double max_cov,
 			const int64_t *ids, size_t n, struct objective *out, struct strbuf *said,
@@ -83,9 +84,19 @@ struct noise {
 	struct noise_metric *m;
 	size_t nm;
 };
-/* Over n done baseline trials (ids) and their scores. */
-int noise_measure(struct store *st, const int64_t *ids, const double *scores, size_t n,
-		  struct noise *nz, char *err);
+/*
+ * Over n done baseline trials (ids) and their scores; group (NULL: one):
+ * each trial's level (a host, a period of one level: results/reference.h).
+ * The spreads are pooled within groups: a difference between hosts, or a
+ * step of the level, is not noise.
+ */
+int noise_measure(struct store *st, const int64_t *ids, const double *scores, const int *group,
+		  size_t n, struct noise *nz, char *err);
+/*
+ * The sd of x (n values) about each one's group mean (group NULL: one
+ * group), pooled; *mean: the mean of all. NaN with no more values than groups.
+ */
+double pooled_sd(const double *x, const int *group, size_t n, double *mean);
 /* "score 4.2% over 3 measurements; noisiest: a 40%, b 12%" (top: metrics named). */
 void noise_format(const struct noise *nz, size_t top, struct strbuf *out);
 void noise_release(struct noise *nz);

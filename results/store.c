@@ -1028,6 +1028,28 @@ int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, ch
 	return 0;
 }
 
+int store_trial_place(struct store *st, int64_t trial, struct strbuf *host, double *started,
+		      char *err)
+{
+	sqlite3_stmt *s;
+	if (prepare(st, &s, "SELECT coalesce(host, ''), coalesce(started_at, 0) FROM trials"
+		    " WHERE id = ?", err))
+		return -1;
+	sqlite3_bind_int64(s, 1, trial);
+	int rc = step(st, s);
+	if (rc == SQLITE_ROW) {
+		strbuf_reset(host);
+		strbuf_addstr(host, col_str(s, 0));
+		*started = sqlite3_column_double(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return seterr(err, "no trial %lld", (long long)trial), -1;
+	if (rc != SQLITE_ROW)
+		return sqlerr(st, err, "cannot read trial");
+	return 0;
+}
+
 int store_measurement(struct store *st, int64_t trial, int repeat, const struct metric *m,
 		      char *err)
 {

@@ -189,6 +189,9 @@ int store_trials_interrupt(struct store *st, int64_t run, int *count, char *err)
 int store_trials_foreach(struct store *st, int64_t run,
 			 int (*fn)(const struct trial_row *, void *), void *ud, char *err);
 int store_trial_get_retry(struct store *st, int64_t trial, int64_t *retry_id, char *err);
+/* Where and when (started_at, wall clock; 0: not started) trial ran. */
+int store_trial_place(struct store *st, int64_t trial, struct strbuf *host, double *started,
+		      char *err);
 
 int store_measurement(struct store *st, int64_t trial, int repeat, const struct metric *m,
 		      char *err);

@@ -95,7 +95,7 @@ static void errors_name_the_place(void **state)
 		{ "target: [\n", "j.yaml:2:1: YAML syntax error: did not find expected node content "
 		  "while parsing a flow node" },
 		{ "colour: red\n", "j.yaml:1:1: unknown key 'colour' in the job (expected one of: name, "
-		  "target, parameters, objective, strategy, budget, repeats, seed, hosts, confirm, noise_floor, workload, ablate, forbidden)" },
+		  "target, parameters, objective, strategy, budget, repeats, seed, hosts, confirm, noise_floor, workload, ablate, forbidden, drift)" },
 		{ "target: {kind: exec, command: [true]}\nparameters:\n  x: {type: int, min: 0, max: 3, "
 		  "default: 7}\nobjective: {metric: t, goal: minimize}\n",
 		  "j.yaml:3:43: bad default: 'x' value 7 is outside [0, 3]" },

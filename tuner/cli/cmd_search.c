@@ -502,6 +502,17 @@ static int dry_run(const struct search_args *a)
 	strbuf_reset(&d);
 	format_duration(job.trial_timeout, &d);
 	printf("each trial at most %s\n", d.buf);
+	if (job_drift_every(&job)) {	/* within the budget: trials the strategy does not get */
+		long long every = job_drift_every(&job), after = trials - job.noise_floor;
+		printf("drift: the defaults measured again every %lld results, when a configuration "
+		       "measured again jumps, and near the budget's end", every);
+		if (trials)
+			printf(" (%lld of the trials without a jump)",
+			       after > 0 ? after / (every + 1) + (2 * (after % (every + 1)) >= every) : 0);
+		printf("\n");
+	} else {
+		printf("drift: off (the noise floor's level holds for the whole search)\n");
+	}
 	if (job.space.nforbid) {	/* never proposed: what the catalogue and the job forbid */
 		size_t allowed, total;
 		space_allowed(&job.space, 1, 20000, &allowed, &total);

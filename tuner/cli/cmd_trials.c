@@ -35,6 +35,8 @@ static int trials_main(int argc, char **argv)
 		const struct tview *t = &rv.t[i];
 		struct strbuf sb = STRBUF_INIT, secs = STRBUF_INIT;
 		format_score(t->score, &sb);
+		if (t->disturbed)
+			strbuf_addch(&sb, '*');
 		if (t->ended_at && t->started_at)
 			strbuf_addf(&secs, "%.3f", t->ended_at - t->started_at);
 		else
@@ -48,6 +50,11 @@ static int trials_main(int argc, char **argv)
 		strbuf_release(&sb);
 		strbuf_release(&secs);
 	}
+	if (rv.steps || rv.ndisturbed)
+		printf("the defaults' level moved %zu time%s during the search: each score is against "
+		       "its host's level nearest in time; * measured in a disturbed period (the "
+		       "defaults moved between the baselines either side): %zu trial%s\n", rv.steps,
+		       rv.steps == 1 ? "" : "s", rv.ndisturbed, rv.ndisturbed == 1 ? "" : "s");
 	runview_release(&rv);
 	store_close(st);
 	return EXIT_OK;
@@ -62,5 +69,9 @@ const struct cmd cmd_trials = {
 		 "One line per trial: id, order, origin (baseline, strategy, retry, repeat),\n"
 		 "status, score against the baseline (higher is better; - when none),\n"
 		 "duration, the host it ran on (when the run used several), and the\n"
-		 "configuration or why the trial failed.",
+		 "configuration or why the trial failed.\n"
+		 "\n"
+		 "Each score is against its host's own defaults, at the level nearest in\n"
+		 "time (a search with drift: measures them again as it goes); a * after\n"
+		 "it marks a trial measured while that level moved.",
 };

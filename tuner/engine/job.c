@@ -707,7 +707,7 @@ static int parse_workload(struct ctx *c, yaml_node_t *v)
 
 static const char *const top_keys[] = {
 	"name", "target", "parameters", "objective", "strategy", "budget", "repeats", "seed",
-	"hosts", "confirm", "noise_floor", "workload", "ablate", "forbidden", NULL
+	"hosts", "confirm", "noise_floor", "workload", "ablate", "forbidden", "drift", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
 
@@ -842,34 +842,51 @@ static int parse_confirm(struct ctx *c, yaml_node_t *v)
 	return 0;
 }
 
-static const char *const ablate_keys[] = { "repeats", NULL };
+/*
+ * A setting that is on, off or {KEY: N} (ablate: {repeats: N}, drift:
+ * {every: N}): *out 0 when off, dflt when on or N not given, else N
+ * (what: N's description, between min and max).
+ */
+struct switch_key {
+	const char *name, *key, *what;
+	int dflt, min, max;
+};
 
-/* ablate: on | off | {repeats: N} */
-static int parse_ablate(struct ctx *c, yaml_node_t *v)
+static int parse_switch(struct ctx *c, yaml_node_t *v, const struct switch_key *k, int *out)
 {
-	struct job *job = c->job;
+	const char *keys[] = { k->key, NULL };
 	long long n;
 	const char *s = v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value : NULL;
 	if (s && (!strcmp(s, "off") || !strcmp(s, "false"))) {
-		job->ablate_repeats = 0;
+		*out = 0;
 		return 0;
 	}
 	if (s && (!strcmp(s, "on") || !strcmp(s, "true"))) {
-		job->ablate_repeats = JOB_DEFAULT_ABLATE;
+		*out = k->dflt;
 		return 0;
 	}
 	if (v->type != YAML_MAPPING_NODE)
-		return fail(c, v, "expected on, off or {repeats: N}, got %s", kind_name(v));
-	if (walk_mapping(c, v, "ablate", ablate_keys, no_op, NULL))
+		return fail(c, v, "expected on, off or {%s: N}, got %s", k->key, kind_name(v));
+	if (walk_mapping(c, v, k->name, keys, no_op, NULL))
 		return -1;
-	yaml_node_t *r = lookup(c, v, "repeats");
-	job->ablate_repeats = JOB_DEFAULT_ABLATE;
-	if (r && want_int(c, r, "a number of measurements of each change at each step", 2, 100, &n))
+	yaml_node_t *e = lookup(c, v, k->key);
+	*out = k->dflt;
+	if (e && want_int(c, e, k->what, k->min, k->max, &n))
 		return -1;
-	if (r)
-		job->ablate_repeats = (int)n;
+	if (e)
+		*out = (int)n;
 	return 0;
 }
+
+/* ablate: on | off | {repeats: N} */
+static const struct switch_key ablate_switch = {
+	"ablate", "repeats", "a number of measurements of each change at each step",
+	JOB_DEFAULT_ABLATE, 2, 100,
+};
+/* drift: on | off | {every: K}: the defaults measured again every K results */
+static const struct switch_key drift_switch = {
+	"drift", "every", "a period in results", JOB_DEFAULT_DRIFT, 2, 1000,
+};
 
 static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t *v, void *ud)
 {
@@ -927,9 +944,11 @@ static int parse_top(struct ctx *c, const char *key, yaml_node_t *k, yaml_node_t
 	if (!strcmp(key, "confirm"))
 		return parse_confirm(c, v);
 	if (!strcmp(key, "ablate"))
-		return parse_ablate(c, v);
+		return parse_switch(c, v, &ablate_switch, &job->ablate_repeats);
 	if (!strcmp(key, "forbidden"))
 		return 0;	/* once every parameter is known: parse_forbidden() */
+	if (!strcmp(key, "drift"))
+		return parse_switch(c, v, &drift_switch, &job->drift_every);
 	if (!strcmp(key, "noise_floor")) {
 		if (want_int(c, v, "a number of measurements of the baseline", 1, 100, &n))
 			return -1;
@@ -1161,6 +1180,7 @@ static void job_defaults(struct job *job)
 	job->confirm_repeats = JOB_DEFAULT_CONFIRM;
 	job->confirm_max = 2 * JOB_DEFAULT_CONFIRM;
 	job->noise_floor = JOB_DEFAULT_NOISE_FLOOR;
+	job->drift_every = -1;	/* the target's default: job_drift_every() */
 	job->obj.max_cov = JOB_DEFAULT_MAX_COV;
 	job->strategy = xstrdup("tpe");
 }
@@ -1240,6 +1260,13 @@ done:
 	if (ret)
 		job_release(job);
 	return ret;
+}
+
+int job_drift_every(const struct job *job)
+{
+	if (job->drift_every >= 0)
+		return job->drift_every;
+	return strcmp(job->target->name, "exec") ? JOB_DEFAULT_DRIFT : 0;
 }
 
 int job_instances(const struct job *job)

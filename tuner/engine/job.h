@@ -41,6 +41,11 @@
  *                                  # and the baseline measured afresh, alternated,
  *                                  # 5 times each, up to max when that cannot
  *                                  # tell (results/compare.h); off: no confirmation
+ *   drift: {every: 10}             # default: VM targets every 10, exec off: the
+ *                                  # defaults measured again every N results and
+ *                                  # after a result that jumps; each trial is scored
+ *                                  # against its host's level nearest in time
+ *                                  # (results/reference.h); on: every 10
  *   ablate: on                     # default off: after a confirmed gain, which of
  *                                  # the best's changes carry it (results/ablation.h);
  *                                  # {repeats: N}: N measurements per change and step
@@ -86,6 +91,7 @@ struct job {
 	int noise_floor;	/* measurements of the baseline first */
 	int confirm_repeats;	/* confirmation: measurements of each side; 0: off */
 	int confirm_max;
+	int drift_every;	/* the defaults measured again every this many results; -1: default */
 	int ablate_repeats;	/* the ablation after the confirmation: repeats per step; 0: off */
 	uint64_t seed;
 	int has_seed;
@@ -103,6 +109,7 @@ struct job {
 #define JOB_MAX_VALUES 10000	/* values of a categorical parameter */
 
 #define JOB_DEFAULT_TRIALS 20
+#define JOB_DEFAULT_DRIFT 10	/* results between measurements of the defaults (VM targets) */
 #define JOB_DEFAULT_ABLATE 3	/* measurements of each change at each step of an ablation */
 #define JOB_DEFAULT_TIMEOUT 600.0
 #define JOB_DEFAULT_CONFIRM 5
@@ -127,6 +134,8 @@ void job_add_host(struct job *job, const char *uri, int slots);
 int job_slots(const struct job *job);
 /* The VMs each trial runs side by side (the target's instances:, 1 when none). */
 int job_instances(const struct job *job);
+/* Results between measurements of the defaults during the search; 0: never (exec's default). */
+int job_drift_every(const struct job *job);
 /*
  * Sets the target setting key to the scalar value (added when the job has
  * none), checked as the job file's would be; -1 with why.

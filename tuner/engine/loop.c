@@ -286,6 +286,8 @@ static int ablate_after(struct search *s, enum search_end *end, char *err)
 int search_loop(struct search *s, enum search_end *end, char *err)
 {
 	int ret = search_schedule(s, end, err);
+	if (!ret && *end != SEARCH_INTERRUPTED)
+		ret = search_rescore(s, err);
 	if (!ret && *end != SEARCH_INTERRUPTED && s->o.confirm_repeats > 0) {
 		enum search_end e;
 		ret = search_confirm(s, &e, err);
@@ -333,6 +335,9 @@ static void release(struct search *s)
 	s->floor_ids = NULL;
 	s->floor_seen = s->floor_done = 0;
 	objective_release(&s->obj);
+	if (s->have_ref)
+		reference_release(&s->ref);
+	s->have_ref = 0;
 	free(s->accel);
 	s->strat = NULL;
 	s->slots = NULL;

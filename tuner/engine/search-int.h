@@ -26,6 +26,7 @@
 #include "../../search/strategy.h"
 #include "../../search/racing.h"
 #include "../../results/compare.h"
+#include "../../results/reference.h"
 #include "../../lib/err.h"
 
 struct hoststate {
@@ -33,6 +34,8 @@ struct hoststate {
 	const char *label;	/* what trials store as their host */
 	int up;
 	double retry_at, backoff;
+	int64_t since_base;	/* the search's results on it since its last baseline */
+	int base_queued;	/* a baseline waits to run on it */
 };
 
 struct slot {
@@ -102,6 +105,8 @@ struct search {
 	int base_retries;		/* failed baselines run again (BASELINE_RETRIES at most) */
 	int64_t *floor_ids, floor_done;	/* the done ones */
 	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
+	struct reference ref;		/* each host's level over time, once the floor is in */
+	int have_ref;
 	int64_t confirm_done, confirm_total;	/* for the progress line */
 	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
 	size_t nheld;			/* results that came back before the noise floor was in */

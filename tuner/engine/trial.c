@@ -50,8 +50,20 @@ int search_score_done(struct search *s, int64_t id, int is_baseline, double *sco
 			store_samples_free(smp, n);
 		}
 	}
-	/* Checks every repeat has every metric, positive; scored against base if known. */
-	if (!rc && trial_score(s->o.st, o, s->have_base ? s->base : ones, id, score, NULL, NULL, msg)) {
+	/*
+	 * Checks every repeat has every metric, positive; scored against its
+	 * host's level now once the floor is in (a measurement after the search
+	 * against the floor's: both its sides ran on one host), else against
+	 * base if known.
+	 */
+	if (!rc && s->have_ref && s->ref.ns && !s->confirming) {
+		if ((is_baseline && reference_add(&s->ref, s->o.st, id, 0, msg)) ||
+		    reference_score(&s->ref, s->o.st, id, REF_NOW, score, NULL, NULL, NULL, msg))
+			rc = -1;
+		if (rc)
+			strbuf_addstr(reason, msg);
+	} else if (!rc && trial_score(s->o.st, o, s->have_base ? s->base : ones, id, score, NULL,
+				      NULL, msg)) {
 		strbuf_addstr(reason, msg);
 		rc = -1;
 	}
@@ -132,19 +144,23 @@ static void noise_notice(struct search *s)
 	size_t n = 0;
 	double *scores = xcalloc((size_t)s->floor_done + 1, sizeof(double));
 	int64_t *ids = xcalloc((size_t)s->floor_done + 1, sizeof(int64_t));
+	int *level = xcalloc((size_t)s->floor_done + 1, sizeof(int));
 	struct noise nz;
 	struct strbuf sb = STRBUF_INIT;
-	for (int64_t k = 0; s->have_base && k < s->floor_done; k++)	/* as a stored run's view */
-		if (!trial_score(s->o.st, &s->obj, s->base, s->floor_ids[k], &scores[n], NULL, NULL,
-				 NULL) && !isnan(scores[n]))
+	for (int64_t k = 0; s->have_ref && k < s->floor_done; k++)	/* as a stored run's view */
+		if (!reference_score(&s->ref, s->o.st, s->floor_ids[k], REF_NEAR, &scores[n], NULL,
+				     NULL, NULL, NULL) && !isnan(scores[n])) {
+			level[n] = reference_level_of(&s->ref, s->floor_ids[k]);
 			ids[n++] = s->floor_ids[k];
-	if (!noise_measure(s->o.st, ids, scores, n, &nz, NULL)) {
+		}
+	if (!noise_measure(s->o.st, ids, scores, level, n, &nz, NULL)) {
 		noise_format(&nz, 3, &sb);
 		search_notice(s, "noise floor: %s", sb.buf);
 		noise_release(&nz);
 	}
 	free(scores);
 	free(ids);
+	free(level);
 	strbuf_release(&sb);
 }
 
@@ -178,12 +194,21 @@ int search_floor_in(struct search *s, int record, char *err)
 		objective_release(&s->obj);
 		s->obj = o;
 	}
-	/* the reference: every measurement of the floor, not its first */
+	/* the reference: every measurement of the floor, not its first; each host its own */
 	if (ndone && !floor_base(s->o.st, &s->o.job->obj, s->floor_ids, ndone, s->base, NULL)) {
 		s->have_base = 1;
 		free(s->base_note);
 		s->base_note = NULL;
 	}
+	if (s->have_ref)
+		reference_release(&s->ref);
+	reference_init(&s->ref, &s->obj);
+	s->have_ref = 1;
+	for (size_t k = 0; k < ndone; k++)
+		if (reference_add(&s->ref, s->o.st, s->floor_ids[k], 1, err)) {
+			strbuf_release(&said);
+			return -1;
+		}
 	s->base_open = 0;
 	if (record && ndone > 1)
 		noise_notice(s);
@@ -268,14 +293,13 @@ void search_hold(struct search *s, int64_t id, const union pval *cfg, enum trial
 /* Results that came back before the noise floor was in, scored and observed now, in turn. */
 static int take_held(struct search *s, char *err)
 {
-	const struct objective *o = &s->obj;
 	char msg[ERR_LEN];
 	int ret = 0;
 	for (size_t i = 0; i < s->nheld; i++) {
 		struct held *h = &s->held[i];
 		double score = NAN;
 		if (!ret && h->st == TS_DONE && s->have_base &&
-		    trial_score(s->o.st, o, s->base, h->id, &score, NULL, NULL, msg))
+		    reference_score(&s->ref, s->o.st, h->id, REF_NOW, &score, NULL, NULL, NULL, msg))
 			score = NAN;
 		if (!ret && search_account(s, h->id, h->cfg, h->st, score, 1, err))
 			ret = -1;
@@ -364,6 +388,70 @@ static int floor_open_result(struct search *s, struct slot *sl, enum trial_statu
 	return 0;
 }
 
+/* The defaults, queued to be measured next on host h. */
+static int queue_baseline(struct search *s, struct hoststate *h, char *err)
+{
+	union pval *def = config_defaults(&s->o.job->space);
+	int64_t id;
+	int rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
+	if (!rc) {
+		search_push_pending(s, id, def, 1);
+		if (s->nhosts > 1)
+			s->pending[s->npending - 1].h = h;
+		h->base_queued = 1;
+	}
+	free(def);
+	return rc;
+}
+
+/*
+ * Drift (job.h: drift): each host's defaults are measured again every
+ * `every` results on it, at once after one that opened a new level (to
+ * tell a step from an outlier), after a configuration measured again
+ * scores beyond the level threshold from its earlier mean (prev, a log;
+ * NaN: measured once: a jump, which its configuration cannot explain),
+ * and as the budget's last trial.
+ */
+static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, double score,
+		       double prev, char *err)
+{
+	struct hoststate *h = sl->h;
+	int every = job_drift_every(s->o.job);
+	int64_t queued = 0;
+	for (size_t i = 0; i < s->npending; i++)
+		queued += !s->pending[i].started;
+	for (size_t i = 0; i < s->nslots; i++)
+		queued += s->slots[i].busy;
+	int64_t left = s->o.budget_trials ? s->o.budget_trials - s->completed - queued : INT64_MAX;
+	if (!every || !s->have_ref || s->fixed || left <= 0)
+		return 0;
+	if (sl->baseline) {
+		h->since_base = 0;
+		h->base_queued = 0;
+		if (st == TS_DONE && s->ref.jumped) {
+			search_notice(s, "the defaults measured %.3f of their level on %s (trial #%lld): "
+				      "measured again, to tell a step from an outlier", s->ref.jump,
+				      h->label, (long long)sl->id);
+			return queue_baseline(s, h, err);
+		}
+		return 0;
+	}
+	h->since_base++;
+	/*
+	 * The budget's last trial closes the series (the last results get a
+	 * level after them) once half a period has passed since the last.
+	 */
+	if (left == 1)
+		return h->base_queued || 2 * h->since_base < every ? 0 : queue_baseline(s, h, err);
+	if (left == 2 && 2 * (h->since_base + 1) >= every)
+		return 0;	/* the closing one comes next */
+	int jumped = st == TS_DONE && score > 0 && !isnan(prev) && h->since_base >= 2 &&
+		     fabs(log(score) - prev) > reference_threshold(&s->ref);
+	if (h->base_queued || (h->since_base < every && !jumped))
+		return 0;
+	return queue_baseline(s, h, err);
+}
+
 /* A finished trial's result taken in: stored, then held, confirmed or observed. */
 static int take_result(struct search *s, struct slot *sl, int *interrupted, char *err)
 {
@@ -398,10 +486,17 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	}
 	if (s->base_open)
 		return floor_open_result(s, sl, final, err);
+	double prev = NAN;	/* the configuration's mean log score so far, if measured */
+	for (size_t i = 0; i < racing_count(s->race); i++) {
+		struct racing_entry e;
+		racing_get(s->race, i, &e);
+		if (e.n && config_equal(&s->o.job->space, e.cfg, sl->cfg))
+			prev = e.mean;
+	}
 	if (search_account(s, sl->id, sl->cfg, final, score, 1, err))
 		return -1;
 	report(s, sl->id, final, why, score, sl->h->label);
-	return 0;
+	return drift_watch(s, sl, final, score, prev, err);
 }
 
 /*
@@ -452,6 +547,70 @@ int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval 
 		store_trial_transition(s->o.st, id, TS_RUNNING, TS_INTERRUPTED, "interrupted", NULL, NULL);
 		return seterr(err, "cannot start a thread: %s", strerror(rc)), -1;
 	}
+	return 0;
+}
+
+/* ---- after the search ------------------------------------------------- */
+
+struct observed_row {
+	int64_t id, observed;
+	char *config;
+	int done;
+};
+
+static int collect_observed(const struct trial_row *t, void *ud)
+{
+	struct { struct observed_row *v; size_t n; } *c = ud;
+	if (t->status == TS_PROPOSED || t->status == TS_RUNNING || t->status == TS_INTERRUPTED ||
+	    trial_origin_after(t->origin))
+		return 0;	/* as runview_observed(): what the search took in */
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+	c->v[c->n++] = (struct observed_row){ .id = t->id, .observed = t->observed,
+					      .config = xstrdup(t->config), .done = t->status == TS_DONE };
+	return 0;
+}
+
+static int by_observed(const void *a, const void *b)
+{
+	const struct observed_row *x = a, *y = b;
+	if ((x->observed < 0) != (y->observed < 0))
+		return x->observed < 0 ? -1 : 1;
+	if (x->observed != y->observed)
+		return x->observed < y->observed ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int search_rescore(struct search *s, char *err)
+{
+	const struct space *sp = &s->o.job->space;
+	struct { struct observed_row *v; size_t n; } c = { 0 };
+	struct racing_entry inc;
+	if (!s->have_ref || !reference_steps(&s->ref))
+		return 0;
+	if (store_trials_foreach(s->o.st, s->run_id, collect_observed, &c, err))
+		return -1;
+	qsort(c.v, c.n, sizeof(*c.v), by_observed);
+	racing_free(s->race);
+	s->race = racing_new(sp, s->repeats ? 1 : RACING_MAX_REPEATS);
+	union pval *cfg = config_new(sp);
+	for (size_t i = 0; i < c.n; i++) {
+		double score = NAN;
+		if (c.v[i].done && reference_score(&s->ref, s->o.st, c.v[i].id, REF_NEAR, &score, NULL,
+						   NULL, NULL, NULL))
+			score = NAN;
+		if (!config_from_json(sp, c.v[i].config, cfg, NULL))
+			racing_observe(s->race, cfg, c.v[i].done && !isnan(score), score);
+	}
+	if (racing_incumbent(s->race, &inc)) {
+		s->best = exp(inc.mean);
+		for (size_t i = 0; i < c.n; i++)	/* its latest trial */
+			if (!config_from_json(sp, c.v[i].config, cfg, NULL) && config_equal(sp, cfg, inc.cfg))
+				s->best_trial = c.v[i].id;
+	}
+	for (size_t i = 0; i < c.n; i++)
+		free(c.v[i].config);
+	free(c.v);
+	free(cfg);
 	return 0;
 }
 

@@ -25,6 +25,13 @@ void search_baseline_note(struct search *s, int64_t id, enum trial_status st, co
 /* The noise floor: baseline results in; once all are, what was held is taken in. */
 int search_floor_result(struct search *s, int64_t id, enum trial_status st);
 int search_floor_in(struct search *s, int record, char *err);
+/*
+ * After the search, when a host's level moved: racing replayed on the
+ * scores a view of the run gives (each against its host's level nearest in
+ * time, results/reference.h), so that the incumbent the confirmation
+ * measures is the one `vmtune best` names.
+ */
+int search_rescore(struct search *s, char *err);
 void search_hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
 		 const char *host);
 

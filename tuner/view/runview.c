@@ -3,6 +3,7 @@
 #include "../../lib/number.h"
 #include "../../results/capacity.h"
 #include "../../results/floor.h"
+#include "../../results/reference.h"
 #include "../../results/stats.h"
 #include "../../search/racing.h"
 #include "../../search/strategy.h"
@@ -66,6 +67,50 @@ int runview_load(struct runview *rv, struct store *st, int64_t run, char *err)
 		return 0;
 	runview_release(rv);
 	return -1;
+}
+
+/*
+ * Every done trial's score: the search's own against its host's level
+ * nearest in time (results/reference.h: the floor's measurements, then the
+ * other baselines in the order the search took them in), a measurement
+ * after the search against the floor's reference (both sides ran on one host).
+ */
+static int score_all(struct runview *rv, struct store *st, const int64_t *floor, size_t nfloor,
+		     const size_t *obs, size_t nobs, char *err)
+{
+	const struct objective *o = rv->obj.n ? &rv->obj : &rv->job.obj;
+	struct reference ref;
+	int rc = 0;
+	reference_init(&ref, o);
+	for (size_t k = 0; k < nfloor && !rc; k++)
+		rc = reference_add(&ref, st, floor[k], 1, err);
+	for (size_t k = 0; k < nobs && !rc; k++) {
+		const struct tview *t = &rv->t[obs[k]];
+		if (is_baseline(rv, t) && t->status == TS_DONE)
+			rc = reference_add(&ref, st, t->id, 0, err);
+	}
+	rv->steps = rc ? 0 : reference_steps(&ref);
+	for (size_t i = 0; i < rv->n; i++) {	/* each baseline's level: its noise is within it */
+		struct tview *t = &rv->t[i];
+		t->level = reference_level_of(&ref, t->id);
+		t->common = NAN;	/* and the hosts side by side: against one reference */
+		if (!rc && is_baseline(rv, t) && t->status == TS_DONE &&
+		    trial_score(st, o, rv->base, t->id, &t->common, NULL, NULL, NULL))
+			t->common = NAN;
+	}
+	for (size_t i = 0; !rc && i < rv->n; i++) {
+		struct tview *t = &rv->t[i];
+		if (t->status != TS_DONE)
+			continue;
+		if (trial_origin_after(t->origin) ?
+		    trial_score(st, o, rv->base, t->id, &t->score, &t->rep_scores, &t->nrep, NULL) :
+		    reference_score(&ref, st, t->id, REF_NEAR, &t->score, &t->rep_scores, &t->nrep,
+				    &t->disturbed, NULL))
+			t->score = NAN;
+		rv->ndisturbed += t->disturbed;
+	}
+	reference_release(&ref);
+	return rc;
 }
 
 static int load(struct runview *rv, struct store *st, int64_t run, char *err)
@@ -151,14 +196,8 @@ static int load(struct runview *rv, struct store *st, int64_t run, char *err)
 	if (said.len)
 		rv->dropped = strbuf_detach(&said);
 	strbuf_release(&said);
-	for (size_t i = 0; !rc && rv->have_base && i < rv->n; i++) {
-		struct tview *t = &rv->t[i];
-		if (t->status != TS_DONE)
-			continue;
-		if (trial_score(st, rv->obj.n ? &rv->obj : &rv->job.obj, rv->base, t->id, &t->score,
-				&t->rep_scores, &t->nrep, NULL))
-			t->score = NAN;
-	}
+	if (!rc && rv->have_base)
+		rc = score_all(rv, st, ids, nids, obs, nobs, err);
 	free(b);
 	free(ids);
 	free(obs);
@@ -402,8 +441,8 @@ struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigm
 		h[k].trials++;
 		if (!h[k].best || t->score > h[k].best->score)
 			h[k].best = t;
-		if (is_baseline(rv, t)) {
-			double x = log(t->score);
+		if (is_baseline(rv, t) && !isnan(t->common)) {
+			double x = log(t->common);	/* each host scores against its own */
 			h[k].base_mean = h[k].base_n ? h[k].base_mean + (x - h[k].base_mean) /
 							 (double)(h[k].base_n + 1) : x;
 			h[k].base_n++;
@@ -430,7 +469,7 @@ int runview_host_warnings(const struct hostview *h, size_t n, double sigma, stru
 				strbuf_addstr(out, "(noise unknown: nothing was measured twice)");
 			else
 				strbuf_addf(out, "(noise: %.1f%%)", 100 * (exp(2 * se) - 1));
-			strbuf_addstr(out, ": compare configurations on one host\n");
+			strbuf_addstr(out, ": each host's trials are scored against its own defaults\n");
 			warned++;
 		}
 	return warned;
@@ -490,17 +529,20 @@ int runview_noise(const struct runview *rv, struct store *st, struct noise *nz, 
 {
 	int64_t *ids = xcalloc(rv->n + 1, sizeof(*ids));
 	double *scores = xcalloc(rv->n + 1, sizeof(*scores));
+	int *level = xcalloc(rv->n + 1, sizeof(*level));
 	size_t n = 0;
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (!is_baseline(rv, t) || t->status != TS_DONE || isnan(t->score))
-			continue;
+		if (!is_baseline(rv, t) || t->status != TS_DONE || isnan(t->score) || t->level < 0)
+			continue;	/* an outlier of its host's level is a moment, not its noise */
 		ids[n] = t->id;
+		level[n] = t->level;
 		scores[n++] = t->score;
 	}
-	int rc = noise_measure(st, ids, scores, n, nz, err);
+	int rc = noise_measure(st, ids, scores, level, n, nz, err);
 	free(ids);
 	free(scores);
+	free(level);
 	return rc;
 }
 

@@ -29,6 +29,9 @@ struct tview {
 	double score;		/* NaN: not done, or no baseline */
 	double *rep_scores;	/* one per repeat */
 	size_t nrep;
+	int disturbed;		/* measured while its host's level moved (results/reference.h) */
+	int level;		/* a baseline's level (host and period); -1: an outlier, or none */
+	double common;		/* a baseline's score against the floor's (all hosts') reference */
 };
 
 struct runview {
@@ -39,6 +42,8 @@ struct runview {
 	int64_t capacity_of;	/* a step of vmtune capacity: the series' first run (0: not one) */
 	struct objective obj;	/* what scores after the noise floor: job.obj less the noisy */
 	char *dropped;		/* the line that says which were left out; NULL: none */
+	size_t steps;		/* level changes of the hosts' defaults during the search */
+	size_t ndisturbed;	/* trials measured in a disturbed period */
 	char *name, *accel, *status, *strategy, *host, *job_path;
 	uint64_t seed;
 	int64_t budget_trials, n_completed, n_done, n_failed;

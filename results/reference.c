@@ -1,0 +1,243 @@
+#include "reference.h"
+#include "floor.h"
+#include "../lib/err.h"
+#include "../lib/strbuf.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void reference_init(struct reference *r, const struct objective *o)
+{
+	memset(r, 0, sizeof(*r));
+	objective_copy(&r->o, o);
+}
+
+void reference_release(struct reference *r)
+{
+	for (size_t i = 0; i < r->ns; i++) {
+		free(r->s[i].host);
+		free(r->s[i].ids);
+		free(r->s[i].level);
+	}
+	for (size_t i = 0; i < r->nb; i++)
+		free(r->bhost[i]);
+	free(r->s);
+	free(r->b);
+	free(r->bhost);
+	objective_release(&r->o);
+	memset(r, 0, sizeof(*r));
+}
+
+double reference_threshold(const struct reference *r)
+{
+	double sd = r->dof ? sqrt(r->ss / (double)r->dof) : 0;
+	return REF_Z * sd > REF_MIN_STEP ? REF_Z * sd : REF_MIN_STEP;
+}
+
+/* The log score of trial id against level; NaN when it cannot be scored. */
+static double log_score(const struct reference *r, struct store *st, int64_t id, const double *level)
+{
+	double score;
+	if (trial_score(st, &r->o, level, id, &score, NULL, NULL, NULL) || !(score > 0))
+		return NAN;
+	return log(score);
+}
+
+static int seg_new(struct reference *r, const char *host, int floor)
+{
+	r->s = xrealloc(r->s, (r->ns + 1) * sizeof(*r->s));
+	r->s[r->ns] = (struct ref_seg){ .host = xstrdup(host), .floor = floor,
+					.tentative = !floor,
+					.level = xcalloc(r->o.n + 1, sizeof(double)) };
+	return (int)r->ns++;
+}
+
+/* Adds member id to segment k, and its level while the level takes members. */
+static int seg_join(struct reference *r, struct store *st, int k, int64_t id, char *err)
+{
+	struct ref_seg *g = &r->s[k];
+	g->ids = xrealloc(g->ids, (g->n + 1) * sizeof(*g->ids));
+	g->ids[g->n++] = id;
+	if (!g->floor && g->nlevel >= REF_LEVEL_N)
+		return 0;
+	g->nlevel = g->n;
+	return floor_base(st, &r->o, g->ids, g->nlevel, g->level, err);
+}
+
+/* The floor's spread: each floor member's log score against its host's level. */
+static void floor_spread(struct reference *r, struct store *st, double *ss, size_t *dof)
+{
+	*ss = 0;
+	*dof = 0;
+	for (size_t k = 0; k < r->ns; k++) {
+		const struct ref_seg *g = &r->s[k];
+		if (!g->floor || g->n < 2)
+			continue;
+		for (size_t i = 0; i < g->n; i++) {
+			double x = log_score(r, st, g->ids[i], g->level);
+			if (!isnan(x))
+				*ss += x * x;
+		}
+		*dof += g->n - 1;
+	}
+}
+
+/* The segment of the host's last baseline that is not an outlier; -1: none. */
+static int current(const struct reference *r, const char *host)
+{
+	for (size_t i = r->nb; i-- > 0;)
+		if (r->b[i].seg >= 0 && !strcmp(r->bhost[i], host))
+			return r->b[i].seg;
+	return -1;
+}
+
+/* The segment before seg on its host; -1: none. */
+static int before(const struct reference *r, int seg)
+{
+	for (int k = seg - 1; k >= 0; k--)
+		if (!strcmp(r->s[k].host, r->s[seg].host) && r->s[k].n)
+			return k;
+	return -1;
+}
+
+/* A later baseline: joins its host's segment, opens a new one, or ends a tentative one. */
+static int place_later(struct reference *r, struct store *st, size_t bi, const char *host,
+		       char *err)
+{
+	int64_t id = r->b[bi].id;
+	int cur = current(r, host), prev;
+	double thr = reference_threshold(r), x;
+	r->jumped = 0;
+	if (cur < 0) {	/* a host whose floor measurement failed: this is its first */
+		r->b[bi].seg = seg_new(r, host, 0);
+		r->s[r->b[bi].seg].tentative = 0;
+		return seg_join(r, st, r->b[bi].seg, id, err);
+	}
+	x = log_score(r, st, id, r->s[cur].level);
+	if (!isnan(x) && fabs(x) <= thr) {
+		if (r->s[cur].tentative)
+			r->s[cur].tentative = 0;	/* a step, confirmed */
+		else
+			r->ss += x * x, r->dof++;
+		r->b[bi].seg = cur;
+		return seg_join(r, st, cur, id, err);
+	}
+	if (r->s[cur].tentative && (prev = before(r, cur)) >= 0) {
+		double xp = log_score(r, st, id, r->s[prev].level);
+		if (!isnan(xp) && fabs(xp) <= thr) {	/* back to the old level: an outlier */
+			for (size_t i = 0; i < bi; i++)
+				if (r->b[i].seg == cur)
+					r->b[i].seg = -1;
+			r->s[cur].n = 0;
+			r->ss += xp * xp, r->dof++;
+			r->b[bi].seg = prev;
+			return seg_join(r, st, prev, id, err);
+		}
+	}
+	r->b[bi].seg = seg_new(r, host, 0);
+	r->jumped = 1;
+	r->jump = exp(x);
+	return seg_join(r, st, r->b[bi].seg, id, err);
+}
+
+int reference_add(struct reference *r, struct store *st, int64_t id, int floor, char *err)
+{
+	struct strbuf host = STRBUF_INIT;
+	double t;
+	int rc = -1;
+	for (size_t i = 0; i < r->nb; i++)
+		if (r->b[i].id == id)
+			return 0;	/* a resume replays the floor's again */
+	if (store_trial_place(st, id, &host, &t, err))
+		goto out;
+	r->b = xrealloc(r->b, (r->nb + 1) * sizeof(*r->b));
+	r->bhost = xrealloc(r->bhost, (r->nb + 1) * sizeof(*r->bhost));
+	r->b[r->nb] = (struct ref_base){ .id = id, .t = t, .seg = -1 };
+	r->bhost[r->nb] = xstrdup(host.buf);
+	size_t bi = r->nb++;
+	if (!floor) {
+		rc = place_later(r, st, bi, host.buf, err);
+		goto out;
+	}
+	int k = -1;
+	for (size_t i = 0; i < r->ns && k < 0; i++)
+		if (r->s[i].floor && !strcmp(r->s[i].host, host.buf))
+			k = (int)i;
+	if (k < 0)
+		k = seg_new(r, host.buf, 1);
+	r->b[bi].seg = k;
+	if ((rc = seg_join(r, st, k, id, err)) == 0)
+		floor_spread(r, st, &r->ss, &r->dof);
+out:
+	strbuf_release(&host);
+	return rc;
+}
+
+int reference_level_of(const struct reference *r, int64_t id)
+{
+	for (size_t i = 0; i < r->nb; i++)
+		if (r->b[i].id == id)
+			return r->b[i].seg;
+	return -1;
+}
+
+size_t reference_steps(const struct reference *r)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < r->ns; k++)
+		n += r->s[k].n && !r->s[k].floor && !r->s[k].tentative && before(r, (int)k) >= 0;
+	return n;
+}
+
+/*
+ * The segment trial time t on host reads against, knowing every baseline:
+ * the nearest in time that is not an outlier. *disturbed: the baselines
+ * either side differ in segment, or one is an outlier or an unconfirmed step.
+ */
+static int near(const struct reference *r, const char *host, double t, int *disturbed)
+{
+	int best = -1, lo = -1, hi = -1;
+	for (size_t i = 0; i < r->nb; i++) {
+		if (strcmp(r->bhost[i], host))
+			continue;
+		if (r->b[i].seg >= 0 &&
+		    (best < 0 || fabs(r->b[i].t - t) < fabs(r->b[best].t - t)))
+			best = (int)i;
+		if (r->b[i].t <= t && (lo < 0 || r->b[i].t >= r->b[lo].t))
+			lo = (int)i;
+		if (r->b[i].t > t && (hi < 0 || r->b[i].t < r->b[hi].t))
+			hi = (int)i;
+	}
+	*disturbed = 0;
+	if (lo >= 0 && hi >= 0)
+		*disturbed = r->b[lo].seg != r->b[hi].seg || r->b[lo].seg < 0;
+	else if (lo >= 0)
+		*disturbed = r->b[lo].seg < 0 || r->s[r->b[lo].seg].tentative;
+	return best < 0 ? -1 : r->b[best].seg;
+}
+
+int reference_score(const struct reference *r, struct store *st, int64_t id, enum ref_when when,
+		    double *score, double **per_repeat, size_t *nrep, int *disturbed, char *err)
+{
+	struct strbuf host = STRBUF_INIT;
+	double t;
+	int seg, dist = 0;
+	if (store_trial_place(st, id, &host, &t, err)) {
+		strbuf_release(&host);
+		return -1;
+	}
+	seg = when == REF_NOW ? current(r, host.buf) : near(r, host.buf, t, &dist);
+	for (size_t i = 0; i < r->nb; i++)
+		if (r->b[i].id == id && r->b[i].seg >= 0)	/* a baseline: its own level */
+			seg = r->b[i].seg, dist = 0;
+	for (size_t k = 0; seg < 0 && k < r->ns; k++)	/* a host without a baseline: the first's */
+		if (r->s[k].floor && r->s[k].n)
+			seg = (int)k;
+	strbuf_release(&host);
+	if (disturbed)
+		*disturbed = dist;
+	if (seg < 0)
+		return seterr(err, "no baseline measurement to score against"), -1;
+	return trial_score(st, &r->o, r->s[seg].level, id, score, per_repeat, nrep, err);
+}
