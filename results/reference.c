@@ -53,13 +53,18 @@ static int seg_new(struct reference *r, const char *host, int floor)
 	return (int)r->ns++;
 }
 
-/* Adds member id to segment k, and its level while the level takes members. */
-static int seg_join(struct reference *r, struct store *st, int k, int64_t id, char *err)
+/*
+ * Adds member id to segment k, and to its level while the level takes
+ * members: a floor's takes the floor's measurements (floor), a later
+ * level its first REF_LEVEL_N.
+ */
+static int seg_join(struct reference *r, struct store *st, int k, int64_t id, int floor,
+		    char *err)
 {
 	struct ref_seg *g = &r->s[k];
 	g->ids = xrealloc(g->ids, (g->n + 1) * sizeof(*g->ids));
 	g->ids[g->n++] = id;
-	if (!g->floor && g->nlevel >= REF_LEVEL_N)
+	if (g->floor ? !floor : g->nlevel >= REF_LEVEL_N)
 		return 0;
 	g->nlevel = g->n;
 	return floor_base(st, &r->o, g->ids, g->nlevel, g->level, err);
@@ -112,7 +117,7 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 	if (cur < 0) {	/* a host whose floor measurement failed: this is its first */
 		r->b[bi].seg = seg_new(r, host, 0);
 		r->s[r->b[bi].seg].tentative = 0;
-		return seg_join(r, st, r->b[bi].seg, id, err);
+		return seg_join(r, st, r->b[bi].seg, id, 0, err);
 	}
 	x = log_score(r, st, id, r->s[cur].level);
 	if (!isnan(x) && fabs(x) <= thr) {
@@ -121,7 +126,7 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 		else
 			r->ss += x * x, r->dof++;
 		r->b[bi].seg = cur;
-		return seg_join(r, st, cur, id, err);
+		return seg_join(r, st, cur, id, 0, err);
 	}
 	if (r->s[cur].tentative && (prev = before(r, cur)) >= 0) {
 		double xp = log_score(r, st, id, r->s[prev].level);
@@ -132,13 +137,13 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 			r->s[cur].n = 0;
 			r->ss += xp * xp, r->dof++;
 			r->b[bi].seg = prev;
-			return seg_join(r, st, prev, id, err);
+			return seg_join(r, st, prev, id, 0, err);
 		}
 	}
 	r->b[bi].seg = seg_new(r, host, 0);
 	r->jumped = 1;
 	r->jump = exp(x);
-	return seg_join(r, st, r->b[bi].seg, id, err);
+	return seg_join(r, st, r->b[bi].seg, id, 0, err);
 }
 
 int reference_add(struct reference *r, struct store *st, int64_t id, int floor, char *err)
@@ -167,7 +172,7 @@ int reference_add(struct reference *r, struct store *st, int64_t id, int floor, 
 	if (k < 0)
 		k = seg_new(r, host.buf, 1);
 	r->b[bi].seg = k;
-	if ((rc = seg_join(r, st, k, id, err)) == 0)
+	if ((rc = seg_join(r, st, k, id, 1, err)) == 0)
 		floor_spread(r, st, &r->ss, &r->dof);
 out:
 	strbuf_release(&host);

@@ -331,13 +331,17 @@ def ratio_interval(mine, peer):
 
 
 def rank_main(args):
-    name = "tpe"
+    name, against, bound = "tpe", None, CELL_BOUND
     if len(args) == 3 and args[2] == "--warm":
         return warm_main(Table(args[0]), args[1])
-    if len(args) == 4 and args[2] == "--strategy":
+    if len(args) in (4, 6) and args[2] == "--strategy":
         name = args[3]
+        if len(args) == 6 and args[4] == "--peer":	# one peer, a loss beyond its own interval
+            against, bound = args[5], 1.0
+        elif len(args) == 6:
+            sys.exit("usage: eval-search.py rank OUT RESULTS [--strategy NAME [--peer NAME] | --warm]")
     elif len(args) != 2:
-        sys.exit("usage: eval-search.py rank OUT RESULTS [--strategy NAME | --warm]")
+        sys.exit("usage: eval-search.py rank OUT RESULTS [--strategy NAME [--peer NAME] | --warm]")
     t = Table(args[0])
     ranks = {}
     with open(args[1]) as f:
@@ -359,7 +363,7 @@ def rank_main(args):
             top = sum(x < 0.01 * len(t.perf) for x in r)
             cells.append("  %14s  %2d/%-2d" % ("%.1f" % med[label, b] if r else "-", top, len(r)))
         print("%-14s" % label + "".join(cells))
-    peers = [p for p in ("optuna-tpe", "optuna-random") if p in ranks]
+    peers = [p for p in ((against,) if against else ("optuna-tpe", "optuna-random")) if p in ranks]
     if name not in ranks or not peers:
         return
     logs, worse, failed, half = [], [], [], 0
@@ -376,7 +380,7 @@ def rank_main(args):
               % (name, b, peer, ratio, lo, hi))
         if med[name, b] > med[peer, b]:
             worse.append("budget %d: %.1f against %.1f" % (b, med[name, b], med[peer, b]))
-        if lo > CELL_BOUND:
+        if lo > bound:
             failed.append("budget %d: [%.2f, %.2f]" % (b, lo, hi))
     gm = math.exp(sum(logs) / len(logs))
     print("%s against the better peer: geometric mean of (rank + 1) / (peer + 1) %.2f; "
@@ -384,7 +388,7 @@ def rank_main(args):
           % (name, gm, half, len(logs), len(worse), len(logs),
              (": " + "; ".join(worse)) if worse else ""))
     print("%s cells whose interval lies above %.2f: %d/%d%s"
-          % (name, CELL_BOUND, len(failed), len(logs), (": " + "; ".join(failed)) if failed else ""))
+          % (name, bound, len(failed), len(logs), (": " + "; ".join(failed)) if failed else ""))
     for a, b in zip(budgets, budgets[1:]):
         if med.get((name, b)) is not None and med.get((name, a)) is not None \
                 and med[name, b] > med[name, a]:
@@ -397,5 +401,5 @@ if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
             (cmds[sys.argv[1]][1] and len(sys.argv) - 2 != cmds[sys.argv[1]][1]):
         sys.exit("usage: eval-search.py prepare TABLE OUT | optuna OUT SEEDS SIGMA BUDGET... "
-                 "| rank OUT RESULTS [--strategy NAME | --warm]")
+                 "| rank OUT RESULTS [--strategy NAME [--peer NAME] | --warm]")
     cmds[sys.argv[1]][0](sys.argv[2:])

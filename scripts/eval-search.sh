@@ -21,17 +21,21 @@
 #    fails only then: a loss beyond what 80 seeds can tell from chance). A
 #    summary over every table ends it, with the geometric mean over all cells
 #    and over the budget-20 cells; exit 1 when a cell fails.
+# With --drift N, the first strategy also runs on a host whose level steps
+# by +-20% every N trials (drift: on in its job), labelled STRATEGY+drift,
+# and each cell compares it with itself without drift: the ratio with its
+# interval, failing (exit 1) when the whole interval lies above 1.
 #   scripts/eval-search.sh [--seeds N] [--jobs N] [--tables "7z_moot X264_AllMeasurements"]
 #                          [--strategies "tpe local anneal random grid"]
 #                          [--sigmas "0 0.05"] [--budgets "20 50 100"]
 #                          [--keep DIR]  (DIR: the raw results)
 #                          [--peers DIR] (Optuna's results kept there, reused when present)
-#                          [--no-optuna]
+#                          [--no-optuna] [--drift N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${EVAL_DATA:-$root/../shared/datasets}	# the tables: EVAL_DATA, else ../shared/datasets
 seeds=80 jobs=$(nproc) tables= strategies="tpe local anneal random grid"
-budgets="20 50 100" sigmas="0 0.05" keep= optuna=1 peers=
+budgets="20 50 100" sigmas="0 0.05" keep= optuna=1 peers= drift=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seeds) seeds=$2; shift 2 ;;
@@ -43,7 +47,8 @@ while [ $# -gt 0 ]; do
 	--keep) keep=$2; shift 2 ;;
 	--peers) peers=$2; shift 2 ;;
 	--no-optuna) optuna=0; shift ;;
-	-h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--drift) drift=$2; shift 2 ;;
+	-h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "eval-search.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -60,16 +65,17 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-eval.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 py() { /usr/bin/python3 "$root/scripts/eval-search.py" "$@"; }
 
-# One vmtune search: TABLE SIGMA STRATEGY SEED BUDGET -> "STRATEGY SEED BUDGET CONFIG-JSON"
+# One vmtune search: TABLE SIGMA STRATEGY SEED BUDGET [DRIFT] -> "LABEL SEED BUDGET CONFIG-JSON"
+# (LABEL: STRATEGY, or STRATEGY+drift on a drifting host)
 one() {
-	local table=$1 sigma=$2 strategy=$3 seed=$4 budget=$5 dir
+	local table=$1 sigma=$2 strategy=$3 seed=$4 budget=$5 drift=${6:-} dir
 	dir=$(mktemp -d "$work/run.XXXXXX")
 	{
-		table_job "$table" "$sigma" "$seed"
+		table_job "$table" "$sigma" "$seed" $drift
 		printf 'strategy: %s\nbudget: {trials: %s}\nseed: %s\n' "$strategy" "$budget" "$seed"
 	} > "$dir/job.yaml"
 	"$root/vmtune" search "$dir/job.yaml" --db "$dir/db" --quiet >/dev/null
-	printf '%s %s %s %s\n' "$strategy" "$seed" "$budget" \
+	printf '%s %s %s %s\n' "$strategy${drift:++drift}" "$seed" "$budget" \
 		"$("$root/vmtune" best 1 --db "$dir/db" --format json | jq -c .config)"
 	rm -rf "$dir"
 }
@@ -99,6 +105,13 @@ for table in $tables; do
 				cat "$work/optuna" >> "$out"
 			fi
 		fi
+		if [ -n "$drift" ]; then	# the first strategy again, on a drifting host
+			for seed in $(seq 1 "$seeds"); do
+				for budget in $budgets; do
+					echo "$table $sigma ${strategies%% *} $seed $budget $drift"
+				done
+			done | xargs -P "$jobs" -L 1 bash -c 'one "$@"' _ >> "$out"
+		fi
 		[ -z "$keep" ] || { mkdir -p "$keep" && cp "$out" "$keep/"; }
 		echo
 		echo "== $table ($(($(wc -l < "$data/$table.csv") - 1)) rows), noise sigma $sigma, $seeds seeds"
@@ -106,6 +119,13 @@ for table in $tables; do
 		grep -h "against the better peer\|is worse than budget\|cells whose interval" \
 			"$summary.$table-$sigma" |
 			sed "s/^/$table sigma $sigma: /" >> "$summary" || true
+		if [ -n "$drift" ]; then
+			echo "-- with a drift of +-20% every $drift trials, against itself without"
+			py rank "$work/$table" "$out" --strategy "${strategies%% *}+drift" \
+				--peer "${strategies%% *}" | grep "+drift" | tee "$work/drift.$table-$sigma"
+			grep -h "cells whose interval" "$work/drift.$table-$sigma" |
+				sed "s/^/$table sigma $sigma: /" >> "$summary" || true
+		fi
 	done
 done
 echo
@@ -119,9 +139,13 @@ cat "$work"/summary.*-* 2>/dev/null | awk '
 	END { if (n) printf "geometric mean over %d cells: %.2f", n, exp(s / n)
 	      if (n20) printf "; over the %d budget-20 cells: %.2f", n20, exp(s20 / n20)
 	      if (n) printf "\n" }'
+[ -z "$drift" ] || cat "$work"/drift.* 2>/dev/null | awk '
+	/budget [0-9]+: ratio of medians/ { r = $0; sub(/.* to [^ ]+ /, "", r); s += log(r + 0); n++ }
+	END { if (n) printf "with drift against without: geometric mean over %d cells: %.2f\n", n,
+			   exp(s / n) }'
 echo "eval-search.sh: $(( $(date +%s) - start )) s"
 if [ "$seeds" -lt 20 ]; then
 	echo "eval-search.sh: $seeds seeds are too few to judge the cells (20 at least)"
 	exit 0
 fi
-! grep -q "cells whose interval lies above 1.25: [1-9]" "$summary" 2>/dev/null
+! grep -qE "cells whose interval lies above [0-9.]+: [1-9]" "$summary" 2>/dev/null

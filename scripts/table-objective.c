@@ -2,9 +2,11 @@
  * The exec-target workload of scripts/eval-search.sh: the value of the
  * measured row of a prepared table nearest to the trial's configuration
  * (scripts/evaltable.h), times lognormal noise exp(N(0, sigma)) drawn from
- * (seed, trial, repeat), as one metric line named "value".
- *   table-objective TABLE.tab SIGMA SEED     (VMTUNE_CONFIG, VMTUNE_TRIAL,
- *                                             VMTUNE_REPEAT from vmtune)
+ * (seed, trial, repeat), as one metric line named "value". With DRIFT, the
+ * host's level steps through 1.0, 0.8, 1.2 every DRIFT trials (by trial
+ * id): a drift of +-20% that the configuration has nothing to do with.
+ *   table-objective TABLE.tab SIGMA SEED [DRIFT]  (VMTUNE_CONFIG, VMTUNE_TRIAL,
+ *                                                  VMTUNE_REPEAT from vmtune)
  */
 #include "evaltable.h"
 #include "../lib/err.h"
@@ -34,8 +36,8 @@ int main(int argc, char **argv)
 	struct strbuf sb = STRBUF_INIT;
 	char err[ERR_LEN];
 	const char *path = getenv("VMTUNE_CONFIG");
-	if (argc != 4)
-		return fprintf(stderr, "usage: table-objective TABLE.tab SIGMA SEED\n"), 2;
+	if (argc != 4 && argc != 5)
+		return fprintf(stderr, "usage: table-objective TABLE.tab SIGMA SEED [DRIFT]\n"), 2;
 	if (!path)
 		return fprintf(stderr, "table-objective: no VMTUNE_CONFIG\n"), 2;
 	if (evaltable_load(&t, argv[1]))
@@ -53,6 +55,11 @@ int main(int argc, char **argv)
 			     (rep ? strtoull(rep, NULL, 10) : 0);
 		double u1 = unit(&s), u2 = unit(&s);
 		v *= exp(sigma * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2));
+	}
+	if (argc == 5 && atoll(argv[4]) > 0) {
+		static const double level[] = { 1.0, 0.8, 1.2 };
+		const char *trial = getenv("VMTUNE_TRIAL");
+		v *= level[(trial ? strtoull(trial, NULL, 10) : 0) / (uint64_t)atoll(argv[4]) % 3];
 	}
 	printf("{\"metric\":\"value\",\"value\":%.17g,\"better\":\"%s\"}\n", v,
 	       t.maximize ? "higher" : "lower");

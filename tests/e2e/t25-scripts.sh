@@ -82,9 +82,16 @@ search_eval() {
 		grep -qE "^tpe budget 20: ratio of medians \(rank \+ 1\) to optuna-[a-z]+ [0-9.]+ \[[0-9.]+, [0-9.]+\]$" e.out &&
 		grep -q "^gen sigma 0: tpe cells whose interval lies above 1.25: [0-2]/2" e.out &&
 		grep -qE "^geometric mean over 2 cells: [0-9.]+; over the 1 budget-20 cells: [0-9.]+$" e.out &&
-		grep -q "^eval-search.sh: 2 seeds are too few to judge the cells (20 at least)$" e.out
+		grep -q "^eval-search.sh: 2 seeds are too few to judge the cells (20 at least)$" e.out || return 1
+	# --drift: the first strategy again on a host stepping by +-20%, against itself
+	EVAL_DATA=$T/data bash "$S/eval-search.sh" --seeds 2 --budgets 20 --sigmas 0 \
+		--strategies tpe --no-optuna --drift 5 --jobs 2 > d.out 2>&1 || { cat d.out; return 1; }
+	grep -qE "^tpe\+drift budget 20: ratio of medians \(rank \+ 1\) to tpe [0-9.]+ \[[0-9.]+, [0-9.]+\]$" d.out &&
+		grep -q "^gen sigma 0: tpe+drift cells whose interval lies above 1.00: [01]/1" d.out &&
+		grep -qE "^with drift against without: geometric mean over 1 cells: [0-9.]+$" d.out ||
+		{ cat d.out; return 1; }
 }
-expect "eval-search.sh: strategies and Optuna's samplers on a table (EVAL_DATA)" search_eval
+expect "eval-search.sh: strategies and Optuna's samplers on a table (EVAL_DATA), and --drift" search_eval
 
 warm_eval() {
 	tables || return 1

@@ -2,6 +2,7 @@
 #include "../../results/store.h"
 #include "../../results/aggregate.h"
 #include "../../results/capacity.h"
+#include "../../results/reference.h"
 #include "../../lib/err.h"
 
 #include <math.h>
@@ -288,6 +289,107 @@ static void aggregate_and_capacity(void **state)
 	store_close(st);
 }
 
+/* One done trial on host of metric t = v (higher is better); its id. */
+static int64_t measured(struct store *st, int64_t run, enum trial_origin origin, const char *host,
+			double v)
+{
+	static int64_t seq;
+	struct metric m = { .name = "t", .value = v, .better = BETTER_HIGHER };
+	char err[ERR_LEN];
+	int64_t id;
+	assert_int_equal(store_trial_insert(st, run, ++seq, origin, 0, "{}", -1, &id, err), 0);
+	assert_int_equal(store_trial_start(st, id, host, err), 0);
+	assert_int_equal(store_measurement(st, id, 1, &m, err), 0);
+	assert_int_equal(store_trial_transition(st, id, TS_RUNNING, TS_DONE, NULL, NULL, err), 0);
+	return id;
+}
+
+static double scored(const struct reference *r, struct store *st, int64_t id, enum ref_when when,
+		     int *disturbed)
+{
+	double score;
+	char err[ERR_LEN];
+	assert_int_equal(reference_score(r, st, id, when, &score, NULL, NULL, disturbed, err), 0);
+	return score;
+}
+
+/*
+ * Levels: each host's floor its own; a baseline beyond the threshold opens
+ * a level the next one confirms (a step) or leaves (an outlier); the search
+ * reads the latest level, a view the nearest in time, and marks a trial
+ * between two levels as disturbed.
+ */
+static void reference_levels(void **state)
+{
+	(void)state;
+	struct store *st;
+	struct reference r;
+	struct objective_term term = { .metric = "t", .better = BETTER_HIGHER, .weight = 1 };
+	struct objective o = { .t = &term, .n = 1 };
+	char err[ERR_LEN];
+	int dist;
+	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
+	int64_t run = new_run(st);
+	int64_t fa[] = { measured(st, run, ORIGIN_BASELINE, "a", 100),
+			 measured(st, run, ORIGIN_BASELINE, "b", 120),
+			 measured(st, run, ORIGIN_BASELINE, "a", 101),
+			 measured(st, run, ORIGIN_BASELINE, "a", 99) };
+	reference_init(&r, &o);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(reference_add(&r, st, fa[i], 1, err), 0);
+	int64_t ta = measured(st, run, ORIGIN_STRATEGY, "a", 110);
+	int64_t tb = measured(st, run, ORIGIN_STRATEGY, "b", 132);
+	/* each host against its own floor: both +10% */
+	assert_float_equal(scored(&r, st, ta, REF_NOW, NULL), 1.10, 1e-9);
+	assert_float_equal(scored(&r, st, tb, REF_NOW, NULL), 1.10, 1e-9);
+	/* the floor's spread is 1%: the threshold is its floor, 5% */
+	assert_float_equal(reference_threshold(&r), REF_MIN_STEP, 1e-9);
+
+	int64_t b1 = measured(st, run, ORIGIN_BASELINE, "a", 100.5);	/* joins */
+	assert_int_equal(reference_add(&r, st, b1, 0, err), 0);
+	assert_int_equal(r.jumped, 0);
+	int64_t before = measured(st, run, ORIGIN_STRATEGY, "a", 88);
+	int64_t b2 = measured(st, run, ORIGIN_BASELINE, "a", 80);	/* leaves: tentative */
+	assert_int_equal(reference_add(&r, st, b2, 0, err), 0);
+	assert_int_equal(r.jumped, 1);
+	assert_float_equal(r.jump, 0.8, 1e-9);
+	assert_int_equal(reference_steps(&r), 0);	/* not yet confirmed */
+	int64_t b3 = measured(st, run, ORIGIN_BASELINE, "a", 80.5);	/* confirms the step */
+	assert_int_equal(reference_add(&r, st, b3, 0, err), 0);
+	assert_int_equal(reference_steps(&r), 1);
+	int64_t after = measured(st, run, ORIGIN_STRATEGY, "a", 88);
+	/* now: the step's level (80, 80.5: 80.25); host b keeps its own */
+	assert_float_equal(scored(&r, st, after, REF_NOW, NULL), 88 / 80.25, 1e-9);
+	assert_float_equal(scored(&r, st, tb, REF_NOW, NULL), 1.10, 1e-9);
+
+	int64_t b4 = measured(st, run, ORIGIN_BASELINE, "a", 56);	/* leaves again */
+	assert_int_equal(reference_add(&r, st, b4, 0, err), 0);
+	assert_int_equal(r.jumped, 1);
+	int64_t b5 = measured(st, run, ORIGIN_BASELINE, "a", 80);	/* back: b4 was an outlier */
+	assert_int_equal(reference_add(&r, st, b5, 0, err), 0);
+	assert_int_equal(r.jumped, 0);
+	assert_int_equal(reference_level_of(&r, b4), -1);
+	assert_int_equal(reference_level_of(&r, b5), reference_level_of(&r, b3));
+	assert_int_equal(reference_steps(&r), 1);
+
+	/* a view: ta lies within the floor's level, undisturbed */
+	assert_float_equal(scored(&r, st, ta, REF_NEAR, &dist), 1.10, 1e-9);
+	assert_int_equal(dist, 0);
+	/* `before` lies between b1 (the floor's level) and b2 (the step's): disturbed */
+	scored(&r, st, before, REF_NEAR, &dist);
+	assert_int_equal(dist, 1);
+	/*
+	 * a baseline is its own level's (the step's, over its first three
+	 * members now: 80, 80.5, 80), the outlier nearest another's and disturbed
+	 */
+	assert_float_equal(scored(&r, st, b3, REF_NEAR, &dist), 80.5 / 80, 1e-9);
+	assert_int_equal(dist, 0);
+	assert_float_equal(scored(&r, st, b4, REF_NEAR, &dist), 56.0 / 80, 1e-9);
+	assert_int_equal(dist, 1);
+	reference_release(&r);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup(transitions, setup),
 		cmocka_unit_test_setup(journal, setup),
 		cmocka_unit_test_setup(aggregate_and_capacity, setup),
+		cmocka_unit_test_setup(reference_levels, setup),
 	};
 	int rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
 	char cmd[300];
