@@ -15,16 +15,19 @@
 # winner's curse the confirmation is there to undo. Prints a table and exits
 # 1 when a goal is missed; with fewer than 20 seeds a case (a smoke run) it
 # says that is too few to judge them, and does not.
-#   scripts/eval-trust.sh [--seeds N] [--jobs N] [--trials N]
+# --drift N: the workload's level steps by +-20% every N trials (the
+# confirmation's included) and the job has drift: on.
+#   scripts/eval-trust.sh [--seeds N] [--jobs N] [--trials N] [--drift N]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-seeds=100 jobs=$(nproc) trials=50
+seeds=100 jobs=$(nproc) trials=50 drift=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seeds) seeds=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--trials) trials=$2; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--drift) drift=$2; shift 2 ;;
+	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "eval-trust.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -32,13 +35,21 @@ command -v jq >/dev/null || { echo "eval-trust.sh: jq is missing (scripts/setup-
 make -s -C "$root" vmtune >&2
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vmtune-trust.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
+job=$root/tests/jobs/trust.yaml
+if [ -n "$drift" ]; then	# the job with drift: on, its workload where the copy finds it
+	sed "s|command: \[sh, ../trust-work.sh\]|command: [sh, $root/tests/trust-work.sh]|" "$job" \
+		> "$dir/trust.yaml"
+	printf 'drift: on\n' >> "$dir/trust.yaml"
+	job=$dir/trust.yaml
+	export TRUST_DRIFT=$drift
+fi
 
 # one run: EFFECT SIGMA SEED -> "verdict lo hi search_claims" on one line
 one() {
 	local effect=$1 sigma=$2 seed=$3 db
 	db=$dir/$effect-$sigma-$seed.db
 	TRUST_EFFECT=$effect TRUST_SIGMA=$sigma TRUST_SEED=$seed \
-		"$root/vmtune" search "$root/tests/jobs/trust.yaml" --db "$db" --seed "$seed" \
+		"$root/vmtune" search "$job" --db "$db" --seed "$seed" \
 		--trials "$trials" --quiet >/dev/null 2>"$db.err" || { echo "error $(tail -1 "$db.err")"; return; }
 	"$root/vmtune" best 1 --db "$db" --format json |
 		jq -r '[(.confirmation.verdict | gsub(" "; "_")), (.confirmation.lo // "nan"),
@@ -48,7 +59,7 @@ one() {
 	rm -f "$db" "$db".*
 }
 export -f one
-export root dir trials
+export root dir trials job
 
 # case NAME EFFECT SIGMA FIRST_SEED: the runs' lines into $dir/NAME. Each case
 # draws seeds of its own: on logarithms the noise of one seed at sigma 0.2 is
