@@ -61,6 +61,11 @@ stepped() {
 	grep -qE "^the defaults' level moved [2-9] times during the search" "$T/out" ||
 		die "no level change said: $(cat "$T/out")"
 	grep -qE '^[0-9]+ +[0-9]+ +strategy +done +[0-9.]+\*' "$T/out" || die "no trial marked"
+	exits_with 0 "$VMTUNE" best 1 --db on.db || return 1
+	grep -qE "^drift: the defaults' level moved [2-9] times during the search" "$T/out" ||
+		die "$(cat "$T/out")"
+	"$VMTUNE" best 1 --db on.db --format json | jq -e '.drift.steps >= 2 and .drift.disturbed >= 1' \
+		>/dev/null || die "json: no drift"
 	# every unmarked trial is scored within 5% of its truth, whatever the level then
 	below "$(worst on.db)" 0.05 || die "worst unmarked error $(worst on.db)"
 	# the same search without drift: its scores carry the level's steps

@@ -192,6 +192,7 @@ static void print_json(const struct runview *rv, const struct cview *b, double s
 		json_decref(host);
 	}
 	printf("],\"host_warnings\":%d", runview_host_warnings(h, n, sigma, &w));
+	printf(",\"drift\":{\"steps\":%zu,\"disturbed\":%zu}", rv->steps, rv->ndisturbed);
 	print_json_trust(rv, nz, cf, v, av);
 	json_t *io = importance_json(&rv->job.space, imp, nimp, imp_rc);
 	char *text = json_dumps(io, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
@@ -214,6 +215,11 @@ static void print_verdicts(const struct runview *rv, const struct confirmation *
 	strbuf_reset(&line);
 	noise_format(nz, 3, &line);
 	printf("noise floor: %s\n", line.buf);
+	if (rv->steps || rv->ndisturbed)	/* drift: what the scores are against */
+		printf("drift: the defaults' level moved %zu time%s during the search; each trial "
+		       "is scored against its host's level nearest in time, %zu measured while it "
+		       "moved (vmtune trials marks them)\n", rv->steps, rv->steps == 1 ? "" : "s",
+		       rv->ndisturbed);
 	strbuf_reset(&line);
 	verified_format(v, &line);
 	printf("%s\n", line.buf);
