@@ -36,7 +36,8 @@ double reference_threshold(const struct reference *r)
 }
 
 /* The log score of trial id against level; NaN when it cannot be scored. */
-static double log_score(const struct reference *r, struct store *st, int64_t id, const double *level)
+static double log_score(const struct reference *r, struct store *st, int64_t id,
+			const double *level)
 {
 	double score;
 	if (trial_score(st, &r->o, level, id, &score, NULL, NULL, NULL) || !(score > 0))
