@@ -39,11 +39,20 @@ void racing_free(struct racing *r)
 	free(r);
 }
 
-static long find_or_add(struct racing *r, const union pval *cfg)
+/* cfg's entry; -1: never measured. */
+static long find(const struct racing *r, const union pval *cfg)
 {
 	for (size_t i = r->n; i-- > 0;)
 		if (config_equal(r->sp, r->e[i].cfg, cfg))
 			return (long)i;
+	return -1;
+}
+
+static long find_or_add(struct racing *r, const union pval *cfg)
+{
+	long i = find(r, cfg);
+	if (i >= 0)
+		return i;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->e = xrealloc(r->e, r->cap * sizeof(*r->e));
@@ -176,4 +185,12 @@ size_t racing_count(const struct racing *r)
 void racing_get(const struct racing *r, size_t i, struct racing_entry *e)
 {
 	fill(&r->e[i], e);
+}
+
+int racing_find(const struct racing *r, const union pval *cfg, struct racing_entry *e)
+{
+	long i = find(r, cfg);
+	if (i >= 0)
+		fill(&r->e[i], e);
+	return i >= 0;
 }

@@ -88,5 +88,7 @@ double racing_sigma(const struct racing *r);
 /* Every measured configuration, in the order first measured. */
 size_t racing_count(const struct racing *r);
 void racing_get(const struct racing *r, size_t i, struct racing_entry *e);
+/* cfg's entry: 1 with *e filled when it was measured (or failed), else 0. */
+int racing_find(const struct racing *r, const union pval *cfg, struct racing_entry *e);
 
 #endif

@@ -486,13 +486,8 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	}
 	if (s->base_open)
 		return floor_open_result(s, sl, final, err);
-	double prev = NAN;	/* the configuration's mean log score so far, if measured */
-	for (size_t i = 0; i < racing_count(s->race); i++) {
-		struct racing_entry e;
-		racing_get(s->race, i, &e);
-		if (e.n && config_equal(&s->o.job->space, e.cfg, sl->cfg))
-			prev = e.mean;
-	}
+	struct racing_entry e;	/* the configuration's mean log score so far, if measured */
+	double prev = racing_find(s->race, sl->cfg, &e) && e.n ? e.mean : NAN;
 	if (search_account(s, sl->id, sl->cfg, final, score, 1, err))
 		return -1;
 	report(s, sl->id, final, why, score, sl->h->label);
@@ -592,23 +587,28 @@ int search_rescore(struct search *s, char *err)
 	qsort(c.v, c.n, sizeof(*c.v), by_observed);
 	racing_free(s->race);
 	s->race = racing_new(sp, s->repeats ? 1 : RACING_MAX_REPEATS);
-	union pval *cfg = config_new(sp);
+	union pval **cfg = xcalloc(c.n + 1, sizeof(*cfg));
 	for (size_t i = 0; i < c.n; i++) {
 		double score = NAN;
 		if (c.v[i].done && reference_score(&s->ref, s->o.st, c.v[i].id, REF_NEAR, &score, NULL,
 						   NULL, NULL, NULL))
 			score = NAN;
-		if (!config_from_json(sp, c.v[i].config, cfg, NULL))
-			racing_observe(s->race, cfg, c.v[i].done && !isnan(score), score);
+		cfg[i] = config_new(sp);
+		if (!config_from_json(sp, c.v[i].config, cfg[i], NULL))
+			racing_observe(s->race, cfg[i], c.v[i].done && !isnan(score), score);
+		else
+			free(cfg[i]), cfg[i] = NULL;
 	}
 	if (racing_incumbent(s->race, &inc)) {
 		s->best = exp(inc.mean);
 		for (size_t i = 0; i < c.n; i++)	/* its latest trial */
-			if (!config_from_json(sp, c.v[i].config, cfg, NULL) && config_equal(sp, cfg, inc.cfg))
+			if (cfg[i] && config_equal(sp, cfg[i], inc.cfg))
 				s->best_trial = c.v[i].id;
 	}
-	for (size_t i = 0; i < c.n; i++)
+	for (size_t i = 0; i < c.n; i++) {
 		free(c.v[i].config);
+		free(cfg[i]);
+	}
 	free(c.v);
 	free(cfg);
 	return 0;
