@@ -29,30 +29,35 @@ static int done_trials(struct store *st, int64_t run, struct done_ids *d, char *
 	return store_trials_foreach(st, run, take_done, d, err);
 }
 
-int capacity_base(struct store *st, const struct objective *obj, int64_t run1, double *base,
-		  char *err)
+int capacity_base(struct store *st, const struct objective *obj, const int64_t *runs,
+		  size_t nruns, double *base, char *err)
 {
-	struct done_ids d;
 	struct sample *all = NULL;
-	size_t nall = 0;
-	int rc = done_trials(st, run1, &d, err);
-	for (size_t k = 0; !rc && k < d.n; k++) {
-		struct sample *s;
-		size_t n;
-		if ((rc = store_trial_samples(st, d.id[k], &s, &n, err)))
-			break;
-		all = xrealloc(all, (nall + n + 1) * sizeof(*all));
-		for (size_t i = 0; i < n; i++)
-			all[nall++] = (struct sample){ xstrdup(s[i].metric), (int)k + 1, s[i].value };
-		store_samples_free(s, n);
+	size_t nall = 0, ntrials = 0;
+	int rc = 0;
+	for (size_t r = 0; !rc && r < nruns; r++) {
+		struct done_ids d;
+		rc = done_trials(st, runs[r], &d, err);
+		for (size_t k = 0; !rc && k < d.n; k++) {
+			struct sample *s;
+			size_t n;
+			if ((rc = store_trial_samples(st, d.id[k], &s, &n, err)))
+				break;
+			all = xrealloc(all, (nall + n + 1) * sizeof(*all));
+			ntrials++;
+			for (size_t i = 0; i < n; i++)
+				all[nall++] = (struct sample){ xstrdup(s[i].metric), (int)ntrials,
+							       s[i].value };
+			store_samples_free(s, n);
+		}
+		free(d.id);
 	}
-	if (!rc && !d.n)
+	if (!rc && !ntrials)
 		rc = (seterr(err, "run %lld: no done trial of one instance to compare with",
-			     (long long)run1), -1);
+			     nruns ? (long long)runs[0] : 0LL), -1);
 	if (!rc)
 		rc = score_baseline(obj, all, nall, base, err);
 	store_samples_free(all, nall);
-	free(d.id);
 	return rc;
 }
 
@@ -146,7 +151,7 @@ static int take_run(const struct run_info *ri, void *ud)
 	size_t i = s->n;
 	s->runs = xrealloc(s->runs, (s->n + 1) * sizeof(*s->runs));
 	s->inst = xrealloc(s->inst, (s->n + 1) * sizeof(*s->inst));
-	while (i > 0 && s->inst[i - 1] > ri->instances) {	/* in order of instances */
+	while (i > 0 && s->runs[i - 1] > ri->id) {	/* in the order measured */
 		s->runs[i] = s->runs[i - 1];
 		s->inst[i] = s->inst[i - 1];
 		i--;
@@ -170,4 +175,66 @@ int capacity_series(struct store *st, int64_t head, int64_t **runs, int **instan
 	*instances = s.inst;
 	*n = s.n;
 	return 0;
+}
+
+/* The one-VM runs that step i is scored against, their count: for N > 1, the nearest in time
+ * before it and after it; for one VM, the first (a later one-VM run is the first measured
+ * again: it says how far the host's own speed moved). */
+static size_t references_of(const int64_t *runs, const int *inst, size_t n, size_t i,
+			    int64_t ref[2])
+{
+	size_t k = 0;
+	if (inst[i] == 1)
+		return ref[0] = runs[0], 1;
+	for (size_t j = i; j-- > 0;)
+		if (inst[j] == 1) {
+			ref[k++] = runs[j];
+			break;
+		}
+	for (size_t j = i + 1; j < n; j++)
+		if (inst[j] == 1) {
+			ref[k++] = runs[j];
+			break;
+		}
+	return k;
+}
+
+int capacity_steps(struct store *st, const struct objective *obj, int64_t head, uint64_t seed,
+		   struct cap_step **steps, size_t *nsteps, char *err)
+{
+	int64_t *runs = NULL;
+	int *inst = NULL;
+	size_t n = 0;
+	*steps = NULL;
+	*nsteps = 0;
+	if (capacity_series(st, head, &runs, &inst, &n, err))
+		return -1;
+	int rc = 0;
+	double *base = xcalloc(obj->n + 1, sizeof(double));
+	for (size_t i = 0; i < n; i++) {
+		int64_t ref[2];
+		size_t nref = references_of(runs, inst, n, i, ref);
+		struct cap_step c;
+		if (!nref || capacity_base(st, obj, ref, nref, base, err)) {
+			if (!i) {	/* the first one-VM run has no done trial: nothing to score */
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		if ((rc = capacity_step(st, obj, base, runs[i], inst[i], seed, &c, err)))
+			break;
+		c.reference = i > 0 && inst[i] == 1;
+		*steps = xrealloc(*steps, (*nsteps + 1) * sizeof(**steps));
+		(*steps)[(*nsteps)++] = c;
+	}
+	free(base);
+	free(runs);
+	free(inst);
+	if (rc) {
+		free(*steps);
+		*steps = NULL;
+		*nsteps = 0;
+	}
+	return rc;
 }

@@ -159,9 +159,15 @@ capacity() {
 	jq -e 'all(.steps[]; .measurements == 2 and .score > 0 and .lo <= .score and .score <= .hi
 		and .host_mem_mib_per_vm > 0 and .host_cpu_s_per_vm > 0)' cap.json >/dev/null ||
 		die "a step without its figures: $(jq -c .steps cap.json)"
+	# one VM again after each step of N > 1, the step scored against the one-VM runs either
+	# side of it: a host slowed or sped up between steps is not read as what the VMs cost
+	jq -e '(.references | length) == (.steps | length) - 1 and
+		all(.references[]; .instances == 1 and .measurements == 2 and .lo <= .score and
+		.score <= .hi)' cap.json >/dev/null ||
+		die "references $(jq -c '[.references[] | [.run, .score]]' cap.json)"
 	jq -e '.fits >= 1 and .fits < 4 and .fails == .fits + 1' cap.json >/dev/null ||
 		die "fits $(jq .fits cap.json), fails $(jq .fails cap.json)"
-	echo "# $(jq -c '[.steps[] | [.instances, (.score * 1000 | round / 1000)]]' cap.json), fits $(jq .fits cap.json)"
+	echo "# $(jq -c '[.steps[] | [.instances, (.score * 1000 | round / 1000)]]' cap.json), fits $(jq .fits cap.json), one VM again $(jq -c '[.references[].score * 1000 | round / 1000]' cap.json)"
 	exits_with 0 "$VMTUNE" report "$(jq .series cap.json)" --db cap.db --out rep || return 1
 	[ -s rep/capacity.png ] || die "the report drew no capacity plot"
 	[ "$(wc -l < rep/capacity.dat)" -ge 4 ] || die "capacity.dat: $(cat rep/capacity.dat)"

@@ -269,7 +269,7 @@ static void aggregate_and_capacity(void **state)
 	store_samples_free(s, ns);
 	struct objective obj = { .n = 1, .t = (struct objective_term[]){ { "speed", BETTER_HIGHER, 1 } } };
 	double base[1];
-	assert_int_equal(capacity_base(st, &obj, one, base, err), 0);
+	assert_int_equal(capacity_base(st, &obj, &one, 1, base, err), 0);
 	assert_true(base[0] == 10);
 	struct cap_step c;
 	assert_int_equal(capacity_step(st, &obj, base, two, 2, 7, &c, err), 0);
@@ -286,6 +286,35 @@ static void aggregate_and_capacity(void **state)
 	assert_true(runs[0] == one && inst[0] == 1 && runs[1] == two && inst[1] == 2);
 	free(runs);
 	free(inst);
+
+	/* the host slows to 0.8 after the first two steps: one VM again (8), four VMs (4 each), one
+	 * VM again (8). Each step against the one-VM runs either side of it: four keep 0.5, not
+	 * the 0.4 the first run would say; two against 10 and 8 pooled */
+	int64_t again, four, last;
+	ri.instances = 1;
+	assert_int_equal(store_run_create(st, &ri, &again, err), 0);
+	ri.instances = 4;
+	assert_int_equal(store_run_create(st, &ri, &four, err), 0);
+	ri.instances = 1;
+	assert_int_equal(store_run_create(st, &ri, &last, err), 0);
+	for (int k = 0; k < 3; k++) {
+		colocated_trial(st, again, k + 1, (double[]){ 8 }, 1, 300);
+		colocated_trial(st, four, k + 1, (double[]){ 4, 4, 4, 4 }, 4, 280);
+		colocated_trial(st, last, k + 1, (double[]){ 8 }, 1, 300);
+	}
+	struct cap_step *cs;
+	assert_int_equal(capacity_steps(st, &obj, one, 7, &cs, &n, err), 0);
+	assert_int_equal(n, 5);		/* in the order measured */
+	assert_true(cs[0].run == one && cs[1].run == two && cs[2].run == again && cs[3].run == four &&
+		    cs[4].run == last);
+	assert_true(!cs[0].reference && !cs[1].reference && cs[2].reference && !cs[3].reference &&
+		    cs[4].reference);
+	assert_true(fabs(cs[0].score - 1) < 1e-9);
+	assert_true(fabs(cs[1].score - 5 / 8.8) < 1e-9);	/* 10, 10.4, 9.6, 8, 8, 8: 8.8 */
+	assert_true(fabs(cs[2].score - 0.8) < 1e-9 && cs[2].hi < 1);	/* the host moved */
+	assert_true(fabs(cs[3].score - 0.5) < 1e-9);
+	assert_true(fabs(cs[4].score - 0.8) < 1e-9);
+	free(cs);
 	store_close(st);
 }
 

@@ -133,6 +133,12 @@ static int pick(const struct cap_args *a, struct store *st, const struct job *jo
 static void on_step(void *ud, const struct cap_step *s)
 {
 	(void)ud;
+	if (s->reference) {
+		fprintf(stderr, "capacity: one VM again: %.3f [%.3f, %.3f] of its first figures "
+			"(%zu measurements, run %lld)\n", s->score, s->lo, s->hi, s->n,
+			(long long)s->run);
+		return;
+	}
 	fprintf(stderr, "capacity: %d instance%s: score %.3f [%.3f, %.3f] of one's, worst VM %.3f, "
 		"%.0f MiB of host memory per VM (%zu measurements, run %lld)\n", s->instances,
 		s->instances == 1 ? "" : "s", s->score, s->lo, s->hi, s->worst, s->mem_mib, s->n,
@@ -169,6 +175,18 @@ static void answer(const struct capacity *c, double keep, int64_t max, struct st
 	if (!*certain)
 		strbuf_addf(out, "\nuncertain: an interval crosses %.0f%%; more --repeats narrow it",
 			    100 * keep);
+	double lo = 1, hi = 1;
+	for (size_t i = 0; i < c->nrefs; i++) {
+		const struct cap_step *r = &c->refs[i];
+		if (r->hi < 1 || r->lo > 1) {	/* its interval leaves out the first's figures */
+			lo = fmin(lo, r->score);
+			hi = fmax(hi, r->score);
+		}
+	}
+	if (lo < 1 || hi > 1)
+		strbuf_addf(out, "\nthe host's own speed moved: one VM alone measured %.0f%% to %.0f%% "
+			    "of its first figures between steps; each step is scored against the "
+			    "one-VM runs either side of it", 100 * lo, 100 * hi);
 }
 
 static json_t *num(double v)
@@ -176,23 +194,30 @@ static json_t *num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void print_json(const struct capacity *c, const struct cap_args *a, const char *cfg,
-		       const char *accel, int certain)
+static json_t *steps_json(const struct cap_step *st, size_t n)
 {
 	json_t *steps = json_array();
-	for (size_t i = 0; i < c->n; i++) {
-		const struct cap_step *s = &c->steps[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct cap_step *s = &st[i];
 		json_array_append_new(steps, json_pack("{s:i, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"instances", s->instances, "run", (json_int_t)s->run, "measurements",
 			(json_int_t)s->n, "score", num(s->score), "lo", num(s->lo), "hi", num(s->hi),
 			"worst", num(s->worst), "host_mem_mib_per_vm", num(s->mem_mib),
 			"host_cpu_s_per_vm", num(s->cpu_s)));
 	}
+	return steps;
+}
+
+static void print_json(const struct capacity *c, const struct cap_args *a, const char *cfg,
+		       const char *accel, int certain)
+{
+	json_t *steps = steps_json(c->steps, c->n);
 	static const char *const why[] = { "below keep", "memory", "max" };
-	json_t *o = json_pack("{s:I, s:s, s:s, s:f, s:i, s:i, s:s, s:b, s:o}", "series",
+	json_t *o = json_pack("{s:I, s:s, s:s, s:f, s:i, s:i, s:s, s:b, s:o, s:o}", "series",
 			      (json_int_t)c->head, "config", cfg, "accel", accel, "keep", a->keep,
 			      "fits", c->fits, "fails", c->fails, "stopped_by", why[c->why],
-			      "certain", certain, "steps", steps);
+			      "certain", certain, "steps", steps, "references",
+			      steps_json(c->refs, c->nrefs));
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	printf("%s\n", text);
 	free(text);
@@ -217,6 +242,9 @@ static void print_text(const struct capacity *c, const struct cap_args *a, const
 		       s->mem_mib, s->cpu_s, (long long)s->run);
 		strbuf_release(&ci);
 	}
+	for (size_t i = 0; i < c->nrefs; i++)
+		printf("%9s %7.3f  [%.3f, %.3f]  one VM again, against its first figures (run %lld)\n",
+		       "1", c->refs[i].score, c->refs[i].lo, c->refs[i].hi, (long long)c->refs[i].run);
 	printf("see 'vmtune report %lld --db %s'\n", (long long)c->head, a->db);
 }
 
@@ -287,7 +315,10 @@ const struct cmd cmd_capacity = {
 	"Measures the configuration with 1 VM, then 2, 4, ... side by side (the job's\n"
 	"target with instances: N), then bisects, each step measured --repeats times\n"
 	"(default 3). Each step's score is what each VM keeps of its one-VM figures\n"
-	"(the job's objective, host metrics left out), with a 95% interval. It stops\n"
+	"(the job's objective, host metrics left out), with a 95% interval. After\n"
+	"each step of N > 1, one VM is measured again (--repeats times more), and\n"
+	"the step is scored against the one-VM runs either side of it, so a host\n"
+	"whose own speed moves is not read as what the VMs cost. It stops\n"
 	"when that drops below --keep (default 90%), at --max (default 8), or before\n"
 	"a step whose VMs would need more than the host's available memory (by the\n"
 	"host memory a VM held so far). Prints the answer with its uncertainty, then\n"

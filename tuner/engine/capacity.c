@@ -27,12 +27,11 @@ struct cap_run {
 	const struct capacity_opts *o;
 	struct capacity *c;
 	struct objective obj;
-	double *base;
 	double mem_per_vm;	/* the most host memory a VM held so far, MiB; 0: unknown */
 };
 
-/* One step: N instances measured, scored against the first step. 1: interrupted. */
-static int step(struct cap_run *r, int n, char *err)
+/* One run of n instances, of the series (the first: the series' head); 1: interrupted. */
+static int measure(struct cap_run *r, int n, int64_t *run, char *err)
 {
 	const struct capacity_opts *o = r->o;
 	char num[16];
@@ -41,29 +40,49 @@ static int step(struct cap_run *r, int n, char *err)
 		return -1;
 	struct search_opts so = { .st = o->st, .job = o->job, .seed = o->seed, .stop = o->stop,
 				  .measure_as = "capacity", .capacity_of = r->c->head };
-	int64_t run = 0;
-	int rc = search_measure_json(&so, o->cfg_json, o->repeats, &run, err);
-	if (rc)
-		return rc;
-	if (!r->c->head) {
-		r->c->head = run;
-		r->base = xcalloc(r->obj.n + 1, sizeof(double));
-		if (capacity_base(o->st, &r->obj, run, r->base, err))
-			return -1;
-	}
-	struct cap_step s;
-	if (capacity_step(o->st, &r->obj, r->base, run, n, o->seed, &s, err))
+	int rc = search_measure_json(&so, o->cfg_json, o->repeats, run, err);
+	if (!rc && !r->c->head)
+		r->c->head = *run;
+	return rc;
+}
+
+/* Appends run's figures, as the series scores them now, to *to. */
+static int take(struct cap_run *r, int64_t run, struct cap_step **to, size_t *n, char *err)
+{
+	struct cap_step *all;
+	size_t nall;
+	if (capacity_steps(r->o->st, &r->obj, r->c->head, r->o->seed, &all, &nall, err))
 		return -1;
+	size_t i = 0;
+	while (i < nall && all[i].run != run)
+		i++;
+	struct cap_step s = i < nall ? all[i] : (struct cap_step){ .score = NAN };
+	free(all);
 	if (!isfinite(s.score))
-		return seterr(err, "%d instance%s: no measurement came back (vmtune trials %lld)", n,
-			      n == 1 ? "" : "s", (long long)run), -1;
-	r->c->steps = xrealloc(r->c->steps, (r->c->n + 1) * sizeof(*r->c->steps));
-	r->c->steps[r->c->n++] = s;
+		return seterr(err, "%d instance%s: no measurement came back (vmtune trials %lld)",
+			      s.instances, s.instances == 1 ? "" : "s", (long long)run), -1;
+	*to = xrealloc(*to, (*n + 1) * sizeof(**to));
+	(*to)[(*n)++] = s;
 	if (isfinite(s.mem_mib) && s.mem_mib > r->mem_per_vm)
 		r->mem_per_vm = s.mem_mib;
-	if (o->step_done)
-		o->step_done(o->ud, &s);
+	if (r->o->step_done)
+		r->o->step_done(r->o->ud, &s);
 	return 0;
+}
+
+/* One step: n instances, then (n > 1) one VM again, the step scored against the one-VM runs
+ * either side of it. 1: interrupted (what was measured stays). */
+static int step(struct cap_run *r, int n, char *err)
+{
+	int64_t run = 0, ref = 0;
+	int rc = measure(r, n, &run, err);
+	if (!rc && n > 1)
+		rc = measure(r, 1, &ref, err);
+	if (!rc)
+		rc = take(r, run, &r->c->steps, &r->c->n, err);
+	if (!rc && ref)
+		rc = take(r, ref, &r->c->refs, &r->c->nrefs, err);
+	return rc;
 }
 
 /* Whether n VMs would fit the host's available memory now, by what one held so far. */
@@ -109,12 +128,12 @@ int capacity_measure(const struct capacity_opts *o, struct capacity *out, char *
 	out->fits = good;
 	out->fails = bad;
 	objective_release(&r.obj);
-	free(r.base);
 	return rc;
 }
 
 void capacity_release(struct capacity *c)
 {
 	free(c->steps);
+	free(c->refs);
 	memset(c, 0, sizeof(*c));
 }

@@ -165,6 +165,8 @@ struct capacity {
 	int64_t head;			/* the first step's run: the series */
 	struct cap_step *steps;		/* in the order measured */
 	size_t n;
+	struct cap_step *refs;		/* one VM measured again after each step of N > 1 */
+	size_t nrefs;
 	int fits;			/* the most instances measured at or above keep */
 	int fails;			/* the fewest below keep, or over the memory; 0: none */
 	enum capacity_stop why;

@@ -439,27 +439,29 @@ static size_t tradeoff_data(struct store *st, const struct runview *rv, struct s
 static size_t capacity_data(struct store *st, const struct runview *rv, struct strbuf *dat,
 			    char *err)
 {
-	int64_t *runs = NULL, head = rv->capacity_of ? rv->capacity_of : rv->id;
-	int *inst = NULL;
+	int64_t head = rv->capacity_of ? rv->capacity_of : rv->id;
+	struct cap_step *c = NULL;
 	size_t n = 0, k = 0;
 	struct objective o;
-	if (strcmp(rv->strategy, "capacity") || capacity_series(st, head, &runs, &inst, &n, err))
+	if (strcmp(rv->strategy, "capacity"))
 		return 0;
 	capacity_objective(&rv->job.obj, &o);
-	double *base = xcalloc(o.n + 1, sizeof(double));
-	for (size_t i = 0; n && inst[0] == 1 && !capacity_base(st, &o, runs[0], base, err) && i < n;
-	     i++) {
-		struct cap_step c;
-		if (capacity_step(st, &o, base, runs[i], inst[i], rv->seed, &c, err) || !isfinite(c.score))
-			continue;
-		strbuf_addf(dat, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", c.instances, c.score, c.lo, c.hi,
-			    c.worst, c.mem_mib, c.cpu_s);
-		k++;
-	}
+	if (capacity_steps(st, &o, head, rv->seed, &c, &n, err))
+		n = 0;
+	int most = 0;
+	for (size_t i = 0; i < n; i++)
+		most = c[i].instances > most ? c[i].instances : most;
+	for (int inst = 1; inst <= most; inst++)	/* in order of N */
+		for (size_t i = 0; i < n; i++) {
+			if (c[i].reference || c[i].instances != inst || !isfinite(c[i].score))
+				continue;
+			strbuf_addf(dat, "%d %.6g %.6g %.6g %.6g %.6g %.6g\n", c[i].instances,
+				    c[i].score, c[i].lo, c[i].hi, c[i].worst, c[i].mem_mib,
+				    c[i].cpu_s);
+			k++;
+		}
 	objective_release(&o);
-	free(base);
-	free(runs);
-	free(inst);
+	free(c);
 	return k;
 }
 
