@@ -488,9 +488,10 @@ static int dry_run(const struct search_args *a)
 	       job_slots(&job), job_slots(&job) == 1 ? "" : "s");
 	if (trials)
 		printf("trials: %lld, the noise floor's %d included", (long long)trials,
-		       job.noise_floor);
+		       job_noise_floor(&job, trials));
 	else
-		printf("trials: as many as the time allows, the noise floor's %d first", job.noise_floor);
+		printf("trials: as many as the time allows, the noise floor's %d first",
+		       job_noise_floor(&job, 0));
 	if (a->seconds || job.budget_seconds) {
 		format_duration(a->seconds ? a->seconds : job.budget_seconds, &d);
 		printf("; none started after %s", d.buf);
@@ -503,7 +504,7 @@ static int dry_run(const struct search_args *a)
 	format_duration(job.trial_timeout, &d);
 	printf("each trial at most %s\n", d.buf);
 	if (job_drift_every(&job)) {	/* within the budget: trials the strategy does not get */
-		long long every = job_drift_every(&job), after = trials - job.noise_floor;
+		long long every = job_drift_every(&job), after = trials - job_noise_floor(&job, trials);
 		printf("drift: the defaults measured again every %lld results, when a configuration "
 		       "measured again jumps, and near the budget's end", every);
 		if (trials)
@@ -545,7 +546,7 @@ static int open_new(const struct search_args *a, struct job *job, struct store *
 	o->confirm_repeats = a->no_confirm ? 0 : job->confirm_repeats;
 	o->confirm_max = a->no_confirm ? 0 : job->confirm_max;
 	o->max_cov = job->obj.max_cov;
-	o->noise_floor = job->noise_floor;
+	o->noise_floor = job_noise_floor(job, o->budget_trials);
 	*created = access(a->db, F_OK) != 0;
 	int orc = store_open(st, a->db, STORE_CREATE, err);
 	if (orc) {

@@ -1179,7 +1179,7 @@ static void job_defaults(struct job *job)
 	job->repeats = 0;	/* auto: racing decides */
 	job->confirm_repeats = JOB_DEFAULT_CONFIRM;
 	job->confirm_max = 2 * JOB_DEFAULT_CONFIRM;
-	job->noise_floor = JOB_DEFAULT_NOISE_FLOOR;
+	job->noise_floor = 0;	/* the budget's: job_noise_floor() */
 	job->drift_every = -1;	/* the target's default: job_drift_every() */
 	job->obj.max_cov = JOB_DEFAULT_MAX_COV;
 	job->strategy = xstrdup("tpe");
@@ -1267,6 +1267,16 @@ int job_drift_every(const struct job *job)
 	if (job->drift_every >= 0)
 		return job->drift_every;
 	return strcmp(job->target->name, "exec") ? JOB_DEFAULT_DRIFT : 0;
+}
+
+int job_noise_floor(const struct job *job, int64_t trials)
+{
+	if (job->noise_floor > 0)
+		return job->noise_floor;
+	if (!trials)
+		return JOB_DEFAULT_NOISE_FLOOR;
+	int64_t f = trials / 20;
+	return f < 1 ? 1 : f > JOB_DEFAULT_NOISE_FLOOR ? JOB_DEFAULT_NOISE_FLOOR : (int)f;
 }
 
 int job_instances(const struct job *job)

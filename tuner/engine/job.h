@@ -35,8 +35,9 @@
  *                                  # {min: 2, max: 8, ci: 2%}: each trial runs
  *                                  # until its score's 95% CI half-width is
  *                                  # 2% or it ran max times, no racing
- *   noise_floor: 3                 # default 3: the baseline is measured this many
- *                                  # times before anything else: the noise
+ *   noise_floor: 3                 # default: 1 in 20 of a trial budget, 1 to 3
+ *                                  # (3 for a time budget): the baseline is measured
+ *                                  # this many times before anything else: the noise
  *   confirm: {repeats: 5, max: 10} # default: the search ends with the incumbent
  *                                  # and the baseline measured afresh, alternated,
  *                                  # 5 times each, up to max when that cannot
@@ -88,7 +89,7 @@ struct job {
 	int repeats;		/* runs per trial (adaptive: at most); 0: auto (1 run, racing) */
 	int repeats_min;	/* adaptive: at least this many, then until */
 	double repeats_ci;	/* the score's 95% CI half-width is this fraction; 0: fixed */
-	int noise_floor;	/* measurements of the baseline first */
+	int noise_floor;	/* measurements of the baseline first; 0: job_noise_floor() */
 	int confirm_repeats;	/* confirmation: measurements of each side; 0: off */
 	int confirm_max;
 	int drift_every;	/* the defaults measured again every this many results; -1: default */
@@ -136,6 +137,12 @@ int job_slots(const struct job *job);
 int job_instances(const struct job *job);
 /* Results between measurements of the defaults during the search; 0: never (exec's default). */
 int job_drift_every(const struct job *job);
+/*
+ * The noise floor of a search of trials (0: a time budget): the job's, else
+ * 1 in 20 of the trials, from 1 to 3 (3 for a time budget). The floor is a
+ * fixed cost: 3 of 20 trials was what lost budget 20 to the peers.
+ */
+int job_noise_floor(const struct job *job, int64_t trials);
 /*
  * Sets the target setting key to the scalar value (added when the job has
  * none), checked as the job file's would be; -1 with why.

@@ -246,6 +246,8 @@ int search_measure(struct search *s, const union pval *cfg, int n, char *err)
 	s->repeats = 1;	/* n trials of one run each: n measurements, whatever the job says */
 	s->o.budget_trials = n;
 	s->o.budget_seconds = 0;
+	if (s->o.noise_floor <= 0)	/* all n are the floor (up to the job's), not 1 in 20 */
+		s->o.noise_floor = job_noise_floor(s->o.job, 0);
 	if (create_run(s, s->o.measure_as ? s->o.measure_as : "check", err))
 		return -1;
 	s->fixed = cfg;

@@ -28,7 +28,8 @@ void search_notice(struct search *s, const char *fmt, ...)
 
 int64_t search_noise_floor(const struct search *s)
 {
-	int64_t floor = s->o.noise_floor > 0 ? s->o.noise_floor : s->o.job->noise_floor;
+	int64_t floor = s->o.noise_floor > 0 ? s->o.noise_floor
+					      : job_noise_floor(s->o.job, s->o.budget_trials);
 	return s->o.budget_trials && floor > s->o.budget_trials ? s->o.budget_trials : floor;
 }
 
