@@ -180,6 +180,11 @@ void noise_format(const struct noise *nz, size_t top, struct strbuf *out)
 			    nz->n == 1 ? "" : "s");
 		return;
 	}
+	if (!isfinite(nz->score_sd)) {	/* spreads are taken within a host (and level) */
+		strbuf_addf(out, "unknown: %zu measurements of the defaults, none twice on one host",
+			    nz->n);
+		return;
+	}
 	strbuf_addf(out, "score %.1f%% over %zu measurements of the defaults", 100 * nz->score_sd,
 		    nz->n);
 	for (size_t i = 0; i < nz->nm && i < top; i++)

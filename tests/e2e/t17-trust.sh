@@ -4,7 +4,10 @@
 # alone. The workload (tests/trust-work.sh) has a known effect and known
 # noise drawn from (seed, trial): every run here is reproducible.
 . "$(dirname "$0")/lib.sh"
-JOB=$ROOT/tests/jobs/trust.yaml
+# the floor of 3 that these cases count (the default at 30 trials is 1: floor_default)
+JOB=$T/trust.yaml
+sed "s|\.\./trust-work.sh|$ROOT/tests/trust-work.sh|" "$ROOT/tests/jobs/trust.yaml" > "$JOB"
+printf 'noise_floor: 3\n' >> "$JOB"
 
 # search EFFECT SIGMA SEED DB [ARGS...]
 search() {
@@ -35,6 +38,30 @@ phases() {
 	"$VMTUNE" runs --db p.db | grep -qE "^1 .* 30/30 " || die "$("$VMTUNE" runs --db p.db)"
 }
 expect "noise floor first (3 baselines), confirmation last (A B A B), verdict in the summary" phases
+
+# The floor is a fixed cost: by default 1 in 20 of a trial budget, 1 to 3 (a time budget: 3)
+floor_default() {
+	sed '/^noise_floor:/d' "$JOB" > d.yaml
+	local n want
+	for n in 12:1 30:1 40:2 59:2 60:3 200:3; do
+		want=${n#*:}
+		exits_with 0 "$VMTUNE" search d.yaml --dry-run --trials "${n%:*}" &&
+		grep -q "^trials: ${n%:*}, the noise floor's $want included" "$T/out" ||
+			die "${n%:*} trials: $(grep '^trials' "$T/out")"
+	done
+	exits_with 0 "$VMTUNE" search d.yaml --dry-run --time 1h &&
+	grep -q "the noise floor's 3 first" "$T/out" || die "time: $(grep '^trials' "$T/out")"
+	exits_with 0 "$VMTUNE" search "$JOB" --dry-run --trials 12 &&
+	grep -q "^trials: 12, the noise floor's 3 included" "$T/out" || die "the job's own"
+	# what the run was created with holds on resume, and one baseline opens a 30-trial search
+	TRUST_EFFECT=1.10 TRUST_SIGMA=0.05 TRUST_SEED=2 exits_with 0 "$VMTUNE" search d.yaml --db fd.db \
+		--trials 30 --no-confirm || return 1
+	[ "$(sql fd.db "select noise_floor from runs")" -eq 1 ] &&
+	[ "$(sql fd.db "select group_concat(origin) from (select origin from trials order by id limit 1)")" = \
+		baseline ] && [ "$(sql fd.db "select count(*) from trials where origin = 'baseline'")" -eq 1 ] ||
+		die "$(sql fd.db "select id, origin from trials limit 3")"
+}
+expect "the noise floor's default: 1 in 20 of the trials, 1 to 3, 3 for a time budget; the job's own wins" floor_default
 
 # Seeds are fixed, so these counts are exact; each fails if the rule breaks.
 aa_says_no_difference() {
