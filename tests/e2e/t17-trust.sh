@@ -56,12 +56,32 @@ floor_default() {
 	# what the run was created with holds on resume, and one baseline opens a 30-trial search
 	TRUST_EFFECT=1.10 TRUST_SIGMA=0.05 TRUST_SEED=2 exits_with 0 "$VMTUNE" search d.yaml --db fd.db \
 		--trials 30 --no-confirm || return 1
+	[ "$(sql fd.db "select count(*) from trials where origin = 'repeat'")" -ge 1 ] || die "no racing at 30"
 	[ "$(sql fd.db "select noise_floor from runs")" -eq 1 ] &&
 	[ "$(sql fd.db "select group_concat(origin) from (select origin from trials order by id limit 1)")" = \
 		baseline ] && [ "$(sql fd.db "select count(*) from trials where origin = 'baseline'")" -eq 1 ] ||
 		die "$(sql fd.db "select id, origin from trials limit 3")"
 }
 expect "the noise floor's default: 1 in 20 of the trials, 1 to 3, 3 for a time budget; the job's own wins" floor_default
+
+# Under 30 trials racing is off: each configuration measured once, and best replays it so
+no_racing_small() {
+	sed '/^noise_floor:/d' "$JOB" > d.yaml
+	exits_with 0 "$VMTUNE" search d.yaml --dry-run --trials 29 &&
+	grep -q "^racing: off under 30 trials" "$T/out" || die "dry-run: $(cat "$T/out")"
+	exits_with 0 "$VMTUNE" search d.yaml --dry-run --trials 30 && ! grep -q "^racing" "$T/out" ||
+		die "racing said off at 30"
+	TRUST_EFFECT=1.10 TRUST_SIGMA=0.05 TRUST_SEED=2 exits_with 0 "$VMTUNE" search d.yaml \
+		--db nr.db --trials 20 --no-confirm || return 1
+	[ "$(sql nr.db "select count(*) from trials where origin = 'repeat'")" -eq 0 ] &&
+	[ "$(sql nr.db "select count(*) from trials where origin = 'strategy'")" -eq 19 ] ||
+		die "$(sql nr.db "select origin, count(*) from trials group by origin")"
+	local live
+	live=$(grep -oE "best [0-9.]+ \(#[0-9]+\)" "$T/err" | tail -1 | grep -oE "#[0-9]+")
+	exits_with 0 "$VMTUNE" best 1 --db nr.db --format json &&
+	[ "#$(jq .trial "$T/out")" = "$live" ] || die "best $(jq .trial "$T/out"), the search said $live"
+}
+expect "under 30 trials racing is off: each configuration once, said by --dry-run; best agrees" no_racing_small
 
 # Seeds are fixed, so these counts are exact; each fails if the rule breaks.
 aa_says_no_difference() {

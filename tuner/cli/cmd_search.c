@@ -503,6 +503,9 @@ static int dry_run(const struct search_args *a)
 	strbuf_reset(&d);
 	format_duration(job.trial_timeout, &d);
 	printf("each trial at most %s\n", d.buf);
+	if (!job.repeats && job_race_max(&job, trials) == 1)
+		printf("racing: off under %d trials (each configuration measured once; the "
+		       "confirmation measures the best afresh)\n", JOB_RACE_FROM);
 	if (job_drift_every(&job)) {	/* within the budget: trials the strategy does not get */
 		long long every = job_drift_every(&job), after = trials - job_noise_floor(&job, trials);
 		printf("drift: the defaults measured again every %lld results, when a configuration "

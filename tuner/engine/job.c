@@ -1,6 +1,7 @@
 #include "job.h"
 #include "../../lib/knobs.h"
 #include "../../lib/err.h"
+#include "../../search/racing.h"
 #include "../../search/strategy.h"
 
 #include <ctype.h>
@@ -1277,6 +1278,13 @@ int job_noise_floor(const struct job *job, int64_t trials)
 		return JOB_DEFAULT_NOISE_FLOOR;
 	int64_t f = trials / 20;
 	return f < 1 ? 1 : f > JOB_DEFAULT_NOISE_FLOOR ? JOB_DEFAULT_NOISE_FLOOR : (int)f;
+}
+
+int job_race_max(const struct job *job, int64_t trials)
+{
+	if (job->repeats || (trials > 0 && trials < JOB_RACE_FROM))
+		return 1;
+	return RACING_MAX_REPEATS;
 }
 
 int job_instances(const struct job *job)

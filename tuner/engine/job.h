@@ -115,6 +115,7 @@ struct job {
 #define JOB_DEFAULT_TIMEOUT 600.0
 #define JOB_DEFAULT_CONFIRM 5
 #define JOB_DEFAULT_NOISE_FLOOR 3
+#define JOB_RACE_FROM 30		/* trials: fewer measure each configuration once */
 #define JOB_DEFAULT_MAX_COV 0.25	/* objective metrics noisier over the floor are left out */
 
 /* Reads and validates path; -1 with "path:line:col: message" in err. */
@@ -143,6 +144,14 @@ int job_drift_every(const struct job *job);
  * fixed cost: 3 of 20 trials was what lost budget 20 to the peers.
  */
 int job_noise_floor(const struct job *job, int64_t trials);
+/*
+ * Racing's most measurements of one configuration in a search of trials
+ * (0: a time budget): 1, no racing, when the job fixes its repeats or the
+ * trials are under JOB_RACE_FROM; else RACING_MAX_REPEATS. At 20 trials
+ * racing's repeats took 3 to 6 of them, and the confirmation, outside the
+ * budget, measures the best afresh anyway.
+ */
+int job_race_max(const struct job *job, int64_t trials);
 /*
  * Sets the target setting key to the scalar value (added when the job has
  * none), checked as the job file's would be; -1 with why.

@@ -84,7 +84,7 @@ int search_open_parts(struct search *s, char *err)
 		return -1;
 	if (s->sops->init(&s->strat, &job->space, s->o.seed, err))
 		return -1;
-	s->race = racing_new(&job->space, s->repeats ? 1 : RACING_MAX_REPEATS);
+	s->race = racing_new(&job->space, s->repeats ? 1 : job_race_max(job, s->o.budget_trials));
 	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
 	objective_copy(&s->obj, &job->obj);	/* a copy: the noise floor may leave metrics out */
 	s->best = NAN;

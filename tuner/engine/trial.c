@@ -586,7 +586,7 @@ int search_rescore(struct search *s, char *err)
 		return -1;
 	qsort(c.v, c.n, sizeof(*c.v), by_observed);
 	racing_free(s->race);
-	s->race = racing_new(sp, s->repeats ? 1 : RACING_MAX_REPEATS);
+	s->race = racing_new(sp, s->repeats ? 1 : job_race_max(s->o.job, s->o.budget_trials));
 	union pval **cfg = xcalloc(c.n + 1, sizeof(*cfg));
 	for (size_t i = 0; i < c.n; i++) {
 		double score = NAN;

@@ -173,7 +173,7 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 	size_t scored = 0;
 	const struct runview *rv = d->rv;
 	const struct space *sp = &rv->job.space;
-	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
+	struct racing *race = racing_new(sp, job_race_max(&rv->job, rv->budget_trials));
 	union pval *cfg = config_new(sp);
 	strbuf_addstr(conv, "# trial_seq score incumbent_score\n");
 	strbuf_addstr(failed, "# trial_seq status\n");

@@ -279,7 +279,7 @@ size_t *runview_observed(const struct runview *rv, size_t *n)
 static struct racing *replay_racing(const struct runview *rv, char *err)
 {
 	const struct space *sp = &rv->job.space;
-	struct racing *race = racing_new(sp, rv->job.repeats ? 1 : RACING_MAX_REPEATS);
+	struct racing *race = racing_new(sp, job_race_max(&rv->job, rv->budget_trials));
 	union pval *cfg = config_new(sp);
 	size_t nobs, *obs = runview_observed(rv, &nobs);
 	for (size_t k = 0; k < nobs && race; k++) {
