@@ -43,6 +43,8 @@
  *
  * The state depends only on the sequence of observe() calls, so replaying a
  * stored run through it gives the same decisions (resume, `vmtune best`).
+ * The engine passes 1 under 30 trials (tuner/engine/job.h, job_race_max():
+ * at budget 20 the repeats cost more ranks than they saved).
  * max_repeats 1 turns re-measuring off: racing then only keeps the best
  * mean, whatever the number of measurements behind it (the baseline has
  * the noise floor's).
