@@ -4,10 +4,14 @@
 . "$(dirname "$0")/lib.sh"
 
 default_search() {
-	exits_with 0 "$VMTUNE" search --trials 2 || return 1
+	# 2 trials: the floor's 1 and a configuration (the confirmation is t17's, and 10 trials)
+	exits_with 0 "$VMTUNE" search --trials 2 --no-confirm || return 1
 	[ -f vmtune.db ] || die "no vmtune.db"
 	[ "$(sql vmtune.db "select name from runs")" = vm-default ] &&
-	[ "$(sql vmtune.db "select count(*) from trials where status='done'")" -eq 2 ] || die "$(cat "$T/err")"
+	# the configuration may fail on this host (said in its trial); the defaults may not
+	[ "$(sql vmtune.db "select count(*) from trials where status in ('done','failed','timeout')")" -eq 2 ] &&
+	[ "$(sql vmtune.db "select status from trials where origin = 'baseline'")" = done ] ||
+		die "$(cat "$T/err")"
 	local accel
 	accel=$(sql vmtune.db "select accel from runs")
 	[ "$accel" = tcg ] || [ "$accel" = kvm ] || die "accel '$accel'"
