@@ -67,6 +67,26 @@ static inline int trial_origin_after(enum trial_origin o)
 	return o >= ORIGIN_CONFIRM;
 }
 
+/* Whether the search took a trial in: completed, and not measured after it. */
+static inline int trial_taken_in(enum trial_status s, enum trial_origin o)
+{
+	return s != TS_PROPOSED && s != TS_RUNNING && s != TS_INTERRUPTED && !trial_origin_after(o);
+}
+
+/*
+ * The order the search took results in (trials.observed; unrecorded, -1:
+ * older sequential runs, first), then by id: for qsort comparators of the
+ * live search's replay and of a view's.
+ */
+static inline int trial_taken_cmp(int64_t obs_a, int64_t id_a, int64_t obs_b, int64_t id_b)
+{
+	if ((obs_a < 0) != (obs_b < 0))
+		return obs_a < 0 ? -1 : 1;
+	if (obs_a != obs_b)
+		return obs_a < obs_b ? -1 : 1;
+	return (id_a > id_b) - (id_a < id_b);
+}
+
 const char *trial_status_name(enum trial_status s);
 int trial_status_parse(const char *s, enum trial_status *out);
 const char *trial_origin_name(enum trial_origin o);

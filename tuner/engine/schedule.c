@@ -14,18 +14,10 @@
 
 /* ---- the scheduler ----------------------------------------------------- */
 
-static size_t running(const struct search *s)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < s->nslots; i++)
-		n += s->slots[i].busy;
-	return n;
-}
-
 /* The budget holds no more trials than those running: start none. */
 static int budget_spent(const struct search *s)
 {
-	return (s->o.budget_trials && s->completed + (int64_t)running(s) >= s->o.budget_trials) ||
+	return (s->o.budget_trials && s->completed + (int64_t)search_busy(s) >= s->o.budget_trials) ||
 	       (s->o.budget_seconds && search_elapsed(s) >= s->o.budget_seconds);
 }
 
@@ -167,7 +159,7 @@ int search_schedule(struct search *s, enum search_end *end, char *err)
 			if (rc < 0 || (rc == 0 && trial_start(s, sl, id, cfg, baseline, confirm, err)))
 				ret = -1;
 			if (rc == 1)
-				exhausted = !running(s);
+				exhausted = !search_busy(s);
 			if (rc)
 				break;
 		}
@@ -175,7 +167,7 @@ int search_schedule(struct search *s, enum search_end *end, char *err)
 		 * Nothing runs and nothing could start: the end, unless a host is
 		 * down (its slots come back, or its pinned baseline waits for it).
 		 */
-		if (!running(s) && (ret || stopping || exhausted || budget_spent(s) || !any_down(s)))
+		if (!search_busy(s) && (ret || stopping || exhausted || budget_spent(s) || !any_down(s)))
 			break;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -123,5 +123,7 @@ double search_elapsed(const struct search *s);
 double *search_unit_base(const struct objective *o);
 /* Baseline results that open the search: the run's (the job's, within the budget). */
 int64_t search_noise_floor(const struct search *s);
+/* Slots with a trial running now. */
+size_t search_busy(const struct search *s);
 
 #endif

@@ -33,6 +33,14 @@ int64_t search_noise_floor(const struct search *s)
 	return s->o.budget_trials && floor > s->o.budget_trials ? s->o.budget_trials : floor;
 }
 
+size_t search_busy(const struct search *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nslots; i++)
+		n += s->slots[i].busy;
+	return n;
+}
+
 double search_elapsed(const struct search *s)
 {
 	return s->elapsed_before + (mono() - s->t0);

@@ -417,11 +417,9 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 {
 	struct hoststate *h = sl->h;
 	int every = job_drift_every(s->o.job);
-	int64_t queued = 0;
+	int64_t queued = (int64_t)search_busy(s);
 	for (size_t i = 0; i < s->npending; i++)
 		queued += !s->pending[i].started;
-	for (size_t i = 0; i < s->nslots; i++)
-		queued += s->slots[i].busy;
 	int64_t left = s->o.budget_trials ? s->o.budget_trials - s->completed - queued : INT64_MAX;
 	if (!every || !s->have_ref || s->fixed || left <= 0)
 		return 0;
@@ -556,9 +554,8 @@ struct observed_row {
 static int collect_observed(const struct trial_row *t, void *ud)
 {
 	struct { struct observed_row *v; size_t n; } *c = ud;
-	if (t->status == TS_PROPOSED || t->status == TS_RUNNING || t->status == TS_INTERRUPTED ||
-	    trial_origin_after(t->origin))
-		return 0;	/* as runview_observed(): what the search took in */
+	if (!trial_taken_in(t->status, t->origin))
+		return 0;
 	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
 	c->v[c->n++] = (struct observed_row){ .id = t->id, .observed = t->observed,
 					      .config = xstrdup(t->config), .done = t->status == TS_DONE };
@@ -568,11 +565,7 @@ static int collect_observed(const struct trial_row *t, void *ud)
 static int by_observed(const void *a, const void *b)
 {
 	const struct observed_row *x = a, *y = b;
-	if ((x->observed < 0) != (y->observed < 0))
-		return x->observed < 0 ? -1 : 1;
-	if (x->observed != y->observed)
-		return x->observed < y->observed ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
+	return trial_taken_cmp(x->observed, x->id, y->observed, y->id);
 }
 
 int search_rescore(struct search *s, char *err)

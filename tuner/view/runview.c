@@ -252,11 +252,7 @@ static void gather(const struct runview *rv, const union pval *cfg, union pval *
 static int by_observed(const void *a, const void *b)
 {
 	const struct tview *x = &order_rv->t[*(const size_t *)a], *y = &order_rv->t[*(const size_t *)b];
-	if ((x->observed < 0) != (y->observed < 0))
-		return x->observed < 0 ? -1 : 1;	/* unrecorded: older, sequential runs */
-	if (x->observed != y->observed)
-		return x->observed < y->observed ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return trial_taken_cmp(x->observed, x->id, y->observed, y->id);
 }
 
 size_t *runview_observed(const struct runview *rv, size_t *n)
@@ -265,8 +261,7 @@ size_t *runview_observed(const struct runview *rv, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < rv->n; i++) {
 		const struct tview *t = &rv->t[i];
-		if (t->status == TS_PROPOSED || t->status == TS_RUNNING || t->status == TS_INTERRUPTED ||
-		    trial_origin_after(t->origin))
+		if (!trial_taken_in(t->status, t->origin))
 			continue;	/* not completed, or the confirmation's: the search never observed it */
 		v[(*n)++] = i;
 	}
