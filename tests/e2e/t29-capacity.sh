@@ -4,8 +4,8 @@
 # measurements stored with its number and the trial scored on their
 # aggregate, host metrics summed; nothing left behind, after kill -9 and
 # vmtune restore too; KSM on against off at three instances; the balloon,
-# cputune and scheduling knobs read back; vmtune capacity --max 4 with a
-# bisection step; and the jobs this host cannot hold refused at load.
+# cputune and scheduling knobs read back; vmtune capacity --max 4 stepping
+# by its rule; and the jobs this host cannot hold refused at load.
 . "$(dirname "$0")/lib.sh"
 VIRSH=(virsh -c qemu:///system)
 STORE=/var/tmp/vmtune-tests
@@ -154,8 +154,20 @@ capacity() {
 	exits_with 0 "$VMTUNE" capacity cap.yaml --db cap.db --config defaults --max 4 --keep 80% \
 		--repeats 2 --format json || return 1
 	cp "$T/out" cap.json
-	jq -e '[.steps[].instances] | .[0:3] == [1, 2, 4] and length >= 4' cap.json >/dev/null ||
-		die "steps $(jq -c '[.steps[] | [.instances, .score]]' cap.json), wanted 1, 2, 4 and a bisection"
+	# the steps follow the rule on the scores this host measured: 1, 2, 4 while they keep 80%,
+	# then bisection between the last that kept it and the first that did not (whether 4 VMs
+	# on 2 CPUs keep 80% depends on how much their benchmarks overlap: CI measured 0.55 and 0.81)
+	jq -e --argjson max 4 --argjson keep 0.8 '. as $c | .steps as $s
+		| reduce range(1; $s | length) as $i ({good: 1, bad: 0, next: 2, ok: true};
+			(if .next > $max then .next = $max else . end)
+			| .ok = (.ok and .good < $max and (.bad == 0 or .bad - .good > 1) and
+				$s[$i].instances == .next)
+			| (if $s[$i].score >= $keep then .good = .next else .bad = .next end)
+			| .next = (if .bad > 0 then ((.good + .bad) / 2 | floor) else 2 * .next end))
+		| .ok and $s[0].instances == 1 and ($s | length) >= 2 and
+		  (.good >= $max or (.bad > 0 and .bad - .good <= 1)) and
+		  .good == $c.fits and .bad == $c.fails' cap.json >/dev/null ||
+		die "steps $(jq -c '[.steps[] | [.instances, .score]]' cap.json), fits $(jq .fits cap.json), fails $(jq .fails cap.json): not 1, 2, 4 and bisection by the rule"
 	jq -e 'all(.steps[]; .measurements == 2 and .score > 0 and .lo <= .score and .score <= .hi
 		and .host_mem_mib_per_vm > 0 and .host_cpu_s_per_vm > 0)' cap.json >/dev/null ||
 		die "a step without its figures: $(jq -c .steps cap.json)"
@@ -165,15 +177,14 @@ capacity() {
 		all(.references[]; .instances == 1 and .measurements == 2 and .lo <= .score and
 		.score <= .hi)' cap.json >/dev/null ||
 		die "references $(jq -c '[.references[] | [.run, .score]]' cap.json)"
-	jq -e '.fits >= 1 and .fits < 4 and .fails == .fits + 1' cap.json >/dev/null ||
-		die "fits $(jq .fits cap.json), fails $(jq .fails cap.json)"
 	echo "# $(jq -c '[.steps[] | [.instances, (.score * 1000 | round / 1000)]]' cap.json), fits $(jq .fits cap.json), one VM again $(jq -c '[.references[].score * 1000 | round / 1000]' cap.json)"
 	exits_with 0 "$VMTUNE" report "$(jq .series cap.json)" --db cap.db --out rep || return 1
 	[ -s rep/capacity.png ] || die "the report drew no capacity plot"
-	[ "$(wc -l < rep/capacity.dat)" -ge 4 ] || die "capacity.dat: $(cat rep/capacity.dat)"
+	[ "$(wc -l < rep/capacity.dat)" -eq "$(jq '.steps | length' cap.json)" ] ||
+		die "capacity.dat: $(cat rep/capacity.dat)"
 	nothing_left
 }
-expect "vmtune capacity --max 4: 1, 2, 4 and a bisection step, each with its interval; the report plots it" capacity
+expect "vmtune capacity --max 4: 1, 2, 4 then bisection by the scores measured, each with its interval, one VM again after each; the report plots it" capacity
 
 refused() {
 	local avail cpus n
