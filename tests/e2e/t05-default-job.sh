@@ -31,7 +31,8 @@ best_says_accel() {
 expect "best reads the default database and says how it was measured" best_says_accel
 
 compress_demo() {
-	exits_with 0 "$VMTUNE" search "$ROOT/jobs/compress-demo.yaml" --db demo.db --trials 2 &&
+	exits_with 0 "$VMTUNE" search "$ROOT/jobs/compress-demo.yaml" --db demo.db --trials 2 \
+		--no-confirm &&
 	[ "$(sql demo.db "select count(*) from trials where status='done'")" -eq 2 ]
 }
 expect "the exec-target demo job still runs" compress_demo
