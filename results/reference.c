@@ -29,10 +29,50 @@ void reference_release(struct reference *r)
 	memset(r, 0, sizeof(*r));
 }
 
-double reference_threshold(const struct reference *r)
+/*
+ * Student's t, two-sided, by degrees of freedom (0: none): at 5%, and at
+ * 20% for the first sign of a step, which costs one measurement more to
+ * confirm or dismiss; beyond the tables about the normal's.
+ */
+static const double t05[] = { INFINITY, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+			      2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110,
+			      2.101, 2.093, 2.086 };
+static const double t20[] = { INFINITY, 3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397,
+			      1.383, 1.372, 1.363, 1.356, 1.350, 1.345, 1.341, 1.337, 1.333,
+			      1.330, 1.328, 1.325 };
+#define TN (sizeof(t05) / sizeof(*t05))
+
+static double t_quantile(const double *t, size_t dof)
 {
-	double sd = r->dof ? sqrt(r->ss / (double)r->dof) : 0;
-	return REF_Z * sd > REF_MIN_STEP ? REF_Z * sd : REF_MIN_STEP;
+	if (dof < TN)
+		return t[dof];
+	double z = t == t05 ? 1.96 : 1.282;
+	return dof < 30 ? z * 1.05 : dof < 60 ? z * 1.03 : z;
+}
+
+/*
+ * The threshold in the log for a difference whose standard error is se
+ * standard deviations, over the spread ss with dof degrees of freedom, at
+ * least REF_MIN_STEP; INFINITY without a spread (no step can be told from
+ * noise).
+ */
+static double threshold(const double *t, double ss, size_t dof, double se)
+{
+	if (!dof)
+		return INFINITY;
+	double thr = t_quantile(t, dof) * sqrt(ss / (double)dof) * se;
+	return thr > REF_MIN_STEP ? thr : REF_MIN_STEP;
+}
+
+/* One measurement's against a level over n: sqrt(1 + 1/n). */
+static double se_one(size_t n)
+{
+	return sqrt(1 + 1.0 / (double)(n ? n : 1));
+}
+
+double reference_threshold(const struct reference *r, size_t n)
+{
+	return threshold(t05, r->ss, r->dof, se_one(n));
 }
 
 /* The log score of trial id against level; NaN when it cannot be scored. */
@@ -89,11 +129,15 @@ static void floor_spread(struct reference *r, struct store *st, double *ss, size
 	}
 }
 
-/* The segment of the host's last baseline that is not an outlier; -1: none. */
-static int current(const struct reference *r, const char *host)
+/*
+ * The segment of the host's last baseline that is not an outlier; -1:
+ * none. settled: and not a step yet to be confirmed either.
+ */
+static int current(const struct reference *r, const char *host, int settled)
 {
 	for (size_t i = r->nb; i-- > 0;)
-		if (r->b[i].seg >= 0 && !strcmp(r->bhost[i], host))
+		if (r->b[i].seg >= 0 && !strcmp(r->bhost[i], host) &&
+		    !(settled && r->s[r->b[i].seg].tentative))
 			return r->b[i].seg;
 	return -1;
 }
@@ -112,8 +156,8 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 		       char *err)
 {
 	int64_t id = r->b[bi].id;
-	int cur = current(r, host), prev;
-	double thr = reference_threshold(r), x;
+	int cur = current(r, host, 0), prev;
+	double x;
 	r->jumped = 0;
 	if (cur < 0) {	/* a host whose floor measurement failed: this is its first */
 		r->b[bi].seg = seg_new(r, host, 0);
@@ -121,17 +165,34 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 		return seg_join(r, st, r->b[bi].seg, id, 0, err);
 	}
 	x = log_score(r, st, id, r->s[cur].level);
-	if (!isnan(x) && fabs(x) <= thr) {
-		if (r->s[cur].tentative)
-			r->s[cur].tentative = 0;	/* a step, confirmed */
-		else
-			r->ss += x * x, r->dof++;
-		r->b[bi].seg = cur;
-		return seg_join(r, st, cur, id, 0, err);
-	}
 	if (r->s[cur].tentative && (prev = before(r, cur)) >= 0) {
-		double xp = log_score(r, st, id, r->s[prev].level);
-		if (!isnan(xp) && fabs(xp) <= thr) {	/* back to the old level: an outlier */
+		/*
+		 * The measurement after a new level's first: if the level moved,
+		 * the two measured one level, and this one's difference from the
+		 * new level is noise that the test takes in (x^2 n/(n+1), one
+		 * degree of freedom more). The step is confirmed when the new
+		 * level's members, this one included, lie off the old level at 5%
+		 * (their mean, against the old level's) and this one alone does at
+		 * 20%, on the same side: the first was chosen for lying off, so it
+		 * cannot carry the test alone. When this one lies near the old
+		 * level, the first was an outlier.
+		 */
+		const struct ref_seg *g = &r->s[cur], *o = &r->s[prev];
+		double xp = log_score(r, st, id, o->level), mean = xp;
+		double ss = r->ss + (isnan(x) ? 0 : x * x * (double)g->n / (double)(g->n + 1));
+		size_t dof = r->dof + !isnan(x);
+		for (size_t i = 0; i < g->n; i++)
+			mean += log_score(r, st, g->ids[i], o->level);
+		mean /= (double)(g->n + 1);
+		double se = sqrt(1.0 / (double)(g->n + 1) + 1.0 / (double)(o->nlevel ? o->nlevel : 1));
+		if (!isnan(mean) && fabs(mean) > threshold(t05, ss, dof, se) && mean * xp > 0 &&
+		    fabs(xp) > threshold(t20, ss, dof, se_one(o->nlevel))) {
+			r->s[cur].tentative = 0;	/* a step, confirmed */
+			r->ss = ss, r->dof = dof;
+			r->b[bi].seg = cur;
+			return seg_join(r, st, cur, id, 0, err);
+		}
+		if (!isnan(xp) && fabs(xp) <= threshold(t05, ss, dof, se_one(o->nlevel))) {
 			for (size_t i = 0; i < bi; i++)
 				if (r->b[i].seg == cur)
 					r->b[i].seg = -1;
@@ -140,10 +201,15 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 			r->b[bi].seg = prev;
 			return seg_join(r, st, prev, id, 0, err);
 		}
+	} else if (!isnan(x) && fabs(x) <= threshold(t20, r->ss, r->dof, se_one(r->s[cur].nlevel))) {
+		r->ss += x * x, r->dof++;
+		r->b[bi].seg = cur;
+		return seg_join(r, st, cur, id, 0, err);
 	}
-	r->b[bi].seg = seg_new(r, host, 0);
-	r->jumped = 1;
+	/* a new level, tentative: sure (2) when it lies off the old at 5% too */
+	r->jumped = isnan(x) || fabs(x) > reference_threshold(r, r->s[cur].nlevel) ? 2 : 1;
 	r->jump = exp(x);
+	r->b[bi].seg = seg_new(r, host, 0);
 	return seg_join(r, st, r->b[bi].seg, id, 0, err);
 }
 
@@ -198,8 +264,9 @@ size_t reference_steps(const struct reference *r)
 
 /*
  * The segment trial time t on host reads against, knowing every baseline:
- * the nearest in time that is not an outlier. *disturbed: the baselines
- * either side differ in segment, or one is an outlier or an unconfirmed step.
+ * the nearest in time that is neither an outlier nor an unconfirmed step.
+ * *disturbed: the baselines either side differ in segment, or one is an
+ * outlier or an unconfirmed step.
  */
 static int near(const struct reference *r, const char *host, double t, int *disturbed)
 {
@@ -207,7 +274,7 @@ static int near(const struct reference *r, const char *host, double t, int *dist
 	for (size_t i = 0; i < r->nb; i++) {
 		if (strcmp(r->bhost[i], host))
 			continue;
-		if (r->b[i].seg >= 0 &&
+		if (r->b[i].seg >= 0 && !r->s[r->b[i].seg].tentative &&
 		    (best < 0 || fabs(r->b[i].t - t) < fabs(r->b[best].t - t)))
 			best = (int)i;
 		if (r->b[i].t <= t && (lo < 0 || r->b[i].t >= r->b[lo].t))
@@ -233,7 +300,7 @@ int reference_score(const struct reference *r, struct store *st, int64_t id, enu
 		strbuf_release(&host);
 		return -1;
 	}
-	seg = when == REF_NOW ? current(r, host.buf) : near(r, host.buf, t, &dist);
+	seg = when == REF_NOW ? current(r, host.buf, 1) : near(r, host.buf, t, &dist);
 	for (size_t i = 0; i < r->nb; i++)
 		if (r->b[i].id == id && r->b[i].seg >= 0)	/* a baseline: its own level */
 			seg = r->b[i].seg, dist = 0;

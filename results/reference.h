@@ -11,11 +11,15 @@
  *    difference is never counted as noise);
  *  - a later baseline joins its host's current segment when its score
  *    against the segment's level lies within the threshold
- *    (max(REF_Z sd, REF_MIN_STEP) in the log, sd the baselines' own spread
- *    within their segments); otherwise it opens a new, tentative one,
- *    which the next baseline either joins (a step: the level moved) or
- *    leaves for the old level (the tentative one was an outlier, a
- *    disturbed moment, and counts for nothing);
+ *    (reference_threshold(): Student's t at 5% on the baselines' own
+ *    spread within their segments, widened for a level taken over few
+ *    measurements, never below REF_MIN_STEP; with no spread measured yet,
+ *    a floor of one measurement a host, it joins, and so gives the first);
+ *    otherwise it opens a new, tentative one. The next baseline, judged
+ *    with the two's difference taken into the spread (if the level moved,
+ *    they measured one level), confirms the step when it lies near the new
+ *    level and off the old; near the old level, the tentative one was an
+ *    outlier, a disturbed moment, and counts for nothing;
  *  - a segment's level is each objective metric's median over its first
  *    REF_LEVEL_N members (the floor's: over all of the floor's).
  *
@@ -35,8 +39,7 @@
 #include "store.h"
 
 #define REF_LEVEL_N 3		/* members a later segment's level is taken over */
-#define REF_Z 3.5		/* the threshold, in the baselines' standard deviations */
-#define REF_MIN_STEP 0.05	/* and never below this in the log (5%) */
+#define REF_MIN_STEP 0.05	/* the threshold is never below this in the log (5%) */
 
 struct ref_base {
 	int64_t id;
@@ -61,7 +64,8 @@ struct reference {
 	size_t ns;
 	double ss;		/* squared log scores of members against their level */
 	size_t dof;
-	int jumped;		/* the last baseline added opened a tentative segment */
+	int jumped;		/* the last baseline added opened a tentative segment
+				 * (off its level at 20%); 2: off at 5% too */
 	double jump;		/* then: its score against the level it left */
 };
 
@@ -74,8 +78,12 @@ void reference_release(struct reference *r);
  */
 int reference_add(struct reference *r, struct store *st, int64_t id, int floor, char *err);
 
-/* The threshold of a level change, in the log. */
-double reference_threshold(const struct reference *r);
+/*
+ * The threshold, in the log, beyond which one measurement lies off a level
+ * taken over n: t(dof, 5%) sd sqrt(1 + 1/n), at least REF_MIN_STEP;
+ * INFINITY while no spread was measured (no step can be told from noise).
+ */
+double reference_threshold(const struct reference *r, size_t n);
 
 enum ref_when { REF_NOW, REF_NEAR };
 /*

@@ -342,6 +342,17 @@ static double scored(const struct reference *r, struct store *st, int64_t id, en
 	return score;
 }
 
+/* A store with one run, and a reference of one metric, higher better. */
+static int64_t levels_open(struct store **st, struct reference *r)
+{
+	struct objective_term term = { .metric = "t", .better = BETTER_HIGHER, .weight = 1 };
+	struct objective o = { .t = &term, .n = 1 };
+	char err[ERR_LEN];
+	assert_int_equal(store_open(st, path, STORE_CREATE, err), 0);
+	reference_init(r, &o);
+	return new_run(*st);
+}
+
 /*
  * Levels: each host's floor its own; a baseline beyond the threshold opens
  * a level the next one confirms (a step) or leaves (an outlier); the search
@@ -353,17 +364,13 @@ static void reference_levels(void **state)
 	(void)state;
 	struct store *st;
 	struct reference r;
-	struct objective_term term = { .metric = "t", .better = BETTER_HIGHER, .weight = 1 };
-	struct objective o = { .t = &term, .n = 1 };
 	char err[ERR_LEN];
 	int dist;
-	assert_int_equal(store_open(&st, path, STORE_CREATE, err), 0);
-	int64_t run = new_run(st);
+	int64_t run = levels_open(&st, &r);
 	int64_t fa[] = { measured(st, run, ORIGIN_BASELINE, "a", 100),
 			 measured(st, run, ORIGIN_BASELINE, "b", 120),
-			 measured(st, run, ORIGIN_BASELINE, "a", 101),
-			 measured(st, run, ORIGIN_BASELINE, "a", 99) };
-	reference_init(&r, &o);
+			 measured(st, run, ORIGIN_BASELINE, "a", 103),
+			 measured(st, run, ORIGIN_BASELINE, "a", 97) };
 	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(reference_add(&r, st, fa[i], 1, err), 0);
 	int64_t ta = measured(st, run, ORIGIN_STRATEGY, "a", 110);
@@ -371,8 +378,14 @@ static void reference_levels(void **state)
 	/* each host against its own floor: both +10% */
 	assert_float_equal(scored(&r, st, ta, REF_NOW, NULL), 1.10, 1e-9);
 	assert_float_equal(scored(&r, st, tb, REF_NOW, NULL), 1.10, 1e-9);
-	/* the floor's spread is 1%: the threshold is its floor, 5% */
-	assert_float_equal(reference_threshold(&r), REF_MIN_STEP, 1e-9);
+	/*
+	 * the floor's spread: host a's 3% either side of its median, 2 degrees
+	 * of freedom (host b's one measurement has none): t(2, 5%) sd, widened
+	 * for a level over 3 measurements (15%); a level over 1 wider still
+	 */
+	double sd = sqrt((log(1.03) * log(1.03) + log(0.97) * log(0.97)) / 2);
+	assert_float_equal(reference_threshold(&r, 3), 4.303 * sd * sqrt(4.0 / 3), 1e-9);
+	assert_true(reference_threshold(&r, 1) > reference_threshold(&r, 3));
 
 	int64_t b1 = measured(st, run, ORIGIN_BASELINE, "a", 100.5);	/* joins */
 	assert_int_equal(reference_add(&r, st, b1, 0, err), 0);
@@ -380,7 +393,7 @@ static void reference_levels(void **state)
 	int64_t before = measured(st, run, ORIGIN_STRATEGY, "a", 88);
 	int64_t b2 = measured(st, run, ORIGIN_BASELINE, "a", 80);	/* leaves: tentative */
 	assert_int_equal(reference_add(&r, st, b2, 0, err), 0);
-	assert_int_equal(r.jumped, 1);
+	assert_int_equal(r.jumped, 2);	/* off at 5% too: worth measuring again at once */
 	assert_float_equal(r.jump, 0.8, 1e-9);
 	assert_int_equal(reference_steps(&r), 0);	/* not yet confirmed */
 	int64_t b3 = measured(st, run, ORIGIN_BASELINE, "a", 80.5);	/* confirms the step */
@@ -393,7 +406,7 @@ static void reference_levels(void **state)
 
 	int64_t b4 = measured(st, run, ORIGIN_BASELINE, "a", 56);	/* leaves again */
 	assert_int_equal(reference_add(&r, st, b4, 0, err), 0);
-	assert_int_equal(r.jumped, 1);
+	assert_int_equal(r.jumped, 2);
 	int64_t b5 = measured(st, run, ORIGIN_BASELINE, "a", 80);	/* back: b4 was an outlier */
 	assert_int_equal(reference_add(&r, st, b5, 0, err), 0);
 	assert_int_equal(r.jumped, 0);
@@ -419,6 +432,73 @@ static void reference_levels(void **state)
 	store_close(st);
 }
 
+/*
+ * A floor of one measurement a host has no spread: no step can be told
+ * from noise, so the next baseline joins its level, whatever it measured,
+ * and gives the spread the ones after are judged by. A new level is
+ * confirmed by the next baseline only when the two lie off the old level
+ * with their own difference counted as noise; until then the search reads
+ * the old level.
+ */
+static void reference_small_floor(void **state)
+{
+	(void)state;
+	struct store *st;
+	struct reference r;
+	char err[ERR_LEN];
+	int64_t run = levels_open(&st, &r);
+	int64_t f = measured(st, run, ORIGIN_BASELINE, "a", 100);
+	assert_int_equal(reference_add(&r, st, f, 1, err), 0);
+	assert_true(isinf(reference_threshold(&r, 1)));
+	int64_t b1 = measured(st, run, ORIGIN_BASELINE, "a", 85);	/* joins: no spread yet */
+	assert_int_equal(reference_add(&r, st, b1, 0, err), 0);
+	assert_int_equal(r.jumped, 0);
+	assert_int_equal(reference_level_of(&r, b1), reference_level_of(&r, f));
+	/* one degree of freedom now: t(1, 5%) on |log 0.85| */
+	assert_float_equal(reference_threshold(&r, 1), 12.706 * -log(0.85) * sqrt(2), 1e-9);
+	assert_int_equal(reference_steps(&r), 0);
+
+	/* four more at 99-101 (5 degrees of freedom): a drop to 70 leaves the level */
+	double v[] = { 101, 99, 100.5, 99.5 };
+	for (size_t i = 0; i < 4; i++) {
+		int64_t b = measured(st, run, ORIGIN_BASELINE, "a", v[i]);
+		assert_int_equal(reference_add(&r, st, b, 0, err), 0);
+		assert_int_equal(r.jumped, 0);
+	}
+	int64_t b2 = measured(st, run, ORIGIN_BASELINE, "a", 70);
+	assert_int_equal(reference_add(&r, st, b2, 0, err), 0);
+	assert_int_equal(r.jumped, 2);
+	/* meanwhile the search reads the level it had: no step is confirmed yet */
+	int64_t t1 = measured(st, run, ORIGIN_STRATEGY, "a", 110);
+	assert_float_equal(scored(&r, st, t1, REF_NOW, NULL), 1.10, 1e-9);
+	/*
+	 * 96: the two's mean (82) against 100 is not off at 5% once their 31%
+	 * difference is counted as noise, and 96 lies near 100: 70 was an outlier
+	 */
+	int64_t b3 = measured(st, run, ORIGIN_BASELINE, "a", 96);
+	assert_int_equal(reference_add(&r, st, b3, 0, err), 0);
+	assert_int_equal(r.jumped, 0);
+	assert_int_equal(reference_level_of(&r, b2), -1);
+	assert_int_equal(reference_level_of(&r, b3), reference_level_of(&r, f));
+	assert_int_equal(reference_steps(&r), 0);
+	/* 70 and then 71: a step */
+	int64_t b4 = measured(st, run, ORIGIN_BASELINE, "a", 70);
+	assert_int_equal(reference_add(&r, st, b4, 0, err), 0);
+	assert_int_equal(r.jumped, 2);
+	int64_t b5 = measured(st, run, ORIGIN_BASELINE, "a", 71);
+	assert_int_equal(reference_add(&r, st, b5, 0, err), 0);
+	assert_int_equal(reference_steps(&r), 1);
+	assert_int_equal(reference_level_of(&r, b5), reference_level_of(&r, b4));
+	assert_float_equal(scored(&r, st, t1, REF_NOW, NULL), 110 / 70.5, 1e-9);
+	/* off the level at 20% but not at 5%: a new level still, not sure enough to pay for */
+	double thr = reference_threshold(&r, 2);
+	int64_t b6 = measured(st, run, ORIGIN_BASELINE, "a", 70.5 * exp(-0.8 * thr));
+	assert_int_equal(reference_add(&r, st, b6, 0, err), 0);
+	assert_int_equal(r.jumped, 1);
+	reference_release(&r);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +510,7 @@ int main(void)
 		cmocka_unit_test_setup(journal, setup),
 		cmocka_unit_test_setup(aggregate_and_capacity, setup),
 		cmocka_unit_test_setup(reference_levels, setup),
+		cmocka_unit_test_setup(reference_small_floor, setup),
 	};
 	int rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
 	char cmd[300];

@@ -406,14 +406,15 @@ static int queue_baseline(struct search *s, struct hoststate *h, char *err)
 
 /*
  * Drift (job.h: drift): each host's defaults are measured again every
- * `every` results on it, at once after one that opened a new level (to
- * tell a step from an outlier), after a configuration measured again
- * scores beyond the level threshold from its earlier mean (prev, a log;
- * NaN: measured once: a jump, which its configuration cannot explain),
+ * `every` results on it, at once after one that opened a new level off
+ * the old at 5% (to tell a step from an outlier; one off at 20% only
+ * waits for the next), after a configuration measured again
+ * scores beyond the level threshold from its earlier mean (prev, a log,
+ * over nprev measurements: a jump, which its configuration cannot explain),
  * and as the budget's last trial.
  */
 static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, double score,
-		       double prev, char *err)
+		       double prev, size_t nprev, char *err)
 {
 	struct hoststate *h = sl->h;
 	int every = job_drift_every(s->o.job);
@@ -426,7 +427,7 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 	if (sl->baseline) {
 		h->since_base = 0;
 		h->base_queued = 0;
-		if (st == TS_DONE && s->ref.jumped) {
+		if (st == TS_DONE && s->ref.jumped == 2) {
 			search_notice(s, "the defaults measured %.3f of their level on %s (trial #%lld): "
 				      "measured again, to tell a step from an outlier", s->ref.jump,
 				      h->label, (long long)sl->id);
@@ -444,7 +445,7 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 	if (left == 2 && 2 * (h->since_base + 1) >= every)
 		return 0;	/* the closing one comes next */
 	int jumped = st == TS_DONE && score > 0 && !isnan(prev) && h->since_base >= 2 &&
-		     fabs(log(score) - prev) > reference_threshold(&s->ref);
+		     fabs(log(score) - prev) > reference_threshold(&s->ref, nprev);
 	if (h->base_queued || (h->since_base < every && !jumped))
 		return 0;
 	return queue_baseline(s, h, err);
@@ -485,11 +486,12 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	if (s->base_open)
 		return floor_open_result(s, sl, final, err);
 	struct racing_entry e;	/* the configuration's mean log score so far, if measured */
-	double prev = racing_find(s->race, sl->cfg, &e) && e.n ? e.mean : NAN;
+	int seen = racing_find(s->race, sl->cfg, &e) && e.n;
+	double prev = seen ? e.mean : NAN;
 	if (search_account(s, sl->id, sl->cfg, final, score, 1, err))
 		return -1;
 	report(s, sl->id, final, why, score, sl->h->label);
-	return drift_watch(s, sl, final, score, prev, err);
+	return drift_watch(s, sl, final, score, prev, seen ? e.n : 0, err);
 }
 
 /*
