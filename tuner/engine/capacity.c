@@ -46,18 +46,14 @@ static int measure(struct cap_run *r, int n, int64_t *run, char *err)
 	return rc;
 }
 
-/* Appends run's figures, as the series scores them now, to *to. */
-static int take(struct cap_run *r, int64_t run, struct cap_step **to, size_t *n, char *err)
+/* Appends run's figures, out of the series' (all, nall), to *to. */
+static int pick(struct cap_run *r, const struct cap_step *all, size_t nall, int64_t run,
+		struct cap_step **to, size_t *n, char *err)
 {
-	struct cap_step *all;
-	size_t nall;
-	if (capacity_steps(r->o->st, &r->obj, r->c->head, r->o->seed, &all, &nall, err))
-		return -1;
 	size_t i = 0;
 	while (i < nall && all[i].run != run)
 		i++;
 	struct cap_step s = i < nall ? all[i] : (struct cap_step){ .score = NAN };
-	free(all);
 	if (!isfinite(s.score))
 		return seterr(err, "%d instance%s: no measurement came back (vmtune trials %lld)",
 			      s.instances, s.instances == 1 ? "" : "s", (long long)run), -1;
@@ -70,18 +66,25 @@ static int take(struct cap_run *r, int64_t run, struct cap_step **to, size_t *n,
 	return 0;
 }
 
-/* One step: n instances, then (n > 1) one VM again, the step scored against the one-VM runs
- * either side of it. 1: interrupted (what was measured stays). */
+/*
+ * One step: n instances, then (n > 1) one VM again, the step scored against the one-VM runs
+ * either side of it, the series scored once for both. 1: interrupted (what was measured stays).
+ */
 static int step(struct cap_run *r, int n, char *err)
 {
 	int64_t run = 0, ref = 0;
+	struct cap_step *all = NULL;
+	size_t nall = 0;
 	int rc = measure(r, n, &run, err);
 	if (!rc && n > 1)
 		rc = measure(r, 1, &ref, err);
 	if (!rc)
-		rc = take(r, run, &r->c->steps, &r->c->n, err);
+		rc = capacity_steps(r->o->st, &r->obj, r->c->head, r->o->seed, &all, &nall, err);
+	if (!rc)
+		rc = pick(r, all, nall, run, &r->c->steps, &r->c->n, err);
 	if (!rc && ref)
-		rc = take(r, ref, &r->c->refs, &r->c->nrefs, err);
+		rc = pick(r, all, nall, ref, &r->c->refs, &r->c->nrefs, err);
+	free(all);
 	return rc;
 }
 
