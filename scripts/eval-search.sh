@@ -69,7 +69,7 @@ py() { /usr/bin/python3 "$root/scripts/eval-search.py" "$@"; }
 # (LABEL: STRATEGY, or STRATEGY+drift on a drifting host)
 one() {
 	local table=$1 sigma=$2 strategy=$3 seed=$4 budget=$5 drift=${6:-} dir
-	dir=$(mktemp -d "$work/run.XXXXXX")
+	dir=$(mktemp -d "$work/run.XXXXXX") || return 1	# the eval stopped, $work gone
 	{
 		table_job "$table" "$sigma" "$seed" $drift
 		printf 'strategy: %s\nbudget: {trials: %s}\nseed: %s\n' "$strategy" "$budget" "$seed"

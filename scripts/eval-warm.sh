@@ -35,7 +35,7 @@ py() { /usr/bin/python3 "$root/scripts/eval-search.py" "$@"; }
 # TABLE SIGMA SEED -> lines "LABEL SEED BUDGET CONFIG-JSON": cold-50, cold-100, warm-N...
 one() {
 	local table=$1 sigma=$2 seed=$3 dir
-	dir=$(mktemp -d "$work/run.XXXXXX")
+	dir=$(mktemp -d "$work/run.XXXXXX") || return 1	# the eval stopped, $work gone
 	table_job "$table" "$sigma" "$seed" > "$dir/job.yaml"
 	best() { "$root/vmtune" best "$1" --db "$dir/db" --format json | jq -c .config; }
 	"$root/vmtune" search "$dir/job.yaml" --db "$dir/db" --trials 50 --seed "$seed" --quiet >/dev/null 2>&1
