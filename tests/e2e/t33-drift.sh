@@ -68,6 +68,12 @@ stepped() {
 		>/dev/null || die "json: no drift"
 	# every unmarked trial is scored within 5% of its truth, whatever the level then
 	below "$(worst on.db)" 0.05 || die "worst unmarked error $(worst on.db)"
+	# the report says it, and marks the same trials in its convergence data
+	exits_with 0 "$VMTUNE" report 1 --db on.db --out rep --format svg || return 1
+	grep -q '<p id="drift">drift: the defaults' rep/index.html || die "report: no drift line"
+	[ "$(awk '!/^#/ { n += $4 } END { print n + 0 }' rep/convergence.dat)" -eq \
+	  "$("$VMTUNE" best 1 --db on.db --format json | jq .drift.disturbed)" ] ||
+		die "convergence.dat marks other trials: $(cat rep/convergence.dat)"
 	# the same search without drift: its scores carry the level's steps
 	rm -f count dcount
 	DRIFT_SEG=9 "$VMTUNE" search off.yaml --db off.db --seed 5 --quiet >/dev/null 2>&1 || return 1
@@ -75,7 +81,7 @@ stepped() {
 	[ "$(sql off.db "select count(*) from trials where origin = 'baseline'")" -eq \
 		"$(sql off.db "select noise_floor from runs")" ] || die "drift: off measured the defaults again"
 }
-expect "a level stepping by +-20%: the defaults measured again, unmarked trials within 5% of their truth (off: beyond 15%)" stepped
+expect "a level stepping by +-20%: the defaults measured again, unmarked trials within 5% of their truth (off: beyond 15%), the report marks the others" stepped
 
 stationary() {
 	local s

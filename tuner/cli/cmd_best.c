@@ -215,11 +215,9 @@ static void print_verdicts(const struct runview *rv, const struct confirmation *
 	strbuf_reset(&line);
 	noise_format(nz, 3, &line);
 	printf("noise floor: %s\n", line.buf);
-	if (rv->steps || rv->ndisturbed)	/* drift: what the scores are against */
-		printf("drift: the defaults' level moved %zu time%s during the search; each trial "
-		       "is scored against its host's level nearest in time, %zu measured while it "
-		       "moved (vmtune trials marks them)\n", rv->steps, rv->steps == 1 ? "" : "s",
-		       rv->ndisturbed);
+	strbuf_reset(&line);
+	if (runview_drift_format(rv, "vmtune trials marks them", &line))
+		printf("drift: %s\n", line.buf);	/* what the scores are against */
 	strbuf_reset(&line);
 	verified_format(v, &line);
 	printf("%s\n", line.buf);

@@ -50,11 +50,11 @@ static int trials_main(int argc, char **argv)
 		strbuf_release(&sb);
 		strbuf_release(&secs);
 	}
-	if (rv.steps || rv.ndisturbed)
-		printf("the defaults' level moved %zu time%s during the search: each score is against "
-		       "its host's level nearest in time; * measured in a disturbed period (the "
-		       "defaults moved between the baselines either side): %zu trial%s\n", rv.steps,
-		       rv.steps == 1 ? "" : "s", rv.ndisturbed, rv.ndisturbed == 1 ? "" : "s");
+	struct strbuf drift = STRBUF_INIT;
+	if (runview_drift_format(&rv, "marked *: the defaults moved between the baselines either "
+				 "side", &drift))
+		printf("%s\n", drift.buf);
+	strbuf_release(&drift);
 	runview_release(&rv);
 	store_close(st);
 	return EXIT_OK;

@@ -175,7 +175,7 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 	const struct space *sp = &rv->job.space;
 	struct racing *race = racing_new(sp, job_race_max(&rv->job, rv->budget_trials));
 	union pval *cfg = config_new(sp);
-	strbuf_addstr(conv, "# trial_seq score incumbent_score\n");
+	strbuf_addstr(conv, "# trial_seq score incumbent_score disturbed\n");
 	strbuf_addstr(failed, "# trial_seq status\n");
 	size_t nobs, *obs = runview_observed(rv, &nobs);	/* as the search took them in */
 	for (size_t k = 0; k < nobs; k++) {
@@ -186,7 +186,8 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 		struct racing_entry inc;
 		double best = racing_incumbent(race, &inc) ? exp(inc.mean) : NAN;
 		if (t->status == TS_DONE && !isnan(t->score)) {
-			strbuf_addf(conv, "%lld %.6g %.6g\n", (long long)t->seq, t->score, best);
+			strbuf_addf(conv, "%lld %.6g %.6g %d\n", (long long)t->seq, t->score, best,
+				    t->disturbed);
 			scored++;
 		} else if (t->status != TS_DONE) {	/* done but unscored: no baseline */
 			strbuf_addf(failed, "%lld %s\n", (long long)t->seq, trial_status_name(t->status));
@@ -509,8 +510,10 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 	strbuf_addstr(gp, "set title 'Convergence: score of each trial and the incumbent'\n"
 			  "set xlabel 'trial'\nset ylabel 'score (1 = the defaults, higher is better)'\n"
 			  "set y2range [0:1]\nunset y2tics\n"
-			  "plot 'convergence.dat' using 1:2 with points pt 7 ps 0.6 lc rgb '#4477aa' "
-			  "title 'trial', \\\n"
+			  "plot 'convergence.dat' using 1:($4 > 0 ? NaN : $2) with points pt 7 ps 0.6 "
+			  "lc rgb '#4477aa' title 'trial', \\\n"
+			  "     'convergence.dat' using 1:($4 > 0 ? $2 : NaN) with points pt 6 ps 0.9 "
+			  "lc rgb '#ee7733' title 'measured while the level moved', \\\n"
 			  "     'convergence.dat' using 1:3 with steps lw 2 lc rgb '#228833' "
 			  "title 'incumbent', \\\n"
 			  "     'failed.dat' using 1:(0.03) axes x1y2 with points pt 2 ps 1.2 "
@@ -804,8 +807,9 @@ static void failures(const struct runview *rv, struct strbuf *md, struct strbuf 
 }
 
 static const char *const captions[][2] = {
-	{ "convergence", "Score of each trial (dots) and of the incumbent racing kept (line); "
-			 "failed trials marked at the bottom." },
+	{ "convergence", "Score of each trial (dots; open where the defaults' level moved "
+			 "around it) and of the incumbent racing kept (line); failed trials "
+			 "marked at the bottom." },
 	{ "bench", "Every metric of the best configuration against the baseline, one panel "
 		   "per benchmark, as ratios of the baseline's median, with 95% bootstrap CIs "
 		   "(memlat: its own plot)." },
@@ -839,6 +843,13 @@ static int verdict(const struct data *d, const struct report_opts *o, struct str
 		verified_format(&d->v, &line);
 		strbuf_addf(md, "\n%s\n", line.buf);
 		strbuf_addstr(html, "<p id=\"knobs\">");
+		html_escape(html, line.buf);
+		strbuf_addstr(html, "</p>\n");
+	}
+	strbuf_reset(&line);
+	if (runview_drift_format(d->rv, "open marks in the convergence plot", &line)) {
+		strbuf_addf(md, "\ndrift: %s\n", line.buf);
+		strbuf_addstr(html, "<p id=\"drift\">drift: ");
 		html_escape(html, line.buf);
 		strbuf_addstr(html, "</p>\n");
 	}

@@ -446,6 +446,16 @@ struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigm
 	return h;
 }
 
+int runview_drift_format(const struct runview *rv, const char *where, struct strbuf *out)
+{
+	if (!rv->steps && !rv->ndisturbed)
+		return 0;
+	strbuf_addf(out, "the defaults' level moved %zu time%s during the search; each trial is "
+		    "scored against its host's level nearest in time, %zu measured while it moved "
+		    "(%s)", rv->steps, rv->steps == 1 ? "" : "s", rv->ndisturbed, where);
+	return 1;
+}
+
 int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out)
 {
 	int warned = 0;

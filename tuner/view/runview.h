@@ -143,6 +143,13 @@ struct hostview *runview_hosts(const struct runview *rv, size_t *n, double *sigm
 int runview_host_warnings(const struct hostview *h, size_t n, double sigma, struct strbuf *out);
 
 /*
+ * Appends what the scores are against when the defaults' level moved
+ * during the search, or trials were measured while it did (one line, no
+ * newline; where: where those trials are marked). Returns 0 when neither.
+ */
+int runview_drift_format(const struct runview *rv, const char *where, struct strbuf *out);
+
+/*
  * The noise floor (results/floor.h): the baseline's measurements by the
  * search (the noise floor's and racing's; not the confirmation's).
  */
