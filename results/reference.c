@@ -193,10 +193,21 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 			return seg_join(r, st, cur, id, 0, err);
 		}
 		if (!isnan(xp) && fabs(xp) <= threshold(t05, ss, dof, se_one(o->nlevel))) {
-			for (size_t i = 0; i < bi; i++)
-				if (r->b[i].seg == cur)
-					r->b[i].seg = -1;
+			int sure = g->sure;
 			r->s[cur].n = 0;
+			for (size_t i = 0; i < bi; i++) {
+				if (r->b[i].seg != cur)
+					continue;
+				r->b[i].seg = -1;
+				if (sure)
+					continue;
+				double xm = log_score(r, st, r->b[i].id, r->s[prev].level);
+				if (!isnan(xm))
+					r->ss += xm * xm, r->dof++;
+				r->b[i].seg = prev;
+				if (seg_join(r, st, prev, r->b[i].id, 0, err))
+					return -1;
+			}
 			r->ss += xp * xp, r->dof++;
 			r->b[bi].seg = prev;
 			return seg_join(r, st, prev, id, 0, err);
@@ -210,6 +221,7 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 	r->jumped = isnan(x) || fabs(x) > reference_threshold(r, r->s[cur].nlevel) ? 2 : 1;
 	r->jump = exp(x);
 	r->b[bi].seg = seg_new(r, host, 0);
+	r->s[r->b[bi].seg].sure = r->jumped == 2;
 	return seg_join(r, st, r->b[bi].seg, id, 0, err);
 }
 

@@ -19,7 +19,8 @@
  *    with the two's difference taken into the spread (if the level moved,
  *    they measured one level), confirms the step when it lies near the new
  *    level and off the old; near the old level, the tentative one was an
- *    outlier, a disturbed moment, and counts for nothing;
+ *    outlier, a disturbed moment, and counts for nothing (or, when it lay
+ *    off at 20% only, noise: it rejoins the old level);
  *  - a segment's level is each objective metric's median over its first
  *    REF_LEVEL_N members (the floor's: over all of the floor's).
  *
@@ -53,6 +54,8 @@ struct ref_seg {
 	size_t n, nlevel;	/* of them, the level's */
 	double *level;		/* per objective term */
 	int floor, tentative;
+	int sure;		/* tentative and off the old level at 5%: if the next
+				 * goes back, an outlier; else its members rejoin */
 };
 
 struct reference {

@@ -495,6 +495,17 @@ static void reference_small_floor(void **state)
 	int64_t b6 = measured(st, run, ORIGIN_BASELINE, "a", 70.5 * exp(-0.8 * thr));
 	assert_int_equal(reference_add(&r, st, b6, 0, err), 0);
 	assert_int_equal(r.jumped, 1);
+	/* the next reads the level again: b6 was noise, it rejoins, nothing between is disturbed */
+	int64_t t2 = measured(st, run, ORIGIN_STRATEGY, "a", 77);
+	int64_t b7 = measured(st, run, ORIGIN_BASELINE, "a", 70.5);
+	assert_int_equal(reference_add(&r, st, b7, 0, err), 0);
+	assert_int_equal(reference_level_of(&r, b6), reference_level_of(&r, b4));
+	assert_int_equal(reference_level_of(&r, b7), reference_level_of(&r, b4));
+	assert_int_equal(reference_steps(&r), 1);
+	int dist;
+	/* b6 is one of the level's first three now: the median of 70, 71 and b6 */
+	assert_float_equal(scored(&r, st, t2, REF_NEAR, &dist), 77 / 70.0, 1e-9);
+	assert_int_equal(dist, 0);
 	reference_release(&r);
 	store_close(st);
 }
