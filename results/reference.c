@@ -175,7 +175,8 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 		 * (their mean, against the old level's) and this one alone does at
 		 * 20%, on the same side: the first was chosen for lying off, so it
 		 * cannot carry the test alone. When this one lies near the old
-		 * level, the first was an outlier.
+		 * level, the first was an outlier if it lay off at 5% (`sure`),
+		 * else noise: its members rejoin the old level.
 		 */
 		const struct ref_seg *g = &r->s[cur], *o = &r->s[prev];
 		double xp = log_score(r, st, id, o->level), mean = xp;
