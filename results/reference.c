@@ -202,7 +202,7 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 				r->b[i].seg = -1;
 				if (sure)
 					continue;
-				double xm = log_score(r, st, r->b[i].id, r->s[prev].level);
+				double xm = log_score(r, st, r->b[i].id, o->level);
 				if (!isnan(xm))
 					r->ss += xm * xm, r->dof++;
 				r->b[i].seg = prev;
