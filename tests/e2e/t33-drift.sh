@@ -9,7 +9,8 @@
 # The workload: x is worth 5% a step, y nothing, noise about 1%. Its level
 # steps through 1.0 0.8 1.2 every DRIFT_SEG runs (the runs so far counted
 # in ./count); DRIFT_OUTLIER=K: the K-th measurement of the defaults alone
-# reads 40% low.
+# reads 40% low; DRIFT_NOISY=1: every other configuration's noise is 50 times
+# as wide (each repeat jumps).
 cat > drift.sh <<'EOF'
 #!/bin/sh
 n=$(cat count 2>/dev/null || echo 0)
@@ -23,7 +24,7 @@ fi
 [ -n "$DELAY" ] && sleep "$DELAY"
 awk -v n="$n" -v x="$VMTUNE_P_X" -v seg="${DRIFT_SEG:-1000000}" -v out="$out" 'BEGIN {
 	split("1.0 0.8 1.2", L, " "); lv = L[int(n / seg) % 3 + 1]
-	srand(n * 7919 + 1); e = 0.02 * (rand() + rand() + rand() - 1.5)
+	srand(n * 7919 + 1); e = (ENVIRON["DRIFT_NOISY"] && x > 0 ? 0.5 : 0.02) * (rand() + rand() + rand() - 1.5)
 	printf "{\"metric\":\"t\",\"value\":%.4f}\n", 100 * (1 + 0.05 * x) * lv * out * (1 + e) }'
 EOF
 job() {
@@ -53,10 +54,31 @@ worst() {
 
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
+# ended DB ORIGIN: trials of ORIGIN ended (a retried one by its first attempt's origin)
+ended() {
+	sql "$1" "with recursive root(id, origin) as (
+		select id, origin from trials where origin != 'retry'
+		union all select t.id, root.origin from trials t join root on t.retry_of = root.id)
+	select count(*) from root join trials using (id)
+	where status in ('done', 'failed', 'timeout') and root.origin $2"
+}
+
+# beyond DB: the budget (40) spent on configurations, the noise floor's
+# baselines in it; drift's beyond it, 1 to 18 (2 a period of 5, and 2)
+beyond() {
+	local floor cfg base
+	floor=$(sql "$1" "select noise_floor from runs")
+	cfg=$(ended "$1" "!= 'baseline'") base=$(ended "$1" "= 'baseline'")
+	[ "$cfg" -eq $((40 - floor)) ] || die "$cfg configurations, wanted $((40 - floor))"
+	[ "$base" -gt "$floor" ] && [ "$base" -le $((floor + 18)) ] ||
+		die "$base baselines, the floor's $floor"
+}
+
 stepped() {
 	rm -f count dcount
 	DRIFT_SEG=9 "$VMTUNE" search on.yaml --db on.db --seed 5 --quiet >/dev/null 2>"$T/err" ||
 		die "$(cat "$T/err")"
+	beyond on.db
 	exits_with 0 "$VMTUNE" trials 1 --db on.db || return 1
 	grep -qE "^the defaults' level moved [2-9] times during the search" "$T/out" ||
 		die "no level change said: $(cat "$T/out")"
@@ -81,7 +103,7 @@ stepped() {
 	[ "$(sql off.db "select count(*) from trials where origin = 'baseline'")" -eq \
 		"$(sql off.db "select noise_floor from runs")" ] || die "drift: off measured the defaults again"
 }
-expect "a level stepping by +-20%: the defaults measured again, unmarked trials within 5% of their truth (off: beyond 15%), the report marks the others" stepped
+expect "a level stepping by +-20%: the defaults measured again beyond the budget, unmarked trials within 5% of their truth (off: beyond 15%), the report marks the others" stepped
 
 stationary() {
 	local s
@@ -112,6 +134,17 @@ outlier() {
 	below "$(worst out.db)" 0.05 || die "worst unmarked error $(worst out.db)"
 }
 expect "a lone outlier of the defaults is measured again, marked, and neither a step nor noise" outlier
+
+capped() {
+	rm -f count dcount
+	sed 's/every: 5/every: 10/' on.yaml > cap.yaml
+	DRIFT_NOISY=1 "$VMTUNE" search cap.yaml --db cap.db --seed 2 2>"$T/err" >/dev/null || return 1
+	grep -q "drift: the defaults were measured again 10 times, all this budget allows" "$T/err" ||
+		die "$(cat "$T/err")"
+	[ "$(ended cap.db "!= 'baseline'")" -eq 38 ] && [ "$(ended cap.db "= 'baseline'")" -eq 12 ] ||
+		die "$("$VMTUNE" trials 1 --db cap.db)"
+}
+expect "repeats that jump: drift measures the defaults 10 times beyond a budget of 40 (every 10), no more" capped
 
 hosts() {
 	cat > hosts.sh <<'EOF'
@@ -149,13 +182,14 @@ resumed() {
 		kill_at_random res.db 4 "$VMTUNE" search --resume 1 --db res.db
 	done
 	exits_with 0 "$VMTUNE" search --resume 1 --db res.db || return 1
-	completed_exactly res.db 40 &&
+	beyond res.db
+	[ "$(sql res.db "select count(*) from trials where status in ('running', 'proposed')")" -eq 0 ] &&
 	[ "$(sql res.db "select status from runs")" = finished ] || die "run not finished"
 	exits_with 0 "$VMTUNE" trials 1 --db res.db || return 1
 	grep -qE "^the defaults' level moved [1-9]" "$T/out" || die "$(cat "$T/out")"
 	unset DRIFT_SEG DELAY
 }
-expect "killed with -9 three times in a drifting search, resumed: it finishes its 40, the steps found" resumed
+expect "killed with -9 three times in a drifting search, resumed: it finishes its 40 and drift's beyond, the steps found" resumed
 
 refused() {
 	job "drift: {every: 1}" > bad1.yaml
@@ -165,7 +199,7 @@ refused() {
 	exits_with 2 "$VMTUNE" search bad2.yaml --dry-run || return 1
 	grep -q "bad2.yaml:8:8: expected on, off or {every: N}" "$T/err" || die "$(cat "$T/err")"
 	exits_with 0 "$VMTUNE" search on.yaml --dry-run || return 1
-	grep -q "^drift: the defaults measured again every 5 results" "$T/out" || die "$(cat "$T/out")"
+	grep -q "^drift: the defaults measured again every 5 results.*(8 beyond the trials without a jump, 18 at most)" "$T/out" || die "$(cat "$T/out")"
 	exits_with 0 "$VMTUNE" search off.yaml --dry-run || return 1
 	grep -q "^drift: off" "$T/out" || die "$(cat "$T/out")"
 }

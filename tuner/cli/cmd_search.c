@@ -506,13 +506,14 @@ static int dry_run(const struct search_args *a)
 	if (!job.repeats && job_race_max(&job, trials) == 1)
 		printf("racing: off under %d trials (each configuration measured once; the "
 		       "confirmation measures the best afresh)\n", JOB_RACE_FROM);
-	if (job_drift_every(&job)) {	/* within the budget: trials the strategy does not get */
+	if (job_drift_every(&job)) {	/* beyond the budget: the strategy gets every trial */
 		long long every = job_drift_every(&job), after = trials - job_noise_floor(&job, trials);
 		printf("drift: the defaults measured again every %lld results, when a configuration "
-		       "measured again jumps, and near the budget's end", every);
+		       "measured again jumps, and after the budget's last", every);
 		if (trials)
-			printf(" (%lld of the trials without a jump)",
-			       after > 0 ? after / (every + 1) + (2 * (after % (every + 1)) >= every) : 0);
+			printf(" (%lld beyond the trials without a jump, %lld at most)",
+			       after > 0 ? after / every + (2 * (after % every) >= every) : 0,
+			       (long long)job_drift_max(&job, trials));
 		printf("\n");
 	} else {
 		printf("drift: off (the noise floor's level holds for the whole search)\n");
@@ -684,7 +685,8 @@ const struct cmd cmd_search = {
 	"Progress goes to stderr.\n"
 	"\n"
 	"  --db FILE         the SQLite database (default vmtune.db, created if missing)\n"
-	"  --trials N        stop after N completed trials (overrides the job's budget)\n"
+	"  --trials N        stop after N completed trials (overrides the job's budget;\n"
+	"                    drift's measurements of the defaults run beyond it)\n"
 	"  --time DURATION   stop starting trials after DURATION (90s, 15m, 8h)\n"
 	"  --seed N          the strategy's seed (default: the job's, else a fresh one)\n"
 	"  --resume RUN      continue run RUN: keeps its completed trials, re-runs the\n"

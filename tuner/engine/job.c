@@ -1270,6 +1270,14 @@ int job_drift_every(const struct job *job)
 	return strcmp(job->target->name, "exec") ? JOB_DEFAULT_DRIFT : 0;
 }
 
+int64_t job_drift_max(const struct job *job, int64_t trials)
+{
+	int every = job_drift_every(job);
+	if (!every)
+		return 0;
+	return trials ? 2 * (trials / every) + 2 : INT64_MAX;
+}
+
 int job_noise_floor(const struct job *job, int64_t trials)
 {
 	if (job->noise_floor > 0)

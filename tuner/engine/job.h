@@ -46,7 +46,8 @@
  *                                  # defaults measured again every N results and
  *                                  # after a result that jumps; each trial is scored
  *                                  # against its host's level nearest in time
- *                                  # (results/reference.h); on: every 10
+ *                                  # (results/reference.h); on: every 10. These
+ *                                  # run beyond the trial budget (job_drift_max())
  *   ablate: on                     # default off: after a confirmed gain, which of
  *                                  # the best's changes carry it (results/ablation.h);
  *                                  # {repeats: N}: N measurements per change and step
@@ -138,6 +139,13 @@ int job_slots(const struct job *job);
 int job_instances(const struct job *job);
 /* Results between measurements of the defaults during the search; 0: never (exec's default). */
 int job_drift_every(const struct job *job);
+/*
+ * The most measurements of the defaults drift adds beyond a budget of
+ * trials (0: a time budget, which bounds them itself: INT64_MAX): two a
+ * period and two more (a step told from an outlier, the series closed);
+ * 0 when drift is off.
+ */
+int64_t job_drift_max(const struct job *job, int64_t trials);
 /*
  * The noise floor of a search of trials (0: a time budget): the job's, else
  * 1 in 20 of the trials, from 1 to 3 (3 for a time budget). The floor is a

@@ -226,7 +226,7 @@ int search_begin(struct search *s, char *err)
 	for (size_t i = 0; i < s->nhosts && !rc; i++) {	/* one per host when there are several */
 		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 		if (!rc)
-			search_push_pending(s, id, def, 1);
+			search_push_pending(s, id, def, BASE_OPEN);
 		if (!rc && s->nhosts > 1)
 			s->pending[s->npending - 1].h = &s->hosts[i];
 	}
@@ -234,7 +234,7 @@ int search_begin(struct search *s, char *err)
 	for (int64_t k = (int64_t)s->nhosts; k < search_noise_floor(s) && !rc; k++) {
 		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 		if (!rc)
-			search_push_pending(s, id, def, 1);
+			search_push_pending(s, id, def, BASE_OPEN);
 	}
 	free(def);
 	return rc;

@@ -31,6 +31,7 @@ struct row {
 	union pval *cfg;
 	const struct row *last;	/* its last attempt */
 	int taken;		/* observed by the replay already */
+	int baseline;		/* of the defaults: BASE_OPEN or BASE_DRIFT (by its place); 0: not */
 };
 
 struct rows {
@@ -111,6 +112,7 @@ static int replay_result(struct search *s, struct row *t, int record, char *err)
 	} else if (t->origin == ORIGIN_BASELINE) {
 		search_baseline_note(s, l->id, l->status, NULL);
 	}
+	s->drift_taken += t->baseline == BASE_DRIFT;
 	return search_account(s, l->id, t->cfg, l->status, score, record, err);
 }
 
@@ -154,13 +156,19 @@ static void replay_busy(struct rows *r, size_t upto, const union pval **v, struc
 	b->cfg = v;
 }
 
-/* Each stored trial's configuration and last attempt. */
+/*
+ * Each stored trial's configuration and last attempt; a baseline's kind by
+ * its place (in trial order): the search opened with the first ones.
+ */
 static int parse_rows(struct search *s, struct rows *r, char *err)
 {
 	const struct space *sp = &s->o.job->space;
 	char msg[ERR_LEN];
+	int64_t nbase = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		struct row *t = &r->v[i];
+		if (t->origin == ORIGIN_BASELINE)
+			t->baseline = nbase++ < search_open_baselines(s) ? BASE_OPEN : BASE_DRIFT;
 		t->last = last_attempt(r, t);
 		t->cfg = config_new(sp);
 		if (config_from_json(sp, t->config, t->cfg, msg))
@@ -177,20 +185,20 @@ static int parse_rows(struct search *s, struct rows *r, char *err)
  */
 static int queue_missing_baselines(struct search *s, const struct rows *r, char *err)
 {
-	size_t nbase = 0;
+	int64_t nbase = 0;
 	for (size_t i = 0; i < r->n; i++)
-		nbase += r->v[i].origin == ORIGIN_BASELINE && !r->v[i].retry_of;
-	if (nbase >= (size_t)search_noise_floor(s) && nbase >= s->nhosts)
+		nbase += r->v[i].origin == ORIGIN_BASELINE;
+	if (nbase >= search_open_baselines(s))
 		return 0;
 	union pval *def = config_defaults(&s->o.job->space);
 	int64_t id;
 	int rc = 0;
-	for (size_t k = nbase; !rc && (k < (size_t)search_noise_floor(s) || k < s->nhosts); k++) {
+	for (int64_t k = nbase; !rc && k < search_open_baselines(s); k++) {
 		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 		if (rc)
 			break;
-		search_push_pending(s, id, def, 1);
-		if (s->nhosts > 1 && k < s->nhosts)	/* one on each host, as search_begin() */
+		search_push_pending(s, id, def, BASE_OPEN);
+		if (s->nhosts > 1 && k < (int64_t)s->nhosts)	/* one on each host, as search_begin() */
 			s->pending[s->npending - 1].h = &s->hosts[k];
 	}
 	free(def);
@@ -262,12 +270,12 @@ static int queue_rest(struct search *s, struct rows *r, char *err)
 		if (t->origin == ORIGIN_RETRY || has_result(t))
 			continue;
 		if (l->status == TS_PROPOSED) {
-			search_push_pending(s, l->id, t->cfg, t->origin == ORIGIN_BASELINE);
+			search_push_pending(s, l->id, t->cfg, t->baseline);
 			continue;
 		}
 		if (search_insert_trial(s, ORIGIN_RETRY, l->id, t->cfg, &id, err))
 			return -1;
-		search_push_pending(s, id, t->cfg, t->origin == ORIGIN_BASELINE);
+		search_push_pending(s, id, t->cfg, t->baseline);
 	}
 	return 0;
 }
@@ -296,7 +304,6 @@ int search_resume(struct search *s, char *err)
 	if (parse_rows(s, &r, err) || open_floor(s, &r, err) || queue_missing_baselines(s, &r, err) ||
 	    replay_history(s, &r, err) || queue_rest(s, &r, err))
 		goto out;
-	s->started_completed = s->completed;
 	ret = 0;
 out:
 	for (size_t i = 0; i < r.n; i++) {

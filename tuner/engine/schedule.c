@@ -14,11 +14,28 @@
 
 /* ---- the scheduler ----------------------------------------------------- */
 
-/* The budget holds no more trials than those running: start none. */
+/* The trial budget holds no more configurations than those running. */
+static int trials_spent(const struct search *s)
+{
+	return s->o.budget_trials && search_budget_used(s) >= s->o.budget_trials;
+}
+
+/* A measurement of drift's, waiting to start on slot sl's host (on any: sl NULL). */
+static int drift_waiting(const struct search *s, const struct slot *sl)
+{
+	for (size_t i = 0; i < s->npending; i++) {
+		const struct pending *p = &s->pending[i];
+		if (!p->started && p->baseline == BASE_DRIFT && (!sl || !p->h || p->h == sl->h))
+			return 1;
+	}
+	return 0;
+}
+
+/* Start none: the time is spent, or the trials are and drift measures nothing more. */
 static int budget_spent(const struct search *s)
 {
-	return (s->o.budget_trials && s->completed + (int64_t)search_busy(s) >= s->o.budget_trials) ||
-	       (s->o.budget_seconds && search_elapsed(s) >= s->o.budget_seconds);
+	return (s->o.budget_seconds && search_elapsed(s) >= s->o.budget_seconds) ||
+	       (trials_spent(s) && !drift_waiting(s, NULL));
 }
 
 static int any_down(const struct search *s)
@@ -29,10 +46,13 @@ static int any_down(const struct search *s)
 	return 0;
 }
 
+/* A slot free to start a trial; once the trials are spent, only one drift measures on. */
 static struct slot *idle_slot(struct search *s)
 {
+	int spent = !s->confirming && trials_spent(s);
 	for (size_t i = 0; i < s->nslots; i++)
-		if (!s->slots[i].busy && s->slots[i].tgt && s->slots[i].h->up)
+		if (!s->slots[i].busy && s->slots[i].tgt && s->slots[i].h->up &&
+		    (!spent || drift_waiting(s, &s->slots[i])))
 			return &s->slots[i];
 	return NULL;
 }
@@ -70,7 +90,8 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 	*baseline = *confirm = 0;
 	for (size_t i = 0; i < s->npending; i++) {
 		struct pending *p = &s->pending[i];
-		if (p->started || (p->h && p->h != sl->h))
+		if (p->started || (p->h && p->h != sl->h) ||
+		    (!s->confirming && trials_spent(s) && p->baseline != BASE_DRIFT))
 			continue;
 		p->started = 1;
 		*id = p->id;
@@ -79,8 +100,8 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 		*confirm = p->confirm;
 		return 0;
 	}
-	if (s->confirming)
-		return 1;	/* the confirmation runs what it queued, nothing else */
+	if (s->confirming || trials_spent(s))
+		return 1;	/* the confirmation runs what it queued; drift's run beyond the budget */
 	if (s->fixed) {
 		memcpy(cfg, s->fixed, sp->n * sizeof(*cfg));
 		return search_insert_trial(s, ORIGIN_STRATEGY, 0, cfg, id, err);

@@ -38,6 +38,9 @@ struct hoststate {
 	int base_queued;	/* a baseline waits to run on it */
 };
 
+/* A measurement of the defaults: one that opens the search, or drift's (beyond the budget). */
+enum { BASE_OPEN = 1, BASE_DRIFT = 2 };
+
 struct slot {
 	struct search *s;
 	struct hoststate *h;
@@ -47,7 +50,7 @@ struct slot {
 	int64_t id;
 	union pval *cfg;
 	char *json;
-	int baseline;
+	int baseline;		/* the defaults: BASE_OPEN or BASE_DRIFT; 0: not */
 	int confirm;		/* measured after the search: enum after_side */
 	double t_start;
 	int rc;			/* -1: a result could not be stored */
@@ -84,9 +87,9 @@ struct search {
 	char *base_note;
 	double best;
 	int64_t best_trial;
-	int64_t completed, started_completed, seq;
+	int64_t completed, seq;
 	double elapsed_before, t0;
-	int64_t ended, search_ended;	/* trials ended in this process; of them, the search's */
+	int64_t ended;			/* trials ended in this process */
 	double done_at[ETA_WINDOW + 1];	/* when the last of them ended: the ETA's pace */
 	/* stored trials to run before any new one; h: only on that host */
 	struct pending {
@@ -102,6 +105,8 @@ struct search {
 	int confirming;			/* the confirmation or the ablation: only its queued trials */
 	enum confirm_state confirmed;	/* the confirmation's verdict; CONFIRM_MORE: none */
 	int64_t floor_seen;		/* baseline results in (done or not): the noise floor */
+	int64_t drift_taken;		/* BASE_DRIFT results taken in: beyond the trial budget */
+	int drift_said;			/* said that drift's allowance is spent */
 	int base_retries;		/* failed baselines run again (BASELINE_RETRIES at most) */
 	int64_t *floor_ids, floor_done;	/* the done ones */
 	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
@@ -123,7 +128,16 @@ double search_elapsed(const struct search *s);
 double *search_unit_base(const struct objective *o);
 /* Baseline results that open the search: the run's (the job's, within the budget). */
 int64_t search_noise_floor(const struct search *s);
+/* The baselines the search opens with (BASE_OPEN): the noise floor's, one on each host at least. */
+int64_t search_open_baselines(const struct search *s);
 /* Slots with a trial running now. */
 size_t search_busy(const struct search *s);
+/* Drift's measurements of the defaults (BASE_DRIFT): taken in, running, or queued. */
+int64_t search_drift_count(const struct search *s);
+/*
+ * The trials the trial budget counts: taken in or running, drift's
+ * measurements of the defaults left out (they run beyond it, job_drift_max()).
+ */
+int64_t search_budget_used(const struct search *s);
 
 #endif

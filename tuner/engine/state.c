@@ -41,6 +41,30 @@ size_t search_busy(const struct search *s)
 	return n;
 }
 
+int64_t search_open_baselines(const struct search *s)
+{
+	int64_t floor = search_noise_floor(s);
+	return floor > (int64_t)s->nhosts ? floor : (int64_t)s->nhosts;
+}
+
+int64_t search_drift_count(const struct search *s)
+{
+	int64_t n = s->drift_taken;
+	for (size_t i = 0; i < s->nslots; i++)
+		n += s->slots[i].busy && s->slots[i].baseline == BASE_DRIFT;
+	for (size_t i = 0; i < s->npending; i++)
+		n += !s->pending[i].started && s->pending[i].baseline == BASE_DRIFT;
+	return n;
+}
+
+int64_t search_budget_used(const struct search *s)
+{
+	int64_t n = s->completed - s->drift_taken;
+	for (size_t i = 0; i < s->nslots; i++)
+		n += s->slots[i].busy && s->slots[i].baseline != BASE_DRIFT;
+	return n;
+}
+
 double search_elapsed(const struct search *s)
 {
 	return s->elapsed_before + (mono() - s->t0);

@@ -87,18 +87,24 @@ static double eta(const struct search *s, int64_t left)
 	return (s->done_at[n % (ETA_WINDOW + 1)] - since) / (double)w * (double)(left > 0 ? left : 0);
 }
 
+/* The trials the progress line counts to: the budget's, and drift's so far beyond it. */
+static int64_t progress_budget(const struct search *s)
+{
+	return s->o.budget_trials ? s->o.budget_trials + search_drift_count(s) : 0;
+}
+
 static void report(struct search *s, int64_t id, enum trial_status status, const char *reason,
 		   double score, const char *host)
 {
 	struct progress p = {
 		.trial_id = id, .status = status, .reason = reason, .score = score,
-		.completed = s->completed, .budget = s->o.budget_trials, .best = s->best,
+		.completed = s->completed, .budget = progress_budget(s), .best = s->best,
 		.best_trial = s->best_trial, .elapsed = search_elapsed(s), .eta = -1,
 		.note = s->have_base ? NULL : s->base_note, .host = host,
 	};
 	if (s->o.budget_trials && s->ended > 0) {
 		/* the search's trials left, then the confirmation's first look */
-		p.eta = eta(s, s->o.budget_trials - s->started_completed - s->search_ended +
+		p.eta = eta(s, s->o.budget_trials - search_budget_used(s) +
 			       2 * (int64_t)s->o.confirm_repeats);
 		if (s->o.budget_seconds && p.eta > s->o.budget_seconds - p.elapsed)
 			p.eta = s->o.budget_seconds - p.elapsed;
@@ -127,7 +133,7 @@ static void report_confirm(struct search *s, const struct slot *sl, enum trial_s
 {
 	struct progress p = {
 		.trial_id = sl->id, .status = status, .reason = reason, .score = score,
-		.completed = s->completed, .budget = s->o.budget_trials, .best = s->best,
+		.completed = s->completed, .budget = progress_budget(s), .best = s->best,
 		.best_trial = s->best_trial, .elapsed = search_elapsed(s), .eta = -1,
 		.host = sl->h->label, .side = side_name[sl->confirm],
 		.phase = sl->confirm >= SIDE_ABLATE ? "ablate" : "confirm",
@@ -362,7 +368,7 @@ static int retry_baseline(struct search *s, struct slot *sl, enum trial_status f
 	s->base_retries++;
 	if (search_insert_trial(s, ORIGIN_RETRY, sl->id, sl->cfg, &retry, err))
 		return -1;
-	search_push_pending(s, retry, sl->cfg, 1);
+	search_push_pending(s, retry, sl->cfg, sl->baseline);
 	if (s->nhosts > 1)	/* on its host: each host has its own */
 		s->pending[s->npending - 1].h = sl->h;
 	return 1;
@@ -388,20 +394,29 @@ static int floor_open_result(struct search *s, struct slot *sl, enum trial_statu
 	return 0;
 }
 
-/* The defaults, queued to be measured next on host h. */
+/* The defaults, queued to be measured next on host h: drift's, beyond the budget. */
 static int queue_baseline(struct search *s, struct hoststate *h, char *err)
 {
 	union pval *def = config_defaults(&s->o.job->space);
 	int64_t id;
 	int rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 	if (!rc) {
-		search_push_pending(s, id, def, 1);
+		search_push_pending(s, id, def, BASE_DRIFT);
 		if (s->nhosts > 1)
 			s->pending[s->npending - 1].h = h;
 		h->base_queued = 1;
 	}
 	free(def);
 	return rc;
+}
+
+/* A slot of host h has a trial running. */
+static int host_busy(const struct search *s, const struct hoststate *h)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].busy && s->slots[i].h == h)
+			return 1;
+	return 0;
 }
 
 /*
@@ -411,19 +426,23 @@ static int queue_baseline(struct search *s, struct hoststate *h, char *err)
  * waits for the next), after a configuration measured again
  * scores beyond the level threshold from its earlier mean (prev, a log,
  * over nprev measurements: a jump, which its configuration cannot explain),
- * and as the budget's last trial.
+ * and after the budget's last trial. They run beyond the trial budget, up
+ * to job_drift_max() of them: the strategy gets every trial it was given.
  */
 static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, double score,
 		       double prev, size_t nprev, char *err)
 {
 	struct hoststate *h = sl->h;
 	int every = job_drift_every(s->o.job);
-	int64_t queued = (int64_t)search_busy(s);
-	for (size_t i = 0; i < s->npending; i++)
-		queued += !s->pending[i].started;
-	int64_t left = s->o.budget_trials ? s->o.budget_trials - s->completed - queued : INT64_MAX;
-	if (!every || !s->have_ref || s->fixed || left <= 0)
+	if (!every || !s->have_ref || s->fixed)
 		return 0;
+	if (search_drift_count(s) >= job_drift_max(s->o.job, s->o.budget_trials)) {
+		if (!s->drift_said++)
+			search_notice(s, "drift: the defaults were measured again %lld times, all "
+				      "this budget allows; the level is not followed further",
+				      (long long)search_drift_count(s));
+		return 0;
+	}
 	if (sl->baseline) {
 		h->since_base = 0;
 		h->base_queued = 0;
@@ -436,19 +455,17 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 		return 0;
 	}
 	h->since_base++;
+	if (h->base_queued)
+		return 0;
 	/*
-	 * The budget's last trial closes the series (the last results get a
-	 * level after them) once half a period has passed since the last.
+	 * The budget's last trial on this host closes the series (the last
+	 * results get a level after them) once half a period has passed.
 	 */
-	if (left == 1)
-		return h->base_queued || 2 * h->since_base < every ? 0 : queue_baseline(s, h, err);
-	if (left == 2 && 2 * (h->since_base + 1) >= every)
-		return 0;	/* the closing one comes next */
+	if (s->o.budget_trials && search_budget_used(s) >= s->o.budget_trials)
+		return host_busy(s, h) || 2 * h->since_base < every ? 0 : queue_baseline(s, h, err);
 	int jumped = st == TS_DONE && score > 0 && !isnan(prev) && h->since_base >= 2 &&
 		     fabs(log(score) - prev) > reference_threshold(&s->ref, nprev);
-	if (h->base_queued || (h->since_base < every && !jumped))
-		return 0;
-	return queue_baseline(s, h, err);
+	return h->since_base < every && !jumped ? 0 : queue_baseline(s, h, err);
 }
 
 /* A finished trial's result taken in: stored, then held, confirmed or observed. */
@@ -477,7 +494,6 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 		return rc < 0 ? -1 : 0;
 	s->ended++;	/* when it ended: the ETA's pace */
 	s->done_at[s->ended % (ETA_WINDOW + 1)] = mono();
-	s->search_ended += !sl->confirm;
 	if (sl->confirm) {	/* the strategy and racing never see these */
 		s->confirm_done++;
 		report_confirm(s, sl, final, why, score);
@@ -488,6 +504,7 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	struct racing_entry e;	/* the configuration's mean log score so far, if measured */
 	int seen = racing_find(s->race, sl->cfg, &e) && e.n;
 	double prev = seen ? e.mean : NAN;
+	s->drift_taken += sl->baseline == BASE_DRIFT;
 	if (search_account(s, sl->id, sl->cfg, final, score, 1, err))
 		return -1;
 	report(s, sl->id, final, why, score, sl->h->label);
