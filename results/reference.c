@@ -1,5 +1,6 @@
 #include "reference.h"
 #include "floor.h"
+#include "stats.h"
 #include "../lib/err.h"
 #include "../lib/strbuf.h"
 
@@ -30,25 +31,11 @@ void reference_release(struct reference *r)
 }
 
 /*
- * Student's t, two-sided, by degrees of freedom (0: none): at 5%, and at
- * 20% for the first sign of a step, which costs one measurement more to
- * confirm or dismiss; beyond the tables about the normal's.
+ * The two-sided levels of the tests: 5%, and 20% for the first sign of a
+ * step, which costs one measurement more to confirm or dismiss.
  */
-static const double t05[] = { INFINITY, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
-			      2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110,
-			      2.101, 2.093, 2.086 };
-static const double t20[] = { INFINITY, 3.078, 1.886, 1.638, 1.533, 1.476, 1.440, 1.415, 1.397,
-			      1.383, 1.372, 1.363, 1.356, 1.350, 1.345, 1.341, 1.337, 1.333,
-			      1.330, 1.328, 1.325 };
-#define TN (sizeof(t05) / sizeof(*t05))
-
-static double t_quantile(const double *t, size_t dof)
-{
-	if (dof < TN)
-		return t[dof];
-	double z = t == t05 ? 1.96 : 1.282;
-	return dof < 30 ? z * 1.05 : dof < 60 ? z * 1.03 : z;
-}
+#define AT5 0.05
+#define AT20 0.20
 
 /*
  * The threshold in the log for a difference whose standard error is se
@@ -56,11 +43,11 @@ static double t_quantile(const double *t, size_t dof)
  * least REF_MIN_STEP; INFINITY without a spread (no step can be told from
  * noise).
  */
-static double threshold(const double *t, double ss, size_t dof, double se)
+static double threshold(double alpha, double ss, size_t dof, double se)
 {
 	if (!dof)
 		return INFINITY;
-	double thr = t_quantile(t, dof) * sqrt(ss / (double)dof) * se;
+	double thr = stats_t_quantile(1 - alpha / 2, (double)dof) * sqrt(ss / (double)dof) * se;
 	return thr > REF_MIN_STEP ? thr : REF_MIN_STEP;
 }
 
@@ -72,7 +59,7 @@ static double se_one(size_t n)
 
 double reference_threshold(const struct reference *r, size_t n)
 {
-	return threshold(t05, r->ss, r->dof, se_one(n));
+	return threshold(AT5, r->ss, r->dof, se_one(n));
 }
 
 /* The log score of trial id against level; NaN when it cannot be scored. */
@@ -186,14 +173,14 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 			mean += log_score(r, st, g->ids[i], o->level);
 		mean /= (double)(g->n + 1);
 		double se = sqrt(1.0 / (double)(g->n + 1) + 1.0 / (double)(o->nlevel ? o->nlevel : 1));
-		if (!isnan(mean) && fabs(mean) > threshold(t05, ss, dof, se) && mean * xp > 0 &&
-		    fabs(xp) > threshold(t20, ss, dof, se_one(o->nlevel))) {
+		if (!isnan(mean) && fabs(mean) > threshold(AT5, ss, dof, se) && mean * xp > 0 &&
+		    fabs(xp) > threshold(AT20, ss, dof, se_one(o->nlevel))) {
 			r->s[cur].tentative = 0;	/* a step, confirmed */
 			r->ss = ss, r->dof = dof;
 			r->b[bi].seg = cur;
 			return seg_join(r, st, cur, id, 0, err);
 		}
-		if (!isnan(xp) && fabs(xp) <= threshold(t05, ss, dof, se_one(o->nlevel))) {
+		if (!isnan(xp) && fabs(xp) <= threshold(AT5, ss, dof, se_one(o->nlevel))) {
 			int sure = g->sure;
 			r->s[cur].n = 0;
 			for (size_t i = 0; i < bi; i++) {
@@ -213,7 +200,7 @@ static int place_later(struct reference *r, struct store *st, size_t bi, const c
 			r->b[bi].seg = prev;
 			return seg_join(r, st, prev, id, 0, err);
 		}
-	} else if (!isnan(x) && fabs(x) <= threshold(t20, r->ss, r->dof, se_one(r->s[cur].nlevel))) {
+	} else if (!isnan(x) && fabs(x) <= threshold(AT20, r->ss, r->dof, se_one(r->s[cur].nlevel))) {
 		r->ss += x * x, r->dof++;
 		r->b[bi].seg = cur;
 		return seg_join(r, st, cur, id, 0, err);
