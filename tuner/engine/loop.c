@@ -219,25 +219,8 @@ int search_begin(struct search *s, char *err)
 	const struct job *job = s->o.job;
 	if (create_run(s, job->strategy, err))
 		return -1;
-	union pval *def = config_defaults(&job->space);
-	int64_t id;
-	int rc = 0;
 	s->base_open = 1;	/* until the noise floor is in */
-	for (size_t i = 0; i < s->nhosts && !rc; i++) {	/* one per host when there are several */
-		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
-		if (!rc)
-			search_push_pending(s, id, def, BASE_OPEN);
-		if (!rc && s->nhosts > 1)
-			s->pending[s->npending - 1].h = &s->hosts[i];
-	}
-	/* the noise floor: the baseline measured noise_floor times in all, before anything else */
-	for (int64_t k = (int64_t)s->nhosts; k < search_noise_floor(s) && !rc; k++) {
-		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
-		if (!rc)
-			search_push_pending(s, id, def, BASE_OPEN);
-	}
-	free(def);
-	return rc;
+	return search_queue_open(s, 0, err);
 }
 
 int search_measure(struct search *s, const union pval *cfg, int n, char *err)

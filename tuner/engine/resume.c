@@ -188,21 +188,7 @@ static int queue_missing_baselines(struct search *s, const struct rows *r, char 
 	int64_t nbase = 0;
 	for (size_t i = 0; i < r->n; i++)
 		nbase += r->v[i].origin == ORIGIN_BASELINE;
-	if (nbase >= search_open_baselines(s))
-		return 0;
-	union pval *def = config_defaults(&s->o.job->space);
-	int64_t id;
-	int rc = 0;
-	for (int64_t k = nbase; !rc && k < search_open_baselines(s); k++) {
-		rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
-		if (rc)
-			break;
-		search_push_pending(s, id, def, BASE_OPEN);
-		if (s->nhosts > 1 && k < (int64_t)s->nhosts)	/* one on each host, as search_begin() */
-			s->pending[s->npending - 1].h = &s->hosts[k];
-	}
-	free(def);
-	return rc;
+	return search_queue_open(s, nbase, err);
 }
 
 /*

@@ -87,11 +87,11 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 		      int *baseline, int *confirm, char *err)
 {
 	const struct space *sp = &s->o.job->space;
+	int spent = !s->confirming && trials_spent(s);	/* then only drift's run */
 	*baseline = *confirm = 0;
 	for (size_t i = 0; i < s->npending; i++) {
 		struct pending *p = &s->pending[i];
-		if (p->started || (p->h && p->h != sl->h) ||
-		    (!s->confirming && trials_spent(s) && p->baseline != BASE_DRIFT))
+		if (p->started || (p->h && p->h != sl->h) || (spent && p->baseline != BASE_DRIFT))
 			continue;
 		p->started = 1;
 		*id = p->id;
@@ -100,7 +100,7 @@ static int next_trial(struct search *s, const struct slot *sl, union pval *cfg, 
 		*confirm = p->confirm;
 		return 0;
 	}
-	if (s->confirming || trials_spent(s))
+	if (s->confirming || spent)
 		return 1;	/* the confirmation runs what it queued; drift's run beyond the budget */
 	if (s->fixed) {
 		memcpy(cfg, s->fixed, sp->n * sizeof(*cfg));

@@ -394,20 +394,36 @@ static int floor_open_result(struct search *s, struct slot *sl, enum trial_statu
 	return 0;
 }
 
-/* The defaults, queued to be measured next on host h: drift's, beyond the budget. */
-static int queue_baseline(struct search *s, struct hoststate *h, char *err)
+/* The defaults, stored and queued (kind: BASE_OPEN or BASE_DRIFT); on host h when there are several. */
+static int queue_defaults(struct search *s, int kind, struct hoststate *h, char *err)
 {
 	union pval *def = config_defaults(&s->o.job->space);
 	int64_t id;
 	int rc = search_insert_trial(s, ORIGIN_BASELINE, 0, def, &id, err);
 	if (!rc) {
-		search_push_pending(s, id, def, BASE_DRIFT);
-		if (s->nhosts > 1)
+		search_push_pending(s, id, def, kind);
+		if (h && s->nhosts > 1)
 			s->pending[s->npending - 1].h = h;
-		h->base_queued = 1;
 	}
 	free(def);
 	return rc;
+}
+
+int search_queue_open(struct search *s, int64_t from, char *err)
+{
+	for (int64_t k = from; k < search_open_baselines(s); k++)
+		if (queue_defaults(s, BASE_OPEN, k < (int64_t)s->nhosts ? &s->hosts[k] : NULL, err))
+			return -1;
+	return 0;
+}
+
+/* The defaults, queued to be measured next on host h: drift's, beyond the budget. */
+static int queue_baseline(struct search *s, struct hoststate *h, char *err)
+{
+	if (queue_defaults(s, BASE_DRIFT, h, err))
+		return -1;
+	h->base_queued = 1;
+	return 0;
 }
 
 /* A slot of host h has a trial running. */

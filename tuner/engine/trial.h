@@ -13,6 +13,12 @@
 int search_insert_trial(struct search *s, enum trial_origin origin, int64_t retry_of,
 			const union pval *cfg, int64_t *id, char *err);
 void search_push_pending(struct search *s, int64_t id, const union pval *cfg, int baseline);
+/*
+ * The baselines the search opens with (search_open_baselines()), from the
+ * from-th on: one on each host first when there are several, then the rest
+ * of the noise floor wherever a slot is free.
+ */
+int search_queue_open(struct search *s, int64_t from, char *err);
 void search_push_confirm(struct search *s, int64_t id, const union pval *cfg, int side);
 int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval *cfg,
 		int baseline, int confirm, char *err);
