@@ -103,6 +103,13 @@ static void anneal_observe(struct strategy *s, const union pval *cfg, int ok, do
 	s->t = fmax(ANNEAL_TMIN, s->t * ANNEAL_COOL);
 }
 
+static void anneal_retell(struct strategy *s, const union pval *cfg, double was, double now)
+{
+	long i = history_retell(s->h, cfg, was, now);
+	if (i >= 0 && s->have_cur && config_equal(s->sp, cfg, s->cur))	/* where it stands, re-valued */
+		s->cur_v = history_value(s->h, (size_t)i);
+}
+
 static void anneal_free(struct strategy *s)
 {
 	if (!s)
@@ -120,5 +127,6 @@ const struct strategy_ops strategy_anneal = {
 	.init = anneal_init,
 	.propose = anneal_propose,
 	.observe = anneal_observe,
+	.retell = anneal_retell,
 	.free = anneal_free,
 };

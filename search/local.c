@@ -106,11 +106,17 @@ static void local_free(struct strategy *s)
 	free(s);
 }
 
+static void local_retell(struct strategy *s, const union pval *cfg, double was, double now)
+{
+	history_retell(s->h, cfg, was, now);
+}
+
 const struct strategy_ops strategy_local = {
 	.name = "local",
 	.help = "local search from the best so far: one-knob moves, then pairs",
 	.init = local_init,
 	.propose = local_propose,
 	.observe = local_observe,
+	.retell = local_retell,
 	.free = local_free,
 };

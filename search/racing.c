@@ -10,6 +10,8 @@ struct entry {
 	union pval *cfg;
 	size_t n, failed;
 	double mean, m2;	/* Welford, over log scores */
+	int moved;		/* all of them taken while the level moved: at their low */
+	double high;		/* then: their mean at the level nearest in time */
 };
 
 struct racing {
@@ -66,7 +68,7 @@ double racing_sigma(const struct racing *r)
 	double m2 = 0;
 	size_t dof = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->e[i].n > 1) {
+		if (r->e[i].n > 1 && !r->e[i].moved) {
 			m2 += r->e[i].m2;
 			dof += r->e[i].n - 1;
 		}
@@ -78,7 +80,7 @@ static double sigma_bound(const struct racing *r)
 {
 	size_t dof = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->e[i].n > 1)
+		if (r->e[i].n > 1 && !r->e[i].moved)
 			dof += r->e[i].n - 1;
 	return dof ? sqrt((double)dof / gsl_cdf_chisq_Pinv(0.05, (double)dof)) : INFINITY;
 }
@@ -98,15 +100,43 @@ static long successor(const struct racing *r)
 	return best;
 }
 
+/*
+ * A configuration measured only while the level moved, not the incumbent,
+ * whose mean at the level nearest in time leads the incumbent's: the best
+ * of them (-1: none), measured fewer than RACING_MAX_REPEATS times.
+ */
+static long moved_leader(const struct racing *r)
+{
+	long best = -1;
+	if (r->inc < 0)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *c = &r->e[i];
+		if (c->failed || !c->moved || (long)i == r->inc || c->n >= RACING_MAX_REPEATS ||
+		    c->high <= r->e[r->inc].mean)
+			continue;
+		if (best < 0 || c->high > r->e[best].high)
+			best = (long)i;
+	}
+	return best;
+}
+
 int racing_next(struct racing *r, union pval *cfg)
 {
-	if (r->want < 0)
+	long i = r->want >= 0 ? r->want : moved_leader(r);
+	if (i < 0)
 		return 0;
-	memcpy(cfg, r->e[r->want].cfg, r->sp->n * sizeof(*cfg));
+	memcpy(cfg, r->e[i].cfg, r->sp->n * sizeof(*cfg));
 	return 1;
 }
 
 void racing_observe(struct racing *r, const union pval *cfg, int ok, double score)
+{
+	racing_observe_moved(r, cfg, ok, score, 0, score);
+}
+
+void racing_observe_moved(struct racing *r, const union pval *cfg, int ok, double score,
+			  int moved, double low)
 {
 	long i = find_or_add(r, cfg);
 	struct entry *c = &r->e[i];
@@ -121,6 +151,21 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 	if (c->failed) {	/* out of the race; a measurement it still gets counts for nothing */
 		r->want = -1;
 		return;
+	}
+	if (moved && c->n && !c->moved) {	/* it has one taken while the level held */
+		r->want = -1;
+		return;
+	}
+	if (moved) {	/* at its low; at the nearest level, what asks for it again */
+		c->moved = 1;
+		c->high += (log(score) - c->high) / (double)(c->n + 1);
+		score = low;
+		if (!(score > 0) || !isfinite(score))
+			score = exp(c->high);
+	} else if (c->moved) {	/* the first taken while the level held: it alone counts */
+		c->moved = 0;
+		c->n = 0;
+		c->mean = c->m2 = 0;
 	}
 	double x = log(score), d = x - c->mean;
 	c->n++;
@@ -147,7 +192,10 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 	double se = isnan(sigma) ? INFINITY : sigma * sqrt(1.0 / c->n + 1.0 / inc->n);
 	/* close: the noise could hide which of the two is the better */
 	int close = fabs(diff) < RACING_Z * se;
-	if (c->n >= inc->n || se == 0 || diff > RACING_WIN_Z * se * sigma_bound(r)) {
+	/* at max measurements a challenger is judged: the defaults' incumbent
+	 * may have more (drift measures them again), it never needs more */
+	if (c->n >= inc->n || c->n >= (size_t)r->max || se == 0 ||
+	    diff > RACING_WIN_Z * se * sigma_bound(r)) {
 		/* se 0: repeats measured no noise at all; a lead far beyond the
 		 * noise (at its 95% upper bound) needs no repeat to be believed;
 		 * otherwise, over as many measurements, a lead of RACING_PROMOTE
@@ -166,7 +214,7 @@ void racing_observe(struct racing *r, const union pval *cfg, int ok, double scor
 static void fill(const struct entry *c, struct racing_entry *out)
 {
 	*out = (struct racing_entry){ .cfg = c->cfg, .n = c->n, .failed = c->failed,
-				      .mean = c->mean };
+				      .mean = c->mean, .moved = c->moved };
 }
 
 int racing_incumbent(const struct racing *r, struct racing_entry *e)

@@ -75,12 +75,26 @@ void racing_free(struct racing *r);
 int racing_next(struct racing *r, union pval *cfg);
 /* One measurement of cfg: ok 0 (or a NaN score) for a failure. */
 void racing_observe(struct racing *r, const union pval *cfg, int ok, double score);
+/*
+ * moved: the measurement was taken while the level it is scored against
+ * moved (results/reference.h: a disturbed period), so its score (at the
+ * level nearest in time) may be off by the step; low is its score at the
+ * lowest level it may have run at. Such measurements count, at their low,
+ * only while their configuration has no other: a step never crowns one (at
+ * the nearest level, a step of 20% crowned configurations 20% worse than
+ * measured). When its mean at the nearest level would lead the
+ * incumbent's, racing_next() asks for it again, at any max_repeats; one
+ * taken while the level held then replaces them.
+ */
+void racing_observe_moved(struct racing *r, const union pval *cfg, int ok, double score,
+			  int moved, double low);
 
 struct racing_entry {
 	const union pval *cfg;
 	size_t n;		/* measurements with a score */
 	size_t failed;
 	double mean;		/* of log scores */
+	int moved;		/* n and mean are of measurements taken while the level moved, at their low */
 };
 
 /* The incumbent; 0 when nothing has a score yet. */

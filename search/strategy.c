@@ -193,6 +193,17 @@ size_t history_add(struct history *h, const union pval *cfg, int ok, double scor
 	return (size_t)i;
 }
 
+long history_retell(struct history *h, const union pval *cfg, double was, double now)
+{
+	long i = history_find(h, cfg);
+	if (i < 0 || !h->n[i] || !(was > 0) || !(now > 0) || !isfinite(was) || !isfinite(now))
+		return i;
+	double a = log(was), b = log(now);
+	h->sum[i] += b - a;
+	h->sumsq[i] += b * b - a * a;
+	return i;
+}
+
 size_t history_count(const struct history *h)
 {
 	return h->count;

@@ -42,6 +42,12 @@ struct strategy_ops {
 	int (*propose)(struct strategy *s, const struct busy *busy, union pval *cfg, char *err);
 	/* ok == 0: the trial failed and score is NaN; a NaN score can also mean "no baseline". */
 	void (*observe)(struct strategy *s, const union pval *cfg, int ok, double score);
+	/*
+	 * Optional (NULL: the strategy keeps no scores): one measurement of
+	 * cfg observed as was is now scored as now (the level it was taken
+	 * against moved: tuner/engine, results/reference.h).
+	 */
+	void (*retell)(struct strategy *s, const union pval *cfg, double was, double now);
 	void (*free)(struct strategy *s);
 };
 
@@ -71,6 +77,8 @@ struct history *history_new(const struct space *sp);
 /* Returns the entry's index. */
 size_t history_add(struct history *h, const union pval *cfg, int ok, double score);
 size_t history_count(const struct history *h);
+/* One measurement of cfg, added with score was, now scored now; cfg's entry (-1: none). */
+long history_retell(struct history *h, const union pval *cfg, double was, double now);
 const union pval *history_config(const struct history *h, size_t i);
 double history_value(const struct history *h, size_t i);
 /* Measurements with a score of entry i (0 once one failed). */

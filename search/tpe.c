@@ -701,11 +701,17 @@ static void tpe_free(struct strategy *s)
 	free(s);
 }
 
+static void tpe_retell(struct strategy *s, const union pval *cfg, double was, double now)
+{
+	history_retell(s->h, cfg, was, now);
+}
+
 const struct strategy_ops strategy_tpe = {
 	.name = "tpe",
 	.help = "Tree-structured Parzen Estimator after a seeded random start (the default)",
 	.init = tpe_init,
 	.propose = tpe_propose,
 	.observe = tpe_observe,
+	.retell = tpe_retell,
 	.free = tpe_free,
 };

@@ -382,6 +382,126 @@ static void racing_does_not_crown_a_lucky_one(void **state)
 	space_release(&sp);
 }
 
+/*
+ * Measurements taken while the level moved (results/reference.h) may be off
+ * by the step: they count at the lowest level they may have run at, so a
+ * step never crowns one; one that would lead at the nearest level is asked
+ * for again, even where racing repeats nothing else; once measured while
+ * the level held, those count for nothing.
+ */
+static void racing_measures_again_what_leads_while_the_level_moved(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	union pval *base = config_defaults(&sp), *a = config_defaults(&sp), *cfg = config_new(&sp);
+	struct racing_entry e;
+	a[0].i = base[0].i == 0 ? 1 : 0;
+	for (int max = 1; max <= RACING_MAX_REPEATS; max += RACING_MAX_REPEATS - 1) {
+		struct racing *race = racing_new(&sp, max);
+		racing_observe(race, base, 1, 1.0);
+		racing_observe(race, base, 1, 1.02);
+		/* 25% ahead at the level nearest in time, level at the other */
+		racing_observe_moved(race, a, 1, 1.25, 1, 1.0);
+		assert_true(racing_incumbent(race, &e));
+		assert_true(config_equal(&sp, e.cfg, base));
+		assert_true(racing_find(race, a, &e));
+		assert_true(e.moved);
+		assert_int_equal(e.n, 1);
+		assert_float_equal(e.mean, 0, 1e-12);
+		assert_true(racing_next(race, cfg));	/* asked for again, at any max */
+		assert_true(config_equal(&sp, cfg, a));
+		racing_observe(race, a, 1, 0.95);	/* while the level held: it was the step */
+		assert_true(racing_find(race, a, &e));
+		assert_false(e.moved);
+		assert_int_equal(e.n, 1);
+		assert_float_equal(e.mean, log(0.95), 1e-12);
+		racing_observe_moved(race, a, 1, 2.0, 1, 2.0);	/* counts for nothing now */
+		assert_true(racing_find(race, a, &e));
+		assert_float_equal(e.mean, log(0.95), 1e-12);
+		assert_true(racing_incumbent(race, &e));
+		assert_true(config_equal(&sp, e.cfg, base));
+		racing_free(race);
+	}
+	/* behind the incumbent: nothing to ask */
+	struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
+	racing_observe(race, base, 1, 1.0);
+	racing_observe(race, base, 1, 1.0);
+	racing_observe_moved(race, a, 1, 0.8, 1, 0.7);
+	assert_false(racing_next(race, cfg));
+	racing_free(race);
+	/* ahead at its low as well: it leads whatever the level was */
+	race = racing_new(&sp, 1);
+	racing_observe(race, base, 1, 1.0);
+	racing_observe_moved(race, a, 1, 1.5, 1, 1.2);
+	assert_true(racing_incumbent(race, &e));
+	assert_true(config_equal(&sp, e.cfg, a));
+	assert_float_equal(e.mean, log(1.2), 1e-12);
+	assert_false(racing_next(race, cfg));
+	racing_free(race);
+	free(base), free(a), free(cfg);
+	space_release(&sp);
+}
+
+/*
+ * Drift measures the defaults again and again: racing's defaults may hold
+ * many more measurements than RACING_MAX_REPEATS, and a challenger is
+ * judged at that many (it was measured up to as many as the defaults had).
+ */
+static void racing_judges_a_challenger_at_its_max(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	union pval *base = config_defaults(&sp), *a = config_defaults(&sp), *cfg = config_new(&sp);
+	struct racing_entry e;
+	a[0].i = base[0].i == 0 ? 1 : 0;
+	struct racing *race = racing_new(&sp, RACING_MAX_REPEATS);
+	for (int k = 0; k < 4 * RACING_MAX_REPEATS; k++)
+		racing_observe(race, base, 1, exp(k % 2 ? 0.05 : -0.05));
+	int n = 0;
+	do {
+		racing_observe(race, a, 1, exp(0.1 + (n % 2 ? 0.05 : -0.05)));
+		n++;
+	} while (racing_next(race, cfg) && config_equal(&sp, cfg, a) && n < 4 * RACING_MAX_REPEATS);
+	assert_int_equal(n, RACING_MAX_REPEATS);
+	assert_true(racing_incumbent(race, &e));
+	assert_true(config_equal(&sp, e.cfg, a));
+	racing_free(race);
+	free(base), free(a), free(cfg);
+	space_release(&sp);
+}
+
+/*
+ * A measurement told again at another score (its level moved): the
+ * history is the one that had been told the new score from the start.
+ */
+static void history_retell_replaces_a_score(void **state)
+{
+	(void)state;
+	struct space sp = space3();
+	struct history *h = history_new(&sp), *want = history_new(&sp);
+	union pval *a = config_defaults(&sp), *b = config_defaults(&sp);
+	size_t dof, wdof;
+	b[1].b = 1;
+	history_add(h, a, 1, 1.25);
+	history_add(h, a, 1, 1.00);
+	history_add(h, b, 1, 0.90);
+	history_add(want, a, 1, 1.00);
+	history_add(want, a, 1, 1.00);
+	history_add(want, b, 1, 0.90);
+	assert_int_equal(history_retell(h, a, 1.25, 1.00), 0);
+	assert_float_equal(history_value(h, 0), history_value(want, 0), 1e-12);
+	assert_float_equal(history_sigma(h, &dof), history_sigma(want, &wdof), 1e-12);
+	assert_int_equal(history_best(h), history_best(want));
+	union pval *c = config_defaults(&sp);
+	c[0].i = 2;
+	assert_int_equal(history_retell(h, c, 1.0, 2.0), -1);	/* never told: nothing */
+	assert_int_equal(history_count(h), 2);
+	history_free(h);
+	history_free(want);
+	free(a), free(b), free(c);
+	space_release(&sp);
+}
+
 /* The noise of a history: pooled over repeated entries, a failed one left out. */
 static void history_pools_the_noise_of_repeats(void **state)
 {
@@ -710,6 +830,9 @@ int main(void)
 		cmocka_unit_test(racing_does_not_crown_a_lucky_one),
 		cmocka_unit_test(batches_never_repeat_busy_configurations),
 		cmocka_unit_test(history_pools_the_noise_of_repeats),
+		cmocka_unit_test(racing_measures_again_what_leads_while_the_level_moved),
+		cmocka_unit_test(racing_judges_a_challenger_at_its_max),
+		cmocka_unit_test(history_retell_replaces_a_score),
 		cmocka_unit_test(tpe_works_through_the_knobs_of_a_noisy_plateau),
 		cmocka_unit_test(tpe_draws_uniformly_where_neighbours_tell_nothing),
 		cmocka_unit_test(tpe_follows_the_order_of_int_levels),
