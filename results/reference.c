@@ -83,8 +83,10 @@ static int seg_new(struct reference *r, const char *host, int floor)
 
 /*
  * Adds member id to segment k, and to its level while the level takes
- * members: a floor's takes the floor's measurements (floor), a later
- * level its first REF_LEVEL_N.
+ * members: a floor's takes the floor's measurements (floor), and later
+ * ones up to REF_LEVEL_N (a floor of one measurement was the level of the
+ * whole search, its noise in every score); a later level its first
+ * REF_LEVEL_N.
  */
 static int seg_join(struct reference *r, struct store *st, int k, int64_t id, int floor,
 		    char *err)
@@ -92,7 +94,7 @@ static int seg_join(struct reference *r, struct store *st, int k, int64_t id, in
 	struct ref_seg *g = &r->s[k];
 	g->ids = xrealloc(g->ids, (g->n + 1) * sizeof(*g->ids));
 	g->ids[g->n++] = id;
-	if (g->floor ? !floor : g->nlevel >= REF_LEVEL_N)
+	if (!(g->floor && floor) && g->nlevel >= REF_LEVEL_N)
 		return 0;
 	g->nlevel = g->n;
 	return floor_base(st, &r->o, g->ids, g->nlevel, g->level, err);
@@ -266,9 +268,10 @@ size_t reference_steps(const struct reference *r)
  * The segment trial time t on host reads against, knowing every baseline:
  * the nearest in time that is neither an outlier nor an unconfirmed step.
  * *disturbed: the baselines either side differ in segment, or one is an
- * outlier or an unconfirmed step.
+ * outlier or an unconfirmed step. side[2]: their segments (-1: none, an
+ * outlier).
  */
-static int near(const struct reference *r, const char *host, double t, int *disturbed)
+static int near(const struct reference *r, const char *host, double t, int *disturbed, int *side)
 {
 	int best = -1, lo = -1, hi = -1;
 	for (size_t i = 0; i < r->nb; i++) {
@@ -283,6 +286,8 @@ static int near(const struct reference *r, const char *host, double t, int *dist
 			hi = (int)i;
 	}
 	*disturbed = 0;
+	side[0] = lo >= 0 ? r->b[lo].seg : -1;
+	side[1] = hi >= 0 ? r->b[hi].seg : -1;
 	if (lo >= 0 && hi >= 0)
 		*disturbed = r->b[lo].seg != r->b[hi].seg || r->b[lo].seg < 0;
 	else if (lo >= 0)
@@ -290,27 +295,54 @@ static int near(const struct reference *r, const char *host, double t, int *dist
 	return best < 0 ? -1 : r->b[best].seg;
 }
 
-int reference_score(const struct reference *r, struct store *st, int64_t id, enum ref_when when,
-		    double *score, double **per_repeat, size_t *nrep, int *disturbed, char *err)
+/* Trial id's host, time and the segment it reads against (as reference_score()). */
+static int place(const struct reference *r, struct store *st, int64_t id, enum ref_when when,
+		 int *seg, int *dist, int *side, char *err)
 {
 	struct strbuf host = STRBUF_INIT;
 	double t;
-	int seg, dist = 0;
 	if (store_trial_place(st, id, &host, &t, err)) {
 		strbuf_release(&host);
 		return -1;
 	}
-	seg = when == REF_NOW ? current(r, host.buf, 1) : near(r, host.buf, t, &dist);
+	side[0] = side[1] = -1;
+	*dist = 0;
+	*seg = when == REF_NOW ? current(r, host.buf, 1) : near(r, host.buf, t, dist, side);
 	for (size_t i = 0; i < r->nb; i++)
 		if (r->b[i].id == id && r->b[i].seg >= 0)	/* a baseline: its own level */
-			seg = r->b[i].seg, dist = 0;
-	for (size_t k = 0; seg < 0 && k < r->ns; k++)	/* a host without a baseline: the first's */
+			*seg = r->b[i].seg, *dist = 0;
+	for (size_t k = 0; *seg < 0 && k < r->ns; k++)	/* a host without a baseline: the first's */
 		if (r->s[k].floor && r->s[k].n)
-			seg = (int)k;
+			*seg = (int)k;
 	strbuf_release(&host);
+	if (*seg < 0)
+		return seterr(err, "no baseline measurement to score against"), -1;
+	return 0;
+}
+
+int reference_score(const struct reference *r, struct store *st, int64_t id, enum ref_when when,
+		    double *score, double **per_repeat, size_t *nrep, int *disturbed, char *err)
+{
+	int seg, dist, side[2];
+	if (place(r, st, id, when, &seg, &dist, side, err))
+		return -1;
 	if (disturbed)
 		*disturbed = dist;
-	if (seg < 0)
-		return seterr(err, "no baseline measurement to score against"), -1;
 	return trial_score(st, &r->o, r->s[seg].level, id, score, per_repeat, nrep, err);
+}
+
+int reference_score_low(const struct reference *r, struct store *st, int64_t id, double *low,
+			char *err)
+{
+	int seg, dist, side[2];
+	if (place(r, st, id, REF_NEAR, &seg, &dist, side, err) ||
+	    trial_score(st, &r->o, r->s[seg].level, id, low, NULL, NULL, err))
+		return -1;
+	for (int k = 0; k < 2 && dist; k++) {
+		double x;
+		if (side[k] >= 0 && !trial_score(st, &r->o, r->s[side[k]].level, id, &x, NULL, NULL,
+						  NULL) && x < *low)
+			*low = x;
+	}
+	return 0;
 }

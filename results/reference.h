@@ -22,7 +22,8 @@
  *    outlier, a disturbed moment, and counts for nothing (or, when it lay
  *    off at 20% only, noise: it rejoins the old level);
  *  - a segment's level is each objective metric's median over its first
- *    REF_LEVEL_N members (the floor's: over all of the floor's).
+ *    REF_LEVEL_N members (the floor's: over all of the floor's, and later
+ *    members while they are fewer than REF_LEVEL_N).
  *
  * Two readings: reference_now() is what the search scores a result
  * against when it takes it in (the host's latest baseline's segment: what
@@ -97,6 +98,15 @@ enum ref_when { REF_NOW, REF_NEAR };
  */
 int reference_score(const struct reference *r, struct store *st, int64_t id, enum ref_when when,
 		    double *score, double **per_repeat, size_t *nrep, int *disturbed, char *err);
+
+/*
+ * Trial id's score at the lowest of the levels it may have run at: the
+ * nearest's, and in a disturbed period those of the baselines either side
+ * (an unconfirmed step's included). A step cannot raise it; it equals
+ * REF_NEAR's score outside a disturbed period.
+ */
+int reference_score_low(const struct reference *r, struct store *st, int64_t id, double *low,
+			char *err);
 
 /* Baseline id's segment (a level on one host); -1: an outlier, or not a baseline added. */
 int reference_level_of(const struct reference *r, int64_t id);

@@ -420,6 +420,12 @@ static void reference_levels(void **state)
 	/* `before` lies between b1 (the floor's level) and b2 (the step's): disturbed */
 	scored(&r, st, before, REF_NEAR, &dist);
 	assert_int_equal(dist, 1);
+	/* at the lower of the two levels it may have run at: the floor's 100, not the step's 80 */
+	double low;
+	assert_int_equal(reference_score_low(&r, st, before, &low, err), 0);
+	assert_float_equal(low, 0.88, 1e-9);
+	assert_int_equal(reference_score_low(&r, st, ta, &low, err), 0);
+	assert_float_equal(low, 1.10, 1e-9);	/* undisturbed: its score */
 	/*
 	 * a baseline is its own level's (the step's, over its first three
 	 * members now: 80, 80.5, 80), the outlier nearest another's and disturbed
@@ -454,6 +460,9 @@ static void reference_small_floor(void **state)
 	assert_int_equal(reference_add(&r, st, b1, 0, err), 0);
 	assert_int_equal(r.jumped, 0);
 	assert_int_equal(reference_level_of(&r, b1), reference_level_of(&r, f));
+	/* and the level: a floor of one is not the level of the whole search */
+	int64_t t0 = measured(st, run, ORIGIN_STRATEGY, "a", 92.5);
+	assert_float_equal(scored(&r, st, t0, REF_NOW, NULL), 1.0, 1e-9);
 	/* one degree of freedom now: t(1, 5%) on |log 0.85| */
 	assert_float_equal(reference_threshold(&r, 1), 12.706204736175 * -log(0.85) * sqrt(2), 1e-9);
 	assert_int_equal(reference_steps(&r), 0);
