@@ -507,13 +507,20 @@ static int dry_run(const struct search_args *a)
 		printf("racing: off under %d trials (each configuration measured once; the "
 		       "confirmation measures the best afresh)\n", JOB_RACE_FROM);
 	if (job_drift_every(&job)) {	/* beyond the budget: the strategy gets every trial */
-		long long every = job_drift_every(&job), after = trials - job_noise_floor(&job, trials);
-		printf("drift: the defaults measured again every %lld results, when a configuration "
-		       "measured again jumps, and after the budget's last", every);
+		size_t hosts = job.nhosts ? job.nhosts : 1;
+		int64_t floor = job_noise_floor(&job, trials);
+		int64_t open = job_drift_open(&job, trials, floor > (int64_t)hosts ? floor : (int64_t)hosts,
+					      hosts);
+		printf("drift: the defaults measured ");
+		if (open)
+			printf("%lld more time%s at the start (a spread to tell a step by), ",
+			       (long long)open, open == 1 ? "" : "s");
+		printf("again every %d results, when a configuration measured again jumps, and "
+		       "after the budget's last", job_drift_every(&job));
 		if (trials)
 			printf(" (%lld beyond the trials without a jump, %lld at most)",
-			       after > 0 ? after / every + (2 * (after % every) >= every) : 0,
-			       (long long)job_drift_max(&job, trials));
+			       (long long)(open + job_drift_planned(&job, trials, floor)),
+			       (long long)(open + job_drift_max(&job, trials)));
 		printf("\n");
 	} else {
 		printf("drift: off (the noise floor's level holds for the whole search)\n");

@@ -1278,6 +1278,27 @@ int64_t job_drift_max(const struct job *job, int64_t trials)
 	return trials ? 2 * (trials / every) + 2 : INT64_MAX;
 }
 
+int job_drift_follows(const struct job *job, int64_t trials)
+{
+	int64_t every = job_drift_every(job);
+	return every && (!trials || trials >= 2 * every);
+}
+
+int64_t job_drift_open(const struct job *job, int64_t trials, int64_t open, size_t hosts)
+{
+	int64_t need = (int64_t)hosts + JOB_DRIFT_DOF;
+	return job_drift_follows(job, trials) && need > open ? need - open : 0;
+}
+
+int64_t job_drift_planned(const struct job *job, int64_t trials, int64_t floor)
+{
+	int64_t every = job_drift_every(job), after = trials - floor;
+	if (!every || after <= 0)
+		return 0;
+	return after / every + (job_drift_follows(job, trials) ? after % every != 0
+							       : 2 * (after % every) >= every);
+}
+
 int job_noise_floor(const struct job *job, int64_t trials)
 {
 	if (job->noise_floor > 0)

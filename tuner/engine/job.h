@@ -47,7 +47,10 @@
  *                                  # after a result that jumps; each trial is scored
  *                                  # against its host's level nearest in time
  *                                  # (results/reference.h); on: every 10. These
- *                                  # run beyond the trial budget (job_drift_max())
+ *                                  # run beyond the trial budget (job_drift_max()),
+ *                                  # and a search of two periods or more opens
+ *                                  # with enough to tell a step from noise
+ *                                  # (job_drift_open())
  *   ablate: on                     # default off: after a confirmed gain, which of
  *                                  # the best's changes carry it (results/ablation.h);
  *                                  # {repeats: N}: N measurements per change and step
@@ -112,6 +115,7 @@ struct job {
 
 #define JOB_DEFAULT_TRIALS 20
 #define JOB_DEFAULT_DRIFT 10	/* results between measurements of the defaults (VM targets) */
+#define JOB_DRIFT_DOF 3		/* the opening spread's degrees of freedom with drift on */
 #define JOB_DEFAULT_ABLATE 3	/* measurements of each change at each step of an ablation */
 #define JOB_DEFAULT_TIMEOUT 600.0
 #define JOB_DEFAULT_CONFIRM 5
@@ -146,6 +150,29 @@ int job_drift_every(const struct job *job);
  * 0 when drift is off.
  */
 int64_t job_drift_max(const struct job *job, int64_t trials);
+/*
+ * Whether a search of trials (0: a time budget) follows the level through
+ * its middle: drift is on and the trials span two periods at least. Such a
+ * search opens with job_drift_open()'s measurements and closes its series
+ * after any trial since the last; a shorter one closes it only after half a
+ * period (its closing measurement only marks the trials before it).
+ */
+int job_drift_follows(const struct job *job, int64_t trials);
+/*
+ * Drift's measurements of the defaults at the start, beyond the open
+ * baselines (open: the noise floor's, one a host at least) and the trial
+ * budget: as many as give the spread JOB_DRIFT_DOF degrees of freedom. A
+ * step is told from noise by Student's t on that spread; over one or two
+ * degrees of freedom the threshold lay beyond +-25% (t is 12.7 and 4.3),
+ * the steps went unseen, joined the level and widened the spread further.
+ * 0 unless the search follows the level (job_drift_follows()).
+ */
+int64_t job_drift_open(const struct job *job, int64_t trials, int64_t open, size_t hosts);
+/*
+ * Drift's measurements a search of trials takes without a jump (those
+ * every period and the one closing the series), floor: its noise floor.
+ */
+int64_t job_drift_planned(const struct job *job, int64_t trials, int64_t floor);
 /*
  * The noise floor of a search of trials (0: a time budget): the job's, else
  * 1 in 20 of the trials, from 1 to 3 (3 for a time budget). The floor is a

@@ -84,7 +84,7 @@ int search_open_parts(struct search *s, char *err)
 		return -1;
 	if (s->sops->init(&s->strat, &job->space, s->o.seed, err))
 		return -1;
-	s->race = racing_new(&job->space, s->repeats ? 1 : job_race_max(job, s->o.budget_trials));
+	s->race = racing_new(&job->space, search_race_max(s));
 	s->base = xcalloc(job->obj.n ? job->obj.n : 1, sizeof(double));
 	objective_copy(&s->obj, &job->obj);	/* a copy: the noise floor may leave metrics out */
 	s->best = NAN;
@@ -293,6 +293,11 @@ static void release(struct search *s)
 		s->sops->free(s->strat);
 	racing_free(s->race);
 	s->race = NULL;
+	for (size_t i = 0; i < s->ntold; i++)
+		free(s->told[i].cfg);
+	free(s->told);
+	s->told = NULL;
+	s->ntold = 0;
 	for (size_t i = 0; i < s->nslots; i++) {
 		if (s->slots[i].tgt)
 			s->o.job->target->close(s->slots[i].tgt);

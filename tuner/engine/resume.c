@@ -113,7 +113,8 @@ static int replay_result(struct search *s, struct row *t, int record, char *err)
 		search_baseline_note(s, l->id, l->status, NULL);
 	}
 	s->drift_taken += t->baseline == BASE_DRIFT;
-	return search_account(s, l->id, t->cfg, l->status, score, record, err);
+	return search_account(s, l->id, t->cfg, l->status, score, t->origin == ORIGIN_BASELINE,
+			      record, err);
 }
 
 /*
@@ -244,7 +245,8 @@ static int queue_rest(struct search *s, struct rows *r, char *err)
 		if (t->origin == ORIGIN_RETRY || t->taken || !has_result(t))
 			continue;
 		if (s->base_open) {
-			search_hold(s, t->last->id, t->cfg, t->last->status, NULL);
+			search_hold(s, t->last->id, t->cfg, t->last->status, NULL,
+				    t->origin == ORIGIN_BASELINE);
 			t->taken = 1;
 		} else if (replay_result(s, t, 1, err)) {
 			return -1;

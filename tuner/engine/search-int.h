@@ -107,13 +107,26 @@ struct search {
 	int64_t floor_seen;		/* baseline results in (done or not): the noise floor */
 	int64_t drift_taken;		/* BASE_DRIFT results taken in: beyond the trial budget */
 	int drift_said;			/* said that drift's allowance is spent */
+	struct told {			/* each result taken in, in order, as last told */
+		int64_t id;
+		union pval *cfg;
+		double score;
+		int done;
+	} *told;
+	size_t ntold;
 	int base_retries;		/* failed baselines run again (BASELINE_RETRIES at most) */
 	int64_t *floor_ids, floor_done;	/* the done ones */
 	struct objective obj;		/* what scores: the job's, then objective_for_noise()'s */
 	struct reference ref;		/* each host's level over time, once the floor is in */
 	int have_ref;
 	int64_t confirm_done, confirm_total;	/* for the progress line */
-	struct held { int64_t id; union pval *cfg; enum trial_status st; const char *host; } *held;
+	struct held {
+		int64_t id;
+		union pval *cfg;
+		enum trial_status st;
+		const char *host;
+		int baseline;
+	} *held;
 	size_t nheld;			/* results that came back before the noise floor was in */
 	char host[256];			/* this machine: the run's owner */
 };
@@ -130,6 +143,10 @@ double *search_unit_base(const struct objective *o);
 int64_t search_noise_floor(const struct search *s);
 /* The baselines the search opens with (BASE_OPEN): the noise floor's, one on each host at least. */
 int64_t search_open_baselines(const struct search *s);
+/* Drift's measurements of the defaults after those (BASE_DRIFT): job_drift_open(). */
+int64_t search_drift_open(const struct search *s);
+/* Racing's most measurements of one configuration: the job's fixed repeats, or job_race_max(). */
+int search_race_max(const struct search *s);
 /* Slots with a trial running now. */
 size_t search_busy(const struct search *s);
 /* Drift's measurements of the defaults (BASE_DRIFT): taken in, running, or queued. */

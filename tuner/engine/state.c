@@ -41,10 +41,20 @@ size_t search_busy(const struct search *s)
 	return n;
 }
 
+int search_race_max(const struct search *s)
+{
+	return s->repeats ? 1 : job_race_max(s->o.job, s->o.budget_trials);
+}
+
 int64_t search_open_baselines(const struct search *s)
 {
 	int64_t floor = search_noise_floor(s);
 	return floor > (int64_t)s->nhosts ? floor : (int64_t)s->nhosts;
+}
+
+int64_t search_drift_open(const struct search *s)
+{
+	return job_drift_open(s->o.job, s->o.budget_trials, search_open_baselines(s), s->nhosts);
 }
 
 int64_t search_drift_count(const struct search *s)

@@ -224,22 +224,36 @@ int search_floor_in(struct search *s, int record, char *err)
 	return 0;
 }
 
+/* Trial id is one of the noise floor's measurements. */
+static int floor_member(const struct search *s, int64_t id)
+{
+	for (int64_t k = 0; k < s->floor_done; k++)
+		if (s->floor_ids[k] == id)
+			return 1;
+	return 0;
+}
+
 /*
  * Records a finished trial with the strategy and the best-so-far; a live
  * one (record) also stores the order it was observed in.
  */
 int search_account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		   double score, int record, char *err)
+		   double score, int baseline, int record, char *err)
 {
 	struct racing_entry inc;
 	s->sops->observe(s->strat, cfg, st == TS_DONE, score);
 	racing_observe(s->race, cfg, st == TS_DONE, score);
 	s->completed++;
+	s->told = xrealloc(s->told, (s->ntold + 1) * sizeof(*s->told));
+	s->told[s->ntold++] = (struct told){ .id = id, .cfg = config_dup(&s->o.job->space, cfg),
+					     .score = score, .done = st == TS_DONE };
 	if (racing_incumbent(s->race, &inc)) {
 		if (config_equal(&s->o.job->space, inc.cfg, cfg))
 			s->best_trial = id;
 		s->best = exp(inc.mean);
 	}
+	if (baseline && st == TS_DONE && !floor_member(s, id) && search_rescore(s, err))
+		return -1;
 	return record ? store_trial_observed(s->o.st, id, s->completed, err) : 0;
 }
 
@@ -289,10 +303,10 @@ void search_push_confirm(struct search *s, int64_t id, const union pval *cfg, in
 
 /* A result that came back before the noise floor was in: observed once it is. */
 void search_hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		 const char *host)
+		 const char *host, int baseline)
 {
 	s->held = xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
-	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host,
+	s->held[s->nheld++] = (struct held){ .id = id, .st = st, .host = host, .baseline = baseline,
 					     .cfg = config_dup(&s->o.job->space, cfg) };
 }
 
@@ -307,7 +321,7 @@ static int take_held(struct search *s, char *err)
 		if (!ret && h->st == TS_DONE && s->have_base &&
 		    reference_score(&s->ref, s->o.st, h->id, REF_NOW, &score, NULL, NULL, NULL, msg))
 			score = NAN;
-		if (!ret && search_account(s, h->id, h->cfg, h->st, score, 1, err))
+		if (!ret && search_account(s, h->id, h->cfg, h->st, score, h->baseline, 1, err))
 			ret = -1;
 		if (!ret)
 			report(s, h->id, h->st, NULL, score, h->host);
@@ -378,7 +392,7 @@ static int retry_baseline(struct search *s, struct slot *sl, enum trial_status f
 static int floor_open_result(struct search *s, struct slot *sl, enum trial_status final,
 			     char *err)
 {
-	search_hold(s, sl->id, sl->cfg, final, sl->h->label);
+	search_hold(s, sl->id, sl->cfg, final, sl->h->label, sl->baseline != 0);
 	if (sl->baseline && s->o.progress) {	/* said now: the floor takes a while */
 		struct progress p = {
 			.trial_id = sl->id, .status = final, .score = NAN, .best = NAN,
@@ -411,8 +425,10 @@ static int queue_defaults(struct search *s, int kind, struct hoststate *h, char 
 
 int search_queue_open(struct search *s, int64_t from, char *err)
 {
-	for (int64_t k = from; k < search_open_baselines(s); k++)
-		if (queue_defaults(s, BASE_OPEN, k < (int64_t)s->nhosts ? &s->hosts[k] : NULL, err))
+	int64_t open = search_open_baselines(s), all = open + search_drift_open(s);
+	for (int64_t k = from; k < all; k++)
+		if (queue_defaults(s, k < open ? BASE_OPEN : BASE_DRIFT,
+				   k < (int64_t)s->nhosts ? &s->hosts[k] : NULL, err))
 			return -1;
 	return 0;
 }
@@ -452,7 +468,10 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 	int every = job_drift_every(s->o.job);
 	if (!every || !s->have_ref || s->fixed)
 		return 0;
-	if (search_drift_count(s) >= job_drift_max(s->o.job, s->o.budget_trials)) {
+	int64_t most = job_drift_max(s->o.job, s->o.budget_trials);
+	if (most < INT64_MAX)
+		most += search_drift_open(s);
+	if (search_drift_count(s) >= most) {
 		if (!s->drift_said++)
 			search_notice(s, "drift: the defaults were measured again %lld times, all "
 				      "this budget allows; the level is not followed further",
@@ -475,10 +494,13 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 		return 0;
 	/*
 	 * The budget's last trial on this host closes the series (the last
-	 * results get a level after them) once half a period has passed.
+	 * results get a level after them); in a search too short to follow the
+	 * level, once half a period has passed.
 	 */
-	if (s->o.budget_trials && search_budget_used(s) >= s->o.budget_trials)
-		return host_busy(s, h) || 2 * h->since_base < every ? 0 : queue_baseline(s, h, err);
+	if (s->o.budget_trials && search_budget_used(s) >= s->o.budget_trials) {
+		int due = job_drift_follows(s->o.job, s->o.budget_trials) || 2 * h->since_base >= every;
+		return host_busy(s, h) || !due ? 0 : queue_baseline(s, h, err);
+	}
 	int jumped = st == TS_DONE && score > 0 && !isnan(prev) && h->since_base >= 2 &&
 		     fabs(log(score) - prev) > reference_threshold(&s->ref, nprev);
 	return h->since_base < every && !jumped ? 0 : queue_baseline(s, h, err);
@@ -521,7 +543,7 @@ static int take_result(struct search *s, struct slot *sl, int *interrupted, char
 	int seen = racing_find(s->race, sl->cfg, &e) && e.n;
 	double prev = seen ? e.mean : NAN;
 	s->drift_taken += sl->baseline == BASE_DRIFT;
-	if (search_account(s, sl->id, sl->cfg, final, score, 1, err))
+	if (search_account(s, sl->id, sl->cfg, final, score, sl->baseline != 0, 1, err))
 		return -1;
 	report(s, sl->id, final, why, score, sl->h->label);
 	return drift_watch(s, sl, final, score, prev, seen ? e.n : 0, err);
@@ -578,67 +600,50 @@ int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval 
 	return 0;
 }
 
-/* ---- after the search ------------------------------------------------- */
+/* ---- when the level moved ------------------------------------------------ */
 
-struct observed_row {
-	int64_t id, observed;
-	char *config;
-	int done;
-};
-
-static int collect_observed(const struct trial_row *t, void *ud)
-{
-	struct { struct observed_row *v; size_t n; } *c = ud;
-	if (!trial_taken_in(t->status, t->origin))
-		return 0;
-	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
-	c->v[c->n++] = (struct observed_row){ .id = t->id, .observed = t->observed,
-					      .config = xstrdup(t->config), .done = t->status == TS_DONE };
-	return 0;
-}
-
-static int by_observed(const void *a, const void *b)
-{
-	const struct observed_row *x = a, *y = b;
-	return trial_taken_cmp(x->observed, x->id, y->observed, y->id);
-}
-
+/*
+ * Every result taken in so far scored again against its host's level
+ * nearest in time (results/reference.h), as a baseline may just have
+ * placed a step before them: the strategy is told each changed score
+ * (told at once against the level known then, it steered for up to a
+ * period on scores 20% off), and racing is replayed with the results
+ * taken while the level moved marked (search/racing.h: none of them is
+ * the incumbent until measured again). In the order the results were
+ * taken in, so a resume that replays them does the same at the same
+ * points. Nothing to do while drift is off: the floor's level holds.
+ */
 int search_rescore(struct search *s, char *err)
 {
 	const struct space *sp = &s->o.job->space;
-	struct { struct observed_row *v; size_t n; } c = { 0 };
 	struct racing_entry inc;
-	if (!s->have_ref || !reference_steps(&s->ref))
+	(void)err;
+	if (!s->have_ref || s->fixed || !job_drift_every(s->o.job))
 		return 0;
-	if (store_trials_foreach(s->o.st, s->run_id, collect_observed, &c, err))
-		return -1;
-	qsort(c.v, c.n, sizeof(*c.v), by_observed);
 	racing_free(s->race);
-	s->race = racing_new(sp, s->repeats ? 1 : job_race_max(s->o.job, s->o.budget_trials));
-	union pval **cfg = xcalloc(c.n + 1, sizeof(*cfg));
-	for (size_t i = 0; i < c.n; i++) {
-		double score = NAN;
-		if (c.v[i].done && reference_score(&s->ref, s->o.st, c.v[i].id, REF_NEAR, &score, NULL,
-						   NULL, NULL, NULL))
-			score = NAN;
-		cfg[i] = config_new(sp);
-		if (!config_from_json(sp, c.v[i].config, cfg[i], NULL))
-			racing_observe(s->race, cfg[i], c.v[i].done && !isnan(score), score);
-		else
-			free(cfg[i]), cfg[i] = NULL;
+	s->race = racing_new(sp, search_race_max(s));
+	for (size_t i = 0; i < s->ntold; i++) {
+		struct told *t = &s->told[i];
+		double now = NAN, low = NAN;
+		int moved = 0;
+		if (t->done && reference_score(&s->ref, s->o.st, t->id, REF_NEAR, &now, NULL, NULL,
+					       &moved, NULL))
+			now = NAN;
+		if (moved && reference_score_low(&s->ref, s->o.st, t->id, &low, NULL))
+			low = now;
+		if (now > 0 && t->score > 0 && now != t->score) {
+			if (s->sops->retell)
+				s->sops->retell(s->strat, t->cfg, t->score, now);
+			t->score = now;
+		}
+		racing_observe_moved(s->race, t->cfg, t->done && !isnan(now), now, moved, low);
 	}
 	if (racing_incumbent(s->race, &inc)) {
 		s->best = exp(inc.mean);
-		for (size_t i = 0; i < c.n; i++)	/* its latest trial */
-			if (cfg[i] && config_equal(sp, cfg[i], inc.cfg))
-				s->best_trial = c.v[i].id;
+		for (size_t i = 0; i < s->ntold; i++)	/* its latest trial */
+			if (config_equal(sp, s->told[i].cfg, inc.cfg))
+				s->best_trial = s->told[i].id;
 	}
-	for (size_t i = 0; i < c.n; i++) {
-		free(c.v[i].config);
-		free(cfg[i]);
-	}
-	free(c.v);
-	free(cfg);
 	return 0;
 }
 

@@ -14,9 +14,9 @@ int search_insert_trial(struct search *s, enum trial_origin origin, int64_t retr
 			const union pval *cfg, int64_t *id, char *err);
 void search_push_pending(struct search *s, int64_t id, const union pval *cfg, int baseline);
 /*
- * The baselines the search opens with (search_open_baselines()), from the
- * from-th on: one on each host first when there are several, then the rest
- * of the noise floor wherever a slot is free.
+ * The baselines the search opens with (search_open_baselines(), then
+ * search_drift_open()'s), from the from-th on: one on each host first when
+ * there are several, then the rest wherever a slot is free.
  */
 int search_queue_open(struct search *s, int64_t from, char *err);
 void search_push_confirm(struct search *s, int64_t id, const union pval *cfg, int side);
@@ -25,20 +25,25 @@ int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval 
 int trial_finish(struct search *s, struct slot *sl, int *interrupted, char *err);
 int search_score_done(struct search *s, int64_t id, int is_baseline, double *score,
 		      struct strbuf *reason);
+/*
+ * A result taken in: the strategy and racing observe it; after a baseline
+ * the results so far are scored again (search_rescore()).
+ */
 int search_account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		   double score, int record, char *err);
+		   double score, int baseline, int record, char *err);
 void search_baseline_note(struct search *s, int64_t id, enum trial_status st, const char *why);
 /* The noise floor: baseline results in; once all are, what was held is taken in. */
 int search_floor_result(struct search *s, int64_t id, enum trial_status st);
 int search_floor_in(struct search *s, int record, char *err);
 /*
- * After the search, when a host's level moved: racing replayed on the
- * scores a view of the run gives (each against its host's level nearest in
- * time, results/reference.h), so that the incumbent the confirmation
- * measures is the one `vmtune best` names.
+ * With drift on, after each baseline and after the search: the results so
+ * far scored again as a view of the run scores them (each against its
+ * host's level nearest in time, results/reference.h), the strategy told
+ * the changes and racing replayed on them, so that the incumbent the
+ * confirmation measures is the one `vmtune best` names.
  */
 int search_rescore(struct search *s, char *err);
 void search_hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
-		 const char *host);
+		 const char *host, int baseline);
 
 #endif

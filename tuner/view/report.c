@@ -182,7 +182,8 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 		const struct tview *t = &rv->t[obs[k]];
 		if (config_from_json(sp, t->config, cfg, NULL))
 			continue;
-		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
+		racing_observe_moved(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score,
+				     t->disturbed, t->low);
 		struct racing_entry inc;
 		double best = racing_incumbent(race, &inc) ? exp(inc.mean) : NAN;
 		if (t->status == TS_DONE && !isnan(t->score)) {

@@ -107,6 +107,9 @@ static int score_all(struct runview *rv, struct store *st, const int64_t *floor,
 		    reference_score(&ref, st, t->id, REF_NEAR, &t->score, &t->rep_scores, &t->nrep,
 				    &t->disturbed, NULL))
 			t->score = NAN;
+		t->low = t->score;
+		if (t->disturbed && reference_score_low(&ref, st, t->id, &t->low, NULL))
+			t->low = t->score;
 		rv->ndisturbed += t->disturbed;
 	}
 	reference_release(&ref);
@@ -284,7 +287,8 @@ static struct racing *replay_racing(const struct runview *rv, char *err)
 			race = NULL;
 			break;
 		}
-		racing_observe(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score);
+		racing_observe_moved(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score,
+				     t->disturbed, t->low);
 	}
 	free(obs);
 	free(cfg);

@@ -30,6 +30,7 @@ struct tview {
 	double *rep_scores;	/* one per repeat */
 	size_t nrep;
 	int disturbed;		/* measured while its host's level moved (results/reference.h) */
+	double low;		/* then: its score at the lowest level it may have run at */
 	int level;		/* a baseline's level (host and period); -1: an outlier, or none */
 	double common;		/* a baseline's score against the floor's (all hosts') reference */
 };
