@@ -509,8 +509,8 @@ static int dry_run(const struct search_args *a)
 	if (job_drift_every(&job)) {	/* beyond the budget: the strategy gets every trial */
 		size_t hosts = job.nhosts ? job.nhosts : 1;
 		int64_t floor = job_noise_floor(&job, trials);
-		int64_t open = job_drift_open(&job, trials, floor > (int64_t)hosts ? floor : (int64_t)hosts,
-					      hosts);
+		int64_t opening = floor > (int64_t)hosts ? floor : (int64_t)hosts;	/* BASE_OPEN's */
+		int64_t open = job_drift_open(&job, trials, opening, hosts);
 		printf("drift: the defaults measured ");
 		if (open)
 			printf("%lld more time%s at the start (a spread to tell a step by), ",
@@ -520,7 +520,7 @@ static int dry_run(const struct search_args *a)
 		if (trials)
 			printf(" (%lld beyond the trials without a jump, %lld at most)",
 			       (long long)(open + job_drift_planned(&job, trials, floor)),
-			       (long long)(open + job_drift_max(&job, trials)));
+			       (long long)job_drift_max(&job, trials, opening, hosts));
 		printf("\n");
 	} else {
 		printf("drift: off (the noise floor's level holds for the whole search)\n");

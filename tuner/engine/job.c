@@ -1270,12 +1270,12 @@ int job_drift_every(const struct job *job)
 	return strcmp(job->target->name, "exec") ? JOB_DEFAULT_DRIFT : 0;
 }
 
-int64_t job_drift_max(const struct job *job, int64_t trials)
+int64_t job_drift_max(const struct job *job, int64_t trials, int64_t open, size_t hosts)
 {
 	int every = job_drift_every(job);
 	if (!every)
 		return 0;
-	return trials ? 2 * (trials / every) + 2 : INT64_MAX;
+	return trials ? job_drift_open(job, trials, open, hosts) + 2 * (trials / every) + 2 : INT64_MAX;
 }
 
 int job_drift_follows(const struct job *job, int64_t trials)

@@ -145,11 +145,12 @@ int job_instances(const struct job *job);
 int job_drift_every(const struct job *job);
 /*
  * The most measurements of the defaults drift adds beyond a budget of
- * trials (0: a time budget, which bounds them itself: INT64_MAX): two a
+ * trials (0: a time budget, which bounds them itself: INT64_MAX): those at
+ * the start (job_drift_open() after open baselines on hosts), then two a
  * period and two more (a step told from an outlier, the series closed);
  * 0 when drift is off.
  */
-int64_t job_drift_max(const struct job *job, int64_t trials);
+int64_t job_drift_max(const struct job *job, int64_t trials, int64_t open, size_t hosts);
 /*
  * Whether a search of trials (0: a time budget) follows the level through
  * its middle: drift is on and the trials span two periods at least. Such a

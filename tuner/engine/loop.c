@@ -272,7 +272,7 @@ int search_loop(struct search *s, enum search_end *end, char *err)
 {
 	int ret = search_schedule(s, end, err);
 	if (!ret && *end != SEARCH_INTERRUPTED)
-		ret = search_rescore(s, err);
+		search_rescore(s);
 	if (!ret && *end != SEARCH_INTERRUPTED && s->o.confirm_repeats > 0) {
 		enum search_end e;
 		ret = search_confirm(s, &e, err);

@@ -252,8 +252,8 @@ int search_account(struct search *s, int64_t id, const union pval *cfg, enum tri
 			s->best_trial = id;
 		s->best = exp(inc.mean);
 	}
-	if (baseline && st == TS_DONE && !floor_member(s, id) && search_rescore(s, err))
-		return -1;
+	if (baseline && st == TS_DONE && !floor_member(s, id))
+		search_rescore(s);
 	return record ? store_trial_observed(s->o.st, id, s->completed, err) : 0;
 }
 
@@ -468,10 +468,8 @@ static int drift_watch(struct search *s, struct slot *sl, enum trial_status st, 
 	int every = job_drift_every(s->o.job);
 	if (!every || !s->have_ref || s->fixed)
 		return 0;
-	int64_t most = job_drift_max(s->o.job, s->o.budget_trials);
-	if (most < INT64_MAX)
-		most += search_drift_open(s);
-	if (search_drift_count(s) >= most) {
+	if (search_drift_count(s) >= job_drift_max(s->o.job, s->o.budget_trials,
+						    search_open_baselines(s), s->nhosts)) {
 		if (!s->drift_said++)
 			search_notice(s, "drift: the defaults were measured again %lld times, all "
 				      "this budget allows; the level is not followed further",
@@ -613,13 +611,12 @@ int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval 
  * taken in, so a resume that replays them does the same at the same
  * points. Nothing to do while drift is off: the floor's level holds.
  */
-int search_rescore(struct search *s, char *err)
+void search_rescore(struct search *s)
 {
 	const struct space *sp = &s->o.job->space;
 	struct racing_entry inc;
-	(void)err;
 	if (!s->have_ref || s->fixed || !job_drift_every(s->o.job))
-		return 0;
+		return;
 	racing_free(s->race);
 	s->race = racing_new(sp, search_race_max(s));
 	for (size_t i = 0; i < s->ntold; i++) {
@@ -644,7 +641,6 @@ int search_rescore(struct search *s, char *err)
 			if (config_equal(sp, s->told[i].cfg, inc.cfg))
 				s->best_trial = s->told[i].id;
 	}
-	return 0;
 }
 
 /* ---- set-up ----------------------------------------------------------- */

@@ -42,7 +42,7 @@ int search_floor_in(struct search *s, int record, char *err);
  * the changes and racing replayed on them, so that the incumbent the
  * confirmation measures is the one `vmtune best` names.
  */
-int search_rescore(struct search *s, char *err);
+void search_rescore(struct search *s);
 void search_hold(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
 		 const char *host, int baseline);
 
