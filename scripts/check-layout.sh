@@ -24,7 +24,7 @@ set -u
 list=0
 [ "${1:-}" = "--list" ] && { list=1; shift; }
 case "${1:-}" in
--h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 esac
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root" || { echo "check-layout.sh: no such tree '$root'" >&2; exit 2; }

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 	--jobs) jobs=$2; shift 2 ;;
 	--repeats) repeats=$2; shift 2 ;;
 	--sigma) sigma=$2; shift 2 ;;
-	-h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) echo "eval-ablate.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

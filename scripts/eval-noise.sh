@@ -15,7 +15,7 @@ while [ $# -gt 0 ]; do
 	--job) job=$2; shift 2 ;;
 	--keep) keep=$2; shift 2 ;;
 	--compare) compare=$2; shift 2 ;;
-	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) echo "eval-noise.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

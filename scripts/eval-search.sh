@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--peers) peers=$2; shift 2 ;;
 	--no-optuna) optuna=0; shift ;;
 	--drift) drift=$2; shift 2 ;;
-	-h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) echo "eval-search.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

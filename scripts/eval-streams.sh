@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 	--strategy) strategy=$2; shift 2 ;;
 	--sigma) sigma=$2; shift 2 ;;
 	--tables) tables=$2; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) echo "eval-streams.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

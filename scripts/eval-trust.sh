@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 	--jobs) jobs=$2; shift 2 ;;
 	--trials) trials=$2; shift 2 ;;
 	--drift) drift=$2; shift 2 ;;
-	-h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) echo "eval-trust.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--tables) tables=$2; shift 2 ;;
 	--sigmas) sigmas=$2; shift 2 ;;
 	--warm) warm=$2; shift 2 ;;
-	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	*) echo "eval-warm.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done

@@ -34,6 +34,21 @@ dry_run_refuses() {
 }
 expect "--dry-run refuses a bad job (exit 2, naming it) and a stored run" dry_run_refuses
 
+# --help prints the script's leading comment, whole: its usage line, no code
+helps() {
+	local s n=0
+	for s in "$S"/*.sh; do
+		grep -q -- "-h|--help)" "$s" || continue
+		bash "$s" --help > h.out 2>&1 || { echo "$s"; cat h.out; return 1; }
+		grep -q "^  *scripts/$(basename "$s")" h.out && ! grep -q "^set \|^#" h.out &&
+			[ "$(wc -l < h.out)" -eq "$(awk 'NR > 1 && !/^#/ { exit } NR > 1 { n++ } END { print n }' "$s")" ] ||
+			{ echo "$s"; cat h.out; return 1; }
+		n=$((n + 1))
+	done
+	[ $n -ge 7 ]
+}
+expect "every script's --help: its whole leading comment, with the usage line" helps
+
 overhead() {
 	bash "$S/bench-overhead.sh" 50 > o.out 2>&1 || { cat o.out; return 1; }
 	grep -qE "^vmtune trial cycle \(ms\): +median [0-9.]+ +p90 [0-9.]+ +\(50 trials" o.out &&
