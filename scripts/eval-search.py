@@ -330,6 +330,43 @@ def ratio_interval(mine, peer):
     return out[int(0.025 * RESAMPLES)], out[int(0.975 * RESAMPLES) - 1]
 
 
+def cell_ratio(mine, peers, idx):
+    """(median + 1) / (better peer's median + 1) over the seeds idx."""
+    med = lambda r: statistics.median(r[i] for i in idx)
+    return (med(mine) + 1) / (min(med(p) for p in peers) + 1)
+
+
+def geomean_main(args):
+    """The geometric mean of the cells' ratios to the better peer, with a 95%
+    bootstrap interval: each resample draws every cell's seeds anew (in
+    pairs, as ratio_interval) and takes the better peer again; the same over
+    the budget-20 cells."""
+    if len(args) != 1:
+        sys.exit("usage: eval-search.py geomean CELLS")
+    cells = []
+    with open(args[0]) as f:
+        for line in f:
+            c = json.loads(line)
+            if len(c["mine"]) < 2 or any(len(p) != len(c["mine"]) for p in c["peers"]):
+                sys.exit("eval-search.py: %s: cell %s %s: its sides ran different seeds"
+                         % (args[0], c["table"], c["budget"]))
+            cells.append(c)
+    rng = random.Random(12345)
+    for label, group in (("", cells), ("budget-20 ", [c for c in cells if c["budget"] == 20])):
+        if not group:
+            continue
+        def gm(pick):
+            return math.exp(sum(math.log(cell_ratio(c["mine"], c["peers"], pick(c)))
+                                for c in group) / len(group))
+        point = gm(lambda c: range(len(c["mine"])))
+        out = sorted(gm(lambda c: [rng.randrange(len(c["mine"])) for _ in c["mine"]])
+                     for _ in range(RESAMPLES // 4))
+        print("%s over the %d %scells: %.2f [%.2f, %.2f]"
+              % (";" if label else "geometric mean", len(group), label, point,
+                 out[int(0.025 * len(out))], out[int(0.975 * len(out)) - 1]), end="")
+    print()
+
+
 def rank_main(args):
     name, against, bound = "tpe", None, CELL_BOUND
     if len(args) == 3 and args[2] == "--warm":
@@ -373,6 +410,10 @@ def rank_main(args):
             continue
         peer = min(have, key=lambda p: med[p, b])
         ratio = (med[name, b] + 1) / (med[peer, b] + 1)
+        if os.environ.get("EVAL_CELLS") and not against:	# for geomean_main
+            with open(os.environ["EVAL_CELLS"], "a") as f:
+                f.write(json.dumps({"table": args[0], "budget": b, "mine": ranks[name][b],
+                                    "peers": [ranks[p][b] for p in have]}) + "\n")
         lo, hi = ratio_interval(ranks[name][b], ranks[peer][b])
         logs.append(math.log(ratio))
         half += med[name, b] <= med[peer, b] / 2
@@ -397,9 +438,10 @@ def rank_main(args):
 
 
 if __name__ == "__main__":
-    cmds = {"prepare": (prepare_main, 2), "optuna": (optuna_main, None), "rank": (rank_main, None)}
+    cmds = {"prepare": (prepare_main, 2), "optuna": (optuna_main, None), "rank": (rank_main, None),
+            "geomean": (geomean_main, 1)}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or \
             (cmds[sys.argv[1]][1] and len(sys.argv) - 2 != cmds[sys.argv[1]][1]):
         sys.exit("usage: eval-search.py prepare TABLE OUT | optuna OUT SEEDS SIGMA BUDGET... "
-                 "| rank OUT RESULTS [--strategy NAME [--peer NAME] | --warm]")
+                 "| rank OUT RESULTS [--strategy NAME [--peer NAME] | --warm] | geomean CELLS")
     cmds[sys.argv[1]][0](sys.argv[2:])

@@ -20,7 +20,9 @@
 #    over cells, and the cells whose whole interval lies above 1.25 (a cell
 #    fails only then: a loss beyond what 80 seeds can tell from chance). A
 #    summary over every table ends it, with the geometric mean over all cells
-#    and over the budget-20 cells; exit 1 when a cell fails.
+#    and over the budget-20 cells, each with a 95% bootstrap interval (every
+#    cell's seeds drawn anew, the better peer taken again: how far the goal
+#    on the mean can be told from chance); exit 1 when a cell fails.
 # With --drift N, the first strategy also runs on a host whose level steps
 # by +-20% every N trials (drift: on in its job), labelled STRATEGY+drift,
 # and each cell compares it with itself without drift: the ratio with its
@@ -85,6 +87,7 @@ export root work
 
 start=$(date +%s)
 summary=$work/summary
+export EVAL_CELLS=$work/cells	# each cell's ranks, for the geometric mean's interval
 for table in $tables; do
 	py prepare "$data/$table.csv" "$work/$table"
 	for sigma in $sigmas; do
@@ -132,13 +135,7 @@ echo
 echo "== summary"
 cat "$summary" 2>/dev/null || true
 # over every cell: the geometric mean of the ratios, and over the budget-20 ones
-cat "$work"/summary.*-* 2>/dev/null | awk '
-	/budget [0-9]+: ratio of medians/ { split($0, w, "budget "); b = w[2] + 0
-		r = $0; sub(/.* to [^ ]+ /, "", r); r = r + 0
-		s += log(r); n++; if (b == 20) { s20 += log(r); n20++ } }
-	END { if (n) printf "geometric mean over %d cells: %.2f", n, exp(s / n)
-	      if (n20) printf "; over the %d budget-20 cells: %.2f", n20, exp(s20 / n20)
-	      if (n) printf "\n" }'
+[ ! -s "$EVAL_CELLS" ] || py geomean "$EVAL_CELLS"
 [ -z "$drift" ] || cat "$work"/drift.* 2>/dev/null | awk '
 	/budget [0-9]+: ratio of medians/ { r = $0; sub(/.* to [^ ]+ /, "", r); s += log(r + 0); n++ }
 	END { if (n) printf "with drift against without: geometric mean over %d cells: %.2f\n", n,

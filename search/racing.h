@@ -39,7 +39,12 @@
  * 20 seeds it was worse than the better Optuna sampler in 8 cells on
  * average (racing: 6.8), and on PostgreSQL, whose best 300 rows lie within
  * 0.8%, the luckiest of more configurations made a larger budget report a
- * worse one in every draw (racing: in three of six).
+ * worse one in every draw (racing: in three of six). A promotion at a lead
+ * of 0.5 standard errors was tried too and left: in build/search-sim it
+ * looked better (ranks 0.95 times over the 30 cells of 80 seeds), through
+ * the exec target it was not (scripts/eval-search.sh, sigma 0.05, budgets
+ * 50 and 100, 80 seeds: the geometric mean over those 10 cells 1.07
+ * against 1.05; redis at 100 trials 2.96 [1.40, 5.79] against 2.34).
  *
  * The state depends only on the sequence of observe() calls, so replaying a
  * stored run through it gives the same decisions (resume, `vmtune best`).

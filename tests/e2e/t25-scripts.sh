@@ -96,7 +96,7 @@ search_eval() {
 		grep -qE "^optuna-tpe +[0-9.]+" e.out && grep -q "^gen sigma 0: tpe against the better peer" e.out &&
 		grep -qE "^tpe budget 20: ratio of medians \(rank \+ 1\) to optuna-[a-z]+ [0-9.]+ \[[0-9.]+, [0-9.]+\]$" e.out &&
 		grep -q "^gen sigma 0: tpe cells whose interval lies above 1.25: [0-2]/2" e.out &&
-		grep -qE "^geometric mean over 2 cells: [0-9.]+; over the 1 budget-20 cells: [0-9.]+$" e.out &&
+		grep -qE "^geometric mean over the 2 cells: [0-9.]+ \[[0-9.]+, [0-9.]+\]; over the 1 budget-20 cells: [0-9.]+ \[[0-9.]+, [0-9.]+\]$" e.out &&
 		grep -q "^eval-search.sh: 2 seeds are too few to judge the cells (20 at least)$" e.out || return 1
 	# --drift: the first strategy again on a host stepping by +-20%, against itself
 	EVAL_DATA=$T/data bash "$S/eval-search.sh" --seeds 2 --budgets 20 --sigmas 0 \
