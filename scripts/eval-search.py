@@ -330,41 +330,50 @@ def ratio_interval(mine, peer):
     return out[int(0.025 * RESAMPLES)], out[int(0.975 * RESAMPLES) - 1]
 
 
-def cell_ratio(mine, peers, idx):
-    """(median + 1) / (better peer's median + 1) over the seeds idx."""
-    med = lambda r: statistics.median(r[i] for i in idx)
-    return (med(mine) + 1) / (min(med(p) for p in peers) + 1)
+def cell_ratio(c, pick):
+    """(median + 1) / (better peer's median + 1) of cell c over the seeds that
+    pick(n) chooses of each side's n (the same choice for all where they ran
+    as many seeds: in pairs, as ratio_interval)."""
+    sides = [c["mine"]] + c["peers"]
+    paired = len({len(r) for r in sides}) == 1
+    idx = pick(len(c["mine"])) if paired else None
+    med = [statistics.median(r[i] for i in (idx if paired else pick(len(r)))) for r in sides]
+    return (med[0] + 1) / (min(med[1:]) + 1)
 
 
 def geomean_main(args):
-    """The geometric mean of the cells' ratios to the better peer, with a 95%
-    bootstrap interval: each resample draws every cell's seeds anew (in
-    pairs, as ratio_interval) and takes the better peer again; the same over
-    the budget-20 cells."""
+    """The geometric mean of the cells' ratios to the better peer (the cells
+    rank_main left in CELLS, one JSON object a line), with a 95% bootstrap
+    interval: each resample draws every cell's seeds anew and takes the
+    better peer again; the same over the budget-20 cells."""
     if len(args) != 1:
         sys.exit("usage: eval-search.py geomean CELLS")
     cells = []
     with open(args[0]) as f:
-        for line in f:
-            c = json.loads(line)
-            if len(c["mine"]) < 2 or any(len(p) != len(c["mine"]) for p in c["peers"]):
-                sys.exit("eval-search.py: %s: cell %s %s: its sides ran different seeds"
-                         % (args[0], c["table"], c["budget"]))
+        for n, line in enumerate(f, 1):
+            try:
+                c = json.loads(line)
+                ok = c["mine"] and c["peers"] and all(c["peers"]) and int(c["budget"]) > 0
+            except (ValueError, KeyError, TypeError):
+                ok = False
+            if not ok:
+                sys.exit("eval-search.py: %s:%d: not a cell (table, budget, mine, peers)"
+                         % (args[0], n))
             cells.append(c)
     rng = random.Random(12345)
+    every = lambda n: range(n)
+    anew = lambda n: [rng.randrange(n) for _ in range(n)]
+    line = []
     for label, group in (("", cells), ("budget-20 ", [c for c in cells if c["budget"] == 20])):
         if not group:
             continue
         def gm(pick):
-            return math.exp(sum(math.log(cell_ratio(c["mine"], c["peers"], pick(c)))
-                                for c in group) / len(group))
-        point = gm(lambda c: range(len(c["mine"])))
-        out = sorted(gm(lambda c: [rng.randrange(len(c["mine"])) for _ in c["mine"]])
-                     for _ in range(RESAMPLES // 4))
-        print("%s over the %d %scells: %.2f [%.2f, %.2f]"
-              % (";" if label else "geometric mean", len(group), label, point,
-                 out[int(0.025 * len(out))], out[int(0.975 * len(out)) - 1]), end="")
-    print()
+            return math.exp(sum(math.log(cell_ratio(c, pick)) for c in group) / len(group))
+        out = sorted(gm(anew) for _ in range(RESAMPLES // 4))
+        line.append("over the %d %scells: %.2f [%.2f, %.2f]"
+                    % (len(group), label, gm(every), out[int(0.025 * len(out))],
+                       out[int(0.975 * len(out)) - 1]))
+    print("geometric mean " + "; ".join(line))
 
 
 def rank_main(args):
