@@ -719,7 +719,12 @@ int store_run_create(struct store *st, const struct run_info *ri, int64_t *id, c
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status = 'done')," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('failed','timeout'))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.status IN ('done','failed','timeout')" \
-	"    AND t.origin NOT IN ('confirm','ablate','ablate-check','ablate-base'))," \
+	"    AND t.origin NOT IN ('confirm','ablate','ablate-check','ablate-base'))" \
+	/* drift's measurements of the defaults, beyond the budget: those after */ \
+	/* the opening ones (the floor's, at least one a host) */ \
+	"  - max(0, (SELECT count(*) FROM trials t WHERE t.run_id = r.id AND t.origin = 'baseline'" \
+	"    AND t.status IN ('done','failed','timeout')) - max(r.noise_floor," \
+	"    (SELECT count(DISTINCT t.host) FROM trials t WHERE t.run_id = r.id AND t.origin = 'baseline')))," \
 	" (SELECT count(*) FROM trials t WHERE t.run_id = r.id), r.confirm_repeats, r.confirm_max," \
 	" r.max_cov, r.noise_floor, r.instances, coalesce(r.capacity_of, 0)"
 

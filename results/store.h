@@ -113,7 +113,8 @@ struct run_info {
 	int64_t noise_floor;	/* baseline results before any is taken in (older runs: 1) */
 	int instances;		/* VMs each trial ran side by side (1: one; older runs: 1) */
 	int64_t capacity_of;	/* vmtune capacity: the series' first run (0: not a step of one) */
-	/* counts (n_completed: of the search, confirmation left out), filled by store_run_get() and store_runs_foreach() */
+	/* counts (n_completed: of the search's budget, the confirmation and drift's
+	 * measurements of the defaults left out), filled by store_run_get() and store_runs_foreach() */
 	int64_t n_done, n_failed, n_completed, n_trials;
 };
 

@@ -51,7 +51,8 @@ const struct cmd cmd_runs = {
 	.usage = "vmtune runs [--db FILE]\n"
 		 "\n"
 		 "One line per run: number, start, job name, status, completed trials (of the\n"
-		 "budget), how measurements were taken (accel), done and failed trials, strategy.\n"
+		 "budget; drift's measurements of the defaults beyond it are not among them),\n"
+		 "how measurements were taken (accel), done and failed trials, strategy.\n"
 		 "Status: running, finished, interrupted, failed, or dead (its process died:\n"
 		 "'vmtune search --resume RUN' goes on).",
 };
