@@ -309,31 +309,29 @@ CELL_BOUND = 1.25	# a cell fails when its ratio's whole interval lies above this
 RESAMPLES = 2000
 
 
-def ratio_interval(mine, peer):
-    """95% bootstrap interval of (median(mine) + 1) / (median(peer) + 1).
-
-    Seeds are resampled in pairs where both sides ran the same seeds (the
-    harness gives them the same seed numbers), else each side on its own.
-    """
+def resampled():
+    """A chooser of seeds for cell_ratio: k of k, drawn with replacement (seeded)."""
     rng = random.Random(12345)
-    paired = len(mine) == len(peer)
-    out = []
-    for _ in range(RESAMPLES):
-        if paired:
-            idx = [rng.randrange(len(mine)) for _ in mine]
-            a, b = [mine[i] for i in idx], [peer[i] for i in idx]
-        else:
-            a = [rng.choice(mine) for _ in mine]
-            b = [rng.choice(peer) for _ in peer]
-        out.append((statistics.median(a) + 1) / (statistics.median(b) + 1))
-    out.sort()
-    return out[int(0.025 * RESAMPLES)], out[int(0.975 * RESAMPLES) - 1]
+    return lambda k: [rng.randrange(k) for _ in range(k)]
+
+
+def interval(values):
+    """The 95% interval of a bootstrap's values."""
+    out = sorted(values)
+    return out[int(0.025 * len(out))], out[int(0.975 * len(out)) - 1]
+
+
+def ratio_interval(mine, peer):
+    """95% bootstrap interval of (median(mine) + 1) / (median(peer) + 1), as cell_ratio draws it."""
+    pick = resampled()
+    return interval(cell_ratio({"mine": mine, "peers": [peer]}, pick) for _ in range(RESAMPLES))
 
 
 def cell_ratio(c, pick):
     """(median + 1) / (better peer's median + 1) of cell c over the seeds that
     pick(n) chooses of each side's n (the same choice for all where they ran
-    as many seeds: in pairs, as ratio_interval)."""
+    as many seeds: in pairs, the harness giving them the same seed numbers;
+    else each side on its own)."""
     sides = [c["mine"]] + c["peers"]
     paired = len({len(r) for r in sides}) == 1
     idx = pick(len(c["mine"])) if paired else None
@@ -360,19 +358,16 @@ def geomean_main(args):
                 sys.exit("eval-search.py: %s:%d: not a cell (table, budget, mine, peers)"
                          % (args[0], n))
             cells.append(c)
-    rng = random.Random(12345)
     every = lambda n: range(n)
-    anew = lambda n: [rng.randrange(n) for _ in range(n)]
+    anew = resampled()
     line = []
     for label, group in (("", cells), ("budget-20 ", [c for c in cells if c["budget"] == 20])):
         if not group:
             continue
         def gm(pick):
             return math.exp(sum(math.log(cell_ratio(c, pick)) for c in group) / len(group))
-        out = sorted(gm(anew) for _ in range(RESAMPLES // 4))
-        line.append("over the %d %scells: %.2f [%.2f, %.2f]"
-                    % (len(group), label, gm(every), out[int(0.025 * len(out))],
-                       out[int(0.975 * len(out)) - 1]))
+        lo, hi = interval(gm(anew) for _ in range(RESAMPLES // 4))
+        line.append("over the %d %scells: %.2f [%.2f, %.2f]" % (len(group), label, gm(every), lo, hi))
     print("geometric mean " + "; ".join(line))
 
 
