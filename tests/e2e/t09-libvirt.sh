@@ -91,8 +91,17 @@ sigint_cleans_up() {
 expect "SIGINT during a trial destroys its domain and marks it interrupted" sigint_cleans_up
 
 nothing_left() {
+	local left db
 	[ -z "$("${VIRSH[@]}" list --all --name | grep vmtune-)" ] || die "domains left"
-	[ -z "$(find /var/tmp/vmtune-tests -name 'vmtune-*-d[0-9]*.img')" ] || die "data disks left"
+	left=$(find /var/tmp/vmtune-tests -name 'vmtune-*-d[0-9]*.img' -printf '%f %s bytes %TT\n')
+	[ -z "$left" ] && return
+	# which search made it (the name holds its pid and trial), and what its journal says
+	for db in vm.db hang.db int.db; do
+		left+=$'\n'"$db: $(sql "$db" "select owner_pid from runs" 2>&1) $(sql "$db" "select
+			group_concat(path || ' restored ' || ifnull(restored_at, '-'), '; ')
+			from host_journal where kind = 'image'" 2>&1)"
+	done
+	die "data disks left: $left"
 }
 expect "no domain and no data disk left behind" nothing_left
 rm -rf /var/tmp/vmtune-tests
