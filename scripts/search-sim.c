@@ -5,7 +5,8 @@
  * choose the next configuration (scripts/bench-propose.sh).
  *
  *   search-sim table TABLE.tab STRATEGY SEEDS SIGMA
- *                           rank of the incumbent at budgets 20, 50 and 100,
+ *                           rank of the reported configuration (racing_best())
+ *                           at budgets 20, 50 and 100,
  *                           the baseline measured 3 times first (a job's
  *                           noise floor); TABLE.tab from eval-search.py prepare
  *   search-sim propose TRIALS PARAMS STRATEGY    ms per propose() after
@@ -93,7 +94,7 @@ static int table_main(int argc, char **argv)
 			}
 			if (n == budgets[b]) {
 				struct racing_entry e;
-				racing_incumbent(race, &e);
+				racing_best(race, &e);
 				ranks[b][seed - 1] = evaltable_rank(&t, t.perf[evaltable_nearest(&t, e.cfg)]);
 				if (getenv("SIM_RANKS"))
 					fprintf(stderr, "seed %d budget %d: reported %zu, best measured %zu, "

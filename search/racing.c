@@ -225,6 +225,39 @@ int racing_incumbent(const struct racing *r, struct racing_entry *e)
 	return 1;
 }
 
+int racing_best(const struct racing *r, struct racing_entry *e)
+{
+	if (r->inc < 0)
+		return 0;
+	long best = r->inc;
+	double sigma = racing_sigma(r), mu = 0, ss = 0, inv = 0;
+	size_t k = 0;
+	for (size_t i = 0; i < r->n; i++) {	/* the means' mean and spread (Welford) */
+		const struct entry *c = &r->e[i];
+		if (c->failed || !c->n || c->moved)
+			continue;
+		double d = c->mean - mu;
+		mu += d / (double)++k;
+		ss += d * (c->mean - mu);
+		inv += 1.0 / (double)c->n;
+	}
+	if (!isnan(sigma) && sigma > 0 && k >= 3) {
+		/* the prior's variance: the spread of the means less the noise's share of it */
+		double s2 = sigma * sigma, tau2 = fmax(ss / (double)(k - 1) - s2 * inv / (double)k,
+						       RACING_PRIOR_MIN * s2), top = -INFINITY;
+		for (size_t i = 0; i < r->n; i++) {
+			const struct entry *c = &r->e[i];
+			if (c->failed || !c->n || c->moved)
+				continue;
+			double w = (double)c->n / s2, post = (w * c->mean + mu / tau2) / (w + 1 / tau2);
+			if (post > top)
+				top = post, best = (long)i;
+		}
+	}
+	fill(&r->e[best], e);
+	return 1;
+}
+
 size_t racing_count(const struct racing *r)
 {
 	return r->n;

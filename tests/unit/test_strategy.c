@@ -383,6 +383,72 @@ static void racing_does_not_crown_a_lucky_one(void **state)
 }
 
 /*
+ * What a search reports (racing_best()): among configurations far apart,
+ * the highest mean, where racing's incumbent kept its place for want of a
+ * lead of RACING_PROMOTE standard errors; among configurations within the
+ * noise of each other, not the one a single lucky measurement put ahead of
+ * one measured five times; without noise, the incumbent; a configuration
+ * measured only while the level moved, never.
+ */
+static void racing_reports_the_best_estimate(void **state)
+{
+	(void)state;
+	struct space sp = separable();
+	union pval *base = config_defaults(&sp), *cfg = config_new(&sp);
+	struct racing_entry inc, best;
+	/* log scores: the defaults 4 times (noise 0.041), then others at x = 1.. */
+	static const double spread[] = { -1.0, -0.6, -0.3, 0.1, 0.12 }, plateau[] = { -0.01, 0.01, 0.0, 0.06 };
+	struct racing *race = racing_new(&sp, 2);	/* judged at 2 */
+	for (int k = 0; k < 4; k++)
+		racing_observe(race, base, 1, exp(0.05 * (k % 2 ? 1 : -1) * (k < 2)));
+	for (int i = 0; i < 5; i++) {
+		memcpy(cfg, base, sp.n * sizeof(*cfg));
+		cfg[0].i = (base[0].i + 1 + i) % 6;
+		cfg[1].i = (base[1].i + 1 + i / 5) % 6;
+		racing_observe(race, cfg, 1, exp(spread[i]));
+		if (i >= 3)	/* two looks each: 0.12 leads 0.1 by under one standard error */
+			racing_observe(race, cfg, 1, exp(spread[i]));
+	}
+	assert_true(racing_incumbent(race, &inc));
+	assert_true(racing_best(race, &best));
+	assert_float_equal(inc.mean, 0.1, 1e-12);	/* the first to lead it, kept */
+	assert_float_equal(best.mean, 0.12, 1e-12);
+	racing_free(race);
+
+	race = racing_new(&sp, RACING_MAX_REPEATS);
+	for (int k = 0; k < 4; k++)
+		racing_observe(race, base, 1, exp(0.05 + 0.05 * (k % 2 ? 1 : -1) * (k < 2)));
+	racing_observe(race, base, 1, exp(0.05));
+	for (int i = 0; i < 4; i++) {
+		memcpy(cfg, base, sp.n * sizeof(*cfg));
+		cfg[0].i = (base[0].i + 1 + i) % 6;
+		racing_observe(race, cfg, 1, exp(plateau[i]));
+	}
+	assert_true(racing_best(race, &best));
+	assert_true(config_equal(&sp, best.cfg, base));
+	assert_int_equal(best.n, 5);
+	racing_observe_moved(race, cfg, 1, exp(0.5), 1, exp(0.5));	/* moved: never reported */
+	assert_true(racing_best(race, &best));
+	assert_true(config_equal(&sp, best.cfg, base));
+	racing_free(race);
+
+	race = racing_new(&sp, RACING_MAX_REPEATS);	/* no noise: the incumbent */
+	racing_observe(race, base, 1, 1.0);
+	racing_observe(race, base, 1, 1.0);
+	for (int i = 0; i < 4; i++) {
+		cfg[0].i = (base[0].i + 1 + i) % 6;
+		racing_observe(race, cfg, 1, exp(plateau[i]));
+	}
+	assert_true(racing_incumbent(race, &inc));
+	assert_true(racing_best(race, &best));
+	assert_true(config_equal(&sp, best.cfg, inc.cfg));
+	assert_float_equal(best.mean, 0.06, 1e-12);
+	racing_free(race);
+	free(base), free(cfg);
+	space_release(&sp);
+}
+
+/*
  * Measurements taken while the level moved (results/reference.h) may be off
  * by the step: they count at the lowest level they may have run at, so a
  * step never crowns one; one that would lead at the nearest level is asked
@@ -828,6 +894,7 @@ int main(void)
 		cmocka_unit_test(racing_promotes_only_over_as_many_repeats),
 		cmocka_unit_test(racing_takes_a_lead_beyond_the_noise_at_once),
 		cmocka_unit_test(racing_does_not_crown_a_lucky_one),
+		cmocka_unit_test(racing_reports_the_best_estimate),
 		cmocka_unit_test(batches_never_repeat_busy_configurations),
 		cmocka_unit_test(history_pools_the_noise_of_repeats),
 		cmocka_unit_test(racing_measures_again_what_leads_while_the_level_moved),

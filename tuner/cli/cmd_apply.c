@@ -365,7 +365,7 @@ static const char *pick(struct store *st, const struct runview *rv, const struct
 			*ret = fail(EXIT_USAGE, "run %lld has no trial %lld", (long long)a->run,
 				    (long long)a->trial);
 	} else {
-		int rc = runview_incumbent(rv, best, runner, err);
+		int rc = runview_best(rv, best, runner, err);
 		if (rc > 0)
 			json = best->first->config;
 		else

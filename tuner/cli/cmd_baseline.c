@@ -110,7 +110,7 @@ static int save(int argc, char **argv, const char *db)
 			goto out;
 		}
 	} else {
-		int rc = runview_incumbent(&rv, &best, &runner, err);
+		int rc = runview_best(&rv, &best, &runner, err);
 		if (rc <= 0) {
 			ret = rc < 0 ? fail(EXIT_RUNTIME, "%s", err)
 				     : fail(EXIT_USAGE, "run %lld has no scored trial to save",
@@ -221,7 +221,7 @@ const struct cmd cmd_baseline = {
 	"vmtune baseline save NAME RUN [--trial N] [--measure N] [--force] [--db FILE]\n"
 	"   or: vmtune baseline list [--db FILE]\n"
 	"\n"
-	"save: NAME stands for RUN's best configuration (racing's incumbent) and the\n"
+	"save: NAME stands for RUN's best configuration (as `vmtune best` shows it) and the\n"
 	"measurements of all its trials, or, with --trial, for trial N alone.\n"
 	"--measure N measures that configuration N times now (a run of its own, as\n"
 	"vmtune check does) and keeps those measurements instead. vmtune check needs\n"

@@ -84,7 +84,7 @@ static void print_confirmed_metrics(const struct confirmation *cf)
 	size_t others = 0;
 	if (cf->outcome != CONFIRMED_JUDGED || !cf->best)
 		return;
-	printf("per metric, as the confirmation measured them (the incumbent over the defaults, "
+	printf("per metric, as the confirmation measured them (the best over the defaults, "
 	       "%.0f%% CI; judged together, Benjamini-Hochberg at a %.0f%% false discovery rate "
 	       "over %zu metrics: %zu differ):\n", 100 * cf->c.level, 100 * cf->f.fdr, cf->f.judged,
 	       cf->f.differ);
@@ -236,7 +236,7 @@ static const char *aggregate_word(const struct runview *rv)
 	return "median";
 }
 
-/* The search's own estimate of the incumbent (biased upward: it chose it). */
+/* The search's own estimate of the best (biased upward: it chose it). */
 static void print_estimate(const struct cview *b, double score, int have_ci, double lo, double hi)
 {
 	printf("search's estimate (chosen and judged on the same measurements: biased upward)\n");
@@ -298,7 +298,7 @@ static int best_main(int argc, char **argv)
 		ret = fail(EXIT_USAGE, "%s", err);
 		goto out;
 	}
-	rc = runview_incumbent(&rv, &b, &r, err);
+	rc = runview_best(&rv, &b, &r, err);
 	if (rc < 0) {
 		ret = fail(EXIT_RUNTIME, "%s", err);
 		goto out;
@@ -370,11 +370,13 @@ const struct cmd cmd_best = {
 	.summary = "show the best configuration of a run",
 	.usage = "vmtune best RUN [--db FILE] [--format text|json]\n"
 		 "\n"
-		 "First the verdict of the run's confirmation (the incumbent and the defaults\n"
+		 "First the verdict of the run's confirmation (the best and the defaults\n"
 		 "measured afresh after the search: confirmed, or no difference beyond the\n"
 		 "noise), the noise floor and each metric's confirmed change; then the\n"
-		 "incumbent: the configuration the search's racing crowned, never one that\n"
-		 "was lucky once. Its configuration (with the defaults it departs from), its\n"
+		 "best: of the configurations measured, the one with the highest mean score\n"
+		 "once each mean is shrunk towards the mean of all by as much as the noise\n"
+		 "could explain, so one measured once and lucky does not lead one measured\n"
+		 "often (search/racing.h). Its configuration (with the defaults it departs from), its\n"
 		 "score with a 95% bootstrap confidence interval over all its repeats, the\n"
 		 "runner-up and whether it is significantly worse, and each objective metric\n"
 		 "against the baseline. With trials on several hosts, what each host measured\n"

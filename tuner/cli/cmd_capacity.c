@@ -323,7 +323,7 @@ const struct cmd cmd_capacity = {
 	"a step whose VMs would need more than the host's available memory (by the\n"
 	"host memory a VM held so far). Prints the answer with its uncertainty, then\n"
 	"N against score, the worst VM's score, host memory and CPU per VM.\n"
-	"  --config  best (default: the incumbent of --run, or of the job's newest\n"
+	"  --config  best (default: the best of --run, or of the job's newest\n"
 	"            search in --db), a trial id, a JSON file, or defaults\n"
 	"  --format  json: the table as JSON\n"
 	"Each step is a run of its own (vmtune runs); 'vmtune report SERIES' plots it.",

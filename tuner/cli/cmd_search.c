@@ -826,7 +826,7 @@ const struct cmd cmd_ablate = {
 	"changes and its base measured afresh), then the A B: 10 to 20 trials.\n"
 	"\n"
 	"  --db FILE          the database (default vmtune.db)\n"
-	"  --config best      the run's best configuration (default; racing's incumbent)\n"
+	"  --config best      the run's best configuration (default; what `vmtune best` shows)\n"
 	"  --config TRIAL     that trial's configuration\n"
 	"  --config FILE      a configuration of the run's job, as JSON\n"
 	"  --repeats N        measurements of each change at each step (default 3)\n"

@@ -109,7 +109,7 @@ static int target_config(struct search *s, union pval *target, struct abl_opts *
 	if (s->o.ablate_config) {
 		if (config_from_json(sp, s->o.ablate_config, target, err))
 			return -1;
-	} else if (s->have_base && racing_incumbent(s->race, &e)) {
+	} else if (s->have_base && racing_best(s->race, &e)) {
 		memcpy(target, e.cfg, sp->n * sizeof(*target));
 	} else {
 		return seterr(err, "run %lld has no best configuration to ablate",

@@ -84,7 +84,7 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 		}
 		if (!c.best) {	/* nothing measured yet: the search's incumbent */
 			struct racing_entry e;
-			if (!s->have_base || !racing_incumbent(s->race, &e) ||
+			if (!s->have_base || !racing_best(s->race, &e) ||
 			    config_equal(sp, e.cfg, def)) {
 				search_notice(s, "nothing to confirm: no configuration beat the defaults");
 				s->confirmed = CONFIRM_NO;

@@ -233,6 +233,20 @@ static int floor_member(const struct search *s, int64_t id)
 	return 0;
 }
 
+/* What the search would report now (search/racing.h, racing_best()) and its latest trial. */
+static void search_note_best(struct search *s)
+{
+	struct racing_entry best;
+	if (!racing_best(s->race, &best))
+		return;
+	s->best = exp(best.mean);
+	for (size_t i = s->ntold; i-- > 0;)
+		if (config_equal(&s->o.job->space, s->told[i].cfg, best.cfg)) {
+			s->best_trial = s->told[i].id;
+			break;
+		}
+}
+
 /*
  * Records a finished trial with the strategy and the best-so-far; a live
  * one (record) also stores the order it was observed in.
@@ -240,18 +254,13 @@ static int floor_member(const struct search *s, int64_t id)
 int search_account(struct search *s, int64_t id, const union pval *cfg, enum trial_status st,
 		   double score, int baseline, int record, char *err)
 {
-	struct racing_entry inc;
 	s->sops->observe(s->strat, cfg, st == TS_DONE, score);
 	racing_observe(s->race, cfg, st == TS_DONE, score);
 	s->completed++;
 	s->told = xrealloc(s->told, (s->ntold + 1) * sizeof(*s->told));
 	s->told[s->ntold++] = (struct told){ .id = id, .cfg = config_dup(&s->o.job->space, cfg),
 					     .score = score, .done = st == TS_DONE };
-	if (racing_incumbent(s->race, &inc)) {
-		if (config_equal(&s->o.job->space, inc.cfg, cfg))
-			s->best_trial = id;
-		s->best = exp(inc.mean);
-	}
+	search_note_best(s);
 	if (baseline && st == TS_DONE && !floor_member(s, id))
 		search_rescore(s);
 	return record ? store_trial_observed(s->o.st, id, s->completed, err) : 0;
@@ -614,7 +623,6 @@ int trial_start(struct search *s, struct slot *sl, int64_t id, const union pval 
 void search_rescore(struct search *s)
 {
 	const struct space *sp = &s->o.job->space;
-	struct racing_entry inc;
 	if (!s->have_ref || s->fixed || !job_drift_every(s->o.job))
 		return;
 	racing_free(s->race);
@@ -635,12 +643,7 @@ void search_rescore(struct search *s)
 		}
 		racing_observe_moved(s->race, t->cfg, t->done && !isnan(now), now, moved, low);
 	}
-	if (racing_incumbent(s->race, &inc)) {
-		s->best = exp(inc.mean);
-		for (size_t i = 0; i < s->ntold; i++)	/* its latest trial */
-			if (config_equal(sp, s->told[i].cfg, inc.cfg))
-				s->best_trial = s->told[i].id;
-	}
+	search_note_best(s);
 }
 
 /* ---- set-up ----------------------------------------------------------- */

@@ -175,7 +175,7 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 	const struct space *sp = &rv->job.space;
 	struct racing *race = racing_new(sp, job_race_max(&rv->job, rv->budget_trials));
 	union pval *cfg = config_new(sp);
-	strbuf_addstr(conv, "# trial_seq score incumbent_score disturbed\n");
+	strbuf_addstr(conv, "# trial_seq score best_score disturbed\n");
 	strbuf_addstr(failed, "# trial_seq status\n");
 	size_t nobs, *obs = runview_observed(rv, &nobs);	/* as the search took them in */
 	for (size_t k = 0; k < nobs; k++) {
@@ -185,7 +185,7 @@ static size_t convergence_data(const struct data *d, struct strbuf *conv, struct
 		racing_observe_moved(race, cfg, t->status == TS_DONE && !isnan(t->score), t->score,
 				     t->disturbed, t->low);
 		struct racing_entry inc;
-		double best = racing_incumbent(race, &inc) ? exp(inc.mean) : NAN;
+		double best = racing_best(race, &inc) ? exp(inc.mean) : NAN;
 		if (t->status == TS_DONE && !isnan(t->score)) {
 			strbuf_addf(conv, "%lld %.6g %.6g %d\n", (long long)t->seq, t->score, best,
 				    t->disturbed);
@@ -508,7 +508,7 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 				  "plot 'failed.dat' using 1:(0.03) with points pt 2 ps 1.2 "
 				  "lc rgb '#cc3311' title 'failed', 2 notitle\n");
 	else
-	strbuf_addstr(gp, "set title 'Convergence: score of each trial and the incumbent'\n"
+	strbuf_addstr(gp, "set title 'Convergence: score of each trial and the best'\n"
 			  "set xlabel 'trial'\nset ylabel 'score (1 = the defaults, higher is better)'\n"
 			  "set y2range [0:1]\nunset y2tics\n"
 			  "plot 'convergence.dat' using 1:($4 > 0 ? NaN : $2) with points pt 7 ps 0.6 "
@@ -516,7 +516,7 @@ static void gp_script(struct strbuf *gp, const struct data *d, const char *forma
 			  "     'convergence.dat' using 1:($4 > 0 ? $2 : NaN) with points pt 6 ps 0.9 "
 			  "lc rgb '#ee7733' title 'measured while the level moved', \\\n"
 			  "     'convergence.dat' using 1:3 with steps lw 2 lc rgb '#228833' "
-			  "title 'incumbent', \\\n"
+			  "title 'best', \\\n"
 			  "     'failed.dat' using 1:(0.03) axes x1y2 with points pt 2 ps 1.2 "
 			  "lc rgb '#cc3311' title 'failed'\n");
 
@@ -809,7 +809,7 @@ static void failures(const struct runview *rv, struct strbuf *md, struct strbuf 
 
 static const char *const captions[][2] = {
 	{ "convergence", "Score of each trial (dots; open where the defaults' level moved "
-			 "around it) and of the incumbent racing kept (line); failed trials "
+			 "around it) and of the best so far as reported (line); failed trials "
 			 "marked at the bottom." },
 	{ "bench", "Every metric of the best configuration against the baseline, one panel "
 		   "per benchmark, as ratios of the baseline's median, with 95% bootstrap CIs "
@@ -998,11 +998,11 @@ static int bench_files(const struct data *d, const char *dir, char *err)
 	return 0;
 }
 
-/* What the report shows: the incumbent, the noise, the verdict, and their measurements. */
+/* What the report shows: the best, the noise, the verdict, and their measurements. */
 static int load_data(struct store *st, struct data *d, char *err)
 {
 	const struct runview *rv = d->rv;
-	int rc = runview_incumbent(rv, &d->best, &d->runner, err);
+	int rc = runview_best(rv, &d->best, &d->runner, err);
 	if (rc < 0 || runview_noise(rv, st, &d->nz, err) || runview_confirmation(rv, st, &d->cf, err))
 		return -1;
 	d->have_best = rc;

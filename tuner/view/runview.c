@@ -484,7 +484,7 @@ int runview_host_warnings(const struct hostview *h, size_t n, double sigma, stru
 	return warned;
 }
 
-int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
+int runview_best(const struct runview *rv, struct cview *best, struct cview *runner,
 		      char *err)
 {
 	const struct space *sp = &rv->job.space;
@@ -498,7 +498,7 @@ int runview_incumbent(const struct runview *rv, struct cview *best, struct cview
 	if (!race)
 		goto out;
 	ret = 0;
-	if (!racing_incumbent(race, &inc))
+	if (!racing_best(race, &inc))
 		goto out;
 	gather(rv, inc.cfg, tmp, best);
 	best->n = inc.n;
@@ -902,7 +902,7 @@ int runview_pick_config(const struct runview *rv, const char *which, const struc
 	long trial;
 	if (!which || !strcmp(which, "best")) {
 		struct cview best, runner;
-		int rc = runview_incumbent(rv, &best, &runner, err);
+		int rc = runview_best(rv, &best, &runner, err);
 		if (rc > 0)
 			*json = xstrdup(best.first->config);
 		else if (!rc)

@@ -107,12 +107,12 @@ struct cview {
 };
 
 /*
- * The incumbent as the search's racing saw it (the run's trials replayed
- * through it in order) and the runner-up: the other configuration with the
- * highest mean that never failed. 0 when nothing was scored; runner->first
+ * The best as the search reports it (search/racing.h, racing_best(): the
+ * run's trials replayed through racing in order) and the runner-up: the
+ * other configuration with the highest mean that never failed. 0 when nothing was scored; runner->first
  * is NULL when there is no other configuration.
  */
-int runview_incumbent(const struct runview *rv, struct cview *best, struct cview *runner,
+int runview_best(const struct runview *rv, struct cview *best, struct cview *runner,
 		      char *err);
 void cview_release(struct cview *c);
 /*

@@ -9,14 +9,14 @@ set grid ytics lc rgb '#dddddd'
 set border 3
 set tics nomirror
 set key top left opaque
-set title 'Convergence: score of each trial and the incumbent'
+set title 'Convergence: score of each trial and the best'
 set xlabel 'trial'
 set ylabel 'score (1 = the defaults, higher is better)'
 set y2range [0:1]
 unset y2tics
 plot 'convergence.dat' using 1:($4 > 0 ? NaN : $2) with points pt 7 ps 0.6 lc rgb '#4477aa' title 'trial', \
      'convergence.dat' using 1:($4 > 0 ? $2 : NaN) with points pt 6 ps 0.9 lc rgb '#ee7733' title 'measured while the level moved', \
-     'convergence.dat' using 1:3 with steps lw 2 lc rgb '#228833' title 'incumbent', \
+     'convergence.dat' using 1:3 with steps lw 2 lc rgb '#228833' title 'best', \
      'failed.dat' using 1:(0.03) axes x1y2 with points pt 2 ps 1.2 lc rgb '#cc3311' title 'failed'
 
 reset
