@@ -241,7 +241,7 @@ int racing_best(const struct racing *r, struct racing_entry *e)
 		ss += d * (c->mean - mu);
 		inv += 1.0 / (double)c->n;
 	}
-	if (!isnan(sigma) && sigma > 0 && k >= 3) {
+	if (r->max > 1 && !isnan(sigma) && sigma > 0 && k >= 3) {
 		/* the prior's variance: the spread of the means less the noise's share of it */
 		double s2 = sigma * sigma, tau2 = fmax(ss / (double)(k - 1) - s2 * inv / (double)k,
 						       RACING_PRIOR_MIN * s2), top = -INFINITY;

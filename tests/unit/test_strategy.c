@@ -387,8 +387,9 @@ static void racing_does_not_crown_a_lucky_one(void **state)
  * the highest mean, where racing's incumbent kept its place for want of a
  * lead of RACING_PROMOTE standard errors; among configurations within the
  * noise of each other, not the one a single lucky measurement put ahead of
- * one measured five times; without noise, the incumbent; a configuration
- * measured only while the level moved, never.
+ * one measured five times; without noise, or where racing measures nothing
+ * twice, the incumbent; a configuration measured only while the level
+ * moved, never.
  */
 static void racing_reports_the_best_estimate(void **state)
 {
@@ -430,6 +431,19 @@ static void racing_reports_the_best_estimate(void **state)
 	racing_observe_moved(race, cfg, 1, exp(0.5), 1, exp(0.5));	/* moved: never reported */
 	assert_true(racing_best(race, &best));
 	assert_true(config_equal(&sp, best.cfg, base));
+	racing_free(race);
+
+	race = racing_new(&sp, 1);	/* nothing measured twice but the defaults: the best mean */
+	for (int k = 0; k < 5; k++)
+		racing_observe(race, base, 1, exp(0.05 + 0.05 * (k % 2 ? 1 : -1) * (k < 2)));
+	for (int i = 0; i < 4; i++) {
+		cfg[0].i = (base[0].i + 1 + i) % 6;
+		racing_observe(race, cfg, 1, exp(plateau[i]));
+	}
+	assert_true(racing_incumbent(race, &inc));
+	assert_true(racing_best(race, &best));
+	assert_true(config_equal(&sp, best.cfg, inc.cfg));
+	assert_float_equal(best.mean, 0.06, 1e-12);
 	racing_free(race);
 
 	race = racing_new(&sp, RACING_MAX_REPEATS);	/* no noise: the incumbent */
