@@ -383,6 +383,26 @@ static void racing_does_not_crown_a_lucky_one(void **state)
 }
 
 /*
+ * Configurations within the noise of each other: the defaults measured 5
+ * times around a log score of 0.05 (by +-noise twice), 4 others once each
+ * at -0.01, 0.01, 0 and 0.06.
+ */
+static struct racing *plateau(const struct space *sp, const union pval *base, int max, double noise)
+{
+	static const double once[] = { -0.01, 0.01, 0.0, 0.06 };
+	struct racing *race = racing_new(sp, max);
+	union pval *cfg = config_dup(sp, base);
+	for (int k = 0; k < 5; k++)
+		racing_observe(race, base, 1, exp(0.05 + noise * (k % 2 ? 1 : -1) * (k < 2)));
+	for (int i = 0; i < 4; i++) {
+		cfg[0].i = (base[0].i + 1 + i) % 6;
+		racing_observe(race, cfg, 1, exp(once[i]));
+	}
+	free(cfg);
+	return race;
+}
+
+/*
  * What a search reports (racing_best()): among configurations far apart,
  * the highest mean, where racing's incumbent kept its place for want of a
  * lead of RACING_PROMOTE standard errors; among configurations within the
@@ -398,7 +418,7 @@ static void racing_reports_the_best_estimate(void **state)
 	union pval *base = config_defaults(&sp), *cfg = config_new(&sp);
 	struct racing_entry inc, best;
 	/* log scores: the defaults 4 times (noise 0.041), then others at x = 1.. */
-	static const double spread[] = { -1.0, -0.6, -0.3, 0.1, 0.12 }, plateau[] = { -0.01, 0.01, 0.0, 0.06 };
+	static const double spread[] = { -1.0, -0.6, -0.3, 0.1, 0.12 };
 	struct racing *race = racing_new(&sp, 2);	/* judged at 2 */
 	for (int k = 0; k < 4; k++)
 		racing_observe(race, base, 1, exp(0.05 * (k % 2 ? 1 : -1) * (k < 2)));
@@ -416,48 +436,26 @@ static void racing_reports_the_best_estimate(void **state)
 	assert_float_equal(best.mean, 0.12, 1e-12);
 	racing_free(race);
 
-	race = racing_new(&sp, RACING_MAX_REPEATS);
-	for (int k = 0; k < 4; k++)
-		racing_observe(race, base, 1, exp(0.05 + 0.05 * (k % 2 ? 1 : -1) * (k < 2)));
-	racing_observe(race, base, 1, exp(0.05));
-	for (int i = 0; i < 4; i++) {
-		memcpy(cfg, base, sp.n * sizeof(*cfg));
-		cfg[0].i = (base[0].i + 1 + i) % 6;
-		racing_observe(race, cfg, 1, exp(plateau[i]));
-	}
+	race = plateau(&sp, base, RACING_MAX_REPEATS, 0.05);
 	assert_true(racing_best(race, &best));
 	assert_true(config_equal(&sp, best.cfg, base));
 	assert_int_equal(best.n, 5);
+	memcpy(cfg, base, sp.n * sizeof(*cfg));
+	cfg[0].i = (base[0].i + 5) % 6;
 	racing_observe_moved(race, cfg, 1, exp(0.5), 1, exp(0.5));	/* moved: never reported */
 	assert_true(racing_best(race, &best));
 	assert_true(config_equal(&sp, best.cfg, base));
 	racing_free(race);
 
-	race = racing_new(&sp, 1);	/* nothing measured twice but the defaults: the best mean */
-	for (int k = 0; k < 5; k++)
-		racing_observe(race, base, 1, exp(0.05 + 0.05 * (k % 2 ? 1 : -1) * (k < 2)));
-	for (int i = 0; i < 4; i++) {
-		cfg[0].i = (base[0].i + 1 + i) % 6;
-		racing_observe(race, cfg, 1, exp(plateau[i]));
+	/* nothing measured twice but the defaults (max 1), or no noise: the incumbent */
+	for (int quiet = 0; quiet < 2; quiet++) {
+		race = plateau(&sp, base, quiet ? RACING_MAX_REPEATS : 1, quiet ? 0 : 0.05);
+		assert_true(racing_incumbent(race, &inc));
+		assert_true(racing_best(race, &best));
+		assert_true(config_equal(&sp, best.cfg, inc.cfg));
+		assert_float_equal(best.mean, 0.06, 1e-12);
+		racing_free(race);
 	}
-	assert_true(racing_incumbent(race, &inc));
-	assert_true(racing_best(race, &best));
-	assert_true(config_equal(&sp, best.cfg, inc.cfg));
-	assert_float_equal(best.mean, 0.06, 1e-12);
-	racing_free(race);
-
-	race = racing_new(&sp, RACING_MAX_REPEATS);	/* no noise: the incumbent */
-	racing_observe(race, base, 1, 1.0);
-	racing_observe(race, base, 1, 1.0);
-	for (int i = 0; i < 4; i++) {
-		cfg[0].i = (base[0].i + 1 + i) % 6;
-		racing_observe(race, cfg, 1, exp(plateau[i]));
-	}
-	assert_true(racing_incumbent(race, &inc));
-	assert_true(racing_best(race, &best));
-	assert_true(config_equal(&sp, best.cfg, inc.cfg));
-	assert_float_equal(best.mean, 0.06, 1e-12);
-	racing_free(race);
 	free(base), free(cfg);
 	space_release(&sp);
 }
