@@ -119,8 +119,9 @@ int racing_incumbent(const struct racing *r, struct racing_entry *e);
  * only the defaults have repeats, and the shrinking would favour them for
  * their count alone; with drift's measurements of the defaults it moved
  * X264's cell at 20 trials, sigma 0.05, from 1.58 [0.77, 2.52] times its
- * ranks without drift to 1.61 [1.08, 2.84]). The incumbent is racing's own: whom a challenger must
- * beat, measured again while close. It reported worse under noise: among
+ * ranks without drift to 1.61 [1.08, 2.84]). The incumbent is racing's
+ * own: whom a challenger must beat, measured again while close. It
+ * reported worse under noise: among
  * many near-equal configurations, the survivor of pairwise races (each
  * crowning at a lead of RACING_PROMOTE standard errors) is not the best
  * estimate of them all (build/search-sim, sigma 0.05, 80 seeds: the

@@ -82,7 +82,7 @@ int search_confirm(struct search *s, enum search_end *end, char *err)
 			ret = -1;
 			break;
 		}
-		if (!c.best) {	/* nothing measured yet: the search's incumbent */
+		if (!c.best) {	/* nothing measured yet: the search's best */
 			struct racing_entry e;
 			if (!s->have_base || !racing_best(s->race, &e) ||
 			    config_equal(sp, e.cfg, def)) {

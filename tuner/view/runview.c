@@ -484,13 +484,12 @@ int runview_host_warnings(const struct hostview *h, size_t n, double sigma, stru
 	return warned;
 }
 
-int runview_best(const struct runview *rv, struct cview *best, struct cview *runner,
-		      char *err)
+int runview_best(const struct runview *rv, struct cview *best, struct cview *runner, char *err)
 {
 	const struct space *sp = &rv->job.space;
 	struct racing *race = replay_racing(rv, err);
 	union pval *tmp = config_new(sp);
-	struct racing_entry inc, e;
+	struct racing_entry top, e;
 	int ret = -1;
 
 	memset(best, 0, sizeof(*best));
@@ -498,16 +497,16 @@ int runview_best(const struct runview *rv, struct cview *best, struct cview *run
 	if (!race)
 		goto out;
 	ret = 0;
-	if (!racing_best(race, &inc))
+	if (!racing_best(race, &top))
 		goto out;
-	gather(rv, inc.cfg, tmp, best);
-	best->n = inc.n;
-	best->mean = inc.mean;
+	gather(rv, top.cfg, tmp, best);
+	best->n = top.n;
+	best->mean = top.mean;
 	long second = -1;
 	struct racing_entry r2 = { 0 };
 	for (size_t i = 0; i < racing_count(race); i++) {
 		racing_get(race, i, &e);
-		if (e.failed || !e.n || config_equal(sp, e.cfg, inc.cfg))
+		if (e.failed || !e.n || config_equal(sp, e.cfg, top.cfg))
 			continue;
 		if (second < 0 || e.mean > r2.mean) {
 			second = (long)i;

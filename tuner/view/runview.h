@@ -112,8 +112,7 @@ struct cview {
  * other configuration with the highest mean that never failed. 0 when nothing was scored; runner->first
  * is NULL when there is no other configuration.
  */
-int runview_best(const struct runview *rv, struct cview *best, struct cview *runner,
-		      char *err);
+int runview_best(const struct runview *rv, struct cview *best, struct cview *runner, char *err);
 void cview_release(struct cview *c);
 /*
  * Indices (into rv->t) of the trials the search observed, in the order it
