@@ -225,6 +225,12 @@ int racing_incumbent(const struct racing *r, struct racing_entry *e)
 	return 1;
 }
 
+/* Whether c may be reported: scored, never failed, not only measured while the level moved. */
+static int reportable(const struct entry *c)
+{
+	return !c->failed && c->n && !c->moved;
+}
+
 int racing_best(const struct racing *r, struct racing_entry *e)
 {
 	if (r->inc < 0)
@@ -232,28 +238,29 @@ int racing_best(const struct racing *r, struct racing_entry *e)
 	long best = r->inc;
 	double sigma = racing_sigma(r), mu = 0, ss = 0, inv = 0;
 	size_t k = 0;
+	if (r->max == 1 || isnan(sigma) || sigma == 0)
+		goto out;	/* nothing measured twice, or no noise: the incumbent */
 	for (size_t i = 0; i < r->n; i++) {	/* the means' mean and spread (Welford) */
 		const struct entry *c = &r->e[i];
-		if (c->failed || !c->n || c->moved)
+		if (!reportable(c))
 			continue;
 		double d = c->mean - mu;
 		mu += d / (double)++k;
 		ss += d * (c->mean - mu);
 		inv += 1.0 / (double)c->n;
 	}
-	if (r->max > 1 && !isnan(sigma) && sigma > 0 && k >= 3) {
-		/* the prior's variance: the spread of the means less the noise's share of it */
-		double s2 = sigma * sigma, tau2 = fmax(ss / (double)(k - 1) - s2 * inv / (double)k,
-						       RACING_PRIOR_MIN * s2), top = -INFINITY;
-		for (size_t i = 0; i < r->n; i++) {
-			const struct entry *c = &r->e[i];
-			if (c->failed || !c->n || c->moved)
-				continue;
-			double w = (double)c->n / s2, post = (w * c->mean + mu / tau2) / (w + 1 / tau2);
-			if (post > top)
-				top = post, best = (long)i;
-		}
+	if (k < 3)
+		goto out;
+	/* the prior's variance: the spread of the means less the noise's share of it */
+	double s2 = sigma * sigma, top = -INFINITY,
+	       tau2 = fmax(ss / (double)(k - 1) - s2 * inv / (double)k, RACING_PRIOR_MIN * s2);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct entry *c = &r->e[i];
+		double w = (double)c->n / s2, post = (w * c->mean + mu / tau2) / (w + 1 / tau2);
+		if (reportable(c) && post > top)
+			top = post, best = (long)i;
 	}
+out:
 	fill(&r->e[best], e);
 	return 1;
 }
